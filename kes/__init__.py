@@ -1,0 +1,1 @@
+"""kes: an event-sourced re-implementation of the Kanister data-protection controller."""

@@ -1,0 +1,3 @@
+from kes.cli.main import cli
+
+cli()
