@@ -1,0 +1,89 @@
+"""`kes controller run`: the controller process, configured by flags or KES_ environment variables."""
+
+from __future__ import annotations
+
+import signal
+from importlib import metadata
+from types import FrameType
+
+import click
+
+from kes import application, storage
+from kes.adapters.k8s import client, errors
+from kes.cli import logs
+from kes.controller import executing, running, timeouts
+from kes.domain.templates import sprig
+
+
+def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return timeouts.parse_duration(value)
+    except timeouts.DurationError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@click.group()
+def controller() -> None:
+    """Run the kes controller."""
+
+
+@controller.command("run")
+@click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig file (default: in-cluster).")
+@click.option("--context", help="Kubeconfig context.")
+@click.option(
+    "--namespace", "-n", "namespaces", multiple=True, envvar="KES_NAMESPACES",
+    help="Watch only these namespaces (repeatable; default: all, Kanister watches its own only).",
+)
+@click.option("--controller-namespace", envvar="POD_NAMESPACE", default="default", show_default=True,
+              help="Namespace for task pods whose blueprint leaves `namespace` empty.")
+@click.option("--store", envvar="KES_STORE", help="Event store: a file path or a postgresql:// URL.")
+@click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option("--health-port", type=int, default=None, help="Serve /healthz, /readyz, /metrics.")
+@click.option("--health-address", default="127.0.0.1", show_default=True)
+@click.option("--phase-timeout", callback=_duration, help="Default phase timeout (Go duration).")
+@click.option("--timeout", "actionset_timeout", callback=_duration,
+              help="Default ActionSet timeout (Go duration).")
+@click.option("--create-crds/--no-create-crds", envvar="CREATEORUPDATE_CRDS", default=True,
+              show_default=True, help="Create or update the CRDs at start.")
+@click.option("--allow-env", multiple=True,
+              help="Environment variables templates may read with sprig env/expandenv.")
+@click.option("--log-level", envvar="LOG_LEVEL", default="info", show_default=True,
+              type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
+@click.option("--log-json", is_flag=True, help="Log JSON lines.")
+def run(
+    kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...],
+    controller_namespace: str, store: str | None, workers: int, health_port: int | None,
+    health_address: str, phase_timeout: float | None, actionset_timeout: float | None,
+    create_crds: bool, allow_env: tuple[str, ...], log_level: str, log_json: bool,
+) -> None:
+    """Watch ActionSets and run them, recording every step in the event log."""
+    logs.configure(level=log_level, json_lines=log_json)
+    sprig.allow_env(allow_env)
+    try:
+        api = client.load(kubeconfig=kubeconfig, context=context)
+        app = application.KesApplication(store=store)
+    except (errors.ApiError, storage.StoreSettingError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    settings = running.Settings(
+        namespaces=tuple(n for item in namespaces for n in item.split(",") if n),
+        workers=workers,
+        controller_namespace=controller_namespace,
+        default_timeouts=executing.Timeouts(phase_s=phase_timeout, actionset_s=actionset_timeout),
+        create_crds=create_crds,
+        health_address=health_address,
+        health_port=health_port,
+        version=metadata.version("kes"),
+    )
+    ctrl = running.Controller(api=api, app=app, settings=settings)
+
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        ctrl.stop_event.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        ctrl.run_forever()
+    except errors.ApiError as exc:
+        raise click.ClickException(f"Kubernetes API: {exc}") from exc

@@ -1,0 +1,258 @@
+"""Assemble Kanister's TemplateParams for one action, and the phase objects as each phase starts.
+
+Reads go through the Kubernetes adapter; the shapes come from `kes.domain.params`. Every secret
+value that goes into the params is also collected, so the executor can mask it out of anything it
+records (DESIGN rule 4). Error messages are Kanister's (reference/kanister.md section 2.1).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kes.adapters.k8s import client, customresources, errors, objects, workloads
+from kes.domain import params
+from kes.domain.templates import values
+
+# kind (lower case) → (group, version, resource) for the object kinds Kanister knows by name
+_KNOWN_KINDS = {
+    "statefulset": ("apps", "v1", "statefulsets"),
+    "deployment": ("apps", "v1", "deployments"),
+    "deploymentconfig": ("apps.openshift.io", "v1", "deploymentconfigs"),
+    "pvc": ("", "v1", "persistentvolumeclaims"),
+    "namespace": ("", "v1", "namespaces"),
+}
+
+
+class ParamsError(Exception):
+    """The params of an action could not be assembled (missing object, secret, profile…)."""
+
+
+@dataclass
+class ActionParams:
+    """The TemplateParams of one action, plus the secret values they contain."""
+
+    template: values.GoStruct
+    secrets: list[bytes | str] = field(default_factory=list)
+
+    def add_phase(self, name: str, phase: values.GoStruct) -> None:
+        phases = values.TypedMap(
+            dict(self.template.field("Phases")), elem_type="*param.Phase", zero=None
+        )
+        phases[name] = phase
+        self.template = params.with_fields(self.template, Phases=phases)
+
+    def set_defer_phase(self, phase: values.GoStruct) -> None:
+        self.template = params.with_fields(self.template, DeferPhase=phase)
+
+
+def _group_version(object_ref: Mapping[str, Any]) -> tuple[str, str, str]:
+    kind = str(object_ref.get("kind", "")).lower()
+    if kind in _KNOWN_KINDS:
+        return _KNOWN_KINDS[kind]
+    return (
+        str(object_ref.get("group", "")),
+        str(object_ref.get("apiVersion", "")),
+        str(object_ref.get("resource", "")),
+    )
+
+
+def fetch_object(api: client.Api, object_ref: Mapping[str, Any]) -> dict[str, Any]:
+    group, version, resource = _group_version(object_ref)
+    name = str(object_ref.get("name", ""))
+    namespace = str(object_ref.get("namespace", ""))
+    is_namespace = resource == "namespaces"
+    try:
+        return objects.get(
+            api,
+            group=group,
+            version=version,
+            resource=resource,
+            namespace="" if is_namespace else namespace,
+            name=namespace if is_namespace and not name else name,
+        )
+    except errors.ApiError as exc:
+        raise ParamsError(
+            f"could not fetch object name: {name}, namespace: {namespace}, group: {group}, "
+            f"version: {version}, resource: {resource}: {exc}"
+        ) from exc
+
+
+def _workload_params(api: client.Api, *, kind: str, obj: dict[str, Any]) -> values.GoStruct:
+    meta = obj["metadata"]
+    name, namespace = meta["name"], meta["namespace"]
+    running = workloads.running_pods(api, kind=kind, namespace=namespace, name=name)
+    pod_names = [p["metadata"]["name"] for p in running]
+    containers = [
+        [c["name"] for c in (p.get("status", {}).get("containerStatuses") or [])] for p in running
+    ]
+    template_spec = obj.get("spec", {}).get("template", {}).get("spec", {})
+    claim_mounts = _claim_mounts(template_spec)
+    pvcs: dict[str, dict[str, str]] = {}
+    for pod in running:
+        pod_name = pod["metadata"]["name"]
+        claims: dict[str, str] = {}
+        for volume in pod.get("spec", {}).get("volumes") or []:
+            claim = (volume.get("persistentVolumeClaim") or {}).get("claimName")
+            if claim and volume["name"] in claim_mounts:
+                claims[claim] = claim_mounts[volume["name"]]
+        for template in obj.get("spec", {}).get("volumeClaimTemplates") or []:
+            claim_name = template["metadata"]["name"]
+            if claim_name in claim_mounts:
+                claims[f"{claim_name}-{pod_name}"] = claim_mounts[claim_name]
+        pvcs[pod_name] = claims
+    label = "StatefulSet" if kind == "statefulset" else "Deployment"
+    return params.workload(
+        kind=label, name=name, namespace=namespace, pods=pod_names, containers=containers, pvcs=pvcs
+    )
+
+
+def _claim_mounts(pod_spec: Mapping[str, Any]) -> dict[str, str]:
+    mounts: dict[str, str] = {}
+    for container in pod_spec.get("containers") or []:
+        for mount in container.get("volumeMounts") or []:
+            mounts.setdefault(mount["name"], mount["mountPath"])
+    return mounts
+
+
+def _fetch_secret(api: client.Api, ref: Mapping[str, Any]) -> dict[str, Any]:
+    namespace, name = str(ref.get("namespace", "")), str(ref.get("name", ""))
+    return objects.get(api, group="", version="v1", resource="secrets", namespace=namespace, name=name)
+
+
+def _secret_values(secret: dict[str, Any]) -> list[bytes | str]:
+    found: list[bytes | str] = []
+    for value in (secret.get("data") or {}).values():
+        found.append(base64.b64decode(value))
+    found.extend(str(v) for v in (secret.get("stringData") or {}).values())
+    return found
+
+
+def _profile(
+    api: client.Api, ref: Mapping[str, Any], collected: list[bytes | str]
+) -> values.GoStruct:
+    namespace, name = str(ref.get("namespace", "")), str(ref.get("name", ""))
+    try:
+        spec = customresources.get(api, resource="profiles", namespace=namespace, name=name)
+    except errors.ApiError as exc:
+        raise ParamsError(f"Failed to get profile {namespace}/{name}: {exc}") from exc
+    credential = spec.get("credential") or {}
+    key_pair: tuple[str, str] | None = None
+    credential_secret: values.GoStruct | None = None
+    if credential.get("type") == "keyPair":
+        pair = credential.get("keyPair") or {}
+        secret_ref = pair.get("secret") or {}
+        secret = _checked_secret(api, secret_ref)
+        collected.extend(_secret_values(secret))
+        data = {k: base64.b64decode(v).decode(errors="replace") for k, v in (secret.get("data") or {}).items()}
+        where = f"{secret_ref.get('namespace', '')}:{secret_ref.get('name', '')}"
+        for field_name in (pair.get("idField", ""), pair.get("secretField", "")):
+            if field_name not in data:
+                raise ParamsError(f"Key '{field_name}' not found in secret '{where}'")
+        key_pair = (data[pair["idField"]], data[pair["secretField"]])
+    elif credential.get("type") == "secret":
+        secret = _checked_secret(api, credential.get("secret") or {})
+        collected.extend(_secret_values(secret))
+        credential_secret = params.secret(secret)
+    return params.profile(spec=spec, key_pair=key_pair, credential_secret=credential_secret)
+
+
+def _checked_secret(api: client.Api, ref: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return _fetch_secret(api, ref)
+    except errors.ApiError as exc:
+        raise ParamsError(
+            f"Failed to get secret {ref.get('namespace', '')}/{ref.get('name', '')}: {exc}"
+        ) from exc
+
+
+def _named_objects(
+    api: client.Api, refs: Mapping[str, Any] | None, *, kind: str, collected: list[bytes | str]
+) -> dict[str, values.GoStruct]:
+    found: dict[str, values.GoStruct] = {}
+    for key, ref in (refs or {}).items():
+        namespace, name = str(ref.get("namespace", "")), str(ref.get("name", ""))
+        resource = "secrets" if kind == "secret" else "configmaps"
+        try:
+            obj = objects.get(
+                api, group="", version="v1", resource=resource, namespace=namespace, name=name
+            )
+        except errors.ApiError as exc:
+            raise ParamsError(f"Failed to get {kind} {namespace}/{name}: {exc}") from exc
+        if kind == "secret":
+            collected.extend(_secret_values(obj))
+            found[key] = params.secret(obj)
+        else:
+            found[key] = params.config_map(obj)
+    return found
+
+
+def rfc3339_nano(moment: dt.datetime) -> str:
+    """Go's `time.Now().UTC().Format(time.RFC3339Nano)`: trailing zeros of the fraction dropped."""
+    fraction = f"{moment.astimezone(dt.UTC).microsecond:06d}".rstrip("0")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S") + (
+        f".{fraction}" if fraction else ""
+    ) + "Z"
+
+
+def for_action(
+    api: client.Api, *, action: Mapping[str, Any], now: dt.datetime | None = None
+) -> ActionParams:
+    """`param.New` of Kanister: everything an action's templates may read, fetched once."""
+    collected: list[bytes | str] = []
+    object_ref = action.get("object") or {}
+    kind = str(object_ref.get("kind", "")).lower()
+    obj = fetch_object(api, object_ref)
+    fields: dict[str, Any] = {"Object": obj}
+    try:
+        if kind in ("statefulset", "deployment"):
+            fields["StatefulSet" if kind == "statefulset" else "Deployment"] = _workload_params(
+                api, kind=kind, obj=obj
+            )
+        elif kind == "pvc":
+            fields["PVC"] = params.name_and_namespace(
+                kind="PVC", name=str(object_ref.get("name", "")),
+                namespace=str(object_ref.get("namespace", "")),
+            )
+        elif kind == "namespace":
+            namespace = str(object_ref.get("namespace") or object_ref.get("name", ""))
+            fields["Namespace"] = params.name_and_namespace(
+                kind="Namespace", name=namespace, namespace=namespace
+            )
+    except errors.ApiError as exc:
+        raise ParamsError(f"Failed to get {kind} pods: {exc}") from exc
+    secrets = _named_objects(api, action.get("secrets"), kind="secret", collected=collected)
+    config_maps = _named_objects(api, action.get("configMaps"), kind="configmap", collected=collected)
+    fields["Secrets"] = values.TypedMap(secrets, elem_type="v1.Secret", zero=None)
+    fields["ConfigMaps"] = values.TypedMap(config_maps, elem_type="v1.ConfigMap", zero=None)
+    if action.get("profile"):
+        fields["Profile"] = _profile(api, action["profile"], collected)
+    moment = now or dt.datetime.now(dt.UTC)
+    fields["Time"] = rfc3339_nano(moment)
+    fields["ArtifactsIn"] = params.artifacts(action.get("artifacts"))
+    fields["Options"] = values.TypedMap({k: str(v) for k, v in (action.get("options") or {}).items()})
+    fields["PodOverride"] = dict(action.get("podOverride") or {})
+    fields["PodLabels"] = values.TypedMap(dict(action.get("podLabels") or {}))
+    fields["PodAnnotations"] = values.TypedMap(dict(action.get("podAnnotations") or {}))
+    return ActionParams(template=params.template_params(**fields), secrets=collected)
+
+
+def phase_objects(
+    api: client.Api, *, object_refs: Mapping[str, Any] | None, collected: list[bytes | str]
+) -> values.GoStruct:
+    """`InitPhaseParams`: a phase's `objects` of kind Secret/ConfigMap, fetched as it starts."""
+    secrets: dict[str, Any] = {}
+    config_maps: dict[str, Any] = {}
+    for key, ref in (object_refs or {}).items():
+        kind = str(ref.get("kind", "")).lower()
+        if kind == "secret":
+            secrets[key] = ref
+        elif kind == "configmap":
+            config_maps[key] = ref
+    return params.phase(
+        secrets=_named_objects(api, secrets, kind="secret", collected=collected),
+        config_maps=_named_objects(api, config_maps, kind="configmap", collected=collected),
+    )

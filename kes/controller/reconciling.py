@@ -1,0 +1,247 @@
+"""What the controller does about one ActionSet: accept or reject it, run, resume or cancel it.
+
+Called by a worker for one namespace/name key with the newest object from the watch (None when
+it is gone). Decisions are recorded in the log first; runs happen on threads of their own, so a
+worker is never blocked by a long phase. A finalizer keeps a running ActionSet in the API until
+the log holds the end of its run (then it is removed at once, so deleting a finished ActionSet
+never waits for the controller).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from kes import application
+from kes.adapters.k8s import client, customresources, errors
+from kes.controller import cancelling, executing, timeouts
+from kes.domain import actionset, resources, validation
+from kes.domain import actionset_events as ev
+
+logger = logging.getLogger(__name__)
+
+FINALIZER = "kes.io/run-recorded"
+
+
+class Reconciler:
+    def __init__(
+        self,
+        *,
+        app: application.KesApplication,
+        api: client.Api,
+        executor: executing.Executor,
+        default_timeouts: executing.Timeouts,
+        requeue: Callable[[str], None],
+    ) -> None:
+        self.app = app
+        self.api = api
+        self.executor = executor
+        self.default_timeouts = default_timeouts
+        self.requeue = requeue
+        self._lock = threading.Lock()
+        self._active: dict[UUID, tuple[threading.Thread, cancelling.CancelScope]] = {}
+
+    @property
+    def running(self) -> int:
+        with self._lock:
+            return len(self._active)
+
+    def wait_idle(self, timeout: float | None = None) -> None:
+        """Join every run thread (used at shutdown and by tests)."""
+        with self._lock:
+            threads = [thread for thread, _ in self._active.values()]
+        for thread in threads:
+            thread.join(timeout)
+
+    def stop(self) -> None:
+        """Stop running phases without recording an end: a restart resumes them from the log."""
+        with self._lock:
+            scopes = [scope for _, scope in self._active.values()]
+        for scope in scopes:
+            scope.cancel("controller stopping")
+
+    # --- one key --------------------------------------------------------------------------
+
+    def reconcile(self, key: str, obj: dict[str, Any] | None) -> None:
+        if obj is None:
+            return
+        meta = obj.get("metadata") or {}
+        uid = str(meta.get("uid", ""))
+        run_id = actionset.ActionSetRun.id_for(uid)
+        deleting = bool(meta.get("deletionTimestamp"))
+        try:
+            run = self.app.run(run_id)
+        except application.RunNotFoundError:
+            run = None
+        if run is None:
+            if deleting:
+                self._drop_finalizer(obj)
+                return
+            state = (obj.get("status") or {}).get("state")
+            if state not in (None, "", ev.PENDING):
+                logger.info("ActionSet %s is %s and has no run in the log. Leaving it.", key, state)
+                return
+            run = self._accept_or_reject(obj)
+            if run is None:
+                return
+        if run.is_terminal:
+            self._drop_finalizer(obj)
+            return
+        if deleting and not run.cancel_requested:
+            self.app.request_cancel(run_id, reason="ActionSet deleted")
+        self._ensure_running(key, run_id, obj=obj, cancelled=deleting)
+
+    def resume_orphans(self, present_uids: set[str], *, namespaces: tuple[str, ...]) -> None:
+        """Runs left unfinished whose ActionSet is gone: cancel them (their deferPhase runs)."""
+        for run_id in self.app.list_runs(terminal=False):
+            run = self.app.run(run_id)
+            if run.uid in present_uids or (namespaces and run.namespace not in namespaces):
+                continue
+            if not run.cancel_requested:
+                self.app.request_cancel(run_id, reason="ActionSet deleted")
+            self._ensure_running(f"{run.namespace}/{run.name}", run_id, obj=None, cancelled=True)
+
+    # --- steps ----------------------------------------------------------------------------
+
+    def _accept_or_reject(self, obj: dict[str, Any]) -> actionset.ActionSetRun | None:
+        meta = obj["metadata"]
+        name, namespace, uid = meta["name"], meta.get("namespace", ""), meta["uid"]
+        spec = dict(obj.get("spec") or {})
+        try:
+            parsed = resources.parse_object(obj)
+            assert isinstance(parsed, resources.ActionSet)
+            validation.validate_actionset(parsed)
+            plan = [self._plan(action, namespace=namespace) for action in parsed.spec.actions]
+        except (resources.ResourceError, validation.ValidationError) as exc:
+            self.app.reject_actionset(
+                name=name, namespace=namespace, uid=uid, spec=spec, reason="Error", message=str(exc)
+            )
+            return self.app.run(actionset.ActionSetRun.id_for(uid))
+        except _PlanError as exc:
+            self.app.reject_actionset(
+                name=name, namespace=namespace, uid=uid, spec=spec, reason=exc.reason,
+                message=exc.message,
+            )
+            return self.app.run(actionset.ActionSetRun.id_for(uid))
+        run_id = self.app.accept_actionset(
+            name=name, namespace=namespace, uid=uid, spec=spec, plan=plan
+        )
+        self._add_finalizer(obj)
+        logger.info("ActionSet %s/%s accepted.", namespace, name)
+        return self.app.run(run_id)
+
+    def _plan(self, action: resources.ActionSpec, *, namespace: str) -> ev.ActionPlan:
+        blueprint: resources.Blueprint | None = None
+        if action.blueprint:
+            try:
+                found = customresources.get(
+                    self.api, resource="blueprints", namespace=namespace, name=action.blueprint
+                )
+            except errors.ApiError as exc:
+                raise _PlanError(
+                    reason="Error", message=f"Failed to query blueprint: {exc}"
+                ) from exc
+            parsed = resources.parse_object(found)
+            assert isinstance(parsed, resources.Blueprint)
+            blueprint = parsed
+        try:
+            bp_action = validation.resolve_action(spec=action, blueprint=blueprint)
+        except validation.ActionResolutionError as exc:
+            reason = (
+                "Blueprint not specified" if blueprint is None
+                else f"ActionSetFailed Action: {action.name}"
+            )
+            raise _PlanError(reason=reason, message=str(exc)) from exc
+        bp_dict = resources.to_object(bp_action)
+        phases = [
+            ev.PhasePlan(name=p["name"], function=p.get("func", ""))
+            for p in bp_dict.get("phases") or []
+        ]
+        defer = bp_dict.get("deferPhase")
+        return ev.ActionPlan(
+            name=action.name,
+            object=resources.to_object(action.object),
+            blueprint=action.blueprint,
+            phases=phases,
+            defer_phase=ev.PhasePlan(name=defer["name"], function=defer.get("func", ""))
+            if defer else None,
+            artifacts=dict(bp_dict.get("outputArtifacts") or {}),
+        )
+
+    def _ensure_running(
+        self, key: str, run_id: UUID, *, obj: dict[str, Any] | None, cancelled: bool
+    ) -> None:
+        with self._lock:
+            active = self._active.get(run_id)
+            if active is not None:
+                if cancelled:
+                    active[1].cancel(cancelling.DELETED)
+                return
+            scope = cancelling.CancelScope()
+            if cancelled:
+                scope.cancel(cancelling.DELETED)
+            annotations = ((obj or {}).get("metadata") or {}).get("annotations")
+            try:
+                run_timeouts = timeouts.from_annotations(annotations, defaults=self.default_timeouts)
+            except timeouts.DurationError as exc:
+                logger.warning("ActionSet %s has a bad timeout annotation: %s.", key, exc)
+                run_timeouts = self.default_timeouts
+            thread = threading.Thread(
+                target=self._run, args=(key, run_id, scope, run_timeouts),
+                name=f"run-{key}", daemon=True,
+            )
+            self._active[run_id] = (thread, scope)
+        thread.start()
+
+    def _run(
+        self, key: str, run_id: UUID, scope: cancelling.CancelScope,
+        run_timeouts: executing.Timeouts,
+    ) -> None:
+        try:
+            if scope.reason != "controller stopping":
+                self.executor.run(run_id, scope=scope, timeouts=run_timeouts)
+        except Exception:
+            logger.exception("Run of ActionSet %s stopped unexpectedly.", key)
+        finally:
+            with self._lock:
+                self._active.pop(run_id, None)
+            self.requeue(key)
+
+    def _add_finalizer(self, obj: dict[str, Any]) -> None:
+        meta = obj["metadata"]
+        finalizers = list(meta.get("finalizers") or [])
+        if FINALIZER in finalizers:
+            return
+        try:
+            customresources.set_finalizers(
+                self.api, resource="actionsets", namespace=meta.get("namespace", ""),
+                name=meta["name"], finalizers=[*finalizers, FINALIZER],
+            )
+        except errors.ApiError as exc:
+            logger.warning("Could not add the finalizer to %s: %s.", meta["name"], exc)
+
+    def _drop_finalizer(self, obj: dict[str, Any]) -> None:
+        meta = obj["metadata"]
+        finalizers = list(meta.get("finalizers") or [])
+        if FINALIZER not in finalizers:
+            return
+        try:
+            customresources.set_finalizers(
+                self.api, resource="actionsets", namespace=meta.get("namespace", ""),
+                name=meta["name"], finalizers=[f for f in finalizers if f != FINALIZER],
+            )
+        except errors.ApiNotFoundError:
+            return
+        except errors.ApiError as exc:
+            logger.warning("Could not remove the finalizer of %s: %s. Retrying.", meta["name"], exc)
+            self.requeue(f"{meta.get('namespace', '')}/{meta['name']}")
+
+
+class _PlanError(Exception):
+    def __init__(self, *, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message

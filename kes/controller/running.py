@@ -1,0 +1,175 @@
+"""The controller process: watch → queue → reconcile → executor, projections alongside.
+
+One direction of flow (STYLE 6): the ActionSet watch fills an object cache and a work queue;
+workers reconcile one key at a time; runs execute on their own threads and record everything
+through the application; the projection thread turns the log into status, Events and metrics.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from kes import application
+from kes.adapters.k8s import client, customresources, errors, watching
+from kes.controller import executing, queueing, reconciling, serving
+from kes.domain import crds
+from kes.projections import following, kubeevents, metrics, status
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    namespaces: tuple[str, ...] = ()  # empty = all namespaces
+    workers: int = 4
+    controller_namespace: str = "default"
+    default_timeouts: executing.Timeouts = field(default_factory=executing.Timeouts)
+    create_crds: bool = True
+    health_address: str = "127.0.0.1"
+    health_port: int | None = None  # None = no HTTP server
+    status_interval_s: float = 0.2
+    version: str = "dev"
+
+
+class Controller:
+    def __init__(self, *, api: client.Api, app: application.KesApplication, settings: Settings):
+        self.api = api
+        self.app = app
+        self.settings = settings
+        self.stop_event = threading.Event()
+        self.queue = queueing.WorkQueue()
+        self.cache: dict[str, dict[str, Any]] = {}
+        self.cache_lock = threading.Lock()
+        self.synced = threading.Event()
+        self.metrics = metrics.Metrics()
+        self.executor = executing.Executor(
+            app=app, api=api, controller_namespace=settings.controller_namespace,
+            on_phase_finished=lambda function, seconds: self.metrics.phase_duration.labels(
+                function=function
+            ).observe(seconds),
+        )
+        self.reconciler = reconciling.Reconciler(
+            app=app, api=api, executor=self.executor,
+            default_timeouts=settings.default_timeouts, requeue=self.queue.add,
+        )
+        self.status = status.StatusProjection(
+            app=app, api=api, interval_s=settings.status_interval_s
+        )
+        self.followers: list[following.Follower] = [
+            self.status,
+            kubeevents.EventsProjection(app=app, api=api),
+            metrics.MetricsProjection(app=app, metrics=self.metrics),
+        ]
+        self._threads: list[threading.Thread] = []
+        self._httpd: Any = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.settings.create_crds:
+            for crd in crds.crd_documents():
+                customresources.apply_definition(self.api, crd=crd)
+        namespaces = self.settings.namespaces or ("",)
+        self._pending_lists = len(namespaces)
+        for namespace in namespaces:
+            self._spawn(f"watch-actionsets-{namespace or 'all'}", self._watch, namespace)
+        for index in range(self.settings.workers):
+            self._spawn(f"worker-{index}", self._work)
+        self._spawn("projections", following.run_forever, self.followers, stop=self.stop_event)
+        if self.settings.health_port is not None:
+            self._httpd = serving.start(
+                address=self.settings.health_address, port=self.settings.health_port,
+                metrics=self.metrics, is_ready=self.is_ready, version=self.settings.version,
+            )
+        logger.info("Controller started.")
+
+    def stop(self) -> None:
+        self.stop_event.set()
+        self.queue.close()
+        self.reconciler.stop()
+        self.reconciler.wait_idle(timeout=10)
+        for thread in self._threads:
+            thread.join(timeout=10)
+        if self._httpd is not None:
+            self._httpd.shutdown()
+        logger.info("Controller stopped.")
+
+    def run_forever(self) -> None:
+        self.start()
+        try:
+            self.stop_event.wait()
+        finally:
+            self.stop()
+
+    def is_ready(self) -> bool:
+        return self.synced.is_set() and all(f.lag() == 0 for f in self.followers)
+
+    def _spawn(self, name: str, target: Any, *args: Any, **kwargs: Any) -> None:
+        thread = threading.Thread(target=target, args=args, kwargs=kwargs, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    # --- watch and work -------------------------------------------------------------------
+
+    def _watch(self, namespace: str) -> None:
+        collection = watching.Collection(
+            group=customresources.GROUP, version=customresources.VERSION,
+            resource="actionsets", namespace=namespace,
+        )
+        first = True
+        for event in watching.follow(self.api, collection=collection, stop=self.stop_event):
+            if event.type == watching.RELISTED:
+                self._relisted(namespace, event.objects)
+                if first:
+                    first = False
+                    self._list_done()
+                continue
+            key = queueing.key_of(event.object)
+            with self.cache_lock:
+                if event.type == "DELETED":
+                    self.cache.pop(key, None)
+                else:
+                    self.cache[key] = event.object
+            self.queue.add(key)
+
+    def _relisted(self, namespace: str, items: tuple[dict[str, Any], ...]) -> None:
+        """Drop cached objects the list no longer has (deleted while the watch was down)."""
+        present = {queueing.key_of(item) for item in items}
+        with self.cache_lock:
+            gone = [
+                key for key in self.cache
+                if key not in present and (not namespace or key.startswith(f"{namespace}/"))
+            ]
+            for key in gone:
+                del self.cache[key]
+
+    def _list_done(self) -> None:
+        with self.cache_lock:
+            self._pending_lists -= 1
+            if self._pending_lists > 0:
+                return
+            uids = {str(o["metadata"].get("uid")) for o in self.cache.values()}
+        self.reconciler.resume_orphans(uids, namespaces=self.settings.namespaces)
+        self.synced.set()
+
+    def _work(self) -> None:
+        while not self.stop_event.is_set():
+            key = self.queue.get(timeout=0.5)
+            if key is None:
+                continue
+            try:
+                with self.cache_lock:
+                    obj = self.cache.get(key)
+                self.reconciler.reconcile(key, obj)
+            except errors.ApiError as exc:
+                self.metrics.api_errors.labels(verb="reconcile").inc()
+                logger.warning("Reconciling %s failed: %s. Retrying.", key, exc)
+                self.stop_event.wait(0.5)
+                self.queue.add(key)
+            except Exception:
+                logger.exception("Reconciling %s failed.", key)
+            finally:
+                self.queue.done(key)

@@ -1,0 +1,123 @@
+"""The Kubernetes Events projection: Kanister's reasons and messages, one Event per log entry.
+
+Names are derived from the ActionSet and the event's position in the log, so a replay after a
+crash finds its Events already written. Success events go on the ActionSet; failures on the
+ActionSet and on its Blueprint, as Kanister does (reference/kanister.md section 3.3).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from kes import application
+from kes.adapters.k8s import client, errors, events
+from kes.domain import actionset_events as ev
+from kes.projections import following
+
+logger = logging.getLogger(__name__)
+
+NORMAL, WARNING = "Normal", "Warning"
+API_VERSION = "cr.kanister.io/v1alpha1"
+
+
+@dataclass(frozen=True)
+class KubeEvent:
+    event_type: str
+    reason: str
+    message: str
+    on_blueprint: bool = False
+
+
+def describe(event: Any, run: Any) -> KubeEvent | None:
+    """The Kubernetes Event Kanister would emit for this log entry, if any."""
+    action = run.actions[event.action_index] if hasattr(event, "action_index") else None
+    failed_reason = f"ActionSetFailed Action: {action.name}" if action else "ActionSetFailed"
+    if isinstance(event, ev.ActionSetRejected):
+        return KubeEvent(WARNING, event.reason or "Error", event.message)
+    if isinstance(event, ev.ActionStarted):
+        return KubeEvent(NORMAL, "Started Action", f"Executing action {action.name}")
+    if isinstance(event, ev.DeferPhaseStarted):
+        return KubeEvent(NORMAL, "Started deferPhase", f"Executing deferPhase {event.phase_name}")
+    if isinstance(event, ev.PhaseStarted):
+        return KubeEvent(NORMAL, "Started Phase", f"Executing phase {event.phase_name}")
+    if isinstance(event, ev.PhaseCompleted):
+        return KubeEvent(NORMAL, "Ended Phase", f"Completed phase {event.phase_name}")
+    if isinstance(event, ev.DeferPhaseCompleted):
+        return KubeEvent(NORMAL, "Ended deferPhase", f"Completed deferPhase {event.phase_name}")
+    if isinstance(event, ev.PhaseFailed):
+        return KubeEvent(
+            WARNING, failed_reason,
+            f"Failed to execute phase {event.phase_name}: {event.error}", on_blueprint=True,
+        )
+    if isinstance(event, ev.DeferPhaseFailed):
+        return KubeEvent(
+            WARNING, failed_reason,
+            f"Failed to execute defer phase {event.phase_name}: {event.error}", on_blueprint=True,
+        )
+    if isinstance(event, ev.PhaseInterrupted):
+        return KubeEvent(WARNING, "Phase Interrupted", f"Phase {event.phase_name}: {event.reason}")
+    if isinstance(event, ev.ActionFailed) and event.error.startswith("Failed to launch Action"):
+        return KubeEvent(WARNING, failed_reason, event.error, on_blueprint=True)
+    if isinstance(event, ev.ActionSetCompleted):
+        return KubeEvent(NORMAL, "Update Complete", f"Updated ActionSet '{run.name}' Status->complete")
+    if isinstance(event, ev.ActionSetCancelled):
+        return KubeEvent(WARNING, "Cancelled", f"ActionSet '{run.name}' was cancelled")
+    return None
+
+
+class EventsProjection(following.Follower):
+    name = "kubernetes-events"
+
+    def __init__(self, *, app: application.KesApplication, api: client.Api) -> None:
+        super().__init__(app=app)
+        self.api = api
+        self.pending: list[tuple[int, Any]] = []
+
+    def apply(self, event: Any, *, notification_id: int) -> None:
+        self.pending.append((notification_id, event))
+
+    def flush(self) -> bool:
+        while self.pending:
+            notification_id, event = self.pending[0]
+            try:
+                self._emit(event, notification_id=notification_id)
+            except errors.ApiError as exc:
+                logger.warning("Recording a Kubernetes Event failed: %s. Retrying.", exc)
+                return False
+            self.pending.pop(0)
+        return True
+
+    def _emit(self, event: Any, *, notification_id: int) -> None:
+        try:
+            run = self.app.run(event.originator_id)
+        except application.RunNotFoundError:
+            return
+        described = describe(event, run)
+        if described is None:
+            return
+        timestamp = event.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
+        targets = [
+            {"apiVersion": API_VERSION, "kind": "ActionSet", "name": run.name,
+             "namespace": run.namespace, "uid": run.uid}
+        ]
+        if described.on_blueprint and hasattr(event, "action_index"):
+            blueprint = run.actions[event.action_index].blueprint
+            if blueprint:
+                targets.append({"apiVersion": API_VERSION, "kind": "Blueprint",
+                                "name": blueprint, "namespace": run.namespace})
+        for target in targets:
+            suffix = "" if target["kind"] == "ActionSet" else ".bp"
+            try:
+                events.record(
+                    self.api,
+                    name=f"{run.name}.kes{notification_id:08x}{suffix}",
+                    involved=target,
+                    event_type=described.event_type,
+                    reason=described.reason,
+                    message=described.message,
+                    timestamp=timestamp,
+                )
+            except errors.ApiNotFoundError:
+                continue  # namespace gone

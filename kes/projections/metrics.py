@@ -1,0 +1,72 @@
+"""Prometheus metrics projected from the log, plus gauges the controller sets directly.
+
+`kanister_action_set_resolutions_total{resolution}` counts ended actions as Kanister does
+(success/failure, both pre-initialised to 0). Counters start at the projection's tracked
+position, so a restarted controller does not count old runs again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import prometheus_client
+
+from kes import application
+from kes.domain import actionset_events as ev
+from kes.projections import following
+
+
+class Metrics:
+    """Every metric kes exports, on a registry of its own (one per controller)."""
+
+    def __init__(self) -> None:
+        self.registry = prometheus_client.CollectorRegistry()
+        self.resolutions = prometheus_client.Counter(
+            "kanister_action_set_resolutions",
+            "Actions of ActionSets ended, by resolution (as Kanister counts them).",
+            ["resolution"],
+            registry=self.registry,
+        )
+        for resolution in ("success", "failure"):
+            self.resolutions.labels(resolution=resolution)
+        self.phase_duration = prometheus_client.Histogram(
+            "kes_phase_duration_seconds",
+            "Wall time of phases, by Kanister function.",
+            ["function"],
+            buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600),
+            registry=self.registry,
+        )
+        self.running_actionsets = prometheus_client.Gauge(
+            "kes_running_actionsets", "ActionSets being run by this controller.",
+            registry=self.registry,
+        )
+        self.events_appended = prometheus_client.Counter(
+            "kes_events_appended", "Events appended to the log (seen by the projections).",
+            registry=self.registry,
+        )
+        self.projection_lag = prometheus_client.Gauge(
+            "kes_projection_lag_events", "Events recorded but not yet applied, by projection.",
+            ["projection"], registry=self.registry,
+        )
+        self.api_errors = prometheus_client.Counter(
+            "kes_api_errors", "Kubernetes API calls that failed, by verb.", ["verb"],
+            registry=self.registry,
+        )
+
+    def exposition(self) -> bytes:
+        return bytes(prometheus_client.generate_latest(self.registry))
+
+
+class MetricsProjection(following.Follower):
+    name = "metrics"
+
+    def __init__(self, *, app: application.KesApplication, metrics: Metrics) -> None:
+        super().__init__(app=app)
+        self.metrics = metrics
+
+    def apply(self, event: Any, *, notification_id: int) -> None:
+        self.metrics.events_appended.inc()
+        if isinstance(event, ev.ActionCompleted):
+            self.metrics.resolutions.labels(resolution="success").inc()
+        elif isinstance(event, ev.ActionFailed):
+            self.metrics.resolutions.labels(resolution="failure").inc()
