@@ -11,14 +11,15 @@ from typing import Any
 
 import pydantic
 from pydantic import alias_generators
+from pydantic import config as pydantic_config
 
 API_GROUP = "cr.kanister.io"
 API_VERSION = "v1alpha1"
 GROUP_VERSION = f"{API_GROUP}/{API_VERSION}"
 
 # The CRD generator reads these markers from a field's json_schema_extra.
-PRESERVE_UNKNOWN = {"x-kubernetes-preserve-unknown-fields": True}
-DATE_TIME = {"format": "date-time"}
+PRESERVE_UNKNOWN: pydantic_config.JsonDict = {"x-kubernetes-preserve-unknown-fields": True}
+DATE_TIME: pydantic_config.JsonDict = {"format": "date-time"}
 
 
 class KanisterModel(pydantic.BaseModel):
@@ -91,4 +92,4 @@ def type_meta_field(kind: str) -> Any:
 
 def api_version_field() -> Any:
     """The `apiVersion` field of a top-level resource."""
-    return pydantic.Field(default=GROUP_VERSION, description="cr.kanister.io/v1alpha1")
+    return pydantic.Field(default=GROUP_VERSION, description=f"API version of this resource: {GROUP_VERSION}.")
