@@ -16,3 +16,7 @@ def cli() -> None:
 from kes.cli import crds  # noqa: E402 (command modules register after the group exists)
 
 cli.add_command(crds.crds)
+
+from kes.cli import history  # noqa: E402
+
+cli.add_command(history.history)
