@@ -173,6 +173,35 @@ def to_object(resource: pydantic.BaseModel) -> dict[str, Any]:
     return obj
 
 
+def unknown_fields(obj: Mapping[str, Any]) -> list[str]:
+    """Paths of the fields of `obj` that Kanister's schema does not declare (they are dropped).
+
+    kubectl warns about such fields ("unknown field"); kes's commands can do the same, since a
+    typo such as `blueprnt:` would otherwise vanish silently. Raises ResourceError if `obj` does
+    not parse at all.
+    """
+    return _dropped(obj, to_object(parse_object(obj)), "")
+
+
+def _dropped(given: Any, kept: Any, path: str) -> list[str]:
+    if isinstance(given, Mapping) and isinstance(kept, Mapping):
+        found = []
+        for key, value in given.items():
+            child = f"{path}.{key}" if path else str(key)
+            if key not in kept:
+                found.append(child)
+            else:
+                found.extend(_dropped(value, kept[key], child))
+        return found
+    if isinstance(given, list) and isinstance(kept, list):
+        return [
+            problem
+            for index, (item, kept_item) in enumerate(zip(given, kept, strict=False))
+            for problem in _dropped(item, kept_item, f"{path}[{index}]")
+        ]
+    return []
+
+
 def _problems(error: pydantic.ValidationError) -> list[str]:
     problems = []
     for detail in error.errors(include_url=False, include_input=True):

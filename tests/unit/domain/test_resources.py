@@ -246,3 +246,26 @@ def test_to_object_always_names_the_kind() -> None:
         "apiVersion": "cr.kanister.io/v1alpha1",
         "kind": "Blueprint",
     }
+
+
+def test_unknown_fields_names_every_dropped_field() -> None:
+    document = {
+        "apiVersion": "cr.kanister.io/v1alpha1",
+        "kind": "ActionSet",
+        "metadata": {"name": "x", "whatever": 1},
+        "spec": {
+            "actions": [
+                {"name": "a", "blueprnt": "bp", "podOverride": {"free": 1}},
+                {"name": "b", "object": {"knd": "Deployment"}},
+            ]
+        },
+    }
+    assert resources.unknown_fields(document) == [
+        "spec.actions[0].blueprnt",
+        "spec.actions[1].object.knd",
+    ]
+
+
+@pytest.mark.parametrize("document", kanister_documents())
+def test_examples_have_no_unknown_fields(document: dict[str, Any]) -> None:
+    assert resources.unknown_fields(document) == []
