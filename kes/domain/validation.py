@@ -98,6 +98,29 @@ def _check_states(status: resources.ActionSetStatus) -> None:
         raise ValidationError("ActionSet cannot be complete if any actions are not complete")
 
 
+class ActionResolutionError(Exception):
+    """An action of an ActionSet cannot be matched to its blueprint; `str()` is Kanister's text."""
+
+
+def resolve_action(
+    *, spec: resources.ActionSpec, blueprint: resources.Blueprint | None
+) -> resources.BlueprintAction:
+    """The blueprint action an ActionSet action names, or Kanister's error (reference 3.3 step 2).
+
+    `blueprint` is None when the action names no blueprint; fetching it (and reporting
+    "Failed to query blueprint") is the caller's business.
+    """
+    if not spec.blueprint or blueprint is None:
+        raise ActionResolutionError("Blueprint is not specified for action")
+    found = blueprint.actions.get(spec.name)
+    if found is None:
+        raise ActionResolutionError(
+            f"Action {spec.name} for object kind {spec.object.kind} not found in blueprint "
+            f"{blueprint.metadata.name}"
+        )
+    return found
+
+
 def validate_blueprint(
     blueprint: resources.Blueprint,
     *,

@@ -499,3 +499,30 @@ def test_invalid_profiles(fields: dict[str, Any], message: str) -> None:
 )
 def test_valid_profiles(fields: dict[str, Any]) -> None:
     validation.validate_profile(profile(**fields))
+
+
+def test_resolve_action_finds_the_blueprint_action() -> None:
+    bp = blueprint({"backup": {"phases": [task("one")]}})
+    spec = resources.ActionSpec(name="backup", blueprint="bp")
+    assert validation.resolve_action(spec=spec, blueprint=bp) is bp.actions["backup"]
+
+
+def test_resolve_action_without_blueprint_name() -> None:
+    spec = resources.ActionSpec(name="backup")
+    with pytest.raises(validation.ActionResolutionError) as caught:
+        validation.resolve_action(spec=spec, blueprint=None)
+    assert str(caught.value) == "Blueprint is not specified for action"
+
+
+def test_resolve_action_missing_action_uses_kanister_wording() -> None:
+    bp = resources.Blueprint.model_validate(
+        {"metadata": {"name": "time-log-bp"}, "actions": {"backup": {}}}
+    )
+    spec = resources.ActionSpec.model_validate(
+        {"name": "restore", "blueprint": "time-log-bp", "object": {"kind": "Deployment"}}
+    )
+    with pytest.raises(validation.ActionResolutionError) as caught:
+        validation.resolve_action(spec=spec, blueprint=bp)
+    assert str(caught.value) == (
+        "Action restore for object kind Deployment not found in blueprint time-log-bp"
+    )
