@@ -3,6 +3,8 @@ accepting every Kanister example document."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -317,3 +319,25 @@ def test_schema_prunes_exactly_what_the_models_drop() -> None:
     assert kept["metadata"] == document["metadata"]
     assert kept["spec"]["actions"][0]["podOverride"] == {"x": [1]}
     assert "bogus" not in kept["spec"]["actions"][0]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Body:
+    """What the client's deserializer reads from an HTTP response."""
+
+    data: str
+
+
+@pytest.mark.parametrize("kind", list(resources.KINDS))
+def test_crd_uses_only_apiextensions_fields(kind: str) -> None:
+    # The official client's model of a CRD knows every apiextensions/v1 field; a document that
+    # survives its deserialize/serialize round trip unchanged has no misspelt or invented field.
+    from kubernetes import client
+
+    api = client.ApiClient()
+    try:
+        crd = crd_of(kind)
+        model = api.deserialize(_Body(json.dumps(crd)), "V1CustomResourceDefinition")
+        assert api.sanitize_for_serialization(model) == crd
+    finally:
+        api.close()
