@@ -75,7 +75,7 @@ class ResourceError(Exception):
 
 
 class _Loader(yaml.SafeLoader):
-    """YAML as Kubernetes reads it: timestamps stay strings, duplicate keys are an error."""
+    """YAML as kubectl reads it: timestamps stay strings, keys become strings, no duplicates."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -85,17 +85,32 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> dict[Any, Any]:
+    # kubectl turns YAML into JSON, whose keys are strings: `1:` becomes "1", `on:` "true".
+    # Keys are converted before they meet, so `1:` and `true:` stay two keys.
     loader.flatten_mapping(node)
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if key in seen:
+    mapping: dict[Any, Any] = {}
+    for key_node, value_node in node.value:
+        key = _json_key(loader.construct_object(key_node, deep=True))
+        if isinstance(key, list | dict):
+            raise yaml.constructor.ConstructorError(
+                None, None, "a mapping key must be a scalar", key_node.start_mark
+            )
+        if key in mapping:
             raise yaml.constructor.ConstructorError(
                 None, None, f"duplicate key {key!r}", key_node.start_mark
             )
-        seen.add(key)
-    mapping: dict[Any, Any] = loader.construct_mapping(node, deep=True)
+        mapping[key] = loader.construct_object(value_node, deep=True)
     return mapping
+
+
+def _json_key(key: Any) -> Any:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    if key is None:
+        return "null"
+    if isinstance(key, int | float):
+        return str(key)
+    return key
 
 
 _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -205,10 +220,15 @@ def _dropped(given: Any, kept: Any, path: str) -> list[str]:
 def _problems(error: pydantic.ValidationError) -> list[str]:
     problems = []
     for detail in error.errors(include_url=False, include_input=True):
-        path = _path(detail["loc"])
+        loc = detail["loc"]
         message = _OR_INSTANCE.sub("", detail["msg"])
+        if loc and loc[-1] == "[key]":
+            # A mapping key of the wrong type: name the key, not a list index.
+            loc = (*loc[:-2], str(loc[-2]))
+            message = message.replace("Input", "Key", 1)
         if detail["type"] not in {"missing", "literal_error"}:
             message = f"{message} (got {_type_name(detail.get('input'))})"
+        path = _path(loc)
         problems.append(f"{path}: {message}" if path else message)
     return problems
 

@@ -159,6 +159,19 @@ def problems_of(text: str) -> list[str]:
         ),
         pytest.param("", ["the document is empty"], id="empty"),
         pytest.param(
+            "? [a, b]\n: c\n",
+            ["line 1, column 3: invalid YAML: a mapping key must be a scalar"],
+            id="complex-key",
+        ),
+        pytest.param(
+            "kind: Blueprint\nactions: !!python/object:os.system {}\n",
+            [
+                "line 2, column 10: invalid YAML: could not determine a constructor for the tag "
+                "'tag:yaml.org,2002:python/object:os.system'"
+            ],
+            id="python-tag-refused",
+        ),
+        pytest.param(
             "kind: Blueprint\n---\nkind: Profile\n",
             ["expected one document, found 2"],
             id="two-documents",
@@ -269,3 +282,24 @@ def test_unknown_fields_names_every_dropped_field() -> None:
 @pytest.mark.parametrize("document", kanister_documents())
 def test_examples_have_no_unknown_fields(document: dict[str, Any]) -> None:
     assert resources.unknown_fields(document) == []
+
+
+def test_yaml_keys_become_strings_as_kubectl_makes_them() -> None:
+    actionset = resources.parse_document(
+        "kind: ActionSet\nspec:\n  actions:\n  - options: {1: a, on: b, 2.5: c, null: d}\n"
+    )
+    assert isinstance(actionset, resources.ActionSet) and actionset.spec is not None
+    assert actionset.spec.actions[0].options == {"1": "a", "true": "b", "2.5": "c", "null": "d"}
+
+
+def test_non_string_keys_of_api_objects_name_the_key() -> None:
+    with pytest.raises(resources.ResourceError) as caught:
+        resources.parse_object({"kind": "Blueprint", "actions": {1: {}}})
+    assert caught.value.problems == ["actions.1: Key should be a valid string (got an integer)"]
+
+
+def test_metadata_fields_are_typed() -> None:
+    assert problems_of("kind: ActionSet\nmetadata: {generation: x}\n") == [
+        "metadata.generation: Input should be a valid integer, unable to parse string as an "
+        "integer (got a string)"
+    ]
