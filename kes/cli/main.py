@@ -11,3 +11,12 @@ import click
 @click.version_option(metadata.version("kes"), prog_name="kes")
 def cli() -> None:
     """kes: Kanister-compatible, event-sourced data protection for Kubernetes."""
+
+
+from kes.cli import crds  # noqa: E402 (command modules register after the group exists)
+
+cli.add_command(crds.crds)
+
+from kes.cli import history  # noqa: E402
+
+cli.add_command(history.history)

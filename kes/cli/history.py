@@ -1,0 +1,214 @@
+"""`kes history`: read a run's event log offline — timeline, JSON lines, verify, time travel.
+
+It opens the store named by ``--store`` / ``KES_STORE`` (default ``.kes/store.sqlite3``) and
+needs no cluster. ``--verify`` recomputes the hash chain and exits 1 naming the first broken
+event; ``--at`` rebuilds the status as it was then; ``--follow`` keeps printing new events until
+the run ends. An unknown name is a message and exit code 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+import click
+
+from kes import application, storage
+from kes.domain import status
+
+POLL_SECONDS = 0.5
+_COMMON = {"originator_id", "originator_version", "timestamp", "schema_version", "digest",
+           "originator_topic"}
+
+
+def _open(store: str | None) -> application.KesApplication:
+    resolved = storage.resolve(store)
+    if not resolved.exists():
+        raise click.ClickException(
+            f"No event log at {resolved.describe()}: set KES_STORE or pass --store."
+        )
+    return application.KesApplication(store=resolved.location)
+
+
+def _parse_time(value: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f'"{value}" is not an ISO 8601 time (e.g. 2026-05-13T10:00:00Z).'
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _compact(value: Any, limit: int = 160) -> str:
+    text = json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def event_record(event: Any) -> dict[str, Any]:
+    """The stable JSON-lines shape of one event."""
+    dumped = event.model_dump(mode="json")
+    return {
+        "id": dumped["originator_id"],
+        "version": dumped["originator_version"],
+        "time": dumped["timestamp"],
+        "type": type(event).__name__,
+        "schema_version": dumped["schema_version"],
+        "digest": dumped["digest"],
+        "data": {k: v for k, v in dumped.items() if k not in _COMMON},
+    }
+
+
+class Timeline:
+    """Turns events into readable lines; remembers action names from the accepted plan."""
+
+    def __init__(self) -> None:
+        self.actions: list[str] = []
+
+    def where(self, data: dict[str, Any]) -> str:
+        if "action_index" not in data:
+            return "-"
+        index = data["action_index"]
+        action = self.actions[index] if index < len(self.actions) else f"#{index}"
+        return f"{action}/{data['phase_name']}" if "phase_name" in data else action
+
+    def summary(self, kind: str, data: dict[str, Any]) -> tuple[str, bool]:
+        """(text, is_failure) for one event."""
+        if kind == "ActionSetAccepted":
+            self.actions = [a["name"] for a in data["plan"]]
+            parts = []
+            for action in data["plan"]:
+                phases = " → ".join(p["name"] for p in action["phases"]) or "no phases"
+                defer = action.get("defer_phase")
+                defer_text = f", deferPhase {defer['name']}" if defer else ""
+                parts.append(f"{action['name']} (blueprint {action['blueprint']}: "
+                             f"{phases}{defer_text})")
+            return "accepted: " + ("; ".join(parts) or "no actions"), False
+        if kind in ("PhaseStarted", "DeferPhaseStarted"):
+            args = _compact(data["args"])
+            return f"{data['function']} attempt {data['attempt']} args {args}", False
+        if kind in ("PhaseCompleted", "DeferPhaseCompleted"):
+            output = "" if data.get("output") is None else f" output {_compact(data['output'])}"
+            return f"took {data['duration_s']:.2f} s{output}", False
+        if kind in ("PhaseFailed", "DeferPhaseFailed"):
+            tail = "".join(f"\n{'':>47}| {line}" for line in data.get("log_tail", []))
+            return f"FAILED: {data['error']}{tail}", True
+        failures: dict[str, Callable[[dict[str, Any]], str]] = {
+            "ActionSetRejected": lambda d: f"REJECTED ({d['reason']}): {d['message']}",
+            "PhaseInterrupted": lambda d: f"INTERRUPTED: {d['reason']}",
+            "ActionFailed": lambda d: f"FAILED: {d['error'] or 'see the events above'}",
+            "ActionSetFailed": lambda d: f"FAILED: {d['error'] or 'see the events above'}",
+            "ServerFailed": lambda d: f"FAILED {d['condition']} ({d['reason']}): {d['message']}",
+        }
+        if kind in failures:
+            return failures[kind](data), True
+        if kind == "ArtifactsRendered":
+            return "artifacts " + _compact(data["artifacts"]), False
+        rest = {k: v for k, v in data.items() if k not in ("action_index", "phase_name")}
+        return (_compact(rest) if rest else ""), False
+
+    def line(self, event: Any, *, color: bool) -> str:
+        record = event_record(event)
+        when = event.timestamp.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+        text, failed = self.summary(record["type"], record["data"])
+        line = f"{when}  {record['type']:<20} {self.where(record['data']):<24} {text}"
+        return click.style(line, fg="red", bold=True) if failed and color else line
+
+
+def _find(app: application.KesApplication, *, kind: str, namespace: str, name: str) -> UUID:
+    found = app.find(kind=kind, namespace=namespace, name=name)
+    if found is None:
+        label = "ActionSet" if kind == "actionset" else "RepositoryServer"
+        raise click.ClickException(
+            f'No {label} "{name}" in namespace "{namespace}" is recorded in the event log.'
+        )
+    return found
+
+
+def _show(
+    *, kind: str, name: str, namespace: str, store: str | None, as_json: bool, verify: bool,
+    at: str | None, follow: bool,
+) -> None:
+    app = _open(store)
+    try:
+        aggregate_id = _find(app, kind=kind, namespace=namespace, name=name)
+        if verify:
+            broken = app.verify(aggregate_id)
+            if broken is not None:
+                click.echo(broken.describe(), err=True)
+                raise SystemExit(1)
+            count = len(app.stored_records(aggregate_id))
+            click.echo(f"Hash chain verified: {count} events of {namespace}/{name}.")
+            return
+        if at is not None:
+            moment = _parse_time(at)
+            aggregate = app.state_at(aggregate_id, at=moment)
+            if aggregate is None:
+                raise click.ClickException(f'"{name}" was not recorded yet at {at}.')
+            click.echo(json.dumps(status.status_of(aggregate), indent=2, sort_keys=True))
+            return
+        _print_events(app, aggregate_id, as_json=as_json, follow=follow)
+    finally:
+        app.close()
+
+
+def _print_events(
+    app: application.KesApplication, aggregate_id: UUID, *, as_json: bool, follow: bool
+) -> None:
+    timeline = Timeline()
+    color = click.get_text_stream("stdout").isatty()
+    seen = 0
+    while True:
+        new = app.events_of(aggregate_id, after=seen)
+        if as_json:
+            lines = [json.dumps(event_record(e), sort_keys=True) for e in new]
+        else:
+            lines = [timeline.line(e, color=color) for e in new]
+        if lines:
+            click.echo("\n".join(lines))
+        if new:
+            seen = new[-1].originator_version
+        if not follow or app.repository.get(aggregate_id).is_terminal:
+            return
+        time.sleep(POLL_SECONDS)
+
+
+def _options(func: Callable[..., None]) -> Callable[..., None]:
+    decorators = [
+        click.argument("name"),
+        click.option("-n", "--namespace", default="default", show_default=True,
+                     envvar="KES_NAMESPACE"),
+        click.option("--store", envvar="KES_STORE", default=None,
+                     help="Event log: a file path or postgresql:// URL "
+                          "[default: .kes/store.sqlite3]."),
+        click.option("--json", "as_json", is_flag=True, help="One JSON event per line."),
+        click.option("--verify", is_flag=True, help="Check the hash chain; exit 1 if broken."),
+        click.option("--at", metavar="TIME", help="Print the status as it was at TIME."),
+        click.option("-f", "--follow", is_flag=True, help="Keep printing until the run ends."),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
+@click.group()
+def history() -> None:
+    """Show what happened to an ActionSet or RepositoryServer, from the event log."""
+
+
+@history.command("actionset")
+@_options
+def actionset_history(**options: Any) -> None:
+    """The history of the latest ActionSet named NAME."""
+    _show(kind="actionset", **options)
+
+
+@history.command("repositoryserver")
+@_options
+def repositoryserver_history(**options: Any) -> None:
+    """The history of the latest RepositoryServer named NAME."""
+    _show(kind="repositoryserver", **options)

@@ -1,0 +1,411 @@
+"""ActionSetRun: the event-sourced lifecycle of one ActionSet.
+
+An ActionSet is ``pending`` → ``running`` → ``complete`` | ``failed`` | ``cancelled``. Its actions
+run in parallel, the phases of an action in order, then the action's deferPhase whatever
+happened; output artifacts are rendered only when every phase and the deferPhase succeeded
+(reference 3.3). The controller decides, then acts: it records a phase as started before running
+it and records the outcome after.
+
+Commands (each emits one event, or raises a :class:`ActionSetRunError` and emits nothing):
+
+* ``ActionSetRun.accept(...)`` / ``ActionSetRun.reject(...)`` create the run;
+* ``start_action``; ``start_phase``, ``progress_phase``, ``complete_phase``, ``fail_phase``,
+  ``interrupt_phase``; ``start_defer_phase``, ``complete_defer_phase``, ``fail_defer_phase``;
+  ``render_artifacts``; ``complete_action`` / ``fail_action``;
+* ``request_cancel``; ``complete``, ``fail``, ``cancel`` end the run.
+
+Queries: ``state``, ``is_terminal``, ``next_phase(i)``, ``running_phases()``,
+``running_phase_of(i)``. The events and the state they build are in ``actionset_events.py``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from kes.domain import actionset_events as ev
+from kes.domain import events
+
+RUN_NAMESPACE = uuid.UUID("6f1c33a2-5d0e-4d8e-9a55-6b9b1d5f0a11")
+
+ActionPlan = ev.ActionPlan
+PhasePlan = ev.PhasePlan
+
+
+class ActionSetRunError(events.DomainError):
+    """A command that does not fit the run's lifecycle."""
+
+
+class RunTerminalError(ActionSetRunError):
+    """The run has already ended; nothing more may happen to it."""
+
+
+class UnknownActionError(ActionSetRunError):
+    """No action at that index."""
+
+
+class UnknownPhaseError(ActionSetRunError):
+    """The action has no phase (or deferPhase) of that name."""
+
+
+class ActionNotRunningError(ActionSetRunError):
+    """The action has not started, or has already ended."""
+
+
+class ActionAlreadyStartedError(ActionSetRunError):
+    """The action was started (or ended) before."""
+
+
+class PhaseOutOfOrderError(ActionSetRunError):
+    """Phases run one at a time, in the blueprint's order."""
+
+
+class PhaseNotRunningError(ActionSetRunError):
+    """Only a running phase can progress, complete or fail."""
+
+
+class DeferPhaseNotReadyError(ActionSetRunError):
+    """The deferPhase runs only after the action's phases ended."""
+
+
+class ActionNotFinishedError(ActionSetRunError):
+    """An action completes only when all its phases and its deferPhase did."""
+
+
+class PhasesStillRunningError(ActionSetRunError):
+    """The run cannot end while a phase is recorded as running."""
+
+
+class CancelRequestedError(ActionSetRunError):
+    """The run is being cancelled: no new action or phase may start."""
+
+
+class CancelNotRequestedError(ActionSetRunError):
+    """Cancelling needs a cancel request first."""
+
+
+class RunFailedError(ActionSetRunError):
+    """A failed run cannot complete."""
+
+
+class ActionSetRun(events.EventSourced):
+    """One ActionSet's run; id = :meth:`id_for` its ``metadata.uid``."""
+
+    def init(self, *, name: str, namespace: str, uid: str, spec: dict[str, Any]) -> None:
+        self.name, self.namespace, self.uid, self.spec = name, namespace, uid, dict(spec)
+        self.state = ev.PENDING
+        self.error = ""
+        self.rejection_reason = ""
+        self.actions: list[ev.ActionRun] = []
+        self.blueprint_versions: dict[str, str] = {}
+        self.cancel_requested = False
+        self.cancel_reason = ""
+        self.running_phase = ""
+        self.percent_completed = "0"
+        self.progress_transition_time: Any = None
+        self.ended_at: Any = None
+
+    @staticmethod
+    def id_for(uid: str) -> uuid.UUID:
+        return uuid.uuid5(RUN_NAMESPACE, f"actionset/{uid}")
+
+    # --- creation ---------------------------------------------------------------------------
+
+    @classmethod
+    def accept(
+        cls,
+        *,
+        name: str,
+        namespace: str,
+        uid: str,
+        spec: dict[str, Any],
+        plan: Sequence[ev.ActionPlan | dict[str, Any]],
+        blueprint_versions: dict[str, str] | None = None,
+    ) -> ActionSetRun:
+        return cls._start(
+            ev.ActionSetAccepted,
+            id=cls.id_for(uid),
+            name=name,
+            namespace=namespace,
+            uid=uid,
+            spec=spec,
+            plan=list(plan),
+            blueprint_versions=blueprint_versions or {},
+        )
+
+    @classmethod
+    def reject(
+        cls, *, name: str, namespace: str, uid: str, spec: dict[str, Any], reason: str,
+        message: str,
+    ) -> ActionSetRun:
+        return cls._start(
+            ev.ActionSetRejected,
+            id=cls.id_for(uid),
+            name=name,
+            namespace=namespace,
+            uid=uid,
+            spec=spec,
+            reason=reason,
+            message=message,
+        )
+
+    # --- queries ----------------------------------------------------------------------------
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.state in ev.TERMINAL
+
+    def next_phase(self, action_index: int) -> str | None:
+        """The main phase to start next in this action, or None when none may start."""
+        action = self._action(action_index)
+        if action.state != ev.RUNNING or self.cancel_requested:
+            return None
+        for phase in action.phases:
+            if phase.state == ev.COMPLETE:
+                continue
+            return phase.name if phase.state in (ev.PENDING, ev.INTERRUPTED) else None
+        return None
+
+    def running_phase_of(self, action_index: int) -> ev.PhaseRun | None:
+        action = self._action(action_index)
+        candidates = [*action.phases, *([action.defer_phase] if action.defer_phase else [])]
+        return next((p for p in candidates if p.state == ev.RUNNING), None)
+
+    def running_phases(self) -> list[tuple[int, str]]:
+        """(action index, phase name) of every phase recorded as started but not ended."""
+        found = []
+        for index in range(len(self.actions)):
+            phase = self.running_phase_of(index)
+            if phase is not None:
+                found.append((index, phase.name))
+        return found
+
+    # --- guards -----------------------------------------------------------------------------
+
+    def check_not_terminal(self) -> None:
+        if self.is_terminal:
+            raise RunTerminalError(f'ActionSet "{self.name}" has already ended ({self.state}).')
+
+    def check_not_cancelling(self) -> None:
+        if self.cancel_requested:
+            raise CancelRequestedError(f'ActionSet "{self.name}" is being cancelled.')
+
+    def _action(self, action_index: int) -> ev.ActionRun:
+        if not 0 <= action_index < len(self.actions):
+            raise UnknownActionError(
+                f'ActionSet "{self.name}" has no action {action_index} '
+                f"(it has {len(self.actions)})."
+            )
+        return self.actions[action_index]
+
+    def check_action_running(self, action_index: int) -> ev.ActionRun:
+        self.check_not_terminal()
+        action = self._action(action_index)
+        if action.state != ev.RUNNING:
+            raise ActionNotRunningError(f'Action "{action.name}" is {action.state}, not running.')
+        return action
+
+    def check_phase_running(self, action_index: int, phase_name: str, *, defer: bool) -> None:
+        action = self.check_action_running(action_index)
+        phase = action.defer_phase if defer else action.phase(phase_name)
+        if phase is None or phase.name != phase_name or (not defer and phase not in action.phases):
+            raise UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
+        if phase.state != ev.RUNNING:
+            raise PhaseNotRunningError(f'Phase "{phase_name}" is {phase.state}, not running.')
+
+    def check_no_running_phase(self) -> None:
+        running = self.running_phases()
+        if running:
+            names = ", ".join(f'"{name}"' for _, name in running)
+            raise PhasesStillRunningError(f"Phases still running: {names}.")
+
+    def check_main_phases_complete(self, action: ev.ActionRun) -> None:
+        unfinished = [p.name for p in action.phases if p.state != ev.COMPLETE]
+        if unfinished:
+            raise ActionNotFinishedError(
+                f'Action "{action.name}" has unfinished phases: {", ".join(unfinished)}.'
+            )
+        if action.defer_phase is not None and action.defer_phase.state != ev.COMPLETE:
+            raise ActionNotFinishedError(
+                f'Action "{action.name}" deferPhase is {action.defer_phase.state}.'
+            )
+
+    # --- actions and phases -----------------------------------------------------------------
+
+    def start_action(self, action_index: int) -> None:
+        self.check_not_terminal()
+        self.check_not_cancelling()
+        action = self._action(action_index)
+        if action.state != ev.PENDING:
+            raise ActionAlreadyStartedError(f'Action "{action.name}" is already {action.state}.')
+        self.trigger_event(ev.ActionStarted, action_index=action_index)
+
+    def start_phase(
+        self, *, action_index: int, phase_name: str, function: str,
+        masked_args: dict[str, Any] | None = None, attempt: int = 1,
+    ) -> None:
+        action = self.check_action_running(action_index)
+        self.check_not_cancelling()
+        if self.running_phase_of(action_index) is not None:
+            raise PhaseOutOfOrderError(f'Action "{action.name}" already has a running phase.')
+        expected = self.next_phase(action_index)
+        if expected != phase_name:
+            if action.phase(phase_name) is None:
+                raise UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
+            raise PhaseOutOfOrderError(
+                f'Phase "{phase_name}" cannot start now (next: {expected or "none"}).'
+            )
+        self.trigger_event(
+            ev.PhaseStarted, action_index=action_index, phase_name=phase_name,
+            function=function, args=masked_args or {}, attempt=attempt,
+        )
+
+    def progress_phase(
+        self, *, action_index: int, phase_name: str, progress: dict[str, Any]
+    ) -> None:
+        self.check_phase_running(action_index, phase_name, defer=False)
+        self.trigger_event(
+            ev.PhaseProgressed, action_index=action_index, phase_name=phase_name,
+            progress=progress,
+        )
+
+    def complete_phase(
+        self, *, action_index: int, phase_name: str, output: dict[str, Any] | None = None,
+        duration_s: float = 0.0,
+    ) -> None:
+        self.check_phase_running(action_index, phase_name, defer=False)
+        self.trigger_event(
+            ev.PhaseCompleted, action_index=action_index, phase_name=phase_name,
+            output=output, duration_s=duration_s,
+        )
+
+    def fail_phase(
+        self, *, action_index: int, phase_name: str, error: str,
+        log_tail: Sequence[str] = (),
+    ) -> None:
+        action = self.check_action_running(action_index)
+        phase = action.phase(phase_name)
+        if phase is None or phase not in action.phases:
+            raise UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
+        if phase.state not in (ev.RUNNING, ev.INTERRUPTED):
+            raise PhaseNotRunningError(f'Phase "{phase_name}" is {phase.state}, not running.')
+        self.trigger_event(
+            ev.PhaseFailed, action_index=action_index, phase_name=phase_name, error=error,
+            log_tail=list(log_tail)[-ev.LOG_TAIL_LINES:],
+        )
+
+    def interrupt_phase(self, *, action_index: int, phase_name: str, reason: str) -> None:
+        """Record that a started phase was lost (controller restart); then re-run or fail it."""
+        action = self.check_action_running(action_index)
+        phase = action.phase(phase_name)
+        if phase is None:
+            raise UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
+        if phase.state != ev.RUNNING:
+            raise PhaseNotRunningError(f'Phase "{phase_name}" is {phase.state}, not running.')
+        self.trigger_event(
+            ev.PhaseInterrupted, action_index=action_index, phase_name=phase_name, reason=reason
+        )
+
+    def start_defer_phase(
+        self, *, action_index: int, function: str, masked_args: dict[str, Any] | None = None,
+        attempt: int = 1,
+    ) -> None:
+        action = self.check_action_running(action_index)
+        defer = action.defer_phase
+        if defer is None:
+            raise UnknownPhaseError(f'Action "{action.name}" has no deferPhase.')
+        if defer.state not in (ev.PENDING, ev.INTERRUPTED):
+            raise PhaseOutOfOrderError(f'deferPhase "{defer.name}" is already {defer.state}.')
+        states = {p.state for p in action.phases}
+        if ev.RUNNING in states or ev.INTERRUPTED in states:
+            raise DeferPhaseNotReadyError(f'Action "{action.name}" still has a running phase.')
+        finished = states <= {ev.COMPLETE} or ev.FAILED in states or self.cancel_requested
+        if not finished:
+            raise DeferPhaseNotReadyError(
+                f'deferPhase "{defer.name}" runs after the phases of action "{action.name}".'
+            )
+        self.trigger_event(
+            ev.DeferPhaseStarted, action_index=action_index, phase_name=defer.name,
+            function=function, args=masked_args or {}, attempt=attempt,
+        )
+
+    def complete_defer_phase(
+        self, *, action_index: int, output: dict[str, Any] | None = None,
+        duration_s: float = 0.0,
+    ) -> None:
+        name = self._defer_name(action_index)
+        self.check_phase_running(action_index, name, defer=True)
+        self.trigger_event(
+            ev.DeferPhaseCompleted, action_index=action_index, phase_name=name, output=output,
+            duration_s=duration_s,
+        )
+
+    def fail_defer_phase(
+        self, *, action_index: int, error: str, log_tail: Sequence[str] = ()
+    ) -> None:
+        name = self._defer_name(action_index)
+        action = self.check_action_running(action_index)
+        assert action.defer_phase is not None
+        if action.defer_phase.state not in (ev.RUNNING, ev.INTERRUPTED):
+            raise PhaseNotRunningError(
+                f'deferPhase "{name}" is {action.defer_phase.state}, not running.'
+            )
+        self.trigger_event(
+            ev.DeferPhaseFailed, action_index=action_index, phase_name=name, error=error,
+            log_tail=list(log_tail)[-ev.LOG_TAIL_LINES:],
+        )
+
+    def _defer_name(self, action_index: int) -> str:
+        action = self._action(action_index)
+        if action.defer_phase is None:
+            raise UnknownPhaseError(f'Action "{action.name}" has no deferPhase.')
+        return action.defer_phase.name
+
+    def render_artifacts(self, *, action_index: int, artifacts: dict[str, Any]) -> None:
+        action = self.check_action_running(action_index)
+        self.check_main_phases_complete(action)
+        self.trigger_event(ev.ArtifactsRendered, action_index=action_index, artifacts=artifacts)
+
+    def complete_action(self, action_index: int) -> None:
+        action = self.check_action_running(action_index)
+        self.check_main_phases_complete(action)
+        self.trigger_event(ev.ActionCompleted, action_index=action_index)
+
+    def fail_action(self, *, action_index: int, error: str) -> None:
+        self.check_not_terminal()
+        action = self._action(action_index)
+        if action.state not in (ev.PENDING, ev.RUNNING):
+            raise ActionAlreadyStartedError(f'Action "{action.name}" has already {action.state}.')
+        if self.running_phase_of(action_index) is not None:
+            raise PhasesStillRunningError(f'Action "{action.name}" still has a running phase.')
+        self.trigger_event(ev.ActionFailed, action_index=action_index, error=error)
+
+    # --- the run as a whole -----------------------------------------------------------------
+
+    def request_cancel(self, reason: str = "") -> None:
+        self.check_not_terminal()
+        self.check_not_cancelling()
+        self.trigger_event(ev.CancelRequested, reason=reason)
+
+    def complete(self) -> None:
+        self.check_not_terminal()
+        self.check_not_cancelling()
+        if self.error:
+            raise RunFailedError(f'ActionSet "{self.name}" has failed: cannot complete it.')
+        unfinished = [a.name for a in self.actions if a.state != ev.COMPLETE]
+        if unfinished:
+            raise ActionNotFinishedError(f"Actions not complete: {', '.join(unfinished)}.")
+        self.trigger_event(ev.ActionSetCompleted)
+
+    def fail(self, error: str = "") -> None:
+        self.check_not_terminal()
+        self.check_no_running_phase()
+        self.trigger_event(ev.ActionSetFailed, error=error)
+
+    def cancel(self) -> None:
+        self.check_not_terminal()
+        if not self.cancel_requested:
+            raise CancelNotRequestedError(f'ActionSet "{self.name}" was not asked to cancel.')
+        self.check_no_running_phase()
+        self.trigger_event(ev.ActionSetCancelled)
