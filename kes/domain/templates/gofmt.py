@@ -236,6 +236,11 @@ def _format(spec: _Spec, value: Any, *, depth: int) -> str:
             for k in sorted(value, key=str)
         ]
         return "map[" + " ".join(items) + "]"
+    if isinstance(value, values.GoStruct) and value.stringer is not None:
+        if verb in "vs":
+            return _pad(spec, value.stringer)
+        if verb == "q":
+            return _pad(spec, go_quote(value.stringer))
     if isinstance(value, values.GoStruct):
         parts = []
         for name, field in value.fields.items():

@@ -107,7 +107,7 @@ class GoStruct:
     runtime asks ``has_field`` rather than catching KeyError.
     """
 
-    __slots__ = ("fields", "json", "pointer", "type_name")
+    __slots__ = ("fields", "json", "pointer", "stringer", "type_name")
 
     def __init__(
         self,
@@ -116,8 +116,11 @@ class GoStruct:
         *,
         json: Mapping[str, JsonField | str] | None = None,
         pointer: bool = False,
+        stringer: str | None = None,
     ) -> None:
         self.type_name = type_name
+        # What the value's String() method returns, when its Go type has one (fmt uses it).
+        self.stringer = stringer
         self.fields: dict[str, Any] = dict(fields)
         tags: dict[str, JsonField] = {}
         for key, tag in (json or {}).items():
@@ -191,8 +194,8 @@ class GoFunc:
 
     ``params`` are Go type strings (``"string"``, ``"int"``, ``"int64"``, ``"float64"``, ``"bool"``,
     ``"interface {}"``, ``"[]interface {}"``, ``"[]string"``, ``"map[string]interface {}"``);
-    the last may be variadic (``"...interface {}"``, ``"...string"``). The runtime checks and converts
-    arguments against them as text/template does, then calls ``fn`` positionally.
+    the last may be variadic (``"...interface {}"``, ``"...string"``). The runtime checks and
+    converts arguments against them as text/template does, then calls ``fn`` positionally.
     """
 
     name: str
