@@ -1,0 +1,404 @@
+"""Go's fmt package for template values: ``%v`` printing and ``Sprintf``/``Sprint``/``Sprintln``.
+
+Blueprints print values with ``{{ .X }}`` (fmt's ``%v``) and ``printf``; users rely on Go's exact
+output (``map[a:1 b:2]``, ``1e+06``, ``%!d(string=x)``), so this module reproduces fmt's verbs,
+flags, width/precision and its in-band error forms rather than Python's formatting rules.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import unicodedata
+from typing import Any, Final
+
+from kes.domain.templates import values
+
+_FLAGS: Final = "+-# 0"
+
+
+@dataclasses.dataclass
+class _Spec:
+    verb: str = "v"
+    plus: bool = False
+    minus: bool = False
+    sharp: bool = False
+    space: bool = False
+    zero: bool = False
+    plus_v: bool = False
+    width: int | None = None
+    prec: int | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+
+
+def format_value(value: Any) -> str:
+    """fmt's ``%v`` of one value."""
+    return _format(_Spec(), value, depth=0)
+
+
+def sprint(*args: Any) -> str:
+    """fmt.Sprint: spaces only between operands when neither side is a string."""
+    out: list[str] = []
+    for i, arg in enumerate(args):
+        if i > 0 and not isinstance(arg, str) and not isinstance(args[i - 1], str):
+            out.append(" ")
+        out.append(format_value(arg))
+    return "".join(out)
+
+
+def sprintln(*args: Any) -> str:
+    """fmt.Sprintln: always spaces between operands, and a trailing newline."""
+    return " ".join(format_value(a) for a in args) + "\n"
+
+
+def sprintf(fmt: str, *args: Any) -> str:
+    """fmt.Sprintf with Go's verbs, flags and error forms (``%!d(string=x)``, ``%!(EXTRA …)``)."""
+    out: list[str] = []
+    argi = 0
+    i = 0
+    n = len(fmt)
+    while i < n:
+        j = fmt.find("%", i)
+        if j < 0:
+            out.append(fmt[i:])
+            break
+        out.append(fmt[i:j])
+        i = j + 1
+        spec = _Spec()
+        while i < n and fmt[i] in _FLAGS:
+            flag = fmt[i]
+            spec.plus |= flag == "+"
+            spec.minus |= flag == "-"
+            spec.sharp |= flag == "#"
+            spec.space |= flag == " "
+            spec.zero |= flag == "0"
+            i += 1
+        # Width, possibly from an argument.
+        bad_width = False
+        if i < n and fmt[i] == "*":
+            i += 1
+            width, ok, argi = _int_arg(args, argi)
+            if not ok:
+                bad_width = True
+            elif width < 0:
+                spec.minus, spec.width = True, -width
+            else:
+                spec.width = width
+        else:
+            start = i
+            while i < n and fmt[i].isdigit():
+                i += 1
+            if i > start:
+                spec.width = int(fmt[start:i])
+        bad_prec = False
+        if i < n and fmt[i] == ".":
+            i += 1
+            if i < n and fmt[i] == "*":
+                i += 1
+                prec, ok, argi = _int_arg(args, argi)
+                if not ok or prec < 0:
+                    bad_prec = True
+                else:
+                    spec.prec = prec
+            else:
+                start = i
+                while i < n and fmt[i].isdigit():
+                    i += 1
+                spec.prec = int(fmt[start:i]) if i > start else 0
+        if bad_width:
+            out.append("%!(BADWIDTH)")
+        if bad_prec:
+            out.append("%!(BADPREC)")
+        if i >= n:
+            out.append("%!(NOVERB)")
+            break
+        verb = fmt[i]
+        i += 1
+        if verb == "%":
+            out.append("%")
+            continue
+        spec.verb = verb
+        if verb == "v" and spec.plus:
+            # fmt turns %+v into "print field names" and drops the sign flag.
+            spec.plus, spec.plus_v = False, True
+        if argi >= len(args):
+            out.append(f"%!{verb}(MISSING)")
+            continue
+        arg = args[argi]
+        argi += 1
+        out.append(_format(spec, arg, depth=0))
+    if argi < len(args):
+        extra = ", ".join(_extra(a) for a in args[argi:])
+        out.append(f"%!(EXTRA {extra})")
+    return "".join(out)
+
+
+def go_quote(text: str, *, ascii_only: bool = False) -> str:
+    """strconv.Quote (or QuoteToASCII)."""
+    out = ['"']
+    for ch in text:
+        out.append(_quote_rune(ch, quote='"', ascii_only=ascii_only))
+    out.append('"')
+    return "".join(out)
+
+
+def go_quote_rune(code: int) -> str:
+    """strconv.QuoteRune."""
+    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        code = 0xFFFD
+    return "'" + _quote_rune(chr(code), quote="'", ascii_only=False) + "'"
+
+
+def format_time(value: values.GoTime) -> str:
+    """time.Time.String(): ``2006-01-02 15:04:05.999999999 -0700 MST``."""
+    base = value.moment.strftime("%Y-%m-%d %H:%M:%S")
+    frac = f"{value.nanosecond:09d}".rstrip("0")
+    offset = value.utc_offset_seconds()
+    sign = "-" if offset < 0 else "+"
+    hours, minutes = abs(offset) // 3600, abs(offset) % 3600 // 60
+    return f"{base}{'.' + frac if frac else ''} {sign}{hours:02d}{minutes:02d} {value.zone}"
+
+
+# ---------------------------------------------------------------------------------------------
+# internals
+
+
+def _int_arg(args: tuple[Any, ...], argi: int) -> tuple[int, bool, int]:
+    if argi >= len(args):
+        return 0, False, argi
+    arg = args[argi]
+    if isinstance(arg, int) and not isinstance(arg, bool):
+        return int(arg), True, argi + 1
+    return 0, False, argi + 1
+
+
+def _extra(arg: Any) -> str:
+    if arg is None:
+        return "<nil>"
+    return f"{values.type_of(arg)}={format_value(arg)}"
+
+
+def _bad_verb(spec: _Spec, value: Any) -> str:
+    if value is None:
+        return f"%!{spec.verb}(<nil>)"
+    return f"%!{spec.verb}({values.type_of(value)}={format_value(value)})"
+
+
+def _pad(spec: _Spec, text: str, *, numeric: bool = False) -> str:
+    if spec.width is None or len(text) >= spec.width:
+        return text
+    fill = spec.width - len(text)
+    if spec.minus:
+        return text + " " * fill
+    if spec.zero:
+        if numeric and text[:1] in "+- ":
+            return text[0] + "0" * fill + text[1:]
+        return "0" * fill + text
+    return " " * fill + text
+
+
+def _format(spec: _Spec, value: Any, *, depth: int) -> str:
+    verb = spec.verb
+    if value is values.NO_VALUE:
+        return _pad(spec, "<no value>")
+    if value is None:
+        if verb == "v":
+            return _pad(spec, "<nil>")
+        return _bad_verb(spec, value)
+    if isinstance(value, values.GoTime):
+        if verb in "vs":
+            return _pad(spec, format_time(value))
+        if verb == "q":
+            return _pad(spec, go_quote(format_time(value)))
+        return _bad_verb(spec, value)
+    if isinstance(value, bool):
+        if verb in "tv":
+            return _pad(spec, "true" if value else "false")
+        return _bad_verb(spec, value)
+    if isinstance(value, int):
+        return _format_int(spec, int(value), value)
+    if isinstance(value, float):
+        return _format_float(spec, value)
+    if isinstance(value, str):
+        return _format_string(spec, value, value)
+    if isinstance(value, bytes | bytearray):
+        if verb in "sqxX":
+            return _format_string(spec, bytes(value).decode("utf-8", "replace"), value)
+        return "[" + " ".join(_format(spec, b, depth=depth + 1) for b in value) + "]"
+    if isinstance(value, list | tuple):
+        return "[" + " ".join(_format(spec, v, depth=depth + 1) for v in value) + "]"
+    if isinstance(value, dict):
+        items = [
+            f"{_format(spec, k, depth=depth + 1)}:{_format(spec, value[k], depth=depth + 1)}"
+            for k in sorted(value, key=str)
+        ]
+        return "map[" + " ".join(items) + "]"
+    if isinstance(value, values.GoStruct) and value.stringer is not None:
+        if verb in "vs":
+            return _pad(spec, value.stringer)
+        if verb == "q":
+            return _pad(spec, go_quote(value.stringer))
+    if isinstance(value, values.GoStruct):
+        parts = []
+        for name, field in value.fields.items():
+            text = _format(spec, field, depth=depth + 1)
+            parts.append(f"{name}:{text}" if spec.plus_v else text)
+        return ("&" if value.pointer else "") + "{" + " ".join(parts) + "}"
+    return _pad(spec, str(value))
+
+
+def _format_int(spec: _Spec, number: int, original: Any) -> str:
+    verb = spec.verb
+    if verb == "c":
+        return _pad(spec, _safe_chr(number))
+    if verb == "q":
+        return _pad(spec, go_quote_rune(number))
+    if verb == "U":
+        text = f"U+{number:04X}" if number >= 0 else f"U+{number & 0xFFFFFFFFFFFFFFFF:04X}"
+        if spec.sharp and 0 <= number <= 0x10FFFF and _printable(_safe_chr(number)):
+            text += f" '{_safe_chr(number)}'"
+        return _pad(spec, text)
+    bases = {"d": 10, "v": 10, "b": 2, "o": 8, "O": 8, "x": 16, "X": 16}
+    if verb not in bases:
+        return _bad_verb(spec, original)
+    digits = _digits(abs(number), bases[verb])
+    if verb == "X":
+        digits = digits.upper()
+    if spec.prec is not None:
+        digits = "" if spec.prec == 0 and number == 0 else digits.rjust(spec.prec, "0")
+    prefix = ""
+    if verb == "O":
+        prefix = "0o"
+    elif spec.sharp:
+        prefix = {"b": "0b", "o": "0", "x": "0x", "X": "0X"}.get(verb, "")
+        if verb == "o" and digits.startswith("0"):
+            prefix = ""
+    sign = "-" if number < 0 else ("+" if spec.plus else (" " if spec.space else ""))
+    body = prefix + digits
+    if spec.zero and not spec.minus and spec.prec is None and spec.width is not None:
+        body = body.rjust(spec.width - len(sign), "0")
+        return sign + body
+    return _pad(dataclasses.replace(spec, zero=False), sign + body)
+
+
+def _digits(number: int, base: int) -> str:
+    if base == 10:
+        return str(number)
+    if base == 16:
+        return format(number, "x")
+    if base == 8:
+        return format(number, "o")
+    return format(number, "b")
+
+
+def _format_float(spec: _Spec, number: float) -> str:
+    verb = spec.verb
+    if verb not in "vgGeEfFxXb":
+        return _bad_verb(spec, number)
+    if math.isnan(number) or math.isinf(number):
+        text = "NaN" if math.isnan(number) else ("+Inf" if number > 0 else "-Inf")
+        if math.isinf(number) and number > 0 and not spec.plus:
+            text = " Inf" if spec.space else "Inf"
+        if math.isnan(number) and (spec.plus or spec.space):
+            text = ("+" if spec.plus else " ") + text
+        return _pad(dataclasses.replace(spec, zero=False), text)
+    if verb in "vgG" and spec.prec is None:
+        text = values.format_float_g(number)
+        if verb == "G":
+            text = text.upper()
+    elif verb in "gG":
+        text = format(number, f".{max(spec.prec or 0, 1)}{verb.lower()}")
+        if verb == "G":
+            text = text.upper()
+    elif verb in "eE":
+        text = format(number, f".{6 if spec.prec is None else spec.prec}{verb}")
+    elif verb in "fF":
+        text = format(number, f".{6 if spec.prec is None else spec.prec}f")
+    elif verb == "b":
+        mant, exp = math.frexp(number)
+        text = f"{int(mant * (1 << 53))}p{exp - 53:+d}"
+    else:
+        text = number.hex()
+        if verb == "X":
+            text = text.upper()
+    if spec.plus and not text.startswith("-"):
+        text = "+" + text
+    elif spec.space and not text.startswith("-"):
+        text = " " + text
+    return _pad(spec, text, numeric=True)
+
+
+def _format_string(spec: _Spec, text: str, original: Any) -> str:
+    verb = spec.verb
+    if verb in "sv":
+        if spec.prec is not None:
+            text = text[: spec.prec]
+        return _pad(spec, text)
+    if verb == "q":
+        if spec.prec is not None:
+            text = text[: spec.prec]
+        if spec.sharp and _can_backquote(text):
+            return _pad(spec, "`" + text + "`")
+        return _pad(spec, go_quote(text, ascii_only=spec.plus))
+    if verb in "xX":
+        raw = original if isinstance(original, bytes | bytearray) else text.encode("utf-8")
+        if spec.prec is not None:
+            raw = raw[: spec.prec]
+        pieces = [format(b, "02x") for b in raw]
+        if verb == "X":
+            pieces = [p.upper() for p in pieces]
+        prefix = ("0X" if verb == "X" else "0x") if spec.sharp else ""
+        if spec.space:
+            return _pad(spec, " ".join(prefix + p for p in pieces))
+        return _pad(spec, prefix + "".join(pieces))
+    return _bad_verb(spec, original)
+
+
+def _can_backquote(text: str) -> bool:
+    return all(ch == "\t" or (ch != "`" and ord(ch) >= 0x20 and ch != "\x7f") for ch in text)
+
+
+def _safe_chr(code: int) -> str:
+    if code < 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+        return "\ufffd"
+    return chr(code)
+
+
+def _printable(ch: str) -> bool:
+    if ch == " ":
+        return True
+    return unicodedata.category(ch)[0] in "LMNPS"
+
+
+_SHORT_ESCAPES: Final = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+}
+
+
+def _quote_rune(ch: str, *, quote: str, ascii_only: bool) -> str:
+    if ch == quote or ch == "\\":
+        return "\\" + ch
+    code = ord(ch)
+    if ascii_only:
+        if code < 0x80 and _printable(ch):
+            return ch
+    elif _printable(ch):
+        return ch
+    if ch in _SHORT_ESCAPES:
+        return _SHORT_ESCAPES[ch]
+    if code < 0x20 or code == 0x7F:
+        return f"\\x{code:02x}"
+    if 0xD800 <= code <= 0xDFFF:
+        return "\\ufffd"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"

@@ -1,0 +1,141 @@
+"""Kanister's rendering entry points: one template, phase args, output artifacts, object refs.
+
+Mirrors ``pkg/param/render.go``: each arg string is its own template named ``config``, executed
+with missingkey=error; args are rendered recursively (map keys too); a missing map key becomes
+``Failed to render template: "<key>" not found``. Compiled templates are cached by source text.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from kes.domain.templates import compiler, errors, runtime, sprig, values
+
+TEMPLATE_NAME: Final = "config"
+_MISSING_KEY: Final = re.compile(r'map has no entry for key (".*")$', re.DOTALL)
+
+FUNCS: Final[dict[str, values.GoFunc]] = {**runtime.BUILTINS, **getattr(sprig, "FUNCS", {})}
+_ENV: Final = compiler.make_environment()
+
+
+@functools.lru_cache(maxsize=4096)
+def _compile(source: str) -> compiler.Unit:
+    return compiler.Unit(source=source, name=TEMPLATE_NAME, funcs=FUNCS, env=_ENV)
+
+
+def compile_template(source: str) -> compiler.Unit:
+    """Parse and compile ``source`` (cached); raises TemplateError for syntax errors."""
+    try:
+        return _compile(source)
+    except errors.TemplateError:
+        raise
+    except RecursionError:
+        raise errors.TemplateError(
+            f"template: {TEMPLATE_NAME}: max expression depth exceeded"
+        ) from None
+
+
+def check(source: str) -> None:
+    """Parse only: what ``kes blueprint validate`` uses to report template syntax errors."""
+    compile_template(source)
+
+
+def render(template: str, params: Any) -> str:
+    """Execute ``template`` with ``params`` as dot, as Kanister's renderStringArg does."""
+    if "{{" not in template:
+        return template
+    unit = compile_template(template)
+    state = compiler.State()
+    try:
+        return unit.execute(TEMPLATE_NAME, _as_dot(params), state)
+    except errors.ExecError as exc:
+        raise errors.TemplateError(_message(unit, exc)) from None
+    except RecursionError:
+        raise errors.TemplateError(
+            f"template: {TEMPLATE_NAME}: exceeded maximum template depth "
+            f"({compiler.MAX_TEMPLATE_DEPTH})"
+        ) from None
+
+
+def _message(unit: compiler.Unit, exc: errors.ExecError) -> str:
+    found = _MISSING_KEY.search(exc.message)
+    if found:
+        return f"Failed to render template: {found.group(1)} not found"
+    where = unit.position(exc.node)
+    if where is None:
+        return f"template: {TEMPLATE_NAME}: {exc.message}"
+    position, executing = where
+    return errors.exec_message(position=position, executing=executing, message=exc.message)
+
+
+def _as_dot(params: Any) -> Any:
+    """Give the map-typed TemplateParams fields their Go map types when a plain dict is passed.
+
+    ``Options`` is ``map[string]string`` in Kanister, so ``index .Options "x"`` is ``""``.
+    """
+    if type(params) is dict:
+        options = params.get("Options")
+        if type(options) is dict:
+            params = {**params, "Options": values.TypedMap(options)}
+    return params
+
+
+def render_args(args: Any, params: Any) -> Any:
+    """Kanister's RenderArgs/render: strings rendered; lists and maps recursed (keys too)."""
+    if isinstance(args, str):
+        return render(args, params)
+    if isinstance(args, list | tuple):
+        return [render_args(item, params) for item in args]
+    if isinstance(args, Mapping):
+        return {render_args(k, params): render_args(v, params) for k, v in args.items()}
+    return args
+
+
+def render_artifacts(
+    artifacts: Mapping[str, Mapping[str, Any]], params: Any
+) -> dict[str, dict[str, Any]]:
+    """RenderArtifacts: each ``keyValue`` value and ``kopiaSnapshot`` rendered on its own."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, artifact in artifacts.items():
+        rendered: dict[str, Any] = dict(artifact)
+        key_value = artifact.get("keyValue")
+        if key_value is not None:
+            rendered["keyValue"] = {k: render(v, params) for k, v in key_value.items()}
+        snapshot = artifact.get("kopiaSnapshot")
+        if snapshot:
+            rendered["kopiaSnapshot"] = render(snapshot, params)
+        out[name] = rendered
+    return out
+
+
+_REF_FIELDS: Final = ("apiVersion", "group", "resource", "kind", "name", "namespace")
+
+
+def render_object_refs(
+    refs: Mapping[str, Mapping[str, Any]], params: Any
+) -> dict[str, dict[str, Any]] | None:
+    """RenderObjectRefs: each string field of each ref rendered; ``None`` when Time is unset.
+
+    Kanister skips rendering on its validation path, recognised by an empty ``Time``.
+    """
+    time = params.get("Time") if isinstance(params, Mapping) else _struct_time(params)
+    if not time:
+        return None
+    out: dict[str, dict[str, Any]] = {}
+    for name, ref in refs.items():
+        rendered = dict(ref)
+        for key in _REF_FIELDS:
+            value = ref.get(key)
+            if isinstance(value, str):
+                rendered[key] = render(value, params)
+        out[name] = rendered
+    return out
+
+
+def _struct_time(params: Any) -> Any:
+    if isinstance(params, values.GoStruct) and params.has_field("Time"):
+        return params.field("Time")
+    return None

@@ -1,0 +1,43 @@
+"""The sprig v2.22.0 TxtFuncMap as Kanister exposes it, keyed by template function name.
+
+``FUNCS`` is what the template runtime offers templates (besides text/template's builtins);
+functions sprig v2.22 lacks (``fromJson``, ``seq``, ``get``, ``dig``, ``duration``, ``must*`` …)
+are absent so that using them is a parse error, as in Kanister. ``allow_env`` is the switch the
+controller's flag turns to let ``env``/``expandenv`` see named variables.
+"""
+
+from __future__ import annotations
+
+from kes.domain.templates import values
+from kes.domain.templates.sprig import (
+    arithmetic,
+    crypto,
+    dates,
+    defaults,
+    dicts,
+    encodings,
+    environment,
+    lists,
+    regex,
+    semver,
+    strings,
+)
+
+allow_env = environment.allow_env
+
+
+def _build() -> dict[str, values.GoFunc]:
+    table: dict[str, values.GoFunc] = {}
+    for module in (
+        strings, lists, dicts, arithmetic, defaults, encodings, dates, regex, semver, crypto,
+        environment,
+    ):
+        overlap = table.keys() & module.FUNCS.keys()
+        assert not overlap, f"sprig functions defined twice: {sorted(overlap)}"
+        table.update(module.FUNCS)
+    return table
+
+
+FUNCS: dict[str, values.GoFunc] = _build()
+
+__all__ = ["FUNCS", "allow_env"]

@@ -1,0 +1,432 @@
+"""sprig's string functions (v2.22.0): case, trimming, padding, wrapping, quoting, splitting.
+
+Go strings are byte sequences; kes strings are Python text. Functions that Go indexes by byte
+(``substr``, ``trunc``) index the UTF-8 bytes here too, so multi-byte text cuts where Go's does.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+import string
+import unicodedata
+from typing import Any
+
+from kes.domain.templates import gofmt, values
+from kes.domain.templates.sprig import registry
+
+TABLE = registry.Table()
+define = TABLE.define
+
+
+def _byte_cut(text: str, start: int, end: int | None = None) -> str:
+    raw = text.encode("utf-8")
+    if start < 0 or (end is not None and (end < start or end > len(raw))) or start > len(raw):
+        bound = end if end is not None else len(raw)
+        raise values.FuncError(f"runtime error: slice bounds out of range [{start}:{bound}]")
+    return raw[start:end].decode("utf-8", "replace")
+
+
+def _go_is_space(ch: str) -> bool:
+    return ch in "\t\n\v\f\r \x85\xa0" or (ord(ch) > 0xFF and ch.isspace())
+
+
+def _go_trim_space(text: str) -> str:
+    start, end = 0, len(text)
+    while start < end and _go_is_space(text[start]):
+        start += 1
+    while end > start and _go_is_space(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
+define("trim", ("string",), result="string")(_go_trim_space)
+define("upper", ("string",), result="string")(str.upper)
+define("lower", ("string",), result="string")(str.lower)
+
+
+@define("title", ("string",), result="string")
+def title(text: str) -> str:
+    out = []
+    prev = " "
+    for ch in text:
+        out.append(ch.upper() if _is_separator(prev) else ch)
+        prev = ch
+    return "".join(out)
+
+
+def _is_separator(ch: str) -> bool:
+    if ord(ch) <= 0x7F:
+        return not (ch.isalnum() or ch == "_")
+    if unicodedata.category(ch)[0] in "LN":
+        return False
+    return _go_is_space(ch)
+
+
+@define("untitle", ("string",), result="string")
+def untitle(text: str) -> str:
+    out = []
+    prev_space = True
+    for ch in text:
+        out.append(ch.lower() if prev_space else ch)
+        prev_space = _go_is_space(ch)
+    return "".join(out)
+
+
+@define("substr", ("int", "int", "string"), result="string")
+def substr(start: int, end: int, text: str) -> str:
+    size = len(text.encode("utf-8"))
+    if start < 0:
+        return _byte_cut(text, 0, end)
+    if end < 0 or end > size:
+        return _byte_cut(text, start)
+    return _byte_cut(text, start, end)
+
+
+@define("repeat", ("int", "string"), result="string")
+def repeat(count: int, text: str) -> str:
+    if count < 0:
+        raise values.FuncError("strings: negative Repeat count")
+    registry.check_size(count * len(text), what="repeat")
+    return text * count
+
+
+@define("trimAll", ("string", "string"), result="string")
+def trim_all(cutset: str, text: str) -> str:
+    return text.strip(cutset) if cutset else text
+
+
+TABLE.alias("trimall", "trimAll")
+
+
+@define("trimSuffix", ("string", "string"), result="string")
+def trim_suffix(suffix: str, text: str) -> str:
+    return text[: -len(suffix)] if suffix and text.endswith(suffix) else text
+
+
+@define("trimPrefix", ("string", "string"), result="string")
+def trim_prefix(prefix: str, text: str) -> str:
+    return text[len(prefix) :] if prefix and text.startswith(prefix) else text
+
+
+@define("nospace", ("string",), result="string")
+def nospace(text: str) -> str:
+    return "".join(ch for ch in text if not _go_is_space(ch))
+
+
+@define("initials", ("string",), result="string")
+def initials(text: str) -> str:
+    out = []
+    prev_space = True
+    for ch in text:
+        if _go_is_space(ch):
+            prev_space = True
+        elif prev_space:
+            out.append(ch)
+            prev_space = False
+    return "".join(out)
+
+
+@define("swapcase", ("string",), result="string")
+def swapcase(text: str) -> str:
+    return "".join(
+        ch.lower() if ch.isupper() or ch.istitle() else ch.upper() if ch.islower() else ch
+        for ch in text
+    )
+
+
+@define("shuffle", ("string",), result="string")
+def shuffle(text: str) -> str:
+    chars = list(text)
+    random.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+@define("snakecase", ("string",), result="string")
+def snakecase(text: str) -> str:
+    return _camel_to_lower(text, connector="_")
+
+
+@define("kebabcase", ("string",), result="string")
+def kebabcase(text: str) -> str:
+    return _camel_to_lower(text, connector="-")
+
+
+def _camel_to_lower(text: str, *, connector: str) -> str:
+    """xstrings' word splitting: ``HTTPServer`` → ``http_server``, ``fooBar`` → ``foo_bar``."""
+    out: list[str] = []
+    n = len(text)
+    for i, ch in enumerate(text):
+        prev = text[i - 1] if i > 0 else ""
+        nxt = text[i + 1] if i + 1 < n else ""
+        if ch in " -_":
+            out.append(connector)
+            continue
+        if ch.isupper():
+            starts_word = prev != "" and prev not in " -_" and (
+                prev.islower() or prev.isdigit() or (prev.isupper() and nxt.islower())
+            )
+            if starts_word and out and out[-1] != connector:
+                out.append(connector)
+            out.append(ch.lower())
+            continue
+        if ch.isdigit() and prev.isalpha() and out and out[-1] != connector:
+            out.append(connector)
+        out.append(ch)
+    return "".join(out)
+
+
+@define("camelcase", ("string",), result="string")
+def camelcase(text: str) -> str:
+    if not text:
+        return ""
+    out: list[str] = []
+    i = 0
+    while i < len(text) and text[i] == "_":
+        out.append("_")
+        i += 1
+    rest = text[i:]
+    if not rest:
+        return "".join(out)
+    current = rest[0].upper()
+    for ch in rest[1:]:
+        previous, current = current, ch
+        if previous == "_" and current == "_":
+            out.append(previous)
+            continue
+        if previous == "_":
+            current = current.upper()
+        else:
+            out.append(previous)
+    out.append(current)
+    return "".join(out)
+
+
+@define("wrap", ("int", "string"), result="string")
+def wrap(width: int, text: str) -> str:
+    return _wrap_custom(text, width=width, newline="\n", wrap_long=False)
+
+
+@define("wrapWith", ("int", "string", "string"), result="string")
+def wrap_with(width: int, sep: str, text: str) -> str:
+    return _wrap_custom(text, width=width, newline=sep, wrap_long=True)
+
+
+def _wrap_custom(text: str, *, width: int, newline: str, wrap_long: bool) -> str:
+    """goutils.WrapCustom (Apache commons WordUtils.wrap)."""
+    if not text:
+        return ""
+    registry.check_size(len(text) * (len(newline) + 1), what="wrap")
+    newline = newline or "\n"
+    width = max(width, 1)
+    out: list[str] = []
+    offset = 0
+    length = len(text)
+    while length - offset > width:
+        if text[offset] == " ":
+            offset += 1
+            continue
+        space_at = text.rfind(" ", offset, width + offset + 1)
+        if space_at >= offset:
+            out.append(text[offset:space_at] + newline)
+            offset = space_at + 1
+        elif wrap_long:
+            out.append(text[offset : offset + width] + newline)
+            offset += width
+        else:
+            index = text.find(" ", width + offset)
+            if index == -1:
+                out.append(text[offset:])
+                offset = length
+            else:
+                out.append(text[offset:index] + newline)
+                offset = index + 1
+    out.append(text[offset:])
+    return "".join(out)
+
+
+@define("contains", ("string", "string"), result="bool")
+def contains(sub: str, text: str) -> bool:
+    return sub in text
+
+
+@define("hasPrefix", ("string", "string"), result="bool")
+def has_prefix(prefix: str, text: str) -> bool:
+    return text.startswith(prefix)
+
+
+@define("hasSuffix", ("string", "string"), result="bool")
+def has_suffix(suffix: str, text: str) -> bool:
+    return text.endswith(suffix)
+
+
+@define("quote", ("...interface {}",), result="string")
+def quote(*items: Any) -> str:
+    return " ".join(gofmt.go_quote(registry.strval(v)) for v in items if v is not None)
+
+
+@define("squote", ("...interface {}",), result="string")
+def squote(*items: Any) -> str:
+    return " ".join("'" + registry.strval(v) + "'" for v in items if v is not None)
+
+
+@define("cat", ("...interface {}",), result="string")
+def cat(*items: Any) -> str:
+    return " ".join(gofmt.format_value(v) for v in items if v is not None)
+
+
+@define("indent", ("int", "string"), result="string")
+def indent(spaces: int, text: str) -> str:
+    pad = " " * max(spaces, 0)
+    registry.check_size(len(pad) * (text.count("\n") + 1) + len(text), what="indent")
+    return pad + text.replace("\n", "\n" + pad)
+
+
+@define("nindent", ("int", "string"), result="string")
+def nindent(spaces: int, text: str) -> str:
+    return "\n" + indent(spaces, text)
+
+
+@define("replace", ("string", "string", "string"), result="string")
+def replace(old: str, new: str, text: str) -> str:
+    if old == "":
+        # Go inserts ``new`` around every rune when old is empty.
+        registry.check_size(len(new) * (len(text) + 1) + len(text), what="replace")
+        return new + new.join(text) + new if text else new
+    return text.replace(old, new)
+
+
+@define("plural", ("string", "string", "int"), result="string")
+def plural(one: str, many: str, count: int) -> str:
+    return one if count == 1 else many
+
+
+@define("trunc", ("int", "string"), result="string")
+def trunc(count: int, text: str) -> str:
+    if len(text.encode("utf-8")) <= count:
+        return text
+    return _byte_cut(text, 0, count)
+
+
+@define("abbrev", ("int", "string"), result="string")
+def abbrev(width: int, text: str) -> str:
+    if width < 4:
+        return text
+    return _abbreviate_full(text, offset=0, width=width)
+
+
+@define("abbrevboth", ("int", "int", "string"), result="string")
+def abbrevboth(left: int, right: int, text: str) -> str:
+    if right < 4 or (left > 0 and right < 7):
+        return text
+    return _abbreviate_full(text, offset=left, width=right)
+
+
+def _abbreviate_full(text: str, *, offset: int, width: int) -> str:
+    if not text:
+        return ""
+    if len(text) <= width:
+        return text
+    offset = min(offset, len(text))
+    if len(text) - offset < width - 3:
+        offset = len(text) - (width - 3)
+    if offset <= 4:
+        return text[: width - 3] + "..."
+    if offset + width - 3 < len(text):
+        return "..." + _abbreviate_full(text[offset:], offset=0, width=width - 3)
+    return "..." + text[len(text) - (width - 3) :]
+
+
+def _random_from(alphabet: str, count: int) -> str:
+    if count < 0:
+        # goutils reports an error that sprig drops: the result is just empty.
+        return ""
+    registry.check_size(count, what="random string")
+    return "".join(secrets.choice(alphabet) for _ in range(count))
+
+
+@define("randAlphaNum", ("int",), result="string")
+def rand_alpha_num(count: int) -> str:
+    return _random_from(string.ascii_letters + string.digits, count)
+
+
+@define("randAlpha", ("int",), result="string")
+def rand_alpha(count: int) -> str:
+    return _random_from(string.ascii_letters, count)
+
+
+@define("randAscii", ("int",), result="string")
+def rand_ascii(count: int) -> str:
+    return _random_from("".join(chr(c) for c in range(32, 127)), count)
+
+
+@define("randNumeric", ("int",), result="string")
+def rand_numeric(count: int) -> str:
+    return _random_from(string.digits, count)
+
+
+@define("toString", ("interface {}",), result="string")
+def to_string(value: Any) -> str:
+    return registry.strval(value)
+
+
+@define("toStrings", ("interface {}",), result="[]string")
+def to_strings(value: Any) -> values.TypedList:
+    return values.TypedList(strslice(value), elem_type="string")
+
+
+def strslice(value: Any) -> list[str]:
+    if isinstance(value, list | tuple | bytes | bytearray):
+        return [registry.strval(v) for v in value if v is not None]
+    if value is None:
+        return []
+    return [registry.strval(value)]
+
+
+@define("split", ("string", "string"), result="map[string]string")
+def split(sep: str, text: str) -> values.TypedMap:
+    parts = _go_split(text, sep, -1)
+    return values.TypedMap({f"_{i}": p for i, p in enumerate(parts)}, elem_type="string")
+
+
+@define("splitn", ("string", "int", "string"), result="map[string]string")
+def splitn(sep: str, count: int, text: str) -> values.TypedMap:
+    parts = _go_split(text, sep, count)
+    return values.TypedMap({f"_{i}": p for i, p in enumerate(parts)}, elem_type="string")
+
+
+@define("splitList", ("string", "string"), result="[]string")
+def split_list(sep: str, text: str) -> values.TypedList:
+    return values.TypedList(_go_split(text, sep, -1), elem_type="string")
+
+
+def _go_split(text: str, sep: str, count: int) -> list[str]:
+    if count == 0:
+        return []
+    if sep == "":
+        chars = list(text)
+        registry.check_size(len(chars), what="split")
+        if count > 0 and len(chars) > count:
+            return [*chars[: count - 1], "".join(chars[count - 1 :])]
+        return chars
+    return text.split(sep, count - 1) if count > 0 else text.split(sep)
+
+
+@define("join", ("string", "interface {}"), result="string")
+def join(sep: str, items: Any) -> str:
+    return sep.join(strslice(items))
+
+
+@define("sortAlpha", ("interface {}",), result="[]string")
+def sort_alpha(items: Any) -> values.TypedList:
+    if isinstance(items, list | tuple):
+        return values.TypedList(sorted(strslice(items)), elem_type="string")
+    return values.TypedList([registry.strval(items)], elem_type="string")
+
+
+@define("hello", (), result="string")
+def hello() -> str:
+    return "Hello!"
+
+
+FUNCS = TABLE.funcs
