@@ -69,7 +69,7 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
-def _status_message(body: Any) -> tuple[str, str]:
+def status_message(body: Any) -> tuple[str, str]:
     if isinstance(body, bytes):
         body = body.decode("utf-8", errors="replace")
     if not isinstance(body, str) or not body:
@@ -87,7 +87,7 @@ def from_library(exc: BaseException) -> ApiError:
     """Map a `kubernetes`/urllib3 exception onto the hierarchy (the caller chains it)."""
     if isinstance(exc, client_exceptions.ApiException):
         status = int(exc.status or 0)
-        message, reason = _status_message(exc.body)
+        message, reason = status_message(exc.body)
         text = message or f"{status} {exc.reason or ''}".strip()
         cls = _BY_STATUS.get(status, ApiUnavailableError if status >= 500 else ApiError)
         return cls(text, status=status, reason=reason or str(exc.reason or ""))

@@ -18,6 +18,7 @@ from typing import Any
 
 from kubernetes import stream as k8s_stream
 from kubernetes.client import CoreV1Api
+from kubernetes.client import exceptions as client_exceptions
 
 from kes.adapters.k8s import client, errors, pods, waiting
 
@@ -93,13 +94,15 @@ def run(
         kwargs["container"] = container
     try:
         try:
-            with errors.translated():
-                ws = k8s_stream.stream(
-                    CoreV1Api(own).connect_get_namespaced_pod_exec, pod, namespace, **kwargs
-                )
-        except errors.ApiError as exc:
+            ws = k8s_stream.stream(
+                CoreV1Api(own).connect_get_namespaced_pod_exec, pod, namespace, **kwargs
+            )
+        except Exception as exc:  # the library fails here in several ways
             raise ExecError(
-                f"Failed to exec command in pod: {exc}", stdout=b"", stderr=b"", exit_code=None
+                f"Failed to exec command in pod: {_handshake_error(exc)}",
+                stdout=b"",
+                stderr=b"",
+                exit_code=None,
             ) from exc
         error_text = ""
         try:
@@ -129,6 +132,25 @@ def run(
             f"Failed to exec command in pod: {message}", stdout=out, stderr=err, exit_code=code
         )
     return ExecResult(stdout=out, stderr=err, exit_code=0)
+
+
+def _handshake_error(exc: BaseException) -> str:
+    """The API's Status message from a failed websocket upgrade (the library buries it).
+
+    On a non-101 answer the library raises ApiException(status 0) whose reason ends with the
+    response body, and while re-raising it fails with AttributeError; walk the chain for it.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, client_exceptions.ApiException):
+            text = str(seen.reason or "")
+            body = text.rsplit("-+-+-", 1)[-1].strip()
+            message, _ = errors.status_message(body)
+            return message or text or "exec failed"
+        seen = seen.__context__
+    if isinstance(exc, errors.ApiError):
+        return str(exc)
+    return f"exec failed: {exc}"
 
 
 def _drain(

@@ -109,14 +109,14 @@ def is_ready(api: client.Api, *, kind: str, namespace: str, name: str) -> bool:
     obj = get(api, kind=kind, namespace=namespace, name=name)
     want = spec_replicas(obj)
     status = obj.get("status") or {}
+    meta = obj.get("metadata") or {}
+    if int(status.get("observedGeneration") or 0) < int(meta.get("generation") or 0):
+        return False
     if kind.lower() == "statefulset":
         if int(status.get("readyReplicas") or 0) != want:
             return False
         owned = [p for p in _pods_in(api, namespace) if _owned_by(p, obj["metadata"]["uid"])]
     else:
-        meta = obj.get("metadata") or {}
-        if int(status.get("observedGeneration") or 0) < int(meta.get("generation") or 0):
-            return False
         counts = [int(status.get(k) or 0) for k in ("replicas", "updatedReplicas")]
         if counts != [want, want] or int(status.get("availableReplicas") or 0) != want:
             return False
