@@ -1,0 +1,82 @@
+"""The handle every Kubernetes call goes through: an `ApiClient` from kubeconfig or in-cluster.
+
+`Api` is what upper layers pass around (PhaseContext.api); they never see `kubernetes` types. One
+`Api` is shared by threads: the official client's REST calls are thread-safe, but its websocket
+helper (exec) temporarily swaps the client's `request` method, so exec uses `Api.fresh_client()`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import kubernetes.client
+import kubernetes.config
+
+from kes.adapters.k8s import errors
+
+
+@dataclass(frozen=True)
+class Api:
+    """A configured connection to one API server."""
+
+    client: kubernetes.client.ApiClient
+
+    @property
+    def configuration(self) -> kubernetes.client.Configuration:
+        return self.client.configuration
+
+    @property
+    def host(self) -> str:
+        return str(self.configuration.host)
+
+    def core(self) -> kubernetes.client.CoreV1Api:
+        return kubernetes.client.CoreV1Api(self.client)
+
+    def apps(self) -> kubernetes.client.AppsV1Api:
+        return kubernetes.client.AppsV1Api(self.client)
+
+    def fresh_client(self) -> kubernetes.client.ApiClient:
+        """A separate `ApiClient` on the same configuration (for exec websockets); close it."""
+        return kubernetes.client.ApiClient(configuration=self.configuration)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def from_configuration(configuration: kubernetes.client.Configuration) -> Api:
+    return Api(client=kubernetes.client.ApiClient(configuration=configuration))
+
+
+def from_kubeconfig(*, path: str | None = None, context: str | None = None) -> Api:
+    """Load a kubeconfig file (default: $KUBECONFIG or ~/.kube/config), optionally one context."""
+    configuration = kubernetes.client.Configuration()
+    with errors.translated():
+        kubernetes.config.load_kube_config(
+            config_file=path, context=context, client_configuration=configuration
+        )
+    return from_configuration(configuration)
+
+
+def in_cluster() -> Api:
+    """Use the pod's service account token and the KUBERNETES_SERVICE_* environment."""
+    configuration = kubernetes.client.Configuration()
+    with errors.translated():
+        kubernetes.config.load_incluster_config(client_configuration=configuration)
+    return from_configuration(configuration)
+
+
+def load(*, kubeconfig: str | None = None, context: str | None = None) -> Api:
+    """An explicit kubeconfig wins; else a kubeconfig if one exists; else in-cluster config."""
+    if kubeconfig or context:
+        return from_kubeconfig(path=kubeconfig, context=context)
+    default_paths = os.environ.get("KUBECONFIG", "").split(os.pathsep)
+    candidates = [p for p in default_paths if p] or [str(Path.home() / ".kube" / "config")]
+    if any(Path(p).is_file() for p in candidates):
+        return from_kubeconfig()
+    if os.environ.get("KUBERNETES_SERVICE_HOST"):
+        return in_cluster()
+    raise errors.ApiConfigError(
+        "No Kubernetes configuration found: set KUBECONFIG, pass a kubeconfig, or run in a pod."
+    )

@@ -1,0 +1,204 @@
+"""Pods: create, wait until scheduled/running, follow logs, wait for completion, delete.
+
+This is the pod lifecycle of Kanister's `pkg/kube/pod.go` and `pod_runner.go` (reference 1.1) on
+the official client. Pods are plain dicts (camelCase JSON) in and out. Every wait takes a cancel
+event and returns within one poll step of it being set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+from kes.adapters.k8s import client, errors, objects, waiting
+
+# Kanister's default for TIMEOUT_WORKER_POD_READY / KANISTER_POD_READY_WAIT_TIMEOUT (15 minutes).
+DEFAULT_READY_TIMEOUT = 15 * 60.0
+TAIL_LINES = 10
+
+
+class PodFailedError(errors.ApiError):
+    """The pod reached phase Failed (or disappeared) before succeeding."""
+
+    def __init__(self, message: str, *, pod: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.pod = pod
+
+
+class PodStuckError(errors.ApiError):
+    """The pod cannot leave Pending (OutOfmemory/OutOfcpu, a lost PVC)."""
+
+
+def _path(namespace: str, name: str = "") -> str:
+    return objects.path(group="", version="v1", resource="pods", namespace=namespace, name=name)
+
+
+def create(api: client.Api, *, body: dict[str, Any]) -> dict[str, Any]:
+    """Create the pod (generateName allowed) in `metadata.namespace`; the created object."""
+    namespace = body["metadata"]["namespace"]
+    created = objects.request(api, method="POST", url_path=_path(namespace), body=body)
+    if not isinstance(created, dict):
+        raise errors.ApiError(f"Unexpected response creating a pod in namespace {namespace!r}")
+    return created
+
+
+def get(api: client.Api, *, namespace: str, name: str) -> dict[str, Any]:
+    result = objects.request(api, method="GET", url_path=_path(namespace, name))
+    if not isinstance(result, dict):
+        raise errors.ApiError(f"Unexpected response reading pod {namespace}/{name}")
+    return result
+
+
+def delete(api: client.Api, *, namespace: str, name: str) -> None:
+    """Delete with grace period 0; a pod that is already gone is fine."""
+    body = {"kind": "DeleteOptions", "apiVersion": "v1", "gracePeriodSeconds": 0}
+    with contextlib.suppress(errors.ApiNotFoundError):
+        objects.request(
+            api,
+            method="DELETE",
+            url_path=_path(namespace, name),
+            body=body,
+            query=[("gracePeriodSeconds", 0)],
+        )
+
+
+def phase(pod: dict[str, Any]) -> str:
+    return str((pod.get("status") or {}).get("phase") or "")
+
+
+def wait_until_not_pending(
+    api: client.Api,
+    *,
+    namespace: str,
+    name: str,
+    cancel: threading.Event | None,
+    timeout: float = DEFAULT_READY_TIMEOUT,
+) -> dict[str, Any]:
+    """Wait until the pod's phase is set and not Pending (Kanister's WaitForPodReady)."""
+
+    def check() -> dict[str, Any] | None:
+        pod = get(api, namespace=namespace, name=name)
+        status = pod.get("status") or {}
+        current = phase(pod)
+        if current == "Pending" and status.get("reason") in ("OutOfmemory", "OutOfcpu"):
+            raise PodStuckError(f"Pod stuck in pending state: reason {status.get('reason')}")
+        return pod if current not in ("", "Pending") else None
+
+    return waiting.poll(check, cancel=cancel, timeout=timeout, what=f"pod {namespace}/{name}")
+
+
+def wait_for_completion(
+    api: client.Api, *, namespace: str, name: str, cancel: threading.Event | None
+) -> dict[str, Any]:
+    """Wait (no timeout, as Kanister) until Succeeded; `PodFailedError` when it Failed."""
+
+    def check() -> dict[str, Any] | None:
+        try:
+            pod = get(api, namespace=namespace, name=name)
+        except errors.ApiNotFoundError as exc:
+            raise PodFailedError(f"Pod {name} was deleted before it completed") from exc
+        current = phase(pod)
+        if current == "Failed":
+            raise PodFailedError("Pod failed", pod=pod)
+        return pod if current == "Succeeded" else None
+
+    return waiting.poll(check, cancel=cancel, what=f"pod {namespace}/{name} to complete")
+
+
+def _log_query(container: str, *, follow: bool, tail: int | None) -> list[tuple[str, Any]]:
+    query: list[tuple[str, Any]] = []
+    if container:
+        query.append(("container", container))
+    if follow:
+        query.append(("follow", "true"))
+    if tail is not None:
+        query.append(("tailLines", tail))
+    return query
+
+
+def _open_log(api: client.Api, *, namespace: str, name: str, query: list[tuple[str, Any]]) -> Any:
+    with errors.translated():
+        return api.client.call_api(
+            _path(namespace, name) + "/log",
+            "GET",
+            query_params=query,
+            header_params={"Accept": "*/*"},
+            auth_settings=["BearerToken"],
+            _preload_content=False,
+            _return_http_data_only=True,
+        )
+
+
+def read_logs(
+    api: client.Api, *, namespace: str, name: str, container: str = "", tail: int | None = None
+) -> bytes:
+    """The pod's log so far (or its last `tail` lines)."""
+    response = _open_log(
+        api, namespace=namespace, name=name, query=_log_query(container, follow=False, tail=tail)
+    )
+    return bytes(response.data)
+
+
+def stream_logs(
+    api: client.Api,
+    *,
+    namespace: str,
+    name: str,
+    container: str = "",
+    cancel: threading.Event | None,
+) -> Iterator[bytes]:
+    """Follow the log, yielding bytes as they arrive, until the container ends or `cancel`.
+
+    A helper thread shuts the connection down when `cancel` is set, so a blocked read returns at
+    once; the generator then raises `WaitCancelledError`.
+    """
+    response = _open_log(
+        api, namespace=namespace, name=name, query=_log_query(container, follow=True, tail=None)
+    )
+    raw = getattr(response, "urllib3_response", response)
+    finished = threading.Event()
+
+    def watch_cancel() -> None:
+        while cancel is not None and not finished.wait(0.05):
+            if cancel.is_set():
+                with contextlib.suppress(Exception):
+                    raw.shutdown()
+                return
+
+    watcher = threading.Thread(target=watch_cancel, name=f"logs-{name}", daemon=True)
+    watcher.start()
+    try:
+        while True:
+            try:
+                with errors.translated():
+                    chunk = raw.read1(65536)
+            except errors.ApiError:
+                if cancel is not None and cancel.is_set():
+                    break
+                raise
+            if not chunk:
+                break
+            yield chunk
+    finally:
+        finished.set()
+        with contextlib.suppress(Exception):
+            raw.release_conn()
+        watcher.join()
+    if cancel is not None and cancel.is_set():
+        raise waiting.WaitCancelledError(f"Cancelled while following the log of pod {name}.")
+
+
+def tail_text(data: bytes, *, lines: int = TAIL_LINES) -> str:
+    """Kanister's LogTail: the last non-empty trimmed lines joined with CRLF."""
+    kept = [line.strip() for line in data.decode("utf-8", errors="replace").splitlines()]
+    return "\r\n".join([line for line in kept if line][-lines:])
+
+
+def describe(pod: dict[str, Any]) -> str:
+    """A short JSON summary of the pod status for error messages (no spec, so no env values)."""
+    status = pod.get("status") or {}
+    summary = {k: status.get(k) for k in ("phase", "reason", "message") if status.get(k)}
+    return json.dumps(summary, sort_keys=True)

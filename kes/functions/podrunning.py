@@ -1,0 +1,155 @@
+"""Running a function's pod to completion: Kanister's `PodRunner` + `kubeTaskPodFunc` (ref. 1.1).
+
+Create the pod → wait until it leaves Pending (15 min default) → follow its log, parsing output
+markers and passing every line to `ctx.on_log` → wait for Succeeded → delete it (grace 0), always,
+also on failure and cancellation. Failures carry the last 10 log lines as Kanister's do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from kes.adapters.k8s import errors as k8s_errors
+from kes.adapters.k8s import pods, waiting
+from kes.domain import outputs
+from kes.functions import base, podspec
+
+READY_TIMEOUT_ENV = "KANISTER_POD_READY_WAIT_TIMEOUT"
+
+
+def ready_timeout() -> float:
+    """Seconds to wait for a pod to leave Pending (env value in minutes, as Kanister)."""
+    raw = os.environ.get(READY_TIMEOUT_ENV, "")
+    try:
+        minutes = float(raw) if raw else 15.0
+    except ValueError:
+        minutes = 15.0
+    return minutes * 60.0
+
+
+def go_duration(seconds: float) -> str:
+    """Go's `time.Duration` String for whole seconds (`15m0s`, `1h0m0s`, `30s`)."""
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes}m{secs}s"
+    if minutes:
+        return f"{minutes}m{secs}s"
+    return f"{secs}s"
+
+
+def job_pod(
+    ctx: base.PhaseContext,
+    *,
+    namespace: str,
+    image: str,
+    command: list[str],
+    pod_override: Mapping[str, Any] | None,
+    labels: Mapping[str, str] | None,
+    annotations: Mapping[str, str] | None,
+    generate_name: str = podspec.JOB_PREFIX,
+    volumes: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The pod body for a pod-creating function, with the ActionSet's overrides and labels."""
+    target_namespace = namespace or ctx.namespace
+    merged_labels = dict(labels or {})
+    if ctx.pod_labels:
+        merged_labels = podspec.merge_blueprint_wins(ctx.pod_labels, labels) or {}
+    merged_annotations = dict(annotations) if annotations is not None else None
+    if ctx.pod_annotations:
+        merged_annotations = podspec.merge_blueprint_wins(ctx.pod_annotations, annotations)
+    job_id = ctx.action_set.labels.get(podspec.JOB_ID_LABEL)
+    if job_id is not None:
+        merged_labels[podspec.JOB_ID_LABEL] = job_id
+    try:
+        override = podspec.merge_override(pod_override, ctx.pod_override)
+        return podspec.build_pod(
+            namespace=target_namespace,
+            image=image,
+            command=command,
+            generate_name=generate_name,
+            pod_override=override,
+            labels=merged_labels,
+            annotations=merged_annotations,
+            service_account=podspec.controller_service_account(
+                namespace=target_namespace, controller_namespace=ctx.namespace
+            ),
+            volumes=volumes,
+        )
+    except podspec.PodSpecError as exc:
+        raise base.FunctionError(
+            f"Failed to create pod. Failed to override pod specs.: {exc}"
+        ) from None
+
+
+def _log_tail(ctx: base.PhaseContext, *, namespace: str, name: str, container: str) -> str:
+    with contextlib.suppress(k8s_errors.ApiError):
+        return pods.tail_text(
+            pods.read_logs(ctx.api, namespace=namespace, name=name, container=container)
+        )
+    return ""
+
+
+def run_pod(ctx: base.PhaseContext, *, pod: Mapping[str, Any]) -> dict[str, Any]:
+    """Run the pod to completion and return the outputs parsed from its log (`{}` if none)."""
+    if ctx.cancel.is_set():
+        raise base.FunctionCancelledError()
+    try:
+        created = pods.create(ctx.api, body=dict(pod))
+    except k8s_errors.ApiError as exc:
+        raise base.FunctionError(f"Failed to create pod: {exc}") from exc
+    name = created["metadata"]["name"]
+    namespace = created["metadata"]["namespace"]
+    container = created["spec"]["containers"][0]["name"]
+    try:
+        return _follow(ctx, namespace=namespace, name=name, container=container)
+    except (waiting.WaitCancelledError, base.FunctionCancelledError):
+        raise base.FunctionCancelledError() from None
+    finally:
+        with contextlib.suppress(k8s_errors.ApiError):
+            pods.delete(ctx.api, namespace=namespace, name=name)
+
+
+def _follow(ctx: base.PhaseContext, *, namespace: str, name: str, container: str) -> dict[str, Any]:
+    timeout = ready_timeout()
+    try:
+        pods.wait_until_not_pending(
+            ctx.api, namespace=namespace, name=name, cancel=ctx.cancel, timeout=timeout
+        )
+    except waiting.WaitCancelledError:
+        raise
+    except k8s_errors.ApiError as exc:
+        tail = _log_tail(ctx, namespace=namespace, name=name, container=container)
+        raise base.FunctionError(
+            f"Failed while waiting for Pod {name} to be ready: Pod did not transition into "
+            f"running state. Timeout:{go_duration(timeout)}  Namespace:{namespace}, "
+            f"Name:{name}: {tail}: {exc}"
+        ) from exc
+    scanner = outputs.OutputScanner(on_log=ctx.on_log)
+    try:
+        for chunk in pods.stream_logs(
+            ctx.api, namespace=namespace, name=name, container=container, cancel=ctx.cancel
+        ):
+            scanner.feed(chunk)
+        result = scanner.close()
+    except outputs.OutputError as exc:
+        raise base.FunctionError(str(exc)) from exc
+    except waiting.WaitCancelledError:
+        raise
+    except k8s_errors.ApiError as exc:
+        raise base.FunctionError(f"Failed to fetch logs from the pod: {exc}") from exc
+    try:
+        pods.wait_for_completion(ctx.api, namespace=namespace, name=name, cancel=ctx.cancel)
+    except waiting.WaitCancelledError:
+        raise
+    except k8s_errors.ApiError as exc:
+        tail = _log_tail(ctx, namespace=namespace, name=name, container=container)
+        raise base.FunctionError(
+            f"Failed while waiting for Pod {name} to complete: Pod failed or did not transition "
+            f"into complete state: {tail}: {exc}"
+        ) from exc
+    return result
