@@ -49,10 +49,11 @@ class DevCluster:
 
 def start_devcluster(data_dir: Path, *, extra: list[str] | None = None) -> DevCluster:
     """Start a stand-in on a free port and wait until it serves; the caller stops it."""
+    log = (data_dir / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "kes.devcluster", "serve", "--data-dir", str(data_dir),
          "--port", "0", *(extra or [])],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdout=subprocess.PIPE, stderr=log, text=True,
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert process.stdout is not None
@@ -60,7 +61,11 @@ def start_devcluster(data_dir: Path, *, extra: list[str] | None = None) -> DevCl
     if not line.startswith("serving on"):
         process.kill()
         process.wait()
-        raise RuntimeError(f"the devcluster did not start: {line!r}")
+        log.close()
+        raise RuntimeError(
+            f"the devcluster did not start: {(data_dir / 'server.log').read_text()[-2000:]}"
+        )
+    log.close()
     return DevCluster(data_dir=data_dir, process=process, port=int(line.rsplit(":", 1)[1]))
 
 

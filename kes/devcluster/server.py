@@ -217,17 +217,22 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     tasks: list[asyncio.Task[None]] = []
     kubelet = None
     if state.get("run_kubelet", True):
+        # Both parts are optional so the API can be served (and tested) on its own.
         try:
             from kes.devcluster import controllers
             from kes.devcluster import kubelet as kubelet_module
         except ImportError:
             logger.warning("The kubelet or the controllers cannot be loaded; serving the API only.")
         else:
-            kubelet = kubelet_module.Kubelet(store=api.db, data_dir=state["data_dir"])
-            state["kubelet"] = kubelet
-            tasks.append(asyncio.create_task(kubelet.run(), name="kubelet"))
-            tasks.append(asyncio.create_task(controllers.run_controllers(store=api.db),
-                                             name="controllers"))
+            kubelet_class = getattr(kubelet_module, "Kubelet", None)
+            if kubelet_class is not None:
+                kubelet = kubelet_class(store=api.db, data_dir=state["data_dir"])
+                state["kubelet"] = kubelet
+                tasks.append(asyncio.create_task(kubelet.run(), name="kubelet"))
+            run_controllers = getattr(controllers, "run_controllers", None)
+            if run_controllers is not None:
+                tasks.append(asyncio.create_task(run_controllers(store=api.db),
+                                                 name="controllers"))
     yield
     for task in tasks:
         task.cancel()
