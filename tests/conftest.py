@@ -41,6 +41,39 @@ class DevCluster:
         self.configuration = configuration
         self.api_client = kubernetes.client.ApiClient(configuration)
 
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+        token: str | None = None,
+    ) -> tuple[int, Any]:
+        """One raw HTTPS request: (status, decoded JSON body or text)."""
+        import json
+        import ssl
+        import urllib.error
+        import urllib.request
+
+        data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+        request = urllib.request.Request(self.url + path, data=data, method=method)
+        request.add_header("Authorization", f"Bearer {self.token if token is None else token}")
+        for key, value in (headers or {}).items():
+            request.add_header(key, value)
+        ctx = ssl.create_default_context(cafile=str(self.data_dir / "pki" / "ca.crt"))
+        try:
+            with urllib.request.urlopen(request, context=ctx, timeout=30) as response:
+                code, text = response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            code, text = exc.code, exc.read().decode()
+            exc.close()
+        try:
+            return code, json.loads(text)
+        except ValueError:
+            return code, text
+
     def new_client(self) -> Any:
         import kubernetes.client
 

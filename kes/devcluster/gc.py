@@ -50,6 +50,12 @@ class Collector:
         meta = event.object.get("metadata", {})
         if event.type == "DELETED":
             self._schedule(self._delete_dependents(str(meta.get("uid", ""))))
+            # An owner in foreground deletion may have been waiting for this dependent.
+            for ref in meta.get("ownerReferences") or []:
+                found = self._db.get_by_uid_sync(str(ref.get("uid", "")))
+                if found is not None and "foregroundDeletion" in (
+                        found[1]["metadata"].get("finalizers") or []):
+                    self._schedule(self._finish_foreground(_key(found[0]), found[1]))
             return
         if not meta.get("deletionTimestamp"):
             return
@@ -81,11 +87,11 @@ class Collector:
             meta = obj["metadata"]
             try:
                 self._db.delete_sync(_key(kind_id), namespace=meta.get("namespace"),
-                                     name=meta["name"], propagation_policy="Foreground")
+                                     name=meta["name"], propagation_policy="Background")
             except store.NotFoundError:
                 continue
-        # Blocking dependents (with their own finalizers) keep the owner until they are gone;
-        # the DELETED of the last one brings us back here through _on_change of the owner.
+        # Dependents held by their own finalizers keep the owner until they are gone; the
+        # DELETED of each brings us back here (see _on_change).
         if self._db.dependents_sync(uid):
             return
         try:

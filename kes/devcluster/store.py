@@ -267,6 +267,10 @@ class Store:
                 out.append((str(kind), obj))
         return out
 
+    def get_by_uid_sync(self, uid: str) -> tuple[str, dict[str, Any]] | None:
+        row = self._db.execute("SELECT kind, data FROM objects WHERE uid=?", (uid,)).fetchone()
+        return None if row is None else (str(row[0]), json.loads(row[1]))
+
     def uid_exists_sync(self, uid: str) -> bool:
         row = self._db.execute(
             "SELECT 1 FROM objects WHERE uid=? LIMIT 1", (uid,)
