@@ -11,83 +11,41 @@ in the same loop tick, so a watcher that lists and subscribes in one tick sees e
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import collections
 import copy
-import dataclasses
 import datetime
 import json
 import pathlib
 import secrets
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
-ResourceKey = tuple[str, str, str]  # (group, version, plural)
-Matcher = Callable[[dict[str, Any]], bool]
+from kes.devcluster import store_errors, watching
+
+# The names other parts use, re-exported so `store.X` stays the one interface.
+ResourceKey = watching.ResourceKey
+Matcher = watching.Matcher
+WatchEvent = watching.WatchEvent
+Watcher = watching.Watcher
+make_matcher = watching.make_matcher
+INITIAL_EVENTS_END = watching.INITIAL_EVENTS_END
+StoreError = store_errors.StoreError
+NotFoundError = store_errors.NotFoundError
+AlreadyExistsError = store_errors.AlreadyExistsError
+ConflictError = store_errors.ConflictError
+GoneError = store_errors.GoneError
+InvalidError = store_errors.InvalidError
+BadRequestError = store_errors.BadRequestError
 
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
-INITIAL_EVENTS_END = "k8s.io/initial-events-end"
-
-
-class StoreError(Exception):
-    """Base of the store's errors; `name` and `plural` feed the Status details."""
-
-    def __init__(self, message: str, *, plural: str = "", name: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.plural = plural
-        self.name = name
-
-
-class NotFoundError(StoreError):
-    pass
-
-
-class AlreadyExistsError(StoreError):
-    pass
-
-
-class ConflictError(StoreError):
-    pass
-
-
-class GoneError(StoreError):
-    pass
-
-
-class InvalidError(StoreError):
-    pass
-
-
-class BadRequestError(StoreError):
-    pass
-
-
-@dataclasses.dataclass(frozen=True)
-class WatchEvent:
-    type: str  # ADDED | MODIFIED | DELETED | BOOKMARK
-    object: dict[str, Any]
-
-
-@dataclasses.dataclass(frozen=True)
-class _Change:
-    rv: int
-    key: ResourceKey
-    namespace: str
-    event: WatchEvent
-    old: dict[str, Any] | None
+_kind_id = watching.kind_id
 
 
 def now_rfc3339() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _kind_id(key: ResourceKey) -> str:
-    # The version is not part of the identity: one object is served under every version.
-    return f"{key[0]}/{key[2]}"
 
 
 def _owner_uids(obj: dict[str, Any]) -> str:
@@ -97,57 +55,6 @@ def _owner_uids(obj: dict[str, Any]) -> str:
 
 def _spec_part(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
-
-
-class Watcher:
-    """One subscription: initial events first, then live changes, filtered by key and matcher."""
-
-    def __init__(
-        self,
-        *,
-        store: Store,
-        key: ResourceKey | None,
-        namespace: str | None,
-        matcher: Matcher | None,
-    ) -> None:
-        self._store = store
-        self.key = key
-        self.namespace = namespace
-        self.matcher = matcher
-        self.queue: asyncio.Queue[WatchEvent] = asyncio.Queue()
-        self.closed = False
-
-    def wants(self, change: _Change) -> bool:
-        if self.key is not None and _kind_id(self.key) != _kind_id(change.key):
-            return False
-        if self.namespace and change.namespace != self.namespace:
-            return False
-        if self.matcher is None:
-            return True
-        if self.matcher(change.event.object):
-            return True
-        return change.old is not None and self.matcher(change.old)
-
-    async def next(self, *, timeout: float | None = None) -> WatchEvent | None:
-        """The next event, or None when `timeout` seconds pass without one."""
-        if timeout is None:
-            return await self.queue.get()
-        try:
-            return await asyncio.wait_for(self.queue.get(), timeout)
-        except TimeoutError:
-            return None
-
-    def __aiter__(self) -> AsyncIterator[WatchEvent]:
-        return self
-
-    async def __anext__(self) -> WatchEvent:
-        if self.closed:
-            raise StopAsyncIteration
-        return await self.queue.get()
-
-    def close(self) -> None:
-        self.closed = True
-        self._store._unsubscribe(self)
 
 
 class Store:
@@ -175,7 +82,7 @@ class Store:
         self._rv: int = int(row[0])
         # Events at or before this version are no longer in `_history`.
         self._compacted: int = self._rv
-        self._history: collections.deque[_Change] = collections.deque(maxlen=history_size)
+        self._history: collections.deque[watching.Change] = collections.deque(maxlen=history_size)
         self._watchers: set[Watcher] = set()
         self._listeners: list[Callable[[ResourceKey, WatchEvent, dict[str, Any] | None], None]] = []
         self.has_status_subresource = has_status_subresource or (lambda _key: True)
@@ -292,7 +199,7 @@ class Store:
 
     def _publish(self, *, key: ResourceKey, event: WatchEvent, old: dict[str, Any] | None) -> None:
         meta = event.object.get("metadata", {})
-        change = _Change(
+        change = watching.Change(
             rv=int(meta.get("resourceVersion", self._rv)),
             key=key,
             namespace=meta.get("namespace", "") or "",
@@ -520,7 +427,9 @@ class Store:
         send_initial_events: bool | None = None,
     ) -> Watcher:
         """Subscribe; replays current state (rv ""/"0"/sendInitialEvents) or history after `rv`."""
-        watcher = Watcher(store=self, key=key, namespace=namespace, matcher=matcher)
+        watcher = Watcher(
+            on_close=self._unsubscribe, key=key, namespace=namespace, matcher=matcher
+        )
         initial = send_initial_events or resource_version in (None, "", "0")
         if initial and key is not None:
             items, rv, _ = self.list_sync(key, namespace=namespace, matcher=matcher)
@@ -547,23 +456,3 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
-
-
-def make_matcher(
-    *, label_selector: str | None, field_selector: str | None, kind: str | None = None
-) -> Matcher | None:
-    """A predicate for the selectors, or None when both are empty; InvalidError on bad syntax."""
-    if not label_selector and not field_selector:
-        return None
-    from kes.devcluster import selectors
-
-    try:
-        labels = selectors.parse_label_selector(label_selector or "")
-        fields = selectors.parse_field_selector(field_selector or "", kind=kind)
-    except selectors.SelectorError as exc:
-        raise BadRequestError(str(exc)) from exc
-
-    def match(obj: dict[str, Any]) -> bool:
-        return selectors.matches(obj, label_selector=labels, field_selector=fields)
-
-    return match
