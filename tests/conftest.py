@@ -82,6 +82,7 @@ class DevCluster:
 
 def start_devcluster(data_dir: Path, *, extra: list[str] | None = None) -> DevCluster:
     """Start a stand-in on a free port and wait until it serves; the caller stops it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
     log = (data_dir / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "kes.devcluster", "serve", "--data-dir", str(data_dir),
