@@ -1,4 +1,4 @@
-"""`kes controller run`: the controller process, configured by flags or KES_ environment variables."""
+"""`kes controller run`: the controller process, configured by flags or environment variables."""
 
 from __future__ import annotations
 
@@ -33,30 +33,68 @@ def controller() -> None:
 @click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig file (default: in-cluster).")
 @click.option("--context", help="Kubeconfig context.")
 @click.option(
-    "--namespace", "-n", "namespaces", multiple=True, envvar="KES_NAMESPACES",
+    "--namespace",
+    "-n",
+    "namespaces",
+    multiple=True,
+    envvar="KES_NAMESPACES",
     help="Watch only these namespaces (repeatable; default: all, Kanister watches its own only).",
 )
-@click.option("--controller-namespace", envvar="POD_NAMESPACE", default="default", show_default=True,
-              help="Namespace for task pods whose blueprint leaves `namespace` empty.")
-@click.option("--store", envvar="KES_STORE", help="Event store: a file path or a postgresql:// URL.")
+@click.option(
+    "--controller-namespace",
+    envvar="POD_NAMESPACE",
+    default="default",
+    show_default=True,
+    help="Namespace for task pods whose blueprint leaves `namespace` empty.",
+)
+@click.option(
+    "--store", envvar="KES_STORE", help="Event store: a file path or a postgresql:// URL."
+)
 @click.option("--workers", type=click.IntRange(1, 64), default=4, show_default=True)
 @click.option("--health-port", type=int, default=None, help="Serve /healthz, /readyz, /metrics.")
 @click.option("--health-address", default="127.0.0.1", show_default=True)
 @click.option("--phase-timeout", callback=_duration, help="Default phase timeout (Go duration).")
-@click.option("--timeout", "actionset_timeout", callback=_duration,
-              help="Default ActionSet timeout (Go duration).")
-@click.option("--create-crds/--no-create-crds", envvar="CREATEORUPDATE_CRDS", default=True,
-              show_default=True, help="Create or update the CRDs at start.")
-@click.option("--allow-env", multiple=True,
-              help="Environment variables templates may read with sprig env/expandenv.")
-@click.option("--log-level", envvar="LOG_LEVEL", default="info", show_default=True,
-              type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False))
+@click.option(
+    "--timeout",
+    "actionset_timeout",
+    callback=_duration,
+    help="Default ActionSet timeout (Go duration).",
+)
+@click.option(
+    "--create-crds/--no-create-crds",
+    envvar="CREATEORUPDATE_CRDS",
+    default=True,
+    show_default=True,
+    help="Create or update the CRDs at start.",
+)
+@click.option(
+    "--allow-env",
+    multiple=True,
+    help="Environment variables templates may read with sprig env/expandenv.",
+)
+@click.option(
+    "--log-level",
+    envvar="LOG_LEVEL",
+    default="info",
+    show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+)
 @click.option("--log-json", is_flag=True, help="Log JSON lines.")
 def run(
-    kubeconfig: str | None, context: str | None, namespaces: tuple[str, ...],
-    controller_namespace: str, store: str | None, workers: int, health_port: int | None,
-    health_address: str, phase_timeout: float | None, actionset_timeout: float | None,
-    create_crds: bool, allow_env: tuple[str, ...], log_level: str, log_json: bool,
+    kubeconfig: str | None,
+    context: str | None,
+    namespaces: tuple[str, ...],
+    controller_namespace: str,
+    store: str | None,
+    workers: int,
+    health_port: int | None,
+    health_address: str,
+    phase_timeout: float | None,
+    actionset_timeout: float | None,
+    create_crds: bool,
+    allow_env: tuple[str, ...],
+    log_level: str,
+    log_json: bool,
 ) -> None:
     """Watch ActionSets and run them, recording every step in the event log."""
     logs.configure(level=log_level, json_lines=log_json)

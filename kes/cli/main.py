@@ -20,3 +20,7 @@ cli.add_command(crds.crds)
 from kes.cli import history  # noqa: E402
 
 cli.add_command(history.history)
+
+from kes.cli import controller  # noqa: E402
+
+cli.add_command(controller.controller)

@@ -35,7 +35,9 @@ class CancelScope:
         for child in children:
             child.cancel(reason)
 
-    def child(self, *, timeout_s: float | None = None, timeout_reason: str = TIMED_OUT) -> CancelScope:
+    def child(
+        self, *, timeout_s: float | None = None, timeout_reason: str = TIMED_OUT
+    ) -> CancelScope:
         """A scope cancelled with this one, or on its own after `timeout_s` seconds."""
         scope = CancelScope()
         with self._lock:

@@ -20,8 +20,7 @@ from kes import application
 from kes.adapters.k8s import client, customresources, errors
 from kes.controller import cancelling, parameters
 from kes.domain import actionset_events as ev
-from kes.domain import params
-from kes.domain import templates
+from kes.domain import params, templates
 from kes.functions import base, registry
 
 logger = logging.getLogger(__name__)
@@ -129,13 +128,21 @@ class Executor:
             specs = self._function_specs(blueprint_action, action_spec)
         except (parameters.ParamsError, base.FunctionError, errors.ApiError, LaunchError) as exc:
             self.app.fail_action(
-                run_id, action_index=index, error=f"Failed to launch Action {run.name}: {exc}",
+                run_id,
+                action_index=index,
+                error=f"Failed to launch Action {run.name}: {exc}",
                 secrets=secrets,
             )
             return
         ctx = _ActionContext(
-            run_id=run_id, index=index, run_name=run.name, run_namespace=run.namespace,
-            uid=run.uid, action_spec=action_spec, params=action_params, specs=specs,
+            run_id=run_id,
+            index=index,
+            run_name=run.name,
+            run_namespace=run.namespace,
+            uid=run.uid,
+            action_spec=action_spec,
+            params=action_params,
+            specs=specs,
         )
         main_ok = True
         for phase_spec in blueprint_action.get("phases") or []:
@@ -146,10 +153,9 @@ class Executor:
                     phase_spec["name"], params.phase(output=(current.output if current else None))
                 )
                 continue
-            if state == ev.RUNNING:
-                if not self._recover_running_phase(ctx, phase_spec, current):
-                    main_ok = False
-                    break
+            if state == ev.RUNNING and not self._recover_running_phase(ctx, phase_spec):
+                main_ok = False
+                break
             if state in (ev.FAILED, ev.INTERRUPTED) or scope.cancelled:
                 main_ok = False
                 break
@@ -161,7 +167,11 @@ class Executor:
         self._end_action(ctx, blueprint_action, main_ok=main_ok, defer_ok=defer_ok)
 
     def _end_action(
-        self, ctx: _ActionContext, blueprint_action: Mapping[str, Any], *, main_ok: bool,
+        self,
+        ctx: _ActionContext,
+        blueprint_action: Mapping[str, Any],
+        *,
+        main_ok: bool,
         defer_ok: bool,
     ) -> None:
         run = self.app.run(ctx.run_id)
@@ -175,33 +185,39 @@ class Executor:
                     rendered = templates.render_artifacts(artifacts, ctx.params.template)
                 except templates.TemplateError as exc:
                     self.app.fail_action(
-                        ctx.run_id, action_index=ctx.index,
-                        error=f"Failed to render output artifacts: {exc}", secrets=ctx.params.secrets,
+                        ctx.run_id,
+                        action_index=ctx.index,
+                        error=f"Failed to render output artifacts: {exc}",
+                        secrets=ctx.params.secrets,
                     )
                     return
                 self.app.render_artifacts(
-                    ctx.run_id, action_index=ctx.index, artifacts=rendered,
+                    ctx.run_id,
+                    action_index=ctx.index,
+                    artifacts=rendered,
                     secrets=ctx.params.secrets,
                 )
             self.app.complete_action(ctx.run_id, action_index=ctx.index)
             return
         error = action.error or _first_error(run)
         self.app.fail_action(
-            ctx.run_id, action_index=ctx.index, error=error or "Action failed",
+            ctx.run_id,
+            action_index=ctx.index,
+            error=error or "Action failed",
             secrets=ctx.params.secrets,
         )
 
     # --- phases ---------------------------------------------------------------------------
 
-    def _recover_running_phase(
-        self, ctx: _ActionContext, phase_spec: Mapping[str, Any], current: ev.PhaseRun | None
-    ) -> bool:
+    def _recover_running_phase(self, ctx: _ActionContext, phase_spec: Mapping[str, Any]) -> bool:
         """A phase the log shows running but no one runs: the controller died during it."""
         spec = ctx.specs[phase_spec["name"]]
-        reason = "The controller stopped while the phase was running"
+        then = "re-running it, it is idempotent" if spec.idempotent else "not re-run"
         self.app.interrupt_phase(
-            ctx.run_id, action_index=ctx.index, phase_name=phase_spec["name"],
-            reason=f"{reason}; {'re-running it (idempotent)' if spec.idempotent else 'not re-run'}.",
+            ctx.run_id,
+            action_index=ctx.index,
+            phase_name=phase_spec["name"],
+            reason=f"The controller stopped while the phase was running; {then}.",
         )
         return spec.idempotent
 
@@ -225,12 +241,18 @@ class Executor:
                 ctx.params.set_defer_phase(phase_struct)
             else:
                 ctx.params.add_phase(name, phase_struct)
-            rendered = templates.render_args(dict(phase_spec.get("args") or {}), ctx.params.template)
+            rendered = templates.render_args(
+                dict(phase_spec.get("args") or {}), ctx.params.template
+            )
             args: dict[str, Any] = rendered if isinstance(rendered, dict) else {}
         except (parameters.ParamsError, templates.TemplateError) as exc:
-            prefix = "Failed to init phase params: " if isinstance(exc, parameters.ParamsError) else ""
+            prefix = (
+                "Failed to init phase params: " if isinstance(exc, parameters.ParamsError) else ""
+            )
             self._record_start(ctx, name=name, spec=spec, args={}, attempt=attempt, defer=defer)
-            return self._record_failure(ctx, name=name, error=f"{prefix}{exc}", tail=[], defer=defer)
+            return self._record_failure(
+                ctx, name=name, error=f"{prefix}{exc}", tail=[], defer=defer
+            )
         self._record_start(ctx, name=name, spec=spec, args=args, attempt=attempt, defer=defer)
         phase_scope = scope.child(timeout_s=timeouts.phase_s)
         tail: list[str] = []
@@ -238,14 +260,14 @@ class Executor:
         try:
             spec.check_args(args)
             if spec.run is None:
-                raise base.FunctionError(
-                    f"Function {spec.name} is not supported by kes yet"
-                )
+                raise base.FunctionError(f"Function {spec.name} is not supported by kes yet")
             function_ctx = base.PhaseContext(
                 api=self.api,
                 namespace=self.controller_namespace,
                 action_set=base.ActionSetRef(
-                    name=ctx.run_name, namespace=ctx.run_namespace, uid=ctx.uid,
+                    name=ctx.run_name,
+                    namespace=ctx.run_namespace,
+                    uid=ctx.uid,
                 ),
                 template_params=ctx.params.template.fields,
                 pod_override=ctx.action_spec.get("podOverride"),
@@ -279,20 +301,31 @@ class Executor:
         if defer:
             ctx.params.set_defer_phase(phase_with_output)
             self.app.complete_defer_phase(
-                ctx.run_id, action_index=ctx.index, output=output, duration_s=duration,
+                ctx.run_id,
+                action_index=ctx.index,
+                output=output,
+                duration_s=duration,
                 secrets=ctx.params.secrets,
             )
         else:
             ctx.params.add_phase(name, phase_with_output)
             self.app.complete_phase(
-                ctx.run_id, action_index=ctx.index, phase_name=name, output=output,
-                duration_s=duration, secrets=ctx.params.secrets,
+                ctx.run_id,
+                action_index=ctx.index,
+                phase_name=name,
+                output=output,
+                duration_s=duration,
+                secrets=ctx.params.secrets,
             )
         return _PhaseOutcome(ok=True, output=output)
 
     def _run_defer_phase(
-        self, ctx: _ActionContext, blueprint_action: Mapping[str, Any], *,
-        scope: cancelling.CancelScope, timeouts: Timeouts,
+        self,
+        ctx: _ActionContext,
+        blueprint_action: Mapping[str, Any],
+        *,
+        scope: cancelling.CancelScope,
+        timeouts: Timeouts,
     ) -> bool:
         defer_spec = blueprint_action.get("deferPhase")
         if not defer_spec:
@@ -302,9 +335,12 @@ class Executor:
             return True
         if current is not None and current.state == ev.FAILED:
             return False
-        if current is not None and current.state == ev.RUNNING:
-            if not self._recover_running_phase(ctx, defer_spec, current):
-                return False
+        if (
+            current is not None
+            and current.state == ev.RUNNING
+            and not self._recover_running_phase(ctx, defer_spec)
+        ):
+            return False
         # The deferPhase runs even after a cancellation: give it a scope of its own, bounded by
         # the phase timeout only.
         defer_scope = cancelling.CancelScope()
@@ -316,18 +352,33 @@ class Executor:
         return (current.attempt if current else 0) + 1
 
     def _record_start(
-        self, ctx: _ActionContext, *, name: str, spec: registry.FunctionSpec,
-        args: dict[str, Any], attempt: int, defer: bool,
+        self,
+        ctx: _ActionContext,
+        *,
+        name: str,
+        spec: registry.FunctionSpec,
+        args: dict[str, Any],
+        attempt: int,
+        defer: bool,
     ) -> None:
         if defer:
             self.app.start_defer_phase(
-                ctx.run_id, action_index=ctx.index, function=spec.name, args=args,
-                attempt=attempt, secrets=ctx.params.secrets,
+                ctx.run_id,
+                action_index=ctx.index,
+                function=spec.name,
+                args=args,
+                attempt=attempt,
+                secrets=ctx.params.secrets,
             )
         else:
             self.app.start_phase(
-                ctx.run_id, action_index=ctx.index, phase_name=name, function=spec.name,
-                args=args, attempt=attempt, secrets=ctx.params.secrets,
+                ctx.run_id,
+                action_index=ctx.index,
+                phase_name=name,
+                function=spec.name,
+                args=args,
+                attempt=attempt,
+                secrets=ctx.params.secrets,
             )
 
     def _record_failure(
@@ -335,13 +386,20 @@ class Executor:
     ) -> _PhaseOutcome:
         if defer:
             self.app.fail_defer_phase(
-                ctx.run_id, action_index=ctx.index, error=error, log_tail=tail,
+                ctx.run_id,
+                action_index=ctx.index,
+                error=error,
+                log_tail=tail,
                 secrets=ctx.params.secrets,
             )
         else:
             self.app.fail_phase(
-                ctx.run_id, action_index=ctx.index, phase_name=name, error=error,
-                log_tail=tail, secrets=ctx.params.secrets,
+                ctx.run_id,
+                action_index=ctx.index,
+                phase_name=name,
+                error=error,
+                log_tail=tail,
+                secrets=ctx.params.secrets,
             )
         return _PhaseOutcome(ok=False, error=error)
 

@@ -120,7 +120,9 @@ def _claim_mounts(pod_spec: Mapping[str, Any]) -> dict[str, str]:
 
 def _fetch_secret(api: client.Api, ref: Mapping[str, Any]) -> dict[str, Any]:
     namespace, name = str(ref.get("namespace", "")), str(ref.get("name", ""))
-    return objects.get(api, group="", version="v1", resource="secrets", namespace=namespace, name=name)
+    return objects.get(
+        api, group="", version="v1", resource="secrets", namespace=namespace, name=name
+    )
 
 
 def _secret_values(secret: dict[str, Any]) -> list[bytes | str]:
@@ -147,7 +149,10 @@ def _profile(
         secret_ref = pair.get("secret") or {}
         secret = _checked_secret(api, secret_ref)
         collected.extend(_secret_values(secret))
-        data = {k: base64.b64decode(v).decode(errors="replace") for k, v in (secret.get("data") or {}).items()}
+        data = {
+            k: base64.b64decode(v).decode(errors="replace")
+            for k, v in (secret.get("data") or {}).items()
+        }
         where = f"{secret_ref.get('namespace', '')}:{secret_ref.get('name', '')}"
         for field_name in (pair.get("idField", ""), pair.get("secretField", "")):
             if field_name not in data:
@@ -193,9 +198,11 @@ def _named_objects(
 def rfc3339_nano(moment: dt.datetime) -> str:
     """Go's `time.Now().UTC().Format(time.RFC3339Nano)`: trailing zeros of the fraction dropped."""
     fraction = f"{moment.astimezone(dt.UTC).microsecond:06d}".rstrip("0")
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S") + (
-        f".{fraction}" if fraction else ""
-    ) + "Z"
+    return (
+        moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        + (f".{fraction}" if fraction else "")
+        + "Z"
+    )
 
 
 def for_action(
@@ -214,7 +221,8 @@ def for_action(
             )
         elif kind == "pvc":
             fields["PVC"] = params.name_and_namespace(
-                kind="PVC", name=str(object_ref.get("name", "")),
+                kind="PVC",
+                name=str(object_ref.get("name", "")),
                 namespace=str(object_ref.get("namespace", "")),
             )
         elif kind == "namespace":
@@ -225,7 +233,9 @@ def for_action(
     except errors.ApiError as exc:
         raise ParamsError(f"Failed to get {kind} pods: {exc}") from exc
     secrets = _named_objects(api, action.get("secrets"), kind="secret", collected=collected)
-    config_maps = _named_objects(api, action.get("configMaps"), kind="configmap", collected=collected)
+    config_maps = _named_objects(
+        api, action.get("configMaps"), kind="configmap", collected=collected
+    )
     fields["Secrets"] = values.TypedMap(secrets, elem_type="v1.Secret", zero=None)
     fields["ConfigMaps"] = values.TypedMap(config_maps, elem_type="v1.ConfigMap", zero=None)
     if action.get("profile"):
@@ -233,7 +243,9 @@ def for_action(
     moment = now or dt.datetime.now(dt.UTC)
     fields["Time"] = rfc3339_nano(moment)
     fields["ArtifactsIn"] = params.artifacts(action.get("artifacts"))
-    fields["Options"] = values.TypedMap({k: str(v) for k, v in (action.get("options") or {}).items()})
+    fields["Options"] = values.TypedMap(
+        {k: str(v) for k, v in (action.get("options") or {}).items()}
+    )
     fields["PodOverride"] = dict(action.get("podOverride") or {})
     fields["PodLabels"] = values.TypedMap(dict(action.get("podLabels") or {}))
     fields["PodAnnotations"] = values.TypedMap(dict(action.get("podAnnotations") or {}))

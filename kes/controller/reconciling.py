@@ -122,7 +122,11 @@ class Reconciler:
             return self.app.run(actionset.ActionSetRun.id_for(uid))
         except _PlanError as exc:
             self.app.reject_actionset(
-                name=name, namespace=namespace, uid=uid, spec=spec, reason=exc.reason,
+                name=name,
+                namespace=namespace,
+                uid=uid,
+                spec=spec,
+                reason=exc.reason,
                 message=exc.message,
             )
             return self.app.run(actionset.ActionSetRun.id_for(uid))
@@ -151,7 +155,8 @@ class Reconciler:
             bp_action = validation.resolve_action(spec=action, blueprint=blueprint)
         except validation.ActionResolutionError as exc:
             reason = (
-                "Blueprint not specified" if blueprint is None
+                "Blueprint not specified"
+                if blueprint is None
                 else f"ActionSetFailed Action: {action.name}"
             )
             raise _PlanError(reason=reason, message=str(exc)) from exc
@@ -167,7 +172,8 @@ class Reconciler:
             blueprint=action.blueprint,
             phases=phases,
             defer_phase=ev.PhasePlan(name=defer["name"], function=defer.get("func", ""))
-            if defer else None,
+            if defer
+            else None,
             artifacts=dict(bp_dict.get("outputArtifacts") or {}),
         )
 
@@ -185,19 +191,26 @@ class Reconciler:
                 scope.cancel(cancelling.DELETED)
             annotations = ((obj or {}).get("metadata") or {}).get("annotations")
             try:
-                run_timeouts = timeouts.from_annotations(annotations, defaults=self.default_timeouts)
+                run_timeouts = timeouts.from_annotations(
+                    annotations, defaults=self.default_timeouts
+                )
             except timeouts.DurationError as exc:
                 logger.warning("ActionSet %s has a bad timeout annotation: %s.", key, exc)
                 run_timeouts = self.default_timeouts
             thread = threading.Thread(
-                target=self._run, args=(key, run_id, scope, run_timeouts),
-                name=f"run-{key}", daemon=True,
+                target=self._run,
+                args=(key, run_id, scope, run_timeouts),
+                name=f"run-{key}",
+                daemon=True,
             )
             self._active[run_id] = (thread, scope)
         thread.start()
 
     def _run(
-        self, key: str, run_id: UUID, scope: cancelling.CancelScope,
+        self,
+        key: str,
+        run_id: UUID,
+        scope: cancelling.CancelScope,
         run_timeouts: executing.Timeouts,
     ) -> None:
         try:
@@ -217,8 +230,11 @@ class Reconciler:
             return
         try:
             customresources.set_finalizers(
-                self.api, resource="actionsets", namespace=meta.get("namespace", ""),
-                name=meta["name"], finalizers=[*finalizers, FINALIZER],
+                self.api,
+                resource="actionsets",
+                namespace=meta.get("namespace", ""),
+                name=meta["name"],
+                finalizers=[*finalizers, FINALIZER],
             )
         except errors.ApiError as exc:
             logger.warning("Could not add the finalizer to %s: %s.", meta["name"], exc)
@@ -230,8 +246,11 @@ class Reconciler:
             return
         try:
             customresources.set_finalizers(
-                self.api, resource="actionsets", namespace=meta.get("namespace", ""),
-                name=meta["name"], finalizers=[f for f in finalizers if f != FINALIZER],
+                self.api,
+                resource="actionsets",
+                namespace=meta.get("namespace", ""),
+                name=meta["name"],
+                finalizers=[f for f in finalizers if f != FINALIZER],
             )
         except errors.ApiNotFoundError:
             return

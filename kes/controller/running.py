@@ -46,14 +46,19 @@ class Controller:
         self.synced = threading.Event()
         self.metrics = metrics.Metrics()
         self.executor = executing.Executor(
-            app=app, api=api, controller_namespace=settings.controller_namespace,
+            app=app,
+            api=api,
+            controller_namespace=settings.controller_namespace,
             on_phase_finished=lambda function, seconds: self.metrics.phase_duration.labels(
                 function=function
             ).observe(seconds),
         )
         self.reconciler = reconciling.Reconciler(
-            app=app, api=api, executor=self.executor,
-            default_timeouts=settings.default_timeouts, requeue=self.queue.add,
+            app=app,
+            api=api,
+            executor=self.executor,
+            default_timeouts=settings.default_timeouts,
+            requeue=self.queue.add,
         )
         self.status = status.StatusProjection(
             app=app, api=api, interval_s=settings.status_interval_s
@@ -81,8 +86,11 @@ class Controller:
         self._spawn("projections", following.run_forever, self.followers, stop=self.stop_event)
         if self.settings.health_port is not None:
             self._httpd = serving.start(
-                address=self.settings.health_address, port=self.settings.health_port,
-                metrics=self.metrics, is_ready=self.is_ready, version=self.settings.version,
+                address=self.settings.health_address,
+                port=self.settings.health_port,
+                metrics=self.metrics,
+                is_ready=self.is_ready,
+                version=self.settings.version,
             )
         logger.info("Controller started.")
 
@@ -116,8 +124,10 @@ class Controller:
 
     def _watch(self, namespace: str) -> None:
         collection = watching.Collection(
-            group=customresources.GROUP, version=customresources.VERSION,
-            resource="actionsets", namespace=namespace,
+            group=customresources.GROUP,
+            version=customresources.VERSION,
+            resource="actionsets",
+            namespace=namespace,
         )
         first = True
         for event in watching.follow(self.api, collection=collection, stop=self.stop_event):
@@ -140,7 +150,8 @@ class Controller:
         present = {queueing.key_of(item) for item in items}
         with self.cache_lock:
             gone = [
-                key for key in self.cache
+                key
+                for key in self.cache
                 if key not in present and (not namespace or key.startswith(f"{namespace}/"))
             ]
             for key in gone:

@@ -45,7 +45,7 @@ def start(
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             return None
 
     httpd = server.ThreadingHTTPServer((address, port), Handler)

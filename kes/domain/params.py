@@ -33,9 +33,7 @@ def _meta_fields(obj: Mapping[str, Any]) -> dict[str, Any]:
 
 def secret(obj: Mapping[str, Any]) -> values.GoStruct:
     """A corev1.Secret: `.Data` holds bytes, as the Go client decodes them."""
-    data = {
-        key: base64.b64decode(value) for key, value in (obj.get("data") or {}).items()
-    }
+    data = {key: base64.b64decode(value) for key, value in (obj.get("data") or {}).items()}
     for key, value in (obj.get("stringData") or {}).items():
         data[key] = str(value).encode()
     fields = _meta_fields(obj)
@@ -112,14 +110,18 @@ def workload(
 
 def name_and_namespace(*, kind: str, name: str, namespace: str) -> values.GoStruct:
     """PVCParams and NamespaceParams."""
-    return values.GoStruct(f"param.{kind}Params", {"Name": name, "Namespace": namespace}, pointer=True)
+    return values.GoStruct(
+        f"param.{kind}Params", {"Name": name, "Namespace": namespace}, pointer=True
+    )
 
 
 def artifact(spec: Mapping[str, Any]) -> values.GoStruct:
     return values.GoStruct(
         "v1alpha1.Artifact",
         {
-            "KeyValue": values.TypedMap({k: str(v) for k, v in (spec.get("keyValue") or {}).items()}),
+            "KeyValue": values.TypedMap(
+                {k: str(v) for k, v in (spec.get("keyValue") or {}).items()}
+            ),
             "KopiaSnapshot": str(spec.get("kopiaSnapshot", "")),
         },
         json={

@@ -43,7 +43,7 @@ class Follower:
         """Apply every event recorded since the position; the number applied."""
         applied = 0
         while True:
-            notifications = self.app.notification_log.select(
+            notifications = self.app.recorder.select_notifications(
                 start=self.position + 1, limit=BATCH
             )
             if not notifications:

@@ -48,20 +48,26 @@ def describe(event: Any, run: Any) -> KubeEvent | None:
         return KubeEvent(NORMAL, "Ended deferPhase", f"Completed deferPhase {event.phase_name}")
     if isinstance(event, ev.PhaseFailed):
         return KubeEvent(
-            WARNING, failed_reason,
-            f"Failed to execute phase {event.phase_name}: {event.error}", on_blueprint=True,
+            WARNING,
+            failed_reason,
+            f"Failed to execute phase {event.phase_name}: {event.error}",
+            on_blueprint=True,
         )
     if isinstance(event, ev.DeferPhaseFailed):
         return KubeEvent(
-            WARNING, failed_reason,
-            f"Failed to execute defer phase {event.phase_name}: {event.error}", on_blueprint=True,
+            WARNING,
+            failed_reason,
+            f"Failed to execute defer phase {event.phase_name}: {event.error}",
+            on_blueprint=True,
         )
     if isinstance(event, ev.PhaseInterrupted):
         return KubeEvent(WARNING, "Phase Interrupted", f"Phase {event.phase_name}: {event.reason}")
     if isinstance(event, ev.ActionFailed) and event.error.startswith("Failed to launch Action"):
         return KubeEvent(WARNING, failed_reason, event.error, on_blueprint=True)
     if isinstance(event, ev.ActionSetCompleted):
-        return KubeEvent(NORMAL, "Update Complete", f"Updated ActionSet '{run.name}' Status->complete")
+        return KubeEvent(
+            NORMAL, "Update Complete", f"Updated ActionSet '{run.name}' Status->complete"
+        )
     if isinstance(event, ev.ActionSetCancelled):
         return KubeEvent(WARNING, "Cancelled", f"ActionSet '{run.name}' was cancelled")
     return None
@@ -99,14 +105,25 @@ class EventsProjection(following.Follower):
             return
         timestamp = event.timestamp.strftime("%Y-%m-%dT%H:%M:%SZ")
         targets = [
-            {"apiVersion": API_VERSION, "kind": "ActionSet", "name": run.name,
-             "namespace": run.namespace, "uid": run.uid}
+            {
+                "apiVersion": API_VERSION,
+                "kind": "ActionSet",
+                "name": run.name,
+                "namespace": run.namespace,
+                "uid": run.uid,
+            }
         ]
         if described.on_blueprint and hasattr(event, "action_index"):
             blueprint = run.actions[event.action_index].blueprint
             if blueprint:
-                targets.append({"apiVersion": API_VERSION, "kind": "Blueprint",
-                                "name": blueprint, "namespace": run.namespace})
+                targets.append(
+                    {
+                        "apiVersion": API_VERSION,
+                        "kind": "Blueprint",
+                        "name": blueprint,
+                        "namespace": run.namespace,
+                    }
+                )
         for target in targets:
             suffix = "" if target["kind"] == "ActionSet" else ".bp"
             try:

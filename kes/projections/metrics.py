@@ -37,19 +37,25 @@ class Metrics:
             registry=self.registry,
         )
         self.running_actionsets = prometheus_client.Gauge(
-            "kes_running_actionsets", "ActionSets being run by this controller.",
+            "kes_running_actionsets",
+            "ActionSets being run by this controller.",
             registry=self.registry,
         )
         self.events_appended = prometheus_client.Counter(
-            "kes_events_appended", "Events appended to the log (seen by the projections).",
+            "kes_events_appended",
+            "Events appended to the log (seen by the projections).",
             registry=self.registry,
         )
         self.projection_lag = prometheus_client.Gauge(
-            "kes_projection_lag_events", "Events recorded but not yet applied, by projection.",
-            ["projection"], registry=self.registry,
+            "kes_projection_lag_events",
+            "Events recorded but not yet applied, by projection.",
+            ["projection"],
+            registry=self.registry,
         )
         self.api_errors = prometheus_client.Counter(
-            "kes_api_errors", "Kubernetes API calls that failed, by verb.", ["verb"],
+            "kes_api_errors",
+            "Kubernetes API calls that failed, by verb.",
+            ["verb"],
             registry=self.registry,
         )
 

@@ -64,8 +64,9 @@ class StatusProjection(following.Follower):
         except errors.ApiNotFoundError:
             return True  # the ActionSet is gone; the log keeps its story
         except errors.ApiError as exc:
-            logger.warning("Writing the status of %s/%s failed: %s. Retrying.",
-                           run.namespace, run.name, exc)
+            logger.warning(
+                "Writing the status of %s/%s failed: %s. Retrying.", run.namespace, run.name, exc
+            )
             return False
         self.writes += 1
         self.last_status[run_id] = body

@@ -29,7 +29,7 @@ def get(api: client.Api, *, resource: str, namespace: str, name: str) -> dict[st
 def patch_status(
     api: client.Api, *, resource: str, namespace: str, name: str, status: dict[str, Any]
 ) -> dict[str, Any]:
-    """Replace the status wholesale (a merge patch of `status: null` then the new one would race)."""
+    """Write the status computed from the log (the whole status, through the subresource)."""
     body = {"status": status}
     result = objects.request(
         api,
@@ -69,5 +69,8 @@ def apply_definition(api: client.Api, *, crd: dict[str, Any]) -> None:
         objects.request(api, method="POST", url_path=collection, body=crd)
         return
     updated = dict(crd)
-    updated["metadata"] = {**crd["metadata"], "resourceVersion": current["metadata"]["resourceVersion"]}
+    updated["metadata"] = {
+        **crd["metadata"],
+        "resourceVersion": current["metadata"]["resourceVersion"],
+    }
     objects.request(api, method="PUT", url_path=f"{collection}/{name}", body=updated)
