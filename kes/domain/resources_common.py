@@ -92,4 +92,6 @@ def type_meta_field(kind: str) -> Any:
 
 def api_version_field() -> Any:
     """The `apiVersion` field of a top-level resource."""
-    return pydantic.Field(default=GROUP_VERSION, description=f"API version of this resource: {GROUP_VERSION}.")
+    return pydantic.Field(
+        default=GROUP_VERSION, description=f"API version of this resource: {GROUP_VERSION}."
+    )
