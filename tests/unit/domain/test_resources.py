@@ -303,3 +303,25 @@ def test_metadata_fields_are_typed() -> None:
         "metadata.generation: Input should be a valid integer, unable to parse string as an "
         "integer (got a string)"
     ]
+
+
+def test_resource_modules_stay_pure() -> None:
+    # The models, rules and CRD generator are pure: no cluster client, no CLI, no store.
+    import ast
+    import sys
+
+    domain = Path(resources.__file__).parent
+    allowed = {"pydantic", "yaml", "kes", *sys.stdlib_module_names}
+    owned = [*domain.glob("resources*.py"), domain / "validation.py", domain / "crds.py"]
+    for path in owned:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+                if name.startswith("kes"):
+                    assert name.startswith("kes.domain"), f"{path.name} imports {name}"
