@@ -203,6 +203,8 @@ def _dropped(given: Any, kept: Any, path: str) -> list[str]:
         found = []
         for key, value in given.items():
             child = f"{path}.{key}" if path else str(key)
+            if value is None:
+                continue  # a null is pruned as an unset field, not reported as unknown
             if key not in kept:
                 found.append(child)
             else:
