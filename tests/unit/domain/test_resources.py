@@ -374,3 +374,7 @@ def test_json_text_parses_like_yaml() -> None:
     profile = resources.parse_document(text)
     assert isinstance(profile, resources.Profile)
     assert profile.skip_ssl_verify is True
+
+
+def test_absurd_nesting_is_a_problem_not_a_traceback() -> None:
+    assert problems_of("a: " + "[" * 5000 + "]" * 5000) == ["the document is nested too deeply"]
