@@ -13,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import random
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
@@ -61,18 +63,30 @@ class KesApplication(es_application.Application[UUID]):
 
     def __init__(self, *, store: str | None = None, create: bool = True) -> None:
         self.store = storage.resolve(store)
-        super().__init__(env=storage.application_env(self.store, create=create))
+        env = storage.application_env(self.store, create=create)
+        for attempt in range(3):
+            try:
+                super().__init__(env=env)
+                return
+            except es_persistence.InternalError:
+                # Two processes creating PostgreSQL tables at once: one sees "tuple
+                # concurrently updated". The tables exist afterwards; try again.
+                if attempt == 2:
+                    raise
 
     # --- the write path ---------------------------------------------------------------------
 
     def _execute(self, aggregate_id: UUID, command: Callable[[Agg], None]) -> Agg:
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             aggregate: Agg = self._get(aggregate_id)
             command(aggregate)
             try:
                 self.save(aggregate)
             except es_persistence.IntegrityError:
-                continue  # another writer saved first: decide again on fresh state
+                # Another writer saved first: decide again on fresh state. The jittered pause
+                # lets a writer that keeps losing to a busy one get its turn.
+                time.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311
+                continue
             return aggregate
         raise ConcurrencyConflictError(
             f"Could not record a change to {aggregate_id} after {MAX_ATTEMPTS} conflicts."

@@ -176,6 +176,9 @@ def schema_of_model(model: type[pydantic.BaseModel], *, top_level: bool = False)
     schema["properties"] = properties
     if required:
         schema["required"] = required
+    model_extra = model.model_config.get("json_schema_extra")
+    if isinstance(model_extra, dict):
+        schema.update(model_extra)
     if model.model_config.get("extra") == "allow":
         schema[PRESERVE_UNKNOWN] = True
     return schema

@@ -41,10 +41,15 @@ class Masker:
 
     def __init__(self, secrets: Iterable[str | bytes]) -> None:
         forms: set[str] = set()
+        raw_forms: set[bytes] = set()
         for secret in secrets:
             forms |= secret_forms(secret)
+            raw = secret.encode() if isinstance(secret, str) else bytes(secret)
+            if raw:
+                raw_forms.add(raw)
         # Longest first, so a secret that contains another is masked whole.
         self.forms = sorted(forms, key=len, reverse=True)
+        self.byte_forms = sorted(raw_forms | {f.encode() for f in forms}, key=len, reverse=True)
 
     def text(self, value: str) -> str:
         for form in self.forms:
@@ -58,7 +63,10 @@ class Masker:
         if isinstance(value, str):
             return self.text(value)
         if isinstance(value, bytes | bytearray):
-            return self.text(bytes(value).decode("utf-8", errors="replace"))
+            data = bytes(value)
+            for form in self.byte_forms:
+                data = data.replace(form, MASK.encode())
+            return self.text(data.decode("utf-8", errors="replace"))
         if isinstance(value, Mapping):
             return {self(k): self(v) for k, v in value.items()}
         if isinstance(value, list | tuple):

@@ -53,6 +53,7 @@ RepositoryServer = repositoryserver_models.RepositoryServer
 RepositoryServerSpec = repositoryserver_models.RepositoryServerSpec
 RepositoryServerStatus = repositoryserver_models.RepositoryServerStatus
 
+_TOO_DEEP = "the document is nested too deeply"
 _OR_INSTANCE = re.compile(r" or instance of \w+")
 _M = TypeVar("_M", bound=pydantic.BaseModel)
 
@@ -127,6 +128,8 @@ def load_yaml_documents(text: str) -> list[Any]:
         raise ResourceError([f"{where}invalid YAML: {problem}"]) from None
     except yaml.YAMLError as error:
         raise ResourceError([f"invalid YAML: {type(error).__name__}"]) from None
+    except RecursionError:
+        raise ResourceError([_TOO_DEEP]) from None
     return [document for document in documents if document is not None]
 
 
@@ -176,6 +179,8 @@ def parse_as(model: type[_M], obj: Any) -> _M:
         return model.model_validate(obj)
     except pydantic.ValidationError as error:
         raise ResourceError(_problems(error)) from None
+    except RecursionError:
+        raise ResourceError([_TOO_DEEP]) from None
 
 
 def to_object(resource: pydantic.BaseModel) -> dict[str, Any]:
@@ -203,6 +208,8 @@ def _dropped(given: Any, kept: Any, path: str) -> list[str]:
         found = []
         for key, value in given.items():
             child = f"{path}.{key}" if path else str(key)
+            if value is None:
+                continue  # a null is pruned as an unset field, not reported as unknown
             if key not in kept:
                 found.append(child)
             else:

@@ -36,6 +36,15 @@ class KanisterModel(pydantic.BaseModel):
         validate_assignment=False,
     )
 
+    @pydantic.model_validator(mode="before")
+    @classmethod
+    def _drop_nulls(cls, data: Any) -> Any:
+        # Go writes nil maps and pointers as `null` (kanctl's YAML has `options: null`); the API
+        # server prunes nulls of non-nullable fields, so a null reads as an unset field here too.
+        if isinstance(data, dict):
+            return {key: value for key, value in data.items() if value is not None}
+        return data
+
 
 class FreeFormModel(KanisterModel):
     """A shape whose unknown fields survive a round trip (Kanister marks them preserved)."""
@@ -92,4 +101,6 @@ def type_meta_field(kind: str) -> Any:
 
 def api_version_field() -> Any:
     """The `apiVersion` field of a top-level resource."""
-    return pydantic.Field(default=GROUP_VERSION, description=f"API version of this resource: {GROUP_VERSION}.")
+    return pydantic.Field(
+        default=GROUP_VERSION, description=f"API version of this resource: {GROUP_VERSION}."
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 import pydantic
+from pydantic import config as pydantic_config
 
 from kes.domain import resources_common as common
 
@@ -16,11 +17,30 @@ PROGRESS_PENDING = "Pending"
 PROGRESS_READY = "Ready"
 PROGRESS_FAILED = "Failed"
 
+# Kanister's CRD makes the repository location and the server's identity immutable with CEL
+# rules; the API server enforces them on update (the CRD generator copies these markers).
+IMMUTABLE: pydantic_config.JsonDict = {
+    "x-kubernetes-validations": [{"message": "Value is immutable", "rule": "self == oldSelf"}]
+}
+
+
+def _not_removable(*fields: str) -> pydantic.ConfigDict:
+    rules: list[pydantic_config.JsonValue] = [
+        {
+            "message": f"{field} field must not be allowed to be removed",
+            "rule": f"!has(oldSelf.{field}) || has(self.{field})",
+        }
+        for field in fields
+    ]
+    return pydantic.ConfigDict(json_schema_extra={"x-kubernetes-validations": rules})
+
 
 class Storage(common.KanisterModel):
     """The backend store of the repository and the credentials for it."""
 
-    secret_ref: common.SecretReference
+    model_config = _not_removable("secretRef")
+
+    secret_ref: common.SecretReference = pydantic.Field(json_schema_extra=IMMUTABLE)
     credential_secret_ref: common.SecretReference
 
 
@@ -42,7 +62,11 @@ class Configuration(common.KanisterModel):
 class Repository(common.KanisterModel):
     """How the server connects to the Kopia repository."""
 
-    root_path: str = pydantic.Field(description="Sub-path of the repository in the location.")
+    model_config = _not_removable("rootPath")
+
+    root_path: str = pydantic.Field(
+        description="Sub-path of the repository in the location.", json_schema_extra=IMMUTABLE
+    )
     username: str = ""
     hostname: str = ""
     password_secret_ref: common.SecretReference
@@ -60,9 +84,11 @@ class UserAccess(common.KanisterModel):
 class Server(common.KanisterModel):
     """Secrets needed to start the server."""
 
+    model_config = _not_removable("adminSecretRef", "tlsSecretRef")
+
     user_access: UserAccess
-    admin_secret_ref: common.SecretReference
-    tls_secret_ref: common.SecretReference
+    admin_secret_ref: common.SecretReference = pydantic.Field(json_schema_extra=IMMUTABLE)
+    tls_secret_ref: common.SecretReference = pydantic.Field(json_schema_extra=IMMUTABLE)
 
 
 class RepositoryServerSpec(common.KanisterModel):

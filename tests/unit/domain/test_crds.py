@@ -341,3 +341,26 @@ def test_crd_uses_only_apiextensions_fields(kind: str) -> None:
         assert api.sanitize_for_serialization(model) == crd
     finally:
         api.close()
+
+
+def test_repositoryserver_immutability_rules_are_kanisters() -> None:
+    spec = schema_of("RepositoryServer")["properties"]["spec"]["properties"]
+    immutable = [{"message": "Value is immutable", "rule": "self == oldSelf"}]
+    assert spec["storage"]["properties"]["secretRef"]["x-kubernetes-validations"] == immutable
+    assert spec["repository"]["properties"]["rootPath"]["x-kubernetes-validations"] == immutable
+    for ref in ("adminSecretRef", "tlsSecretRef"):
+        assert spec["server"]["properties"][ref]["x-kubernetes-validations"] == immutable
+    assert "x-kubernetes-validations" not in spec["storage"]["properties"]["credentialSecretRef"]
+    assert spec["repository"]["x-kubernetes-validations"] == [
+        {
+            "message": "rootPath field must not be allowed to be removed",
+            "rule": "!has(oldSelf.rootPath) || has(self.rootPath)",
+        }
+    ]
+    assert [r["rule"] for r in spec["server"]["x-kubernetes-validations"]] == [
+        "!has(oldSelf.adminSecretRef) || has(self.adminSecretRef)",
+        "!has(oldSelf.tlsSecretRef) || has(self.tlsSecretRef)",
+    ]
+    assert [r["rule"] for r in spec["storage"]["x-kubernetes-validations"]] == [
+        "!has(oldSelf.secretRef) || has(self.secretRef)"
+    ]

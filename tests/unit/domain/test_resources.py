@@ -303,3 +303,78 @@ def test_metadata_fields_are_typed() -> None:
         "metadata.generation: Input should be a valid integer, unable to parse string as an "
         "integer (got a string)"
     ]
+
+
+def test_resource_modules_stay_pure() -> None:
+    # The models, rules and CRD generator are pure: no cluster client, no CLI, no store.
+    import ast
+    import sys
+
+    domain = Path(resources.__file__).parent
+    allowed = {"pydantic", "yaml", "kes", *sys.stdlib_module_names}
+    owned = [*domain.glob("resources*.py"), domain / "validation.py", domain / "crds.py"]
+    for path in owned:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                assert name.split(".")[0] in allowed, f"{path.name} imports {name}"
+                if name.startswith("kes"):
+                    assert name.startswith("kes.domain"), f"{path.name} imports {name}"
+
+
+def test_go_nulls_read_as_unset_fields() -> None:
+    document = {
+        "apiVersion": "cr.kanister.io/v1alpha1",
+        "kind": "ActionSet",
+        "metadata": {"name": "x", "creationTimestamp": None},
+        "spec": {
+            "actions": [
+                {
+                    "name": "a",
+                    "profile": None,
+                    "options": None,
+                    "secrets": None,
+                    "configMaps": None,
+                    "podOverride": None,
+                    "artifacts": None,
+                    "object": {"kind": "Deployment", "name": "app"},
+                }
+            ]
+        },
+        "status": None,
+    }
+    parsed = resources.parse_object(document)
+    assert isinstance(parsed, resources.ActionSet) and parsed.spec is not None
+    assert parsed.spec.actions[0].options == {}
+    assert parsed.spec.actions[0].profile is None
+    assert resources.to_object(parsed) == {
+        "apiVersion": "cr.kanister.io/v1alpha1",
+        "kind": "ActionSet",
+        "metadata": {"name": "x"},
+        "spec": {"actions": [{"name": "a", "object": {"kind": "Deployment", "name": "app"}}]},
+    }
+    assert resources.unknown_fields(document) == []
+
+
+def test_nulls_inside_free_form_args_are_kept() -> None:
+    args = {"command": ["sh"], "env": None, "nested": {"x": None}}
+    blueprint = resources.parse_object(
+        {"kind": "Blueprint", "actions": {"a": {"phases": [{"func": "KubeTask", "args": args}]}}}
+    )
+    assert resources.to_object(blueprint)["actions"]["a"]["phases"][0]["args"] == args
+
+
+def test_json_text_parses_like_yaml() -> None:
+    text = '{"apiVersion": "cr.kanister.io/v1alpha1", "kind": "Profile", "skipSSLVerify": true}'
+    profile = resources.parse_document(text)
+    assert isinstance(profile, resources.Profile)
+    assert profile.skip_ssl_verify is True
+
+
+def test_absurd_nesting_is_a_problem_not_a_traceback() -> None:
+    assert problems_of("a: " + "[" * 1000 + "]" * 1000) == ["the document is nested too deeply"]

@@ -1,0 +1,229 @@
+"""The recorded histories under tests/fixtures/histories, and how they were recorded.
+
+Run ``python -m tests.replay.scenarios`` to re-record them (with a fixed clock, so the files are
+stable) after a deliberate change of events or status; the replay tests then pin the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from eventsourcing import utils as es_utils
+
+from kes.domain import actionset, events, repositoryserver, status
+
+HISTORIES = Path(__file__).resolve().parent.parent / "fixtures" / "histories"
+START = dt.datetime(2026, 5, 13, 10, 0, 0, tzinfo=dt.UTC)
+
+BACKUP: dict[str, Any] = {
+    "name": "backup",
+    "blueprint": "mysql-blueprint",
+    "object": {"kind": "StatefulSet", "name": "mysql", "namespace": "mysql"},
+    "phases": [
+        {"name": "dumpToObjectStore", "function": "KubeTask"},
+        {"name": "verify", "function": "KubeExec"},
+    ],
+    "defer_phase": {"name": "cleanup", "function": "KubeTask"},
+    "artifacts": {"mysqlCloudDump": {"keyValue": {
+        "s3path": "{{ .Phases.dumpToObjectStore.Output.s3path }}"}}},
+}
+SPEC = {"actions": [{"name": "backup", "blueprint": "mysql-blueprint",
+                     "object": {"kind": "StatefulSet", "name": "mysql", "namespace": "mysql"}}]}
+
+
+def _clock() -> Callable[[], dt.datetime]:
+    ticks = itertools.count()
+    return lambda: START + dt.timedelta(seconds=1.5 * next(ticks))
+
+
+def _accept(uid: str, plan: list[dict[str, Any]]) -> actionset.ActionSetRun:
+    return actionset.ActionSetRun.accept(
+        name=f"backup-{uid}", namespace="kanister", uid=uid, spec=SPEC, plan=plan,
+        blueprint_versions={"mysql-blueprint": "1042"},
+    )
+
+
+def _phase(run: actionset.ActionSetRun, name: str, output: dict[str, Any] | None,
+           index: int = 0) -> None:
+    run.start_phase(action_index=index, phase_name=name, function="KubeTask",
+                    masked_args={"image": "ghcr.io/kanisterio/kanister-tools:0.119.0",
+                                 "command": ["bash", "-c", "echo ***"]})
+    run.complete_phase(action_index=index, phase_name=name, output=output, duration_s=1.5)
+
+
+def success() -> actionset.ActionSetRun:
+    run = _accept("success", [BACKUP])
+    run.start_action(0)
+    run.start_phase(action_index=0, phase_name="dumpToObjectStore", function="KubeTask",
+                    masked_args={"namespace": "mysql", "command": ["mysqldump", "-p***"]})
+    run.progress_phase(action_index=0, phase_name="dumpToObjectStore",
+                       progress={"progressPercent": "40"})
+    run.complete_phase(action_index=0, phase_name="dumpToObjectStore",
+                       output={"s3path": "s3://bucket/mysql/dump.gz"}, duration_s=3.0)
+    _phase(run, "verify", None)
+    run.start_defer_phase(action_index=0, function="KubeTask")
+    run.complete_defer_phase(action_index=0, output={"removed": "true"}, duration_s=0.5)
+    run.render_artifacts(action_index=0, artifacts={
+        "mysqlCloudDump": {"keyValue": {"s3path": "s3://bucket/mysql/dump.gz"}}})
+    run.complete_action(0)
+    run.complete()
+    return run
+
+
+def phase_failure_with_defer() -> actionset.ActionSetRun:
+    run = _accept("phasefail", [BACKUP])
+    run.start_action(0)
+    run.start_phase(action_index=0, phase_name="dumpToObjectStore", function="KubeTask")
+    run.fail_phase(action_index=0, phase_name="dumpToObjectStore",
+                   error='command terminated with exit code 1: "mysqldump: access denied"',
+                   log_tail=["connecting", "mysqldump: access denied"])
+    run.start_defer_phase(action_index=0, function="KubeTask")
+    run.complete_defer_phase(action_index=0, output=None, duration_s=0.5)
+    run.fail_action(action_index=0, error="")
+    run.fail()
+    return run
+
+
+def defer_failure() -> actionset.ActionSetRun:
+    run = _accept("deferfail", [BACKUP])
+    run.start_action(0)
+    _phase(run, "dumpToObjectStore", {"s3path": "s3://bucket/x"})
+    _phase(run, "verify", None)
+    run.start_defer_phase(action_index=0, function="KubeTask")
+    run.fail_defer_phase(action_index=0, error="Failed to delete pod: timed out",
+                         log_tail=["deleting"])
+    run.fail_action(action_index=0, error="")
+    run.fail()
+    return run
+
+
+def parallel_actions() -> actionset.ActionSetRun:
+    second = {**BACKUP, "name": "backup-logs", "defer_phase": None, "artifacts": {},
+              "phases": [{"name": "copyLogs", "function": "KubeExec"}]}
+    run = _accept("parallel", [BACKUP, second])
+    run.start_action(0)
+    run.start_action(1)
+    run.start_phase(action_index=0, phase_name="dumpToObjectStore", function="KubeTask")
+    run.start_phase(action_index=1, phase_name="copyLogs", function="KubeExec")
+    run.complete_phase(action_index=1, phase_name="copyLogs", output={"n": "3"}, duration_s=1)
+    run.complete_action(1)
+    run.complete_phase(action_index=0, phase_name="dumpToObjectStore",
+                       output={"s3path": "s3://bucket/p"}, duration_s=3)
+    _phase(run, "verify", None)
+    run.start_defer_phase(action_index=0, function="KubeTask")
+    run.complete_defer_phase(action_index=0, output=None, duration_s=0.2)
+    run.render_artifacts(action_index=0, artifacts={
+        "mysqlCloudDump": {"keyValue": {"s3path": "s3://bucket/p"}}})
+    run.complete_action(0)
+    run.complete()
+    return run
+
+
+def cancellation() -> actionset.ActionSetRun:
+    run = _accept("cancel", [BACKUP])
+    run.start_action(0)
+    run.start_phase(action_index=0, phase_name="dumpToObjectStore", function="KubeTask")
+    run.request_cancel("ActionSet was deleted")
+    run.fail_phase(action_index=0, phase_name="dumpToObjectStore", error="context canceled")
+    run.start_defer_phase(action_index=0, function="KubeTask")
+    run.complete_defer_phase(action_index=0, output=None, duration_s=0.1)
+    run.fail_action(action_index=0, error="context canceled")
+    run.cancel()
+    return run
+
+
+def lost_running_phase() -> actionset.ActionSetRun:
+    run = _accept("lost", [BACKUP])
+    run.start_action(0)
+    _phase(run, "dumpToObjectStore", {"s3path": "s3://bucket/l"})
+    run.start_phase(action_index=0, phase_name="verify", function="KubeExec")
+    # The controller died here; on restart it found "verify" started and not ended.
+    run.interrupt_phase(action_index=0, phase_name="verify",
+                        reason="The controller restarted while the phase ran.")
+    run.fail_phase(action_index=0, phase_name="verify",
+                   error='Phase "verify" was interrupted by a controller restart and '
+                         "KubeExec is not idempotent.")
+    run.start_defer_phase(action_index=0, function="KubeTask")
+    run.complete_defer_phase(action_index=0, output=None, duration_s=0.3)
+    run.fail_action(action_index=0, error="")
+    run.fail()
+    return run
+
+
+def repositoryserver_ready() -> repositoryserver.RepositoryServerLifecycle:
+    server = repositoryserver.RepositoryServerLifecycle.register(
+        name="kopia-repo-server", namespace="kanister", uid="rs-1")
+    server.request_setup()
+    server.record_setup(pod_name="repo-server-pod-4gjnt", service_name="repo-server-service-rq2hd")
+    server.fail(condition="RepositoryConnected", message="unable to connect: bad password")
+    server.request_setup()
+    server.record_setup(pod_name="repo-server-pod-4gjnt", service_name="repo-server-service-rq2hd")
+    server.record_repository_connected()
+    server.record_server_initialized()
+    server.record_client_users_initialized(users=["kanisteruser@localhost"])
+    server.record_refreshed()
+    server.mark_ready()
+    return server
+
+
+SCENARIOS: dict[str, Callable[[], Any]] = {
+    "success": success,
+    "phase_failure_with_defer": phase_failure_with_defer,
+    "defer_failure": defer_failure,
+    "parallel_actions": parallel_actions,
+    "cancellation": cancellation,
+    "lost_running_phase": lost_running_phase,
+    "repositoryserver_ready": repositoryserver_ready,
+}
+
+
+def record(build: Callable[[], Any]) -> Iterator[dict[str, Any]]:
+    """The stored form (topic + JSON state) of the events a scenario emits, with a fixed clock."""
+    real = events.utcnow
+    events.utcnow = _clock()
+    try:
+        aggregate = build()
+    finally:
+        events.utcnow = real
+    for event in aggregate.collect_events():
+        yield {"topic": es_utils.get_topic(type(event)), "state": event.model_dump(mode="json")}
+
+
+def main() -> None:
+    from kes import storage
+
+    for name, build in SCENARIOS.items():
+        lines = list(record(build))
+        (HISTORIES / f"{name}.jsonl").write_text(
+            "".join(json.dumps(line, sort_keys=True) + "\n" for line in lines)
+        )
+        aggregate = None
+        mapper = storage.PydanticMapper(transcoder=storage.JSONTranscoder())
+        for line in lines:
+            aggregate = mapper.to_domain_event(_stored(line)).mutate(aggregate)
+        (HISTORIES / f"{name}.status.json").write_text(
+            json.dumps(status.status_of(aggregate), indent=2, sort_keys=True) + "\n"
+        )
+
+
+def _stored(line: dict[str, Any]) -> Any:
+    from uuid import UUID
+
+    from eventsourcing import persistence as es_persistence
+
+    state = line["state"]
+    return es_persistence.StoredEvent(
+        originator_id=UUID(state["originator_id"]),
+        originator_version=state["originator_version"],
+        topic=line["topic"],
+        state=json.dumps(state).encode(),
+    )
+
+
+if __name__ == "__main__":
+    main()

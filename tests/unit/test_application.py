@@ -1,0 +1,290 @@
+"""The application over real stores: use cases, idempotence, conflicts, masking, tampering."""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing import persistence as es_persistence
+
+from kes import application, storage
+from kes.domain import actionset
+
+PLAN: list[dict[str, Any]] = [
+    {
+        "name": "backup",
+        "blueprint": "mysql-bp",
+        "object": {"kind": "StatefulSet", "name": "mysql", "namespace": "db"},
+        "phases": [
+            {"name": "dump", "function": "KubeTask"},
+            {"name": "upload", "function": "KubeExec"},
+        ],
+        "defer_phase": {"name": "cleanup", "function": "KubeTask"},
+    },
+    {"name": "other", "blueprint": "mysql-bp", "phases": [{"name": "p", "function": "Wait"}]},
+]
+
+
+@pytest.fixture
+def app(store: str) -> Iterator[application.KesApplication]:
+    kes = application.KesApplication(store=store)
+    yield kes
+    kes.close()
+
+
+def accept(app: application.KesApplication, uid: str = "uid-1") -> Any:
+    return app.accept_actionset(name="backup-x", namespace="db", uid=uid, spec={}, plan=PLAN)
+
+
+def test_a_successful_run_is_recorded_and_reloaded(app: application.KesApplication) -> None:
+    run_id = accept(app)
+    for index in (0, 1):
+        app.start_action(run_id, action_index=index)
+    app.start_phase(run_id, action_index=0, phase_name="dump", function="KubeTask", args={})
+    app.complete_phase(
+        run_id, action_index=0, phase_name="dump", output={"path": "s3://b/k"}, duration_s=2.0
+    )
+    app.start_phase(run_id, action_index=0, phase_name="upload", function="KubeExec", args={})
+    app.complete_phase(run_id, action_index=0, phase_name="upload", output=None, duration_s=1)
+    app.start_defer_phase(run_id, action_index=0, function="KubeTask", args={})
+    app.complete_defer_phase(run_id, action_index=0, output=None, duration_s=0.5)
+    app.render_artifacts(run_id, action_index=0, artifacts={"dump": {"keyValue": {"p": "k"}}})
+    app.complete_action(run_id, action_index=0)
+    app.start_phase(run_id, action_index=1, phase_name="p", function="Wait", args={})
+    app.complete_phase(run_id, action_index=1, phase_name="p", output=None, duration_s=0.1)
+    app.complete_action(run_id, action_index=1)
+    app.complete_run(run_id)
+
+    reopened = application.KesApplication(store=app.store.location)
+    try:
+        status = reopened.status(run_id)
+        assert status["state"] == "complete"
+        assert status["actions"][0]["phases"][0]["output"] == {"path": "s3://b/k"}
+        assert status["actions"][0]["artifacts"] == {"dump": {"keyValue": {"p": "k"}}}
+        assert reopened.verify(run_id) is None
+        assert reopened.run_for("db", "backup-x") == run_id
+        assert reopened.list_runs() == []
+        assert reopened.list_runs(terminal=True) == [run_id]
+    finally:
+        reopened.close()
+
+
+def test_accepting_the_same_uid_twice_keeps_the_first_record(
+    app: application.KesApplication,
+) -> None:
+    first = accept(app)
+    app.start_action(first, action_index=0)
+    assert accept(app) == first
+    assert len(app.stored_records(first)) == 2
+    assert app.list_runs() == [first]
+
+
+def test_a_rejected_actionset_is_failed_with_its_message(app: application.KesApplication) -> None:
+    run_id = app.reject_actionset(
+        name="bad", namespace="db", uid="uid-bad", spec={}, reason="Blueprint not specified",
+        message="Blueprint is not specified for action",
+    )
+    assert app.status(run_id)["state"] == "failed"
+    assert app.status(run_id)["error"] == {"message": "Blueprint is not specified for action"}
+
+
+def test_the_latest_run_of_a_reused_name_is_found(app: application.KesApplication) -> None:
+    accept(app, uid="old")
+    newer = accept(app, uid="new")
+    assert app.run_for("db", "backup-x") == newer
+    assert app.run_for("other-ns", "backup-x") is None
+
+
+def test_an_unknown_id_is_a_kes_error(app: application.KesApplication) -> None:
+    with pytest.raises(application.RunNotFoundError):
+        app.run(actionset.ActionSetRun.id_for("missing"))
+
+
+def test_an_illegal_command_records_nothing(app: application.KesApplication) -> None:
+    run_id = accept(app)
+    app.start_action(run_id, action_index=0)
+    with pytest.raises(actionset.PhaseNotRunningError):
+        app.complete_phase(run_id, action_index=0, phase_name="dump", output=None, duration_s=0)
+    assert len(app.stored_records(run_id)) == 2
+
+
+def test_racing_writers_lose_no_event_and_duplicate_none(
+    app: application.KesApplication, store: str
+) -> None:
+    """Two threads, each with its own application, progress one running phase at once."""
+    run_id = accept(app)
+    app.start_action(run_id, action_index=0)
+    app.start_phase(run_id, action_index=0, phase_name="dump", function="KubeTask", args={})
+    per_thread = 25
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    apps = {label: application.KesApplication(store=store) for label in ("a", "b")}
+
+    def writer(label: str) -> None:
+        own = apps[label]
+        try:
+            barrier.wait(timeout=30)
+            for i in range(per_thread):
+                own.progress_phase(
+                    run_id, action_index=0, phase_name="dump",
+                    progress={"writer": label, "n": i},
+                )
+        except BaseException as error:  # reported below, the thread must not die silently
+            errors.append(error)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=writer, args=(label,)) for label in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors
+    records = app.stored_records(run_id)
+    progressed = [r.state["progress"] for r in records if r.topic.endswith("PhaseProgressed")]
+    assert len(progressed) == 2 * per_thread
+    for label in ("a", "b"):
+        assert [p["n"] for p in progressed if p["writer"] == label] == list(range(per_thread))
+    assert [r.version for r in records] == list(range(1, len(records) + 1))
+    assert app.verify(run_id) is None
+
+
+def test_the_loser_of_a_race_is_told_when_fresh_state_forbids_its_command(
+    app: application.KesApplication, store: str
+) -> None:
+    """Both writers load the running phase; one completes it; the other then fails to."""
+    run_id = accept(app)
+    app.start_action(run_id, action_index=0)
+    app.start_phase(run_id, action_index=0, phase_name="dump", function="KubeTask", args={})
+    other = application.KesApplication(store=store)
+    try:
+        stale = other.run(run_id)  # loaded before the winner saved
+        app.complete_phase(run_id, action_index=0, phase_name="dump", output=None, duration_s=1)
+        stale.complete_phase(action_index=0, phase_name="dump")
+        with pytest.raises(es_persistence.IntegrityError):
+            other.save(stale)
+        with pytest.raises(actionset.PhaseNotRunningError):
+            other.complete_phase(
+                run_id, action_index=0, phase_name="dump", output=None, duration_s=1
+            )
+    finally:
+        other.close()
+    assert len(app.stored_records(run_id)) == 4
+
+
+def _store_bytes(location: str) -> bytes:
+    return b"".join(p.read_bytes() for p in Path(location).parent.glob(Path(location).name + "*"))
+
+
+def test_no_secret_reaches_the_store_in_any_encoding(tmp_path: Path) -> None:
+    secret = "s3cr3t-P@ss"
+    binary_secret = b"\x00\xffkey-bytes\x10"
+    forms = [
+        secret.encode(),
+        base64.b64encode(secret.encode()),
+        base64.b64encode(binary_secret),
+        binary_secret[1:-1],
+    ]
+    kes = application.KesApplication(store=str(tmp_path / "s.sqlite3"))
+    try:
+        run_id = accept(kes)
+        kes.start_action(run_id, action_index=0)
+        secrets = [secret, binary_secret]
+        kes.start_phase(
+            run_id, action_index=0, phase_name="dump", function="KubeTask", secrets=secrets,
+            args={"command": ["sh", "-c", f"PW={secret} mysqldump"],
+                  "env": {"B64": base64.b64encode(secret.encode()).decode(),
+                          secret: binary_secret.decode("latin-1")}},
+        )
+        kes.fail_phase(
+            run_id, action_index=0, phase_name="dump", secrets=secrets,
+            error=f"auth failed for {secret}",
+            log_tail=[f"password={secret}", base64.b64encode(binary_secret).decode()],
+        )
+        kes.start_defer_phase(run_id, action_index=0, function="KubeTask", args={})
+        kes.fail_defer_phase(run_id, action_index=0, error=secret, secrets=secrets)
+        kes.fail_action(run_id, action_index=0, error=secret, secrets=secrets)
+        kes.fail_run(run_id, error=f"{secret}!", secrets=secrets)
+    finally:
+        kes.close()
+    stored = _store_bytes(str(tmp_path / "s.sqlite3"))
+    assert b"***" in stored
+    for form in forms:
+        assert form not in stored, form
+
+
+def test_verify_finds_an_event_changed_in_the_database(tmp_path: Path) -> None:
+    location = str(tmp_path / "s.sqlite3")
+    kes = application.KesApplication(store=location)
+    run_id = accept(kes)
+    kes.start_action(run_id, action_index=0)
+    kes.start_phase(run_id, action_index=0, phase_name="dump", function="KubeTask", args={})
+    kes.close()
+    with sqlite3.connect(location) as db:
+        row = db.execute(
+            "SELECT state FROM stored_events WHERE originator_version=2"
+        ).fetchone()
+        db.execute(
+            "UPDATE stored_events SET state=? WHERE originator_version=2",
+            (row[0].replace(b'"action_index":0', b'"action_index":1'),),
+        )
+    db.close()
+    kes = application.KesApplication(store=location)
+    try:
+        broken = kes.verify(run_id)
+    finally:
+        kes.close()
+    assert broken is not None and broken.version == 2
+    assert "ActionStarted" in broken.describe()
+
+
+def test_an_old_schema_payload_in_the_store_is_upcast(tmp_path: Path) -> None:
+    """A PhaseFailed stored with schema 1 (one ``log`` string) reads back with ``log_tail``."""
+    location = str(tmp_path / "s.sqlite3")
+    kes = application.KesApplication(store=location)
+    run_id = accept(kes)
+    kes.start_action(run_id, action_index=0)
+    kes.start_phase(run_id, action_index=0, phase_name="dump", function="KubeTask", args={})
+    kes.fail_phase(run_id, action_index=0, phase_name="dump", error="boom", log_tail=["x"])
+    kes.close()
+    old = (
+        b'{"originator_id":"%s","originator_version":4,"timestamp":"2026-05-13T10:00:00Z",'
+        b'"schema_version":1,"digest":"","action_index":0,"phase_name":"dump",'
+        b'"error":"boom","log":"one\\ntwo\\nthree"}' % str(run_id).encode()
+    )
+    with sqlite3.connect(location) as db:
+        db.execute("UPDATE stored_events SET state=? WHERE originator_version=4", (old,))
+    db.close()
+    kes = application.KesApplication(store=location)
+    try:
+        run = kes.run(run_id)
+    finally:
+        kes.close()
+    assert run.actions[0].phases[0].log_tail == ["one", "two", "three"]
+    assert run.error == "boom"
+
+
+def test_postgres_urls_map_to_settings_without_leaking_the_password() -> None:
+    store = storage.resolve("postgresql://kes:pw%2Fx@db.local:6543/events?schema=kes")
+    env = store.eventsourcing_env()
+    assert env["POSTGRES_HOST"] == "db.local"
+    assert env["POSTGRES_PORT"] == "6543"
+    assert env["POSTGRES_PASSWORD"] == "pw/x"
+    assert env["POSTGRES_SCHEMA"] == "kes"
+    assert "pw" not in store.describe()
+
+
+def test_the_default_store_is_under_the_working_directory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("KES_STORE", raising=False)
+    assert storage.resolve().location == str(Path(".kes") / "store.sqlite3")
+    monkeypatch.setenv("KES_STORE", "/var/lib/kes/log.db")
+    assert storage.resolve().location == "/var/lib/kes/log.db"
+    assert storage.resolve("x.db").location == "x.db"
