@@ -35,12 +35,14 @@ class Reconciler:
         executor: executing.Executor,
         default_timeouts: executing.Timeouts,
         requeue: Callable[[str], None],
+        write_status: Callable[[UUID], bool] = lambda _run_id: True,
     ) -> None:
         self.app = app
         self.api = api
         self.executor = executor
         self.default_timeouts = default_timeouts
         self.requeue = requeue
+        self.write_status = write_status
         self._lock = threading.Lock()
         self._active: dict[UUID, tuple[threading.Thread, cancelling.CancelScope]] = {}
 
@@ -88,7 +90,11 @@ class Reconciler:
             if run is None:
                 return
         if run.is_terminal:
-            self._drop_finalizer(obj)
+            # The status shows the end before the object may go (the log already has it).
+            if self.write_status(run_id):
+                self._drop_finalizer(obj)
+            else:
+                self.requeue(key)
             return
         if deleting and not run.cancel_requested:
             self.app.request_cancel(run_id, reason="ActionSet deleted")

@@ -53,15 +53,16 @@ class Controller:
                 function=function
             ).observe(seconds),
         )
+        self.status = status.StatusProjection(
+            app=app, api=api, interval_s=settings.status_interval_s
+        )
         self.reconciler = reconciling.Reconciler(
             app=app,
             api=api,
             executor=self.executor,
             default_timeouts=settings.default_timeouts,
             requeue=self.queue.add,
-        )
-        self.status = status.StatusProjection(
-            app=app, api=api, interval_s=settings.status_interval_s
+            write_status=self.status.write_now,
         )
         self.followers: list[following.Follower] = [
             self.status,

@@ -8,6 +8,7 @@ the last state is always written (the run stays dirty until its write succeeds).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 from uuid import UUID
@@ -33,6 +34,7 @@ class StatusProjection(following.Follower):
         self.last_write: dict[UUID, float] = {}
         self.last_status: dict[UUID, dict[str, Any]] = {}
         self.writes = 0
+        self._lock = threading.Lock()
 
     def apply(self, event: Any, *, notification_id: int) -> None:
         self.dirty.add(event.originator_id)
@@ -47,7 +49,18 @@ class StatusProjection(following.Follower):
                 self.last_write[run_id] = now
         return not self.dirty
 
+    def write_now(self, run_id: UUID) -> bool:
+        """Write the run's status at once (before its finalizer goes); False if it failed."""
+        if self._write(run_id):
+            self.dirty.discard(run_id)
+            return True
+        return False
+
     def _write(self, run_id: UUID) -> bool:
+        with self._lock:
+            return self._write_locked(run_id)
+
+    def _write_locked(self, run_id: UUID) -> bool:
         try:
             run = self.app.run(run_id)
         except application.RunNotFoundError:

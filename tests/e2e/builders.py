@@ -11,31 +11,51 @@ def kubetask(name: str, script: str, **extra_args: Any) -> dict[str, Any]:
     return {
         "func": "KubeTask",
         "name": name,
-        "args": {"namespace": "{{ .Namespace.Name }}", "image": "busybox:1.36",
-                 "command": ["sh", "-c", script], **extra_args},
+        "args": {
+            "namespace": "{{ .Namespace.Name }}",
+            "image": "busybox:1.36",
+            "command": ["sh", "-c", script],
+            **extra_args,
+        },
     }
 
 
 def blueprint(name: str, namespace: str, actions: dict[str, Any]) -> dict[str, Any]:
-    return {"apiVersion": API, "kind": "Blueprint",
-            "metadata": {"name": name, "namespace": namespace}, "actions": actions}
+    return {
+        "apiVersion": API,
+        "kind": "Blueprint",
+        "metadata": {"name": name, "namespace": namespace},
+        "actions": actions,
+    }
 
 
 def actionset(
-    name: str, namespace: str, *, blueprint: str, actions: list[str] | None = None,
-    annotations: dict[str, str] | None = None, **action_fields: Any,
+    name: str,
+    namespace: str,
+    *,
+    blueprint: str,
+    actions: list[str] | None = None,
+    annotations: dict[str, str] | None = None,
+    **action_fields: Any,
 ) -> dict[str, Any]:
     metadata: dict[str, Any] = {"name": name, "namespace": namespace}
     if annotations:
         metadata["annotations"] = annotations
     return {
-        "apiVersion": API, "kind": "ActionSet", "metadata": metadata,
-        "spec": {"actions": [
-            {"name": action, "blueprint": blueprint,
-             "object": {"kind": "Namespace", "name": namespace, "namespace": namespace},
-             **action_fields}
-            for action in (actions or ["run"])
-        ]},
+        "apiVersion": API,
+        "kind": "ActionSet",
+        "metadata": metadata,
+        "spec": {
+            "actions": [
+                {
+                    "name": action,
+                    "blueprint": blueprint,
+                    "object": {"kind": "Namespace", "name": namespace, "namespace": namespace},
+                    **action_fields,
+                }
+                for action in (actions or ["run"])
+            ]
+        },
     }
 
 

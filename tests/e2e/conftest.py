@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 import os
 import socket
-import urllib.request
 import subprocess
 import sys
 import time
+import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -53,7 +53,10 @@ class Kube:
     ) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             [str(BIN / "kubectl"), "--kubeconfig", str(self.kubeconfig), *args],
-            input=stdin, capture_output=True, text=True, timeout=60,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         if check and result.returncode != 0:
             raise AssertionError(f"kubectl {' '.join(args)} failed: {result.stderr}")
@@ -75,18 +78,29 @@ class Kube:
         return str((obj.get("status") or {}).get("state", ""))
 
     def wait_actionset(self, name: str, namespace: str, *, timeout: float = 90) -> dict[str, Any]:
-        """Wait until the ActionSet is complete or failed; its object."""
+        """Wait until the run has ended: complete or failed, and the deferPhase done too.
+
+        Like Kanister, the status says `failed` as soon as a phase fails, while the deferPhase
+        still runs; the controller's finalizer goes only when the log records the end.
+        """
 
         def ended() -> dict[str, Any] | None:
             obj = self.get("actionset", name, namespace)
             state = ((obj or {}).get("status") or {}).get("state")
-            return obj if state in ("complete", "failed") else None
+            finalizers = ((obj or {}).get("metadata") or {}).get("finalizers") or []
+            done = state in ("complete", "failed") and "kes.io/run-recorded" not in finalizers
+            return obj if done else None
 
         return wait_for(ended, timeout=timeout, what=f"ActionSet {namespace}/{name} to end")
 
     def events(self, namespace: str, name: str) -> list[dict[str, Any]]:
         result = self.run(
-            "get", "events", "-n", namespace, "-o", "json",
+            "get",
+            "events",
+            "-n",
+            namespace,
+            "-o",
+            "json",
             f"--field-selector=involvedObject.name={name}",
         )
         items = json.loads(result.stdout)["items"]
@@ -106,10 +120,25 @@ class ControllerProcess:
             self.health_port = sock.getsockname()[1]
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "kes.cli", "controller", "run", "--kubeconfig",
-                 str(self.kubeconfig), "--store", str(self.store), "--workers", "4",
-                 "--health-port", str(self.health_port), *self.extra],
-                stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+                [
+                    sys.executable,
+                    "-m",
+                    "kes.cli",
+                    "controller",
+                    "run",
+                    "--kubeconfig",
+                    str(self.kubeconfig),
+                    "--store",
+                    str(self.store),
+                    "--workers",
+                    "4",
+                    "--health-port",
+                    str(self.health_port),
+                    *self.extra,
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
             )
         wait_for(self.ready, timeout=60, what="the controller to be ready")
 
@@ -143,7 +172,10 @@ class ControllerProcess:
     def history(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "kes.cli", "history", *args, "--store", str(self.store)],
-            capture_output=True, text=True, cwd=ROOT, timeout=60,
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=60,
         )
 
 
@@ -159,8 +191,10 @@ def controller(
     """One controller for the session's e2e tests (tests that kill it start their own)."""
     work = tmp_path_factory.mktemp("controller")
     process = ControllerProcess(
-        kubeconfig=Path(devcluster.kubeconfig), store=work / "store.sqlite3",
-        log=work / "controller.log", extra=["--phase-timeout", "120s"],
+        kubeconfig=Path(devcluster.kubeconfig),
+        store=work / "store.sqlite3",
+        log=work / "controller.log",
+        extra=["--phase-timeout", "120s"],
     )
     process.start()
     try:

@@ -19,18 +19,31 @@ def _reasons(kube: Kube, namespace: str, name: str) -> list[tuple[str, str]]:
 def test_success_records_outputs_artifacts_events_and_a_verified_history(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
-    kube.apply([
-        blueprint("bp", namespace, {"run": {
-            "outputArtifacts": {"result": {"keyValue": {
-                "greeting": "{{ .Phases.first.Output.greeting }}-{{ .Phases.second.Output.n }}"}}},
-            "phases": [
-                kubetask("first", "kando output greeting hello"),
-                kubetask("second", "echo noise; kando output n 2"),
-            ],
-            "deferPhase": kubetask("cleanup", "kando output cleaned yes"),
-        }}),
-        actionset("as-ok", namespace, blueprint="bp"),
-    ])
+    kube.apply(
+        [
+            blueprint(
+                "bp",
+                namespace,
+                {
+                    "run": {
+                        "outputArtifacts": {
+                            "result": {
+                                "keyValue": {
+                                    "greeting": "{{ .Phases.first.Output.greeting }}-{{ .Phases.second.Output.n }}"
+                                }
+                            }
+                        },
+                        "phases": [
+                            kubetask("first", "kando output greeting hello"),
+                            kubetask("second", "echo noise; kando output n 2"),
+                        ],
+                        "deferPhase": kubetask("cleanup", "kando output cleaned yes"),
+                    }
+                },
+            ),
+            actionset("as-ok", namespace, blueprint="bp"),
+        ]
+    )
     obj = kube.wait_actionset("as-ok", namespace)
     status = obj["status"]
     assert status["state"] == "complete"
@@ -67,18 +80,28 @@ def test_success_records_outputs_artifacts_events_and_a_verified_history(
 def test_failing_phase_leaves_later_phases_pending_and_runs_the_defer_phase(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
-    kube.apply([
-        blueprint("bp", namespace, {"run": {
-            "outputArtifacts": {"never": {"keyValue": {"k": "{{ .Phases.one.Output.x }}"}}},
-            "phases": [
-                kubetask("one", "kando output x 1"),
-                kubetask("two", "echo about to fail; exit 3"),
-                kubetask("three", "true"),
-            ],
-            "deferPhase": kubetask("always", "kando output ran yes"),
-        }}),
-        actionset("as-fail", namespace, blueprint="bp"),
-    ])
+    kube.apply(
+        [
+            blueprint(
+                "bp",
+                namespace,
+                {
+                    "run": {
+                        "outputArtifacts": {
+                            "never": {"keyValue": {"k": "{{ .Phases.one.Output.x }}"}}
+                        },
+                        "phases": [
+                            kubetask("one", "kando output x 1"),
+                            kubetask("two", "echo about to fail; exit 3"),
+                            kubetask("three", "true"),
+                        ],
+                        "deferPhase": kubetask("always", "kando output ran yes"),
+                    }
+                },
+            ),
+            actionset("as-fail", namespace, blueprint="bp"),
+        ]
+    )
     obj = kube.wait_actionset("as-fail", namespace)
     status = obj["status"]
     assert status["state"] == "failed"
@@ -97,13 +120,21 @@ def test_failing_phase_leaves_later_phases_pending_and_runs_the_defer_phase(
 def test_defer_phase_failure_fails_the_actionset_with_its_error(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
-    kube.apply([
-        blueprint("bp", namespace, {"run": {
-            "phases": [kubetask("main", "true")],
-            "deferPhase": kubetask("broken-defer", "echo defer broke; exit 1"),
-        }}),
-        actionset("as-defer", namespace, blueprint="bp"),
-    ])
+    kube.apply(
+        [
+            blueprint(
+                "bp",
+                namespace,
+                {
+                    "run": {
+                        "phases": [kubetask("main", "true")],
+                        "deferPhase": kubetask("broken-defer", "echo defer broke; exit 1"),
+                    }
+                },
+            ),
+            actionset("as-defer", namespace, blueprint="bp"),
+        ]
+    )
     obj = kube.wait_actionset("as-defer", namespace)
     assert obj["status"]["state"] == "failed"
     assert phase_states(obj) == [("main", "complete")]
@@ -121,10 +152,14 @@ def test_actions_run_in_parallel(kube: Kube, controller: ControllerProcess, name
         )
         return {"phases": [kubetask(f"meet-{me}", script)]}
 
-    kube.apply([
-        blueprint("bp", namespace, {"left": meet("left", "right"), "right": meet("right", "left")}),
-        actionset("as-parallel", namespace, blueprint="bp", actions=["left", "right"]),
-    ])
+    kube.apply(
+        [
+            blueprint(
+                "bp", namespace, {"left": meet("left", "right"), "right": meet("right", "left")}
+            ),
+            actionset("as-parallel", namespace, blueprint="bp", actions=["left", "right"]),
+        ]
+    )
     obj = kube.wait_actionset("as-parallel", namespace)
     assert obj["status"]["state"] == "complete"
     assert [a["phases"][0]["state"] for a in obj["status"]["actions"]] == ["complete", "complete"]
@@ -133,13 +168,30 @@ def test_actions_run_in_parallel(kube: Kube, controller: ControllerProcess, name
 def test_input_artifacts_reach_the_templates(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
-    kube.apply([
-        blueprint("bp", namespace, {"restore": {"phases": [
-            kubetask("use", "kando output got {{ .ArtifactsIn.backup.KeyValue.path }}"),
-        ]}}),
-        actionset("as-in", namespace, blueprint="bp", actions=["restore"],
-                  artifacts={"backup": {"keyValue": {"path": "/backups/one"}}}),
-    ])
+    kube.apply(
+        [
+            blueprint(
+                "bp",
+                namespace,
+                {
+                    "restore": {
+                        "phases": [
+                            kubetask(
+                                "use", "kando output got {{ .ArtifactsIn.backup.KeyValue.path }}"
+                            ),
+                        ]
+                    }
+                },
+            ),
+            actionset(
+                "as-in",
+                namespace,
+                blueprint="bp",
+                actions=["restore"],
+                artifacts={"backup": {"keyValue": {"path": "/backups/one"}}},
+            ),
+        ]
+    )
     obj = kube.wait_actionset("as-in", namespace)
     assert obj["status"]["actions"][0]["phases"][0]["output"] == {"got": "/backups/one"}
 
@@ -147,28 +199,65 @@ def test_input_artifacts_reach_the_templates(
 @pytest.mark.parametrize(
     ("case", "actions", "as_fields", "message"),
     [
-        pytest.param("no-blueprint", None, {"blueprint": "missing-bp"},
-                     "Failed to query blueprint", id="missing-blueprint"),
-        pytest.param("no-action", {"other": {"phases": [kubetask("p", "true")]}}, {},
-                     "Action run for object kind Namespace not found in blueprint bp",
-                     id="missing-action"),
-        pytest.param("no-secret", {"run": {"phases": [kubetask("p", "true")]}},
-                     {"secrets": {"creds": {"name": "absent", "namespace": "default"}}},
-                     "Failed to launch Action", id="missing-secret"),
-        pytest.param("no-profile", {"run": {"phases": [kubetask("p", "true")]}},
-                     {"profile": {"name": "absent", "namespace": "default"}},
-                     "Failed to launch Action", id="missing-profile"),
-        pytest.param("bad-template", {"run": {"phases": [kubetask("p", "echo {{ .Nope.Name }}")]}}, {},
-                     "can't evaluate field Nope", id="template-error"),
-        pytest.param("missing-key", {"run": {"phases": [kubetask("p", "echo {{ .Phases.ghost.Output.x }}")]}}, {},
-                     'Failed to render template: "ghost" not found', id="missing-map-key"),
-        pytest.param("bad-function", {"run": {"phases": [{"func": "NoSuchFunc", "name": "p", "args": {}}]}}, {},
-                     "Requested function {NoSuchFunc} has not been registered", id="unknown-function"),
+        pytest.param(
+            "no-blueprint",
+            None,
+            {"blueprint": "missing-bp"},
+            "Failed to query blueprint",
+            id="missing-blueprint",
+        ),
+        pytest.param(
+            "no-action",
+            {"other": {"phases": [kubetask("p", "true")]}},
+            {},
+            "Action run for object kind Namespace not found in blueprint bp",
+            id="missing-action",
+        ),
+        pytest.param(
+            "no-secret",
+            {"run": {"phases": [kubetask("p", "true")]}},
+            {"secrets": {"creds": {"name": "absent", "namespace": "default"}}},
+            "Failed to launch Action",
+            id="missing-secret",
+        ),
+        pytest.param(
+            "no-profile",
+            {"run": {"phases": [kubetask("p", "true")]}},
+            {"profile": {"name": "absent", "namespace": "default"}},
+            "Failed to launch Action",
+            id="missing-profile",
+        ),
+        pytest.param(
+            "bad-template",
+            {"run": {"phases": [kubetask("p", "echo {{ .Nope.Name }}")]}},
+            {},
+            "can't evaluate field Nope",
+            id="template-error",
+        ),
+        pytest.param(
+            "missing-key",
+            {"run": {"phases": [kubetask("p", "echo {{ .Phases.ghost.Output.x }}")]}},
+            {},
+            'Failed to render template: "ghost" not found',
+            id="missing-map-key",
+        ),
+        pytest.param(
+            "bad-function",
+            {"run": {"phases": [{"func": "NoSuchFunc", "name": "p", "args": {}}]}},
+            {},
+            "Requested function {NoSuchFunc} has not been registered",
+            id="unknown-function",
+        ),
     ],
 )
 def test_failures_carry_kanisters_messages(
-    kube: Kube, controller: ControllerProcess, namespace: str, case: str,
-    actions: dict[str, Any] | None, as_fields: dict[str, Any], message: str,
+    kube: Kube,
+    controller: ControllerProcess,
+    namespace: str,
+    case: str,
+    actions: dict[str, Any] | None,
+    as_fields: dict[str, Any],
+    message: str,
 ) -> None:
     documents = []
     if actions is not None:
@@ -185,11 +274,14 @@ def test_failures_carry_kanisters_messages(
 def test_phase_timeout_from_annotation(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
-    kube.apply([
-        blueprint("bp", namespace, {"run": {"phases": [kubetask("slow", "sleep 60")]}}),
-        actionset("as-timeout", namespace, blueprint="bp",
-                  annotations={"kes.io/phase-timeout": "2s"}),
-    ])
+    kube.apply(
+        [
+            blueprint("bp", namespace, {"run": {"phases": [kubetask("slow", "sleep 60")]}}),
+            actionset(
+                "as-timeout", namespace, blueprint="bp", annotations={"kes.io/phase-timeout": "2s"}
+            ),
+        ]
+    )
     obj = kube.wait_actionset("as-timeout", namespace, timeout=60)
     assert obj["status"]["state"] == "failed"
     assert "timed out" in obj["status"]["error"]["message"]
@@ -198,25 +290,38 @@ def test_phase_timeout_from_annotation(
 def test_deleting_a_running_actionset_cancels_it_and_runs_the_defer_phase(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
-    kube.apply([
-        blueprint("bp", namespace, {"run": {
-            "phases": [kubetask("long", "kando output started yes; sleep 120")],
-            "deferPhase": kubetask("after", "kando output deferred yes"),
-        }}),
-        actionset("as-cancel", namespace, blueprint="bp"),
-    ])
+    kube.apply(
+        [
+            blueprint(
+                "bp",
+                namespace,
+                {
+                    "run": {
+                        "phases": [kubetask("long", "kando output started yes; sleep 120")],
+                        "deferPhase": kubetask("after", "kando output deferred yes"),
+                    }
+                },
+            ),
+            actionset("as-cancel", namespace, blueprint="bp"),
+        ]
+    )
     wait_for(lambda: kube.actionset_state("as-cancel", namespace) == "running", what="running")
     wait_for(
         lambda: kube.run("get", "pods", "-n", namespace, "-o", "name").stdout.strip(),
         what="the task pod",
     )
     kube.run("delete", "actionset", "as-cancel", "-n", namespace, "--wait=false")
-    wait_for(lambda: kube.get("actionset", "as-cancel", namespace) is None, timeout=60,
-             what="the ActionSet to go")
+    wait_for(
+        lambda: kube.get("actionset", "as-cancel", namespace) is None,
+        timeout=60,
+        what="the ActionSet to go",
+    )
     lines = controller.history("actionset", "as-cancel", "-n", namespace, "--json").stdout
     types = [json.loads(line)["type"] for line in lines.splitlines()]
     assert "CancelRequested" in types
     assert types[-1] == "ActionSetCancelled"
     assert "DeferPhaseCompleted" in types
-    wait_for(lambda: not kube.run("get", "pods", "-n", namespace, "-o", "name").stdout.strip(),
-             what="the task pod to be deleted")
+    wait_for(
+        lambda: not kube.run("get", "pods", "-n", namespace, "-o", "name").stdout.strip(),
+        what="the task pod to be deleted",
+    )
