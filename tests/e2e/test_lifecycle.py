@@ -29,7 +29,8 @@ def test_success_records_outputs_artifacts_events_and_a_verified_history(
                         "outputArtifacts": {
                             "result": {
                                 "keyValue": {
-                                    "greeting": "{{ .Phases.first.Output.greeting }}-{{ .Phases.second.Output.n }}"
+                                    "greeting": "{{ .Phases.first.Output.greeting }}-"
+                                    "{{ .Phases.second.Output.n }}"
                                 }
                             }
                         },
