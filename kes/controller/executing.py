@@ -153,7 +153,9 @@ class Executor:
                     phase_spec["name"], params.phase(output=(current.output if current else None))
                 )
                 continue
-            if state == ev.RUNNING and not self._recover_running_phase(ctx, phase_spec):
+            if state == ev.RUNNING and not self._recover_running_phase(
+                ctx, phase_spec, defer=False
+            ):
                 main_ok = False
                 break
             if state in (ev.FAILED, ev.INTERRUPTED) or scope.cancelled:
@@ -209,16 +211,29 @@ class Executor:
 
     # --- phases ---------------------------------------------------------------------------
 
-    def _recover_running_phase(self, ctx: _ActionContext, phase_spec: Mapping[str, Any]) -> bool:
-        """A phase the log shows running but no one runs: the controller died during it."""
-        spec = ctx.specs[phase_spec["name"]]
+    def _recover_running_phase(
+        self, ctx: _ActionContext, phase_spec: Mapping[str, Any], *, defer: bool
+    ) -> bool:
+        """A phase the log shows running but no one runs: the controller died during it.
+
+        An idempotent function is run again (True); any other is recorded as failed, since
+        running it twice could do harm (False).
+        """
+        name = str(phase_spec["name"])
+        spec = ctx.specs[name]
         then = "re-running it, it is idempotent" if spec.idempotent else "not re-run"
         self.app.interrupt_phase(
             ctx.run_id,
             action_index=ctx.index,
-            phase_name=phase_spec["name"],
+            phase_name=name,
             reason=f"The controller stopped while the phase was running; {then}.",
         )
+        if not spec.idempotent:
+            error = (
+                f"Phase {name} was interrupted: the controller stopped while it was running, "
+                f"and {spec.name} is not idempotent, so it was not run again"
+            )
+            self._record_failure(ctx, name=name, error=error, tail=[], defer=defer)
         return spec.idempotent
 
     def _run_phase(
@@ -338,7 +353,7 @@ class Executor:
         if (
             current is not None
             and current.state == ev.RUNNING
-            and not self._recover_running_phase(ctx, defer_spec)
+            and not self._recover_running_phase(ctx, defer_spec, defer=True)
         ):
             return False
         # The deferPhase runs even after a cancellation: give it a scope of its own, bounded by
