@@ -223,8 +223,9 @@ def _paths(resource: Resource, *, schema_ref: str | None) -> dict[str, Any]:
 
 
 def _component(resource: Resource) -> dict[str, Any]:
-    schema = copy.deepcopy(resource["schema"]) if resource.get("schema") else {"type": "object"}
-    properties = schema.setdefault("properties", {})
+    schema: dict[str, Any] = (copy.deepcopy(resource["schema"]) if resource.get("schema")
+                              else {"type": "object"})
+    properties: dict[str, Any] = schema.setdefault("properties", {})
     properties.setdefault("apiVersion", {
         "type": "string",
         "description": "APIVersion defines the versioned schema of this representation of an"

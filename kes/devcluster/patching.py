@@ -144,6 +144,11 @@ def json_patch(target: Any, operations: Any) -> Any:
             raise _bad_request("json: cannot unmarshal into Go value of type jsonpatch.Operation")
         op = operation.get("op")
         path = operation.get("path")
+        if not isinstance(path, str):
+            raise _bad_request(f'{op} operation does not apply: missing "path"')
+        source: Any = operation.get("from")
+        if op in ("move", "copy") and not isinstance(source, str):
+            raise _bad_request(f'{op} operation does not apply: missing "from"')
         if op in ("add", "replace", "test") and "value" not in operation:
             raise PatchError(f'{op} operation does not apply: missing value for path "{path}"')
         if op == "add":
@@ -156,14 +161,13 @@ def json_patch(target: Any, operations: Any) -> Any:
                 doc, _ = _remove(doc, path, op="replace")
             doc = _add(doc, path, copy.deepcopy(operation["value"]), op="replace")
         elif op == "move":
-            source = operation.get("from")
-            if isinstance(source, str) and isinstance(path, str) and path.startswith(source + "/"):
+            if path.startswith(source + "/"):
                 raise PatchError(f'move operation does not apply: "{source}" is a prefix of'
                                  f' "{path}"')
             doc, value = _remove(doc, source, op="move")
             doc = _add(doc, path, value, op="move")
         elif op == "copy":
-            value = copy.deepcopy(_get(doc, operation.get("from"), op="copy"))
+            value = copy.deepcopy(_get(doc, source, op="copy"))
             doc = _add(doc, path, value, op="copy")
         elif op == "test":
             if _get(doc, path, op="test") != operation["value"]:

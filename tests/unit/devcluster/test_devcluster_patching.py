@@ -304,3 +304,18 @@ def test_merge_patch_must_be_an_object() -> None:
 def test_server_side_apply_creates_when_absent() -> None:
     applied = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
     assert patching.server_side_apply(None, applied, kind="ConfigMap") == applied
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        pytest.param({"op": "add", "value": 1}, id="no-path"),
+        pytest.param({"op": "move", "path": "/a"}, id="move-no-from"),
+        pytest.param({"op": "copy", "path": "/a", "from": 3}, id="copy-bad-from"),
+        pytest.param("add", id="not-an-object"),
+    ],
+)
+def test_json_patch_malformed_operations_are_bad_requests(operation: Any) -> None:
+    with pytest.raises(patching.PatchError) as info:
+        patching.json_patch(DOC, [operation])
+    assert (info.value.code, info.value.reason) == (400, "BadRequest")

@@ -236,7 +236,7 @@ def test_event_row() -> None:
         "Last Seen", "Type", "Reason", "Object", "Message"]
 
 
-PRINTER_COLUMNS = [
+PRINTER_COLUMNS: list[dict[str, Any]] = [
     {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
     {"name": "Ready", "type": "string",
      "jsonPath": '.status.conditions[?(@.type=="Ready")].status'},
