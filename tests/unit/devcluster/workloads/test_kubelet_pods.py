@@ -247,3 +247,76 @@ def test_store_errors_are_the_store_module_s(tmp_path: pathlib.Path) -> None:
             assert issubclass(store_mod.NotFoundError, store_mod.StoreError)
 
     _run(scenario())
+
+
+def test_without_a_usable_bwrap_the_pod_fails_with_the_reason(
+    tmp_path: pathlib.Path, monkeypatch: Any
+) -> None:
+    # `false` stands in for a bwrap that cannot create namespaces on this machine.
+    monkeypatch.setenv("KES_DEVCLUSTER_BWRAP", "false")
+
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("nowhere", {
+                "name": "main", "image": "x", "command": ["sh", "-c", "touch /kes-never"]}))
+            failed = await h.wait_for(store, h.PODS, namespace="default", name="nowhere",
+                                      predicate=h.phase_is("Failed"))
+            assert failed["status"]["reason"] == "SandboxUnavailable"
+            assert failed["status"]["message"].startswith(
+                "Pod cannot run on this machine: bubblewrap cannot create a mount namespace")
+            assert not pathlib.Path("/kes-never").exists()
+
+    _run(scenario())
+
+
+def test_restart_always_counts_restarts_and_keeps_the_previous_log(
+    tmp_path: pathlib.Path,
+) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, kubelet):
+            await store.create(h.PODS, h.pod("crashy", {
+                "name": "main", "image": "x", "command": ["sh", "-c", "echo attempt; exit 1"]}))
+            again = await h.wait_for(
+                store, h.PODS, namespace="default", name="crashy",
+                predicate=lambda p: any(c["restartCount"] >= 1 for c in
+                                        (p.get("status") or {}).get("containerStatuses", [])))
+            status = _container(again)
+            assert again["status"]["phase"] == "Running"
+            assert status["lastState"]["terminated"]["exitCode"] == 1
+            assert _log(kubelet, again, "main", attempt=0) == "attempt"
+
+    _run(scenario())
+
+
+def test_two_containers_are_ready_together_and_mounts_can_be_read_only(
+    tmp_path: pathlib.Path,
+) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, kubelet):
+            await store.create(("", "v1", "configmaps"), {"metadata": {
+                "name": "cfg", "namespace": "default"}, "data": {"a": "A", "b": "B"}})
+            await store.create(h.PODS, h.pod(
+                "pair",
+                {"name": "app", "image": "x"},
+                {"name": "probe", "image": "x", "command": ["sh", "-c",
+                 "ls /cfg; cat /cfg/only-a; touch /ro/x 2>/dev/null || echo read-only; "
+                 "while true; do sleep 1; done"],
+                 "volumeMounts": [{"name": "cfg", "mountPath": "/cfg"},
+                                  {"name": "scratch", "mountPath": "/ro", "readOnly": True}]},
+                volumes=[{"name": "cfg", "configMap": {"name": "cfg", "items": [
+                    {"key": "a", "path": "only-a"}]}},
+                    {"name": "scratch", "emptyDir": {}}]))
+            ready = await h.wait_for(
+                store, h.PODS, namespace="default", name="pair",
+                predicate=lambda p: {c["type"]: c["status"] for c in
+                                     (p.get("status") or {}).get("conditions", [])}.get(
+                                         "Ready") == "True")
+            assert [c["name"] for c in ready["status"]["containerStatuses"]] == ["app", "probe"]
+            log = kubelet.worker_for(ready).logs["probe"]
+            async with asyncio.timeout(h.DEADLINE):
+                while "read-only" not in _log(kubelet, ready, "probe"):
+                    await log.wait_changed()
+            # The configMap file holds "A" without a newline.
+            assert _log(kubelet, ready, "probe") == "only-a\nAread-only"
+
+    _run(scenario())
