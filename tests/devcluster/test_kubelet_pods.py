@@ -151,7 +151,7 @@ def test_exec_into_a_finished_pod_is_refused(
             subprotocols=["v5.channel.k8s.io"],
             sslopt={"ca_certs": str(devcluster.data_dir / "pki" / "ca.crt")})
     assert refused.value.status_code == 400
-    body = json.loads(refused.value.resp_body)
+    body = json.loads(refused.value.resp_body or b"{}")
     assert (body["reason"], body["message"]) == ("BadRequest", 'container not found ("main")')
 
 
@@ -190,7 +190,7 @@ def _raw_exec(devcluster: Any, ns: str, pod: str, query: str, protocol: str) -> 
 
 
 def _frames(conn: Any) -> list[tuple[int, bytes]]:
-    frames = []
+    frames: list[tuple[int, bytes]] = []
     while True:
         opcode, data = conn.recv_data()
         if opcode == websocket.ABNF.OPCODE_CLOSE:

@@ -17,7 +17,8 @@ def _run(coro: Any) -> Any:
 
 
 def _container(pod: dict[str, Any], index: int = 0) -> dict[str, Any]:
-    return pod["status"]["containerStatuses"][index]
+    status: dict[str, Any] = pod["status"]["containerStatuses"][index]
+    return status
 
 
 def _log(kubelet: Any, pod: dict[str, Any], container: str, attempt: int = 0) -> str:
@@ -312,7 +313,9 @@ def test_two_containers_are_ready_together_and_mounts_can_be_read_only(
                                      (p.get("status") or {}).get("conditions", [])}.get(
                                          "Ready") == "True")
             assert [c["name"] for c in ready["status"]["containerStatuses"]] == ["app", "probe"]
-            log = kubelet.worker_for(ready).logs["probe"]
+            worker = kubelet.worker_for(ready)
+            assert worker is not None
+            log = worker.logs["probe"]
             async with asyncio.timeout(h.DEADLINE):
                 while "read-only" not in _log(kubelet, ready, "probe"):
                     await log.wait_changed()
