@@ -82,7 +82,9 @@ def test_watch_rows_omit_column_definitions_and_lists_carry_continue() -> None:
 
 def _pod(**status: Any) -> dict[str, Any]:
     return {"kind": "Pod", "metadata": _meta("web-0"),
-            "spec": {"containers": [{"name": "main"}, {"name": "side"}]}, "status": status}
+            "spec": {"initContainers": [{"name": "setup"}],
+                     "containers": [{"name": "main"}, {"name": "side"}]},
+            "status": status}
 
 
 def _running(ready: bool = True, restarts: int = 0) -> dict[str, Any]:
@@ -120,10 +122,17 @@ def _running(ready: bool = True, restarts: int = 0) -> dict[str, Any]:
                      id="pod-reason"),
         pytest.param(_pod(phase="Pending", initContainerStatuses=[
             {"restartCount": 1, "state": {"waiting": {"reason": "PodInitializing"}}}]),
-            "0/2", "Init:0/0", 1, id="init-running"),
+            "0/2", "Init:0/1", 1, id="init-running"),
         pytest.param(_pod(phase="Pending", initContainerStatuses=[
             {"restartCount": 0, "state": {"terminated": {"exitCode": 1, "reason": "Error"}}}]),
             "0/2", "Init:Error", 0, id="init-failed"),
+        pytest.param(_pod(phase="Running", initContainerStatuses=[
+            {"restartCount": 0, "state": {"terminated": {"exitCode": 0}}}],
+            containerStatuses=[_running(), _running()]),
+            "2/2", "Running", 0, id="init-done"),
+        pytest.param(_pod(phase="Pending", initContainerStatuses=[
+            {"restartCount": 0, "state": {"waiting": {"reason": "ImagePullBackOff"}}}]),
+            "0/2", "Init:ImagePullBackOff", 0, id="init-waiting-reason"),
     ],
 )
 def test_pod_status_column(pod: dict[str, Any], ready: str, status: str, restarts: int) -> None:
