@@ -224,3 +224,20 @@ def test_exec_speaks_v4_and_v5_framing(devcluster: Any, core: client.CoreV1Api, 
     assert b"".join(data for channel, data in frames if channel == 1) == b"abc"
     assert frames[-1][0] == 3
     assert json.loads(frames[-1][1]) == {"metadata": {}, "status": "Success"}
+
+
+def test_a_client_that_goes_away_ends_its_exec(
+    devcluster: Any, core: client.CoreV1Api, ns: str
+) -> None:
+    core.create_namespaced_pod(ns, _pod("hangs", {}))
+    wait_pod(core, ns, "hangs", phase_in("Running"))
+    conn = _raw_exec(devcluster, ns, "hangs", "command=sleep&command=987&stdout=true",
+                     "v5.channel.k8s.io")
+    end = time.monotonic() + DEADLINE
+    while not _has_process("sleep 987", ns) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert _has_process("sleep 987", ns)
+    conn.close()
+    while _has_process("sleep 987", ns) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert not _has_process("sleep 987", ns)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import signal
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
@@ -142,6 +144,11 @@ async def _read_client(
         elif channel == CLOSE and v5 and data[:1] == bytes([STDIN]):
             _close_stdin(process)
     _close_stdin(process)
+    if process.returncode is None:
+        # The client went away: nobody can read the output any more, so the command ends too
+        # (a v4 client that closes the socket to end stdin cannot read the output either).
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def _close_stdin(process: asyncio.subprocess.Process) -> None:

@@ -323,3 +323,30 @@ def test_two_containers_are_ready_together_and_mounts_can_be_read_only(
             assert _log(kubelet, ready, "probe") == "only-a\nAread-only"
 
     _run(scenario())
+
+
+def test_after_a_server_restart_running_pods_run_again(tmp_path: pathlib.Path) -> None:
+    marker = tmp_path / "starts"
+
+    async def wait_starts(count: int) -> None:
+        async with asyncio.timeout(h.DEADLINE):
+            while not marker.exists() or len(marker.read_text().splitlines()) < count:
+                await asyncio.sleep(0.05)
+
+    async def first_life() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("survivor", {
+                "name": "main", "image": "x",
+                "command": ["sh", "-c", f"echo up >> {marker}; while true; do sleep 0.2; done"]}))
+            await wait_starts(1)
+
+    async def second_life() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await wait_starts(2)
+            pod = await h.wait_for(store, h.PODS, namespace="default", name="survivor",
+                                   predicate=h.phase_is("Running"))
+            assert _container(pod)["state"]["running"]["startedAt"]
+
+    _run(first_life())
+    _run(second_life())
+    assert marker.read_text() == "up\nup\n"
