@@ -74,6 +74,46 @@ def _prune(value: Any, schema: dict[str, Any]) -> Any:
     return value
 
 
+def unknown_fields(obj: Any, schema: dict[str, Any]) -> list[str]:
+    """Paths (``spec.bogus``, ``spec.items[0].typo``) of the fields :func:`prune` would drop.
+
+    With ``fieldValidation=Strict`` (kubectl's default) the apiserver refuses such an object
+    instead of pruning it; see :func:`strict_decoding_message`."""
+    found: list[str] = []
+    if isinstance(obj, dict):
+        known = {k: v for k, v in obj.items() if k not in _ROOT_FIELDS}
+        _collect_unknown(known, schema, path="", found=found)
+    return found
+
+
+def _collect_unknown(value: Any, schema: dict[str, Any], *, path: str, found: list[str]) -> None:
+    if isinstance(value, dict):
+        properties = schema.get("properties")
+        additional = schema.get("additionalProperties")
+        preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else key
+            if isinstance(properties, dict) and key in properties:
+                _collect_unknown(item, properties[key], path=child, found=found)
+            elif isinstance(additional, dict):
+                _collect_unknown(item, additional, path=child, found=found)
+            elif not (preserve or additional is True or (
+                    schema.get("x-kubernetes-embedded-resource") and key in _ROOT_FIELDS)):
+                found.append(child)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            _collect_unknown(item, schema["items"], path=f"{path}[{index}]", found=found)
+
+
+def strict_decoding_message(*, kind: str, version: str, fields: list[str]) -> str:
+    """The 400 BadRequest message for unknown fields under ``fieldValidation=Strict``:
+    ``Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown
+    field "spec.bogus"`` (several fields are comma separated)."""
+    unknown = ", ".join(f'unknown field "{field}"' for field in fields)
+    return (f'{kind} in version "{version}" cannot be handled as a {kind}: '
+            f"strict decoding error: {unknown}")
+
+
 # --- defaulting --------------------------------------------------------------------------------
 
 
