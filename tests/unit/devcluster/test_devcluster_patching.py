@@ -246,7 +246,15 @@ def test_strategic_missing_merge_key_is_bad_request() -> None:
     with pytest.raises(patching.PatchError) as info:
         patching.strategic_merge_patch(BASE, _deployment([{"image": "x"}]), kind="Deployment")
     assert info.value.code == 400
-    assert "does not contain declared merge key: name" in str(info.value)
+    assert str(info.value) == "map: map[image:x] does not contain declared merge key: name"
+
+
+def test_strategic_unknown_directive_is_bad_request() -> None:
+    with pytest.raises(patching.PatchError) as info:
+        patching.strategic_merge_patch({}, {"spec": {"$patch": "explode", "a": [1, None]}},
+                                       kind="Pod")
+    assert info.value.code == 400
+    assert str(info.value) == "Unknown patch type: explode in map: map[$patch:explode a:[1 <nil>]]"
 
 
 def test_kubectl_apply_style_patch_on_configmap() -> None:
