@@ -241,3 +241,20 @@ def test_a_client_that_goes_away_ends_its_exec(
     while _has_process("sleep 987", ns) and time.monotonic() < end:
         time.sleep(0.05)
     assert not _has_process("sleep 987", ns)
+
+
+def test_following_a_log_ends_when_the_pod_is_deleted(core: client.CoreV1Api, ns: str) -> None:
+    core.create_namespaced_pod(ns, _pod("endless", {
+        "command": ["sh", "-c", "echo ready; while true; do sleep 0.1; done"]},
+        terminationGracePeriodSeconds=1))
+    wait_pod(core, ns, "endless", phase_in("Running"))
+    response = core.read_namespaced_pod_log("endless", ns, follow=True, _preload_content=False)
+    received = b""
+    try:
+        for chunk in response.stream(64):
+            if not received:
+                core.delete_namespaced_pod("endless", ns)  # while the stream is open
+            received += chunk
+    finally:
+        response.release_conn()
+    assert received == b"ready\n"

@@ -74,6 +74,12 @@ class ContainerLog:
         async with self._changed:
             self._changed.notify_all()
 
+    async def release(self) -> None:
+        """The pod is gone: no attempt will write again, so every follower may finish."""
+        self._open_attempts.clear()
+        async with self._changed:
+            self._changed.notify_all()
+
     def is_open(self, attempt: int) -> bool:
         return attempt in self._open_attempts
 

@@ -81,6 +81,8 @@ class PodWorker:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        for log in self.logs.values():
+            await log.release()
         if remove_files:
             shutil.rmtree(self.pod_dir, ignore_errors=True)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import pathlib
+import sys
 
 import pytest
 
@@ -91,3 +92,10 @@ def test_sandbox_resolves_host_symlinks_in_targets() -> None:
     # /bin is a symlink to usr/bin on merged-/usr systems; a mount there lands in /usr/bin.
     resolved, _ = sandbox.placement(["/bin/kes-test"])
     assert resolved == [str(pathlib.Path("/bin").resolve() / "kes-test")]
+
+
+def test_containers_find_the_servers_python_scripts(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")
+    parts = environment.search_path().split(":")
+    assert parts[:2] == ["/usr/bin", "/bin"]
+    assert parts[-1] == str(pathlib.Path(sys.executable).parent)
