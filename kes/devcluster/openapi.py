@@ -6,10 +6,11 @@ query parameter and an ``x-kubernetes-group-version-kind``. ``explain`` needs
 ``components.schemas`` carrying the GVK. Resources are passed in as plain descriptors so this
 module does not depend on the server's registry.
 
-Built-in kinds deliberately get paths but no component schemas: kubectl's client-side apply
-computes strategic merge patches from a kind's schema when it finds one, and a schema without
-the ``x-kubernetes-patch-merge-key`` annotations would make it treat containers/env/volumes as
-atomic lists. Without one it falls back to its compiled-in types, which know the merge keys.
+No patch operation declares a request body: kubectl's client-side apply derives strategic
+merge metadata from OpenAPI v3 only when a patch operation lists
+``application/strategic-merge-patch+json``, and our schemas carry no
+``x-kubernetes-patch-merge-key`` annotations, so it must keep its compiled-in merge keys.
+Built-in schemas (for ``explain``) come from :mod:`openapi_builtins`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ import hashlib
 import json
 from typing import Any
 
+from kes.devcluster import openapi_builtins
+
 # A resource descriptor: {"group", "version", "kind", "plural", "namespaced": bool,
-#                          "schema": openAPIV3Schema | None, "subresources": [str]}
+#                          "schema": openAPIV3Schema | None, "subresources": [str],
+#                          "schemaName": component name (optional; built-ins)}
 Resource = dict[str, Any]
 
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
@@ -94,12 +98,16 @@ def group_version_path(*, group: str, version: str) -> str:
 
 def builtin_resources() -> list[Resource]:
     """Descriptors (without schemas) of the built-in kinds the stand-in serves."""
-    return [
-        {"group": group, "version": version, "kind": kind, "plural": plural,
-         "namespaced": namespaced, "schema": None,
-         "subresources": list(_SUBRESOURCES.get(plural, []))}
-        for group, version, kind, plural, namespaced in _BUILTINS
-    ]
+    out: list[Resource] = []
+    for group, version, kind, plural, namespaced in _BUILTINS:
+        resource: Resource = {"group": group, "version": version, "kind": kind,
+                              "plural": plural, "namespaced": namespaced, "schema": None,
+                              "subresources": list(_SUBRESOURCES.get(plural, []))}
+        found = openapi_builtins.kind_schema(group=group, kind=kind)
+        if found is not None:
+            resource["schemaName"], resource["schema"] = found
+        out.append(resource)
+    return out
 
 
 def crd_resources(crd: dict[str, Any]) -> list[Resource]:
@@ -147,6 +155,8 @@ def v3_index(resources: list[Resource]) -> dict[str, Any]:
 
 
 def _schema_name(resource: Resource) -> str:
+    if resource.get("schemaName"):
+        return str(resource["schemaName"])
     group = resource["group"]
     reversed_group = ".".join(reversed(group.split("."))) if group else "io.k8s.api.core"
     return f"{reversed_group}.{resource['version']}.{resource['kind']}"
@@ -256,6 +266,9 @@ def v3_document(resources: list[Resource], *, group: str, version: str) -> dict[
         paths.update(_paths(resource, schema_ref=ref))
     if schemas:
         schemas[OBJECT_META] = copy.deepcopy(_OBJECT_META_SCHEMA)
+    if any(r.get("schemaName") for r in selected):
+        # Built-in schemas reference shared types ($ref is local to the document).
+        schemas.update(copy.deepcopy(openapi_builtins.SHARED))
     return {
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": "v1.31.0"},

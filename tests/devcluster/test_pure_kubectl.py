@@ -329,3 +329,14 @@ def test_pod_table_shows_ready_and_status(kubectl: Kubectl) -> None:
         assert "pod/pk-running" not in failed.split()
     finally:
         kubectl("delete", "pod", *pods, "--wait=false", "--ignore-not-found")
+
+
+def test_explain_a_builtin_kind(kubectl: Kubectl) -> None:
+    env = _ok(kubectl("explain", "pod.spec.containers.env"))
+    assert "KIND:       Pod" in env
+    assert "FIELD: env <[]EnvVar>" in env
+    assert "name\t<string> -required-" in env
+    spec = _ok(kubectl("explain", "deployment.spec", "--recursive"))
+    assert "GROUP:      apps" in spec
+    assert "template\t<PodTemplateSpec> -required-" in spec
+    assert "containers\t<[]Container> -required-" in spec
