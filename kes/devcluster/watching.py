@@ -76,6 +76,13 @@ class Watcher:
         except TimeoutError:
             return None
 
+    def drain(self, *, limit: int) -> list[WatchEvent]:
+        """Up to `limit` events that are already queued, without waiting."""
+        out: list[WatchEvent] = []
+        while len(out) < limit and not self.queue.empty():
+            out.append(self.queue.get_nowait())
+        return out
+
     def __aiter__(self) -> AsyncIterator[WatchEvent]:
         return self
 
