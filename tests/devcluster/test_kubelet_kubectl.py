@@ -109,3 +109,20 @@ def test_get_pod_shows_running_and_ready(kubectl: Any, ns: str) -> None:
     assert phase.stdout == "Running"
     ip = kubectl("-n", ns, "get", "pod", "idle", "-o", "jsonpath={.status.podIP}")
     assert ip.stdout == "127.0.0.1"
+
+
+def test_the_node_and_pod_events_show_in_kubectl(kubectl: Any, ns: str) -> None:
+    nodes = kubectl("get", "nodes", "-o", "jsonpath={.items[*].metadata.name}")
+    assert nodes.stdout == "kes-devcluster"
+    ready = kubectl("get", "node", "kes-devcluster", "-o",
+                    "jsonpath={.status.conditions[?(@.type=='Ready')].status}")
+    assert ready.stdout == "True"
+    _apply_pod(kubectl, ns, "described")
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/described", "--timeout=60s")
+    wide = kubectl("-n", ns, "get", "pod", "described", "-o", "jsonpath={.spec.nodeName}")
+    assert wide.stdout == "kes-devcluster"
+    events = kubectl("-n", ns, "get", "events", "-o",
+                     "jsonpath={range .items[*]}{.reason}:{.message}{'\\n'}{end}").stdout
+    assert "Started:Started container main" in events.splitlines()
+    assert f"Scheduled:Successfully assigned {ns}/described to kes-devcluster" in (
+        events.splitlines())

@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from kes.devcluster import store as store_mod
-from kes.devcluster.kubelet import execing, logstream, pods, sandbox
+from kes.devcluster.kubelet import execing, logstream, pods, recording, sandbox
 
 logger = logging.getLogger(__name__)
 _DEFAULT_GRACE_SECONDS = 30.0
@@ -44,6 +44,7 @@ class Kubelet:
     async def run(self) -> None:
         """Until cancelled: follow pods, start and stop their processes, write their status."""
         self._sandbox_problem = await asyncio.to_thread(sandbox.probe)
+        await recording.register_node(self.store)
         if self._sandbox_problem:
             logger.warning("Pods will fail: %s", self._sandbox_problem)
         try:

@@ -17,7 +17,15 @@ import shutil
 from typing import Any
 
 from kes.devcluster import store as store_mod
-from kes.devcluster.kubelet import environment, logs, podstatus, processes, sandbox, volumes
+from kes.devcluster.kubelet import (
+    environment,
+    logs,
+    podstatus,
+    processes,
+    recording,
+    sandbox,
+    volumes,
+)
 
 PODS: store_mod.ResourceKey = ("", "v1", "pods")
 _CONFIG_RETRY_SECONDS = 1.0
@@ -75,6 +83,8 @@ class PodWorker:
     async def stop(self, *, grace: float, remove_files: bool) -> None:
         """Stop every process (SIGTERM, SIGKILL after `grace`) and optionally drop the pod dir."""
         self._stopping = True
+        for name in self._attempts:
+            await self._event("Killing", f"Stopping container {name}")
         await asyncio.gather(*(a.stop(grace=grace) for a in list(self._attempts.values())))
         for task in self._tasks:
             task.cancel()
@@ -91,8 +101,37 @@ class PodWorker:
 
     # -- the pod's run -----------------------------------------------------------------------
 
+    async def _event(self, reason: str, message: str, *, warning: bool = False,
+                     component: str = "kubelet") -> None:
+        obj = {"apiVersion": "v1", "kind": "Pod", "metadata": self.pod["metadata"]}
+        await recording.event(self.store, obj=obj, reason=reason, message=message,
+                              warning=warning, component=component)
+
+    async def _bind(self) -> None:
+        """Set `spec.nodeName` as the scheduler's binding would, and say so."""
+        for _ in range(5):
+            try:
+                current = await self.store.get(PODS, namespace=self.namespace, name=self.name)
+                if current["metadata"].get("uid") != self.uid:
+                    return
+                if not current.get("spec", {}).get("nodeName"):
+                    current = copy.deepcopy(current)
+                    current.setdefault("spec", {})["nodeName"] = recording.NODE_NAME
+                    await self.store.update(PODS, current)
+            except store_mod.ConflictError:
+                continue
+            except store_mod.StoreError:
+                return
+            break
+        await self._event(
+            "Scheduled",
+            f"Successfully assigned {self.namespace}/{self.name} to {recording.NODE_NAME}",
+            component="default-scheduler")
+
     async def _run(self) -> None:
+        await self._bind()
         if self._sandbox_problem is not None:
+            await self._event("FailedCreatePodSandBox", self._sandbox_problem, warning=True)
             self._failure = podstatus.failed(
                 reason="SandboxUnavailable",
                 message=f"Pod cannot run on this machine: {self._sandbox_problem}",
@@ -131,6 +170,8 @@ class PodWorker:
                     )
                 return
             except environment.ConfigError as exc:
+                if any(state.message != str(exc) for state in [*self.init, *self.containers]):
+                    await self._event("Failed", f"Error: {exc}", warning=True)
                 for state in [*self.init, *self.containers]:
                     state.reason, state.message = "CreateContainerConfigError", str(exc)
                 self._dirty.set()
@@ -149,6 +190,9 @@ class PodWorker:
         state.state, state.reason, state.message = "waiting", "CrashLoopBackOff", (
             f"back-off restarting failed container {state.name} in pod {self.name}")
         self._dirty.set()
+        await self._event(
+            "BackOff", f"Back-off restarting failed container {state.name} in pod "
+            f"{self.name}_{self.namespace}({self.uid})", warning=True)
         await asyncio.sleep(min(_MAX_BACKOFF_SECONDS, 0.5 * 2 ** (state.restart_count - 1)))
 
     async def _run_once(self, *, spec: dict[str, Any], state: podstatus.ContainerState) -> int:
@@ -165,6 +209,9 @@ class PodWorker:
             await log.end()
             return self._terminated(state=state, code=128, reason="StartError", message=str(exc))
         self._attempts[spec["name"]] = attempt
+        await self._event("Pulled", f'Container image "{state.image}" already present on machine')
+        await self._event("Created", f"Created container: {state.name}")
+        await self._event("Started", f"Started container {state.name}")
         state.state, state.reason, state.message = "running", "", ""
         state.started_at, state.finished_at, state.exit_code = logs.now_rfc3339(), None, None
         state.container_id = f"kes://{self.uid}/{spec['name']}/{attempt.pid or 'idle'}"

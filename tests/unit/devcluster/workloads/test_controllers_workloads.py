@@ -79,6 +79,15 @@ def test_deployment_scales_and_rolls_out_a_new_revision(tmp_path: pathlib.Path) 
                        for p in await _pods(store)} != {new_hash}:
                     await asyncio.sleep(0.05)
 
+            events, _ = await store.list(("", "v1", "events"), namespace="default")
+            scaling = [e["message"] for e in events if e["reason"] == "ScalingReplicaSet"]
+            old_rs, new_rs = by_revision["1"]["metadata"]["name"], by_revision["2"]["metadata"][
+                "name"]
+            assert f"Scaled up replica set {old_rs} from 0 to 2" in scaling
+            assert f"Scaled up replica set {old_rs} from 2 to 3" in scaling
+            assert f"Scaled up replica set {new_rs} from 0 to 3" in scaling
+            assert any(m.startswith(f"Scaled down replica set {old_rs}") for m in scaling)
+
             await _update(store, objects.DEPLOYMENTS, "web", lambda s: s.update(replicas=1))
             await h.wait_for(store, objects.DEPLOYMENTS, namespace="default", name="web",
                              predicate=_rolled_out(1))

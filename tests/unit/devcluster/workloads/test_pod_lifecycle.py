@@ -350,3 +350,23 @@ def test_after_a_server_restart_running_pods_run_again(tmp_path: pathlib.Path) -
     _run(first_life())
     _run(second_life())
     assert marker.read_text() == "up\nup\n"
+
+
+def test_the_node_is_registered_and_pods_are_bound_with_events(tmp_path: pathlib.Path) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("seen", {"name": "main", "image": "busybox"}))
+            pod = await h.wait_for(store, h.PODS, namespace="default", name="seen",
+                                   predicate=h.phase_is("Running"))
+            assert pod["spec"]["nodeName"] == "kes-devcluster"
+            node = await store.get(("", "v1", "nodes"), namespace=None, name="kes-devcluster")
+            assert node["status"]["conditions"][0]["type"] == "Ready"
+            assert node["status"]["conditions"][0]["status"] == "True"
+            events, _ = await store.list(("", "v1", "events"), namespace="default")
+            mine = [(e["reason"], e["message"]) for e in events
+                    if e["involvedObject"]["name"] == "seen"]
+            assert ("Scheduled", "Successfully assigned default/seen to kes-devcluster") in mine
+            assert ("Started", "Started container main") in mine
+            assert ("Pulled", 'Container image "busybox" already present on machine') in mine
+
+    _run(scenario())
