@@ -107,6 +107,10 @@ def dry_run(request: web.Request) -> bool:
     return "All" in request.query.getall("dryRun", [])
 
 
+def strict(request: web.Request) -> bool:
+    return request.query.get("fieldValidation") == "Strict"
+
+
 class Api:
     def __init__(self, *, db: store.Store, registry: resources.Registry) -> None:
         self.db = db
@@ -126,8 +130,13 @@ class Api:
                 "being terminated",
             )
 
-    def admit(self, *, r: resources.Resource, obj: dict[str, Any]) -> dict[str, Any]:
-        """Name checks for every kind; schema pruning, defaults and validation for CRs."""
+    def admit(
+        self, *, r: resources.Resource, obj: dict[str, Any], strict: bool = False
+    ) -> dict[str, Any]:
+        """Name checks for every kind; schema pruning, defaults and validation for CRs.
+
+        `strict` (fieldValidation=Strict, kubectl's default) refuses unknown fields with 400
+        instead of pruning them silently."""
         meta = obj.get("metadata") or {}
         name = meta.get("name") or ""
         if name:
@@ -144,6 +153,10 @@ class Api:
         crd_schema = r.schema()
         if r.builtin or crd_schema is None:
             return obj
+        unknown = schema.unknown_fields(obj, crd_schema) if strict else []
+        if unknown:
+            raise errors.bad_request(
+                schema.strict_decoding_message(kind=r.kind, version=r.version, fields=unknown))
         admitted, causes = schema.admit(obj, schema=crd_schema)
         if causes:
             raise errors.invalid(
@@ -231,7 +244,7 @@ class Api:
         if r.namespaced:
             self.check_namespace(obj["metadata"]["namespace"])
         obj = handlers_defaults.apply(kind=r.kind, group=r.group, obj=obj)
-        obj = self.admit(r=r, obj=obj)
+        obj = self.admit(r=r, obj=obj, strict=strict(request))
         if not obj["metadata"].get("name") and not obj["metadata"].get("generateName"):
             raise errors.invalid(
                 kind=r.kind, name="", group=r.group,
@@ -255,7 +268,7 @@ class Api:
                 f"on the URL ({target.name})"
             )
         obj["metadata"]["name"] = target.name
-        obj = self.admit(r=r, obj=obj)
+        obj = self.admit(r=r, obj=obj, strict=strict(request))
         updated = self.db.update_sync(
             r.key, obj, subresource=target.subresource, dry_run=dry_run(request)
         )

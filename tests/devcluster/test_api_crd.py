@@ -158,3 +158,17 @@ def test_strategic_merge_patch_on_a_custom_resource_is_415(
         headers={"Content-Type": "application/strategic-merge-patch+json"})
     assert code == 415
     assert body["reason"] == "UnsupportedMediaType"
+
+
+def test_strict_field_validation_refuses_unknown_fields(devcluster: Any, widgets: str) -> None:
+    path = f"/apis/{GROUP}/v1/namespaces/default/{widgets}"
+    code, body = devcluster.request(
+        "POST", path + "?fieldValidation=Strict", body=_widget("strict", size=1, bogus=True))
+    assert code == 400
+    assert body["reason"] == "BadRequest"
+    assert body["message"] == ('Widget in version "v1" cannot be handled as a Widget: strict '
+                               'decoding error: unknown field "spec.bogus"')
+    code, body = devcluster.request(
+        "POST", path + "?fieldValidation=Ignore", body=_widget("lenient", size=1, bogus=True))
+    assert code == 201
+    assert body["spec"] == {"size": 1, "mode": "safe"}
