@@ -54,11 +54,12 @@ async def _ensure_claims(store: store_mod.Store, *, sts: dict[str, Any], index: 
     meta = sts["metadata"]
     labels = ((sts.get("spec", {}).get("selector") or {}).get("matchLabels") or {})
     for template in sts.get("spec", {}).get("volumeClaimTemplates") or []:
-        claim = {
+        name = claim_name(template=template, set_name=meta["name"], index=index)
+        claim: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "PersistentVolumeClaim",
             "metadata": {
-                "name": claim_name(template=template, set_name=meta["name"], index=index),
+                "name": name,
                 "namespace": meta.get("namespace", "default"),
                 "labels": {**(template["metadata"].get("labels") or {}), **labels},
             },
@@ -70,7 +71,7 @@ async def _ensure_claims(store: store_mod.Store, *, sts: dict[str, Any], index: 
             pod = f"{meta['name']}-{index}"
             await recording.event(
                 store, obj=sts, reason="SuccessfulCreate",
-                message=f"create Claim {claim['metadata']['name']} Pod {pod} in StatefulSet "
+                message=f"create Claim {name} Pod {pod} in StatefulSet "
                         f"{meta['name']} success", component="statefulset-controller")
 
 
