@@ -340,3 +340,15 @@ def test_explain_a_builtin_kind(kubectl: Kubectl) -> None:
     assert "GROUP:      apps" in spec
     assert "template\t<PodTemplateSpec> -required-" in spec
     assert "containers\t<[]Container> -required-" in spec
+
+
+def test_unknown_fields_are_refused_unless_validation_is_off(gizmos: Kubectl) -> None:
+    typo = _gizmo("g-typo", "{size: 2, colour: red}")
+    refused = gizmos("apply", "-f", "-", stdin=typo)
+    assert refused.returncode == 1
+    assert "(BadRequest)" in refused.stderr
+    assert 'strict decoding error: unknown field "spec.colour"' in refused.stderr
+    accepted = gizmos("apply", "--validate=false", "-f", "-", stdin=typo)
+    assert accepted.returncode == 0, accepted.stderr
+    spec = _ok(gizmos("get", "gz", "g-typo", "-o", "jsonpath={.spec}"))
+    assert spec == '{"color":"red","size":2}'  # pruned, then defaulted
