@@ -175,9 +175,6 @@ def test_tables_have_kubectls_columns(kubectl: Kubectl) -> None:
     assert row[-3:] == ["main", "busybox", "app=pk-wide"]
 
 
-# Not strict: the apiserver helper's fix for stringData is landing in parallel.
-@pytest.mark.xfail(strict=False, reason="older stand-ins stored stringData as given instead of"
-                   " folding it into data (a real apiserver base64-encodes it into data)")
 def test_secret_string_data_is_folded_into_data(kubectl: Kubectl) -> None:
     secret = _yaml("""
         apiVersion: v1
