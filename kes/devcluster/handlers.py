@@ -18,6 +18,7 @@ from kes.devcluster import (
     errors,
     handlers_defaults,
     handlers_encoding,
+    handlers_protobuf,
     resources,
     schema,
     store,
@@ -26,8 +27,8 @@ from kes.devcluster import (
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 PROTOBUF_MESSAGE = (
     "the body of the request was in an unknown format - accepted media types include: "
-    "application/json, application/yaml (the kes devcluster does not decode protobuf; for "
-    "`kubectl create configmap|secret|namespace|deployment` use "
+    "application/json, application/yaml (the kes devcluster decodes protobuf only for "
+    "ConfigMap, Secret and Namespace; for other kinds, as `kubectl create deployment`, use "
     "`kubectl create ... --dry-run=client -o yaml | kubectl apply -f -`)"
 )
 
@@ -89,7 +90,14 @@ async def read_body(request: web.Request) -> Any:
     content_type = request.headers.get("Content-Type", "application/json").split(";")[0].strip()
     raw = await request.read()
     if content_type == PROTOBUF:
-        raise errors.ApiError(code=415, reason="UnsupportedMediaType", message=PROTOBUF_MESSAGE)
+        try:
+            decoded = handlers_protobuf.decode(raw)
+        except (handlers_protobuf.ProtobufError, UnicodeDecodeError) as exc:
+            raise errors.bad_request(f"the protobuf body could not be decoded: {exc}") from exc
+        if decoded is None:
+            raise errors.ApiError(code=415, reason="UnsupportedMediaType",
+                                  message=PROTOBUF_MESSAGE)
+        return decoded
     if not raw:
         return None
     try:

@@ -174,16 +174,36 @@ def test_auth_can_i_says_yes(kubectl: Kubectl) -> None:
     assert _ok(kubectl("auth", "can-i", "create", "pods")) == "yes\n"
 
 
-def test_create_secret_explains_the_protobuf_workaround(kubectl: Kubectl, ns: str) -> None:
-    refused = kubectl("-n", ns, "create", "secret", "generic", "s1", "--from-literal=pw=x")
+def test_create_configmap_secret_namespace_from_protobuf(kubectl: Kubectl, ns: str,
+                                                         tmp_path: Path) -> None:
+    (tmp_path / "blob.bin").write_bytes(b"\x00\xffbinary")
+    assert _ok(kubectl("-n", ns, "create", "configmap", "c1", "--from-literal=k=v",
+                       f"--from-file={tmp_path / 'blob.bin'}")) == "configmap/c1 created\n"
+    cm = yaml.safe_load(_ok(kubectl("-n", ns, "get", "cm", "c1", "-o", "yaml")))
+    assert cm["data"] == {"k": "v"}
+    assert cm["binaryData"] == {"blob.bin": "AP9iaW5hcnk="}
+    assert _ok(kubectl("-n", ns, "create", "secret", "generic", "s1", "--from-literal=pw=x",
+                       "--type=kes.dev/test")) == "secret/s1 created\n"
+    secret = yaml.safe_load(_ok(kubectl("-n", ns, "get", "secret", "s1", "-o", "yaml")))
+    assert secret["data"] == {"pw": "eA=="}
+    assert secret["type"] == "kes.dev/test"
+    assert _ok(kubectl("-n", ns, "create", "secret", "generic", "s2",
+                       "--from-literal=a=b")) == "secret/s2 created\n"
+    assert _ok(kubectl("-n", ns, "get", "secret", "s2", "-o", "jsonpath={.type}")) == "Opaque"
+    name = f"k-{uuid.uuid4().hex[:8]}"
+    assert _ok(kubectl("create", "namespace", name)) == f"namespace/{name} created\n"
+    assert _ok(kubectl("get", "ns", name, "-o", "jsonpath={.status.phase}")) == "Active"
+
+
+def test_create_deployment_explains_the_protobuf_workaround(kubectl: Kubectl, ns: str) -> None:
+    refused = kubectl("-n", ns, "create", "deployment", "d1", "--image=busybox")
     assert refused.returncode == 1
-    assert "error: failed to create secret the body of the request was in an unknown format" in (
-        refused.stderr)
+    assert "the body of the request was in an unknown format" in refused.stderr
     assert "--dry-run=client -o yaml | kubectl apply -f -" in refused.stderr
-    manifest = _ok(kubectl("-n", ns, "create", "secret", "generic", "s1", "--from-literal=pw=x",
-                           "--dry-run=client", "-o", "yaml"))
-    assert _ok(kubectl("-n", ns, "apply", "-f", "-", stdin=manifest)) == "secret/s1 created\n"
-    assert _ok(kubectl("-n", ns, "get", "secret", "s1", "-o", "jsonpath={.data.pw}")) == "eA=="
+    manifest = _ok(kubectl("-n", ns, "create", "deployment", "d1", "--image=busybox",
+                           "--replicas=0", "--dry-run=client", "-o", "yaml"))
+    assert _ok(kubectl("-n", ns, "apply", "-f", "-", stdin=manifest)) == (
+        "deployment.apps/d1 created\n")
 
 
 def test_events_are_listed(kubectl: Kubectl, devcluster: Any, ns: str) -> None:
