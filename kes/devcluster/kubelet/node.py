@@ -11,12 +11,13 @@ import asyncio
 import contextlib
 import logging
 import pathlib
+import time
 from typing import Any
 
 from aiohttp import web
 
 from kes.devcluster import store as store_mod
-from kes.devcluster.kubelet import execing, logstream, pods, recording, sandbox
+from kes.devcluster.kubelet import execing, logstream, pods, recording, sandbox, serviceaccount
 
 logger = logging.getLogger(__name__)
 _DEFAULT_GRACE_SECONDS = 30.0
@@ -43,8 +44,10 @@ class Kubelet:
 
     async def run(self) -> None:
         """Until cancelled: follow pods, start and stop their processes, write their status."""
+        started = time.time()
         self._sandbox_problem = await asyncio.to_thread(sandbox.probe)
         await recording.register_node(self.store)
+        await serviceaccount.wait_for_port_file(data_dir=self.data_dir, since=started - 1)
         if self._sandbox_problem:
             logger.warning("Pods will fail: %s", self._sandbox_problem)
         try:

@@ -24,6 +24,7 @@ from kes.devcluster.kubelet import (
     processes,
     recording,
     sandbox,
+    serviceaccount,
     volumes,
 )
 
@@ -160,14 +161,18 @@ class PodWorker:
                 paths = await volumes.prepare(store=self.store, pod=self.pod,
                                               pod_dir=self.pod_dir, data_dir=self.data_dir)
                 readonly = volumes.readonly(pod=self.pod)
+                account = serviceaccount.mount(pod=self.pod, data_dir=self.data_dir,
+                                               pod_dir=self.pod_dir)
+                api_env = serviceaccount.environment(data_dir=self.data_dir)
                 for spec in [*self.init_specs, *self.specs]:
+                    mounts = volumes.mounts(container=spec, volume_paths=paths,
+                                            readonly_volumes=readonly)
+                    if account is not None and all(m.target != account.target for m in mounts):
+                        mounts.append(account)
+                    env = await environment.resolve(store=self.store, pod=self.pod,
+                                                    container=spec)
                     self.runtimes[spec["name"]] = Runtime(
-                        env=await environment.resolve(store=self.store, pod=self.pod,
-                                                      container=spec),
-                        mounts=volumes.mounts(container=spec, volume_paths=paths,
-                                              readonly_volumes=readonly),
-                        working_dir=spec.get("workingDir"),
-                    )
+                        env=api_env | env, mounts=mounts, working_dir=spec.get("workingDir"))
                 return
             except environment.ConfigError as exc:
                 if any(state.message != str(exc) for state in [*self.init, *self.containers]):

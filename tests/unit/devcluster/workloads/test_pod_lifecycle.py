@@ -10,6 +10,7 @@ from typing import Any
 import workloads_harness as h
 
 from kes.devcluster import store as store_mod
+from kes.devcluster.kubelet import logs
 
 
 def _run(coro: Any) -> Any:
@@ -23,8 +24,8 @@ def _container(pod: dict[str, Any], index: int = 0) -> dict[str, Any]:
 
 def _log(kubelet: Any, pod: dict[str, Any], container: str, attempt: int = 0) -> str:
     path = kubelet.data_dir / "pods" / pod["metadata"]["uid"] / "logs" / container
-    lines = (path / f"{attempt}.log").read_text().splitlines()
-    return "\n".join(line.split(" ", 1)[1] for line in lines)
+    served = b"".join(logs.select(raw=(path / f"{attempt}.log").read_bytes()))
+    return served.decode().rstrip("\n")
 
 
 def test_a_command_runs_to_success_with_its_output_logged(tmp_path: pathlib.Path) -> None:

@@ -53,7 +53,7 @@ def test_ready_conditions_keep_their_transition_time() -> None:
 
 def _stored(*lines: tuple[datetime.datetime, str]) -> bytes:
     return b"".join(
-        when.strftime("%Y-%m-%dT%H:%M:%S.%f000Z").encode() + b" " + text.encode() + b"\n"
+        when.strftime("%Y-%m-%dT%H:%M:%S.%f000Z").encode() + b" F " + text.encode() + b"\n"
         for when, text in lines)
 
 
@@ -99,3 +99,9 @@ def test_containers_find_the_servers_python_scripts(monkeypatch: pytest.MonkeyPa
     parts = environment.search_path().split(":")
     assert parts[:2] == ["/usr/bin", "/bin"]
     assert parts[-1] == str(pathlib.Path(sys.executable).parent)
+
+
+def test_output_without_a_final_newline_is_served_without_one() -> None:
+    raw = b"2026-01-01T00:00:00.000000000Z F whole\n2026-01-01T00:00:00.000000000Z P tail\n"
+    assert b"".join(logs.select(raw=raw)) == b"whole\ntail"
+    assert logs.select(raw=raw, timestamps=True)[1] == b"2026-01-01T00:00:00.000000000Z tail"
