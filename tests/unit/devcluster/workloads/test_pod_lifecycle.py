@@ -371,3 +371,35 @@ def test_the_node_is_registered_and_pods_are_bound_with_events(tmp_path: pathlib
             assert ("Pulled", 'Container image "busybox" already present on machine') in mine
 
     _run(scenario())
+
+
+def test_projected_and_downward_api_volumes(tmp_path: pathlib.Path) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, kubelet):
+            await store.create(("", "v1", "secrets"), {"metadata": {
+                "name": "creds", "namespace": "default"},
+                "data": {"user": base64.b64encode(b"admin").decode()}})
+            await store.create(("", "v1", "configmaps"), {"metadata": {
+                "name": "cfg", "namespace": "default"}, "data": {"mode": "fast"}})
+            pod = h.pod("projector", {
+                "name": "main", "image": "x", "command": ["sh", "-c",
+                 "cat /p/user /p/conf/mode /p/me /d/labels-app"],
+                "volumeMounts": [{"name": "p", "mountPath": "/p"},
+                                 {"name": "d", "mountPath": "/d"}]},
+                restartPolicy="Never",
+                volumes=[{"name": "p", "projected": {"sources": [
+                    {"secret": {"name": "creds"}},
+                    {"configMap": {"name": "cfg", "items": [{"key": "mode",
+                                                             "path": "conf/mode"}]}},
+                    {"downwardAPI": {"items": [{"path": "me", "fieldRef": {
+                        "fieldPath": "metadata.name"}}]}}]}},
+                    {"name": "d", "downwardAPI": {"items": [{"path": "labels-app", "fieldRef": {
+                        "fieldPath": "metadata.labels['app']"}}]}}])
+            pod["metadata"]["labels"] = {"app": "demo"}
+            await store.create(h.PODS, pod)
+            done = await h.wait_for(store, h.PODS, namespace="default", name="projector",
+                                    predicate=h.phase_is("Succeeded", "Failed"))
+            assert done["status"]["phase"] == "Succeeded", done["status"]
+            assert _log(kubelet, done, "main") == "adminfastprojectordemo"
+
+    _run(scenario())
