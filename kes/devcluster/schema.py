@@ -9,14 +9,12 @@ integer: "string"``). This module only computes; the handlers build the Status.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
-import datetime
 import json
 import re
-import uuid
 from typing import Any
+
+from kes.devcluster import schema_formats
 
 Cause = dict[str, str]
 
@@ -187,45 +185,6 @@ def _type_matches(value: Any, expected: str) -> bool:
     return actual == expected
 
 
-def _check_format(value: str, fmt: str) -> bool:
-    checks: dict[str, Any] = {
-        "date-time": _is_datetime,
-        "date": lambda v: _parses(datetime.date.fromisoformat, v),
-        "uuid": lambda v: _parses(uuid.UUID, v) and len(v) == 36,
-        "byte": _is_base64,
-        "int-or-string": lambda v: True,
-    }
-    check = checks.get(fmt)
-    return True if check is None else bool(check(value))
-
-
-def _parses(parser: Any, value: str) -> bool:
-    try:
-        parser(value)
-    except ValueError:
-        return False
-    return True
-
-
-_RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
-)
-
-
-def _is_datetime(value: str) -> bool:
-    if not _RFC3339.fullmatch(value):
-        return False
-    return _parses(datetime.datetime.fromisoformat, value.replace("z", "Z").replace("Z", "+00:00"))
-
-
-def _is_base64(value: str) -> bool:
-    try:
-        base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True
-
-
 class _Validator:
     def __init__(self) -> None:
         self.causes: list[Cause] = []
@@ -290,7 +249,7 @@ class _Validator:
         if isinstance(pattern, str) and re.search(pattern, value) is None:
             self.invalid(path=path, value=value, detail=f"{path} in body should match '{pattern}'")
         fmt = schema.get("format")
-        if isinstance(fmt, str) and not _check_format(value, fmt):
+        if isinstance(fmt, str) and not schema_formats.valid(value, fmt):
             self.invalid(path=path, value=value, type_invalid=True,
                          detail=f"{path} in body must be of type {fmt}: {json.dumps(value)}")
 
