@@ -155,8 +155,9 @@ class Store:
             self._compacted = self._history[0].rv
         self._history.append(change)
         for watcher in list(self._watchers):
-            if watcher.wants(change):
-                watcher.queue.put_nowait(event)
+            seen = watcher.sees(change)
+            if seen is not None:
+                watcher.queue.put_nowait(seen)
         for listener in list(self._listeners):
             listener(key, event, old)
 
@@ -367,8 +368,9 @@ class Store:
             if since < self._compacted:
                 raise GoneError(f"too old resource version: {since} ({self._rv})")
             for change in self._history:
-                if change.rv > since and watcher.wants(change):
-                    watcher.queue.put_nowait(change.event)
+                seen = watcher.sees(change) if change.rv > since else None
+                if seen is not None:
+                    watcher.queue.put_nowait(seen)
         self._watchers.add(watcher)
         return watcher
 
