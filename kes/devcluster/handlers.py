@@ -100,14 +100,26 @@ async def read_body(request: web.Request) -> Any:
         return decoded
     if not raw:
         return None
+    # The messages name the problem and its position only: the body may be a Secret, and
+    # parser messages that quote the input would echo its values.
     try:
         if content_type in ("application/yaml", "application/apply-patch+yaml"):
             return yaml.safe_load(raw)
         return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise errors.bad_request(
+            f"the object provided is unrecognized or malformed: {exc.msg} at line {exc.lineno} "
+            f"column {exc.colno}"
+        ) from exc
+    except yaml.MarkedYAMLError as exc:
+        where = f" at line {exc.problem_mark.line + 1} column {exc.problem_mark.column + 1}" if (
+            exc.problem_mark is not None) else ""
+        raise errors.bad_request(
+            f"the object provided is unrecognized or malformed: {exc.problem}{where}"
+        ) from exc
     except (ValueError, yaml.YAMLError) as exc:
         raise errors.bad_request(
-            f"the object provided is unrecognized or malformed: {type(exc).__name__}: "
-            f"{str(exc)[:200]}"
+            f"the object provided is unrecognized or malformed: {type(exc).__name__}"
         ) from exc
 
 

@@ -136,3 +136,19 @@ def test_status_reasons_for_not_found_on_every_verb(own_cluster: DevCluster) -> 
     assert status["details"] == {"name": name, "group": "apps", "kind": "deployments"}
 
 
+
+
+def test_malformed_secret_bodies_do_not_echo_their_values(own_cluster: DevCluster) -> None:
+    value = "hunter2-very-secret"
+    for raw, content_type in (
+        (f'{{"kind": "Secret", "stringData": {{"pw": "{value}" ', "application/json"),
+        (f"kind: Secret\nstringData:\n  pw: [{value}\n", "application/apply-patch+yaml"),
+        (f"kind: Secret\nstringData: {{pw: {value}: x}}\n", "application/apply-patch+yaml"),
+    ):
+        method = "POST" if content_type == "application/json" else "PATCH"
+        path = "/api/v1/namespaces/default/secrets" + ("" if method == "POST" else "/s")
+        code, body = own_cluster.request(method, path, raw=raw.encode(),
+                                         headers={"Content-Type": content_type})
+        assert code == 400
+        assert body["message"].startswith("the object provided is unrecognized or malformed")
+        assert value not in body["message"]
