@@ -84,6 +84,10 @@ class PodWorker:
     async def stop(self, *, grace: float, remove_files: bool) -> None:
         """Stop every process (SIGTERM, SIGKILL after `grace`) and optionally drop the pod dir."""
         self._stopping = True
+        # No status is written from here on: a deleted pod has none to write, and after a
+        # server shutdown the next kubelet reports lost containers itself (podstatus.resume).
+        for task in self._tasks[1:]:
+            task.cancel()
         for name in self._attempts:
             await self._event("Killing", f"Stopping container {name}")
         await asyncio.gather(*(a.stop(grace=grace) for a in list(self._attempts.values())))
@@ -139,9 +143,13 @@ class PodWorker:
                 now=self._start_time)
             self._dirty.set()
             return
+        init_runs, runs = self._resume()
+        if not any(runs):
+            self._dirty.set()
+            return
         await self._prepare()
-        for spec, state in zip(self.init_specs, self.init, strict=True):
-            while not self._stopping:
+        for spec, state, again in zip(self.init_specs, self.init, init_runs, strict=True):
+            while again and not self._stopping:
                 code = await self._run_once(spec=spec, state=state)
                 if code == 0:
                     break
@@ -151,8 +159,27 @@ class PodWorker:
                 ):
                     return
                 await self._back_off(state)
-        await asyncio.gather(*(self._supervise(spec=spec, state=state)
-                               for spec, state in zip(self.specs, self.containers, strict=True)))
+        await asyncio.gather(*(
+            self._supervise(spec=spec, state=state)
+            for spec, state, again in zip(self.specs, self.containers, runs, strict=True)
+            if again))
+
+    def _resume(self) -> tuple[list[bool], list[bool]]:
+        """Which containers run: all of a new pod; after a kubelet restart, those the restart
+        policy brings back (see podstatus.resume)."""
+        previous = self.pod.get("status") or {}
+        if not previous.get("containerStatuses"):
+            return [True] * len(self.init), [True] * len(self.containers)
+        self._start_time = previous.get("startTime") or self._start_time
+        now = logs.now_rfc3339()
+
+        def carry(states: list[podstatus.ContainerState], field: str, init: bool) -> list[bool]:
+            before = {c.get("name"): c for c in previous.get(field) or []}
+            return [podstatus.resume(state=s, previous=before.get(s.name), policy=self.policy,
+                                     now=now, init=init) for s in states]
+
+        return (carry(self.init, "initContainerStatuses", True),
+                carry(self.containers, "containerStatuses", False))
 
     async def _prepare(self) -> None:
         """Volumes and environments; missing references keep the pod waiting and retrying."""

@@ -344,9 +344,12 @@ def test_after_a_server_restart_running_pods_run_again(tmp_path: pathlib.Path) -
     async def second_life() -> None:
         async with h.running(tmp_path=tmp_path) as (store, _):
             await wait_starts(2)
-            pod = await h.wait_for(store, h.PODS, namespace="default", name="survivor",
-                                   predicate=h.phase_is("Running"))
-            assert _container(pod)["state"]["running"]["startedAt"]
+            pod = await h.wait_for(
+                store, h.PODS, namespace="default", name="survivor",
+                predicate=lambda p: h.phase_is("Running")(p) and _container(p)["restartCount"])
+            status = _container(pod)
+            assert status["restartCount"] == 1
+            assert status["lastState"]["terminated"]["reason"] == "ContainerStatusUnknown"
 
     _run(first_life())
     _run(second_life())
@@ -403,3 +406,31 @@ def test_projected_and_downward_api_volumes(tmp_path: pathlib.Path) -> None:
             assert _log(kubelet, done, "main") == "adminfastprojectordemo"
 
     _run(scenario())
+
+
+def test_after_a_server_restart_a_never_pod_fails_as_lost(tmp_path: pathlib.Path) -> None:
+    marker = tmp_path / "runs"
+
+    async def first_life() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("once", {
+                "name": "main", "image": "x",
+                "command": ["sh", "-c", f"echo run >> {marker}; while true; do sleep 0.2; done"]},
+                restartPolicy="Never"))
+            await h.wait_for(store, h.PODS, namespace="default", name="once",
+                             predicate=h.phase_is("Running"))
+            async with asyncio.timeout(h.DEADLINE):
+                while not marker.exists():
+                    await asyncio.sleep(0.05)
+
+    async def second_life() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            failed = await h.wait_for(store, h.PODS, namespace="default", name="once",
+                                      predicate=h.phase_is("Failed"))
+            terminated = _container(failed)["state"]["terminated"]
+            assert (terminated["exitCode"], terminated["reason"]) == (
+                137, "ContainerStatusUnknown")
+
+    _run(first_life())
+    _run(second_life())
+    assert marker.read_text() == "run\n"  # the command did not run a second time

@@ -105,3 +105,24 @@ def test_output_without_a_final_newline_is_served_without_one() -> None:
     raw = b"2026-01-01T00:00:00.000000000Z F whole\n2026-01-01T00:00:00.000000000Z P tail\n"
     assert b"".join(logs.select(raw=raw)) == b"whole\ntail"
     assert logs.select(raw=raw, timestamps=True)[1] == b"2026-01-01T00:00:00.000000000Z tail"
+
+
+@pytest.mark.parametrize(("previous", "policy", "init", "runs", "state"), [
+    pytest.param({"state": {"running": {"startedAt": "t"}}}, "Always", False, True, "waiting",
+                 id="lost-restarts"),
+    pytest.param({"state": {"running": {"startedAt": "t"}}}, "Never", False, False,
+                 "terminated", id="lost-never-fails"),
+    pytest.param({"state": {"terminated": {"exitCode": 0}}}, "OnFailure", False, False,
+                 "terminated", id="finished-stays"),
+    pytest.param({"state": {"terminated": {"exitCode": 0}}}, "Always", True, False,
+                 "terminated", id="init-done-never-reruns"),
+    pytest.param({"state": {"terminated": {"exitCode": 1}}}, "OnFailure", False, True,
+                 "waiting", id="failed-retries"),
+])
+def test_resume_after_a_kubelet_restart(
+    previous: dict[str, object], policy: str, init: bool, runs: bool, state: str
+) -> None:
+    container = podstatus.ContainerState(name="c", image="i")
+    assert podstatus.resume(state=container, previous=previous, policy=policy, now="n",
+                            init=init) is runs
+    assert container.state == state
