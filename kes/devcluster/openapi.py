@@ -73,10 +73,16 @@ _BUILTINS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("", "v1", "ServiceAccount", "serviceaccounts", True),
     ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", True),
     ("", "v1", "Event", "events", True),
+    ("", "v1", "PersistentVolume", "persistentvolumes", False),
+    ("", "v1", "Endpoints", "endpoints", True),
+    ("", "v1", "Node", "nodes", False),
     ("events.k8s.io", "v1", "Event", "events", True),
     ("apps", "v1", "Deployment", "deployments", True),
     ("apps", "v1", "ReplicaSet", "replicasets", True),
     ("apps", "v1", "StatefulSet", "statefulsets", True),
+    ("apps", "v1", "DaemonSet", "daemonsets", True),
+    ("batch", "v1", "Job", "jobs", True),
+    ("storage.k8s.io", "v1", "StorageClass", "storageclasses", False),
     ("coordination.k8s.io", "v1", "Lease", "leases", True),
     ("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
      False),
@@ -88,7 +94,8 @@ _BUILTINS: tuple[tuple[str, str, str, str, bool], ...] = (
 _SUBRESOURCES = {"pods": ["status"], "deployments": ["status", "scale"],
                  "replicasets": ["status", "scale"], "statefulsets": ["status", "scale"],
                  "namespaces": ["status"], "persistentvolumeclaims": ["status"],
-                 "services": ["status"]}
+                 "services": ["status"], "nodes": ["status"], "daemonsets": ["status"],
+                 "jobs": ["status"], "persistentvolumes": ["status"]}
 
 
 def group_version_path(*, group: str, version: str) -> str:

@@ -177,3 +177,14 @@ def test_crd_resources_reads_scope_and_versions() -> None:
 )
 def test_group_version_path(group: str, version: str, expected: str) -> None:
     assert openapi.group_version_path(group=group, version=version) == expected
+
+
+def test_every_patchable_builtin_of_the_registry_has_a_patch_path() -> None:
+    # Without one kubectl apply falls back to client-side validation and fails on /openapi/v2.
+    from kes.devcluster import resources
+
+    served = {(r.group, r.version, r.kind, r.plural, r.namespaced)
+              for r in resources.BUILTINS if "patch" in r.verbs}
+    described = {(r["group"], r["version"], r["kind"], r["plural"], r["namespaced"])
+                 for r in openapi.builtin_resources()}
+    assert served == described

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kes.devcluster import table_printers, tables
+from kes.devcluster import table_cells, tables
 
 NOW = datetime.datetime(2026, 1, 2, 12, 0, 0, tzinfo=datetime.UTC)
 CREATED = "2026-01-02T11:55:00Z"  # five minutes before NOW
@@ -37,7 +37,7 @@ def _meta(name: str, **extra: Any) -> dict[str, Any]:
     ],
 )
 def test_human_duration(seconds: float, expected: str) -> None:
-    assert table_printers.human_duration(seconds) == expected
+    assert table_cells.human_duration(seconds) == expected
 
 
 def test_age_of_missing_or_bad_timestamp() -> None:
@@ -290,4 +290,4 @@ def test_crd_with_bad_jsonpath_gives_empty_cell() -> None:
     ],
 )
 def test_format_label_selector(selector: dict[str, Any] | None, expected: str) -> None:
-    assert table_printers.format_label_selector(selector) == expected
+    assert table_cells.format_label_selector(selector) == expected
