@@ -132,9 +132,13 @@ def strict(request: web.Request) -> bool:
 
 
 class Api:
-    def __init__(self, *, db: store.Store, registry: resources.Registry) -> None:
+    def __init__(
+        self, *, db: store.Store, registry: resources.Registry, bookmark_interval: float = 10.0
+    ) -> None:
         self.db = db
         self.registry = registry
+        # Seconds between BOOKMARK events on watches that allow them.
+        self.bookmark_interval = bookmark_interval
 
     # -- shared helpers ------------------------------------------------------------------------
 

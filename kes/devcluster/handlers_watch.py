@@ -17,7 +17,6 @@ from aiohttp import web
 from kes.devcluster import errors, handlers, handlers_encoding, store
 
 DEFAULT_TIMEOUT = 1800.0
-BOOKMARK_INTERVAL = 10.0
 # How often an idle stream checks that its client is still there.
 POLL_INTERVAL = 1.0
 MAX_BATCH = 500
@@ -91,20 +90,21 @@ async def watch(
 
     await response.prepare(request)
     deadline = time.monotonic() + timeout
-    next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
+    next_bookmark = time.monotonic() + api.bookmark_interval
     try:
         while True:
             now = time.monotonic()
             if now >= deadline:
                 break
-            event = await watcher.next(timeout=min(deadline - now, POLL_INTERVAL))
+            poll = min(POLL_INTERVAL, api.bookmark_interval) if bookmarks else POLL_INTERVAL
+            event = await watcher.next(timeout=min(deadline - now, poll))
             if event is None:
                 transport = request.transport
                 if transport is None or transport.is_closing():
                     break
                 if not bookmarks or time.monotonic() < next_bookmark:
                     continue
-                next_bookmark = time.monotonic() + BOOKMARK_INTERVAL
+                next_bookmark = time.monotonic() + api.bookmark_interval
                 event = store.WatchEvent(
                     "BOOKMARK", {"metadata": {"resourceVersion": api.db.resource_version}}
                 )

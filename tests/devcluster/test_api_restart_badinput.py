@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -152,3 +153,58 @@ def test_malformed_secret_bodies_do_not_echo_their_values(own_cluster: DevCluste
         assert code == 400
         assert body["message"].startswith("the object provided is unrecognized or malformed")
         assert value not in body["message"]
+
+
+@pytest.fixture(scope="module")
+def tight_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevCluster]:
+    cluster = start_devcluster(tmp_path_factory.mktemp("tight"), extra=[
+        "--no-kubelet", "--watch-history", "5", "--bookmark-seconds", "0.2"])
+    try:
+        yield cluster
+    finally:
+        stop_devcluster(cluster)
+
+
+def test_compacted_history_is_410_expired(tight_cluster: DevCluster) -> None:
+    core = client.CoreV1Api(tight_cluster.api_client)
+    first = core.create_namespaced_config_map("default", {"metadata": {"name": "h0"}})
+    for i in range(1, 10):
+        last = core.create_namespaced_config_map("default", {"metadata": {"name": f"h{i}"}})
+    with pytest.raises(ApiException) as info:
+        for _ in watch.Watch().stream(core.list_namespaced_config_map, "default",
+                                      resource_version=first.metadata.resource_version,
+                                      timeout_seconds=2):
+            pass
+    assert info.value.status == 410
+    # The recent past is still there.
+    recent = int(last.metadata.resource_version) - 2
+    names = []
+    w = watch.Watch()
+    for event in w.stream(core.list_namespaced_config_map, "default",
+                          resource_version=str(recent), timeout_seconds=2):
+        names.append(event["object"].metadata.name)
+        if len(names) == 2:
+            w.stop()
+    assert names == ["h8", "h9"]
+
+
+def test_bookmarks_carry_the_current_resource_version(tight_cluster: DevCluster) -> None:
+    core = client.CoreV1Api(tight_cluster.api_client)
+    rv = core.create_namespaced_config_map(
+        "default", {"metadata": {"name": "bm"}}).metadata.resource_version
+    code, body = tight_cluster.request(
+        "GET", f"/api/v1/namespaces/default/configmaps?watch=true&resourceVersion={rv}"
+        "&allowWatchBookmarks=true&timeoutSeconds=1")
+    assert code == 200
+    # One event parses as a dict, several JSON lines stay text.
+    events = [body] if isinstance(body, dict) else [
+        json.loads(line) for line in body.splitlines() if line]
+    assert events, "no bookmark within the watch's second"
+    assert {e["type"] for e in events} == {"BOOKMARK"}
+    assert events[0]["object"]["kind"] == "ConfigMap"
+    assert int(events[0]["object"]["metadata"]["resourceVersion"]) >= int(rv)
+    # Without allowWatchBookmarks there are none.
+    code, body = tight_cluster.request(
+        "GET", f"/api/v1/namespaces/default/configmaps?watch=true&resourceVersion={rv}"
+        "&timeoutSeconds=1")
+    assert (code, body) == (200, "")
