@@ -141,3 +141,38 @@ def test_dynamic_client_crud_patch_and_server_side_apply(devcluster: Any, ns: st
         assert leases.name == "leases"
     finally:
         client.client.close()
+
+
+def test_apply_every_builtin_group_and_their_tables(kubectl: Kubectl, ns: str) -> None:
+    # kubectl apply validates through OpenAPI v3: every served group needs its document.
+    job = textwrap.dedent("""\
+        apiVersion: batch/v1
+        kind: Job
+        metadata: {name: pm-job}
+        spec:
+          template:
+            spec:
+              restartPolicy: Never
+              containers: [{name: main, image: busybox, command: ["true"]}]
+        """)
+    assert "job.batch/pm-job created" in _ok(kubectl("apply", "-n", ns, "-f", "-", stdin=job))
+    jobs = _ok(kubectl("get", "jobs", "-n", ns))
+    assert jobs.splitlines()[0].split() == ["NAME", "STATUS", "COMPLETIONS", "DURATION", "AGE"]
+    assert jobs.splitlines()[1].split()[0] == "pm-job"
+    storage_class = textwrap.dedent("""\
+        apiVersion: storage.k8s.io/v1
+        kind: StorageClass
+        metadata: {name: pm-local}
+        provisioner: kes.dev/local
+        """)
+    assert "storageclass.storage.k8s.io/pm-local created" in _ok(
+        kubectl("apply", "-f", "-", stdin=storage_class))
+    classes = _ok(kubectl("get", "sc", "pm-local"))
+    assert classes.splitlines()[0].split() == [
+        "NAME", "PROVISIONER", "RECLAIMPOLICY", "VOLUMEBINDINGMODE", "ALLOWVOLUMEEXPANSION",
+        "AGE"]
+    assert classes.splitlines()[1].split()[:5] == ["pm-local", "kes.dev/local", "Delete",
+                                                   "Immediate", "false"]
+    nodes = _ok(kubectl("get", "nodes"))
+    assert nodes.splitlines()[0].split() == ["NAME", "STATUS", "ROLES", "AGE", "VERSION"]
+    assert nodes.splitlines()[1].split()[1] == "Ready"
