@@ -101,6 +101,12 @@ class PodWorker:
         if remove_files:
             shutil.rmtree(self.pod_dir, ignore_errors=True)
 
+    def claims(self) -> set[str]:
+        """Names of the PersistentVolumeClaims this pod mounts."""
+        return {v["persistentVolumeClaim"]["claimName"]
+                for v in self.pod.get("spec", {}).get("volumes") or []
+                if "persistentVolumeClaim" in v}
+
     def is_running(self, container: str) -> bool:
         return any(c.name == container and c.state == "running" for c in self.containers)
 

@@ -182,6 +182,12 @@ def test_volumes_appear_at_mount_paths_in_separate_namespaces(tmp_path: pathlib.
             await store.delete(h.PODS, namespace="default", name="pvc-user")
             await h.wait_gone(store, h.PODS, namespace="default", name="pvc-user")
             assert (pvc_dir / "f").read_text() == "kept\n"
+            # Deleting the claim reclaims its directory.
+            await store.delete(("", "v1", "persistentvolumeclaims"), namespace="default",
+                               name="data")
+            async with asyncio.timeout(h.DEADLINE):
+                while pvc_dir.exists():
+                    await asyncio.sleep(0.05)
 
     _run(scenario())
 
