@@ -286,6 +286,18 @@ class _Validator:
                     self.add(reason="FieldValueDuplicate", path=f"{path}[{index}]",
                              body=f"Duplicate value: {_render(item)}")
                 seen.append(item)
+        map_keys = schema.get("x-kubernetes-list-map-keys")
+        if schema.get("x-kubernetes-list-type") == "map" and isinstance(map_keys, list):
+            seen_keys: list[tuple[Any, ...]] = []
+            for index, item in enumerate(value):
+                if not isinstance(item, dict):
+                    continue
+                identity = tuple(item.get(k) for k in map_keys)
+                if identity in seen_keys:
+                    shown = ", ".join(f'"{k}":{json.dumps(item.get(k))}' for k in map_keys)
+                    self.add(reason="FieldValueDuplicate", path=f"{path}[{index}]",
+                             body=f"Duplicate value: map[string]interface {{}}{{{shown}}}")
+                seen_keys.append(identity)
         items = schema.get("items")
         if isinstance(items, dict):
             for index, item in enumerate(value):

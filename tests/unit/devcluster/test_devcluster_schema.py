@@ -265,3 +265,29 @@ def test_strict_decoding_message() -> None:
                                           fields=["spec.a", "spec.b"]) == (
         'Widget in version "v1" cannot be handled as a Widget: strict decoding error: '
         'unknown field "spec.a", unknown field "spec.b"')
+
+
+@pytest.mark.parametrize(
+    ("list_schema", "value", "expected"),
+    [
+        pytest.param({"x-kubernetes-list-type": "set", "items": {"type": "string"}},
+                     ["a", "b", "a"], [("spec.l[2]", 'Duplicate value: "a"')], id="set"),
+        pytest.param({"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+                      "items": {"type": "object",
+                                "properties": {"name": {"type": "string"},
+                                               "port": {"type": "integer"}}}},
+                     [{"name": "http", "port": 80}, {"name": "http", "port": 81}],
+                     [("spec.l[1]", 'Duplicate value: map[string]interface {}{"name":"http"}')],
+                     id="map"),
+        pytest.param({"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+                      "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+                     [{"name": "a"}, {"name": "b"}], [], id="map-distinct"),
+    ],
+)
+def test_list_types(list_schema: dict[str, Any], value: list[Any],
+                    expected: list[tuple[str, str]]) -> None:
+    root = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
+        "l": {"type": "array", **list_schema}}}}}
+    causes = schema.validate({"spec": {"l": value}}, root)
+    assert [(c["field"], c["message"]) for c in causes] == expected
+    assert all(c["reason"] == "FieldValueDuplicate" for c in causes)
