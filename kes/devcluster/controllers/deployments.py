@@ -8,6 +8,7 @@ Progressing/Available conditions.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any
 
@@ -112,8 +113,19 @@ async def reconcile(store: store_mod.Store, *, namespace: str, name: str) -> Non
         keep = min(int(rs["spec"].get("replicas", 0)), budget)
         budget -= keep
         await _scale(store, rs, deployment=deployment, replicas=keep)
+    await _prune(store, old=old, limit=int(spec.get("revisionHistoryLimit", 10)))
     await _publish(store, deployment=deployment, current=current, old=old, desired=desired,
                    number=revision(current))
+
+
+async def _prune(store: store_mod.Store, *, old: list[dict[str, Any]], limit: int) -> None:
+    """Keep `revisionHistoryLimit` idle old ReplicaSets (for `rollout undo`), delete the rest."""
+    idle = [rs for rs in old if int(rs["spec"].get("replicas", 0)) == 0
+            and int((rs.get("status") or {}).get("replicas", 0)) == 0]
+    for rs in sorted(idle, key=revision, reverse=True)[max(limit, 0):]:
+        with contextlib.suppress(store_mod.NotFoundError):
+            await store.delete(objects.REPLICASETS, namespace=rs["metadata"].get("namespace"),
+                               name=rs["metadata"]["name"])
 
 
 async def _publish(
