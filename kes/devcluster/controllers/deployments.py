@@ -13,8 +13,7 @@ import copy
 from typing import Any
 
 from kes.devcluster import store as store_mod
-from kes.devcluster.controllers import objects
-from kes.devcluster.kubelet import recording
+from kes.devcluster.controllers import events, objects
 
 
 def revision(rs: dict[str, Any]) -> int:
@@ -72,7 +71,7 @@ async def _scale(store: store_mod.Store, rs: dict[str, Any], *, deployment: dict
 async def _scaled_event(store: store_mod.Store, *, deployment: dict[str, Any],
                         rs: dict[str, Any], before: int, after: int) -> None:
     direction = "up" if after > before else "down"
-    await recording.event(
+    await events.record(
         store, obj=deployment, reason="ScalingReplicaSet",
         message=f"Scaled {direction} replica set {rs['metadata']['name']} from {before} to "
                 f"{after}", component="deployment-controller")
