@@ -14,7 +14,7 @@ import json
 import re
 from typing import Any
 
-from kes.devcluster import schema_formats
+from kes.devcluster import schema_formats, schema_rules
 
 Cause = dict[str, str]
 
@@ -328,18 +328,22 @@ class _Validator:
                 self.check(value[key], sub, path=f"{prefix}{key}")
 
 
-def validate(obj: Any, schema: dict[str, Any]) -> list[Cause]:
-    """Every violation as a cause ``{"reason", "message", "field"}``; [] when valid."""
+def validate(obj: Any, schema: dict[str, Any], *, old: Any = None) -> list[Cause]:
+    """Every violation as a cause ``{"reason", "message", "field"}``; [] when valid.
+
+    ``old`` (the stored object, on updates) enables the transition rules of
+    ``x-kubernetes-validations`` (``self == oldSelf``)."""
     validator = _Validator()
     validator.check(obj, schema, path="")
-    return validator.causes
+    return validator.causes + schema_rules.rule_causes(obj, schema, old=old)
 
 
 def admit(
-    obj: dict[str, Any], *, schema: dict[str, Any] | None
+    obj: dict[str, Any], *, schema: dict[str, Any] | None, old: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], list[Cause]]:
     """Prune, default and validate a custom object: (new object, causes). Without a schema
-    the object is kept as it is (a CRD may preserve everything)."""
+    the object is kept as it is (a CRD may preserve everything). Pass ``old`` on updates so
+    immutability rules can compare."""
     if not schema:
         return copy.deepcopy(obj), []
     pruned = prune(obj, schema)
@@ -347,7 +351,7 @@ def admit(
     for name in _ROOT_FIELDS:  # defaults never reach into the root's apiVersion/kind/metadata
         if name in obj:
             defaulted[name] = copy.deepcopy(obj[name])
-    return defaulted, validate(defaulted, schema)
+    return defaulted, validate(defaulted, schema, old=old)
 
 
 def invalid_message(*, kind: str, group: str, name: str, causes: list[Cause]) -> str:
