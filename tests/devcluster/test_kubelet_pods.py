@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -258,3 +259,22 @@ def test_following_a_log_ends_when_the_pod_is_deleted(core: client.CoreV1Api, ns
     finally:
         response.release_conn()
     assert received == b"ready\n"
+
+
+def test_exec_with_a_tty_gets_a_terminal_of_the_requested_size(
+    devcluster: Any, core: client.CoreV1Api, ns: str
+) -> None:
+    core.create_namespaced_pod(ns, _pod("term", {}))
+    wait_pod(core, ns, "term", phase_in("Running"))
+    script = "read line; stty size; test -t 1 && echo got $line"
+    query = ("command=sh&command=-c&command=" + urllib.parse.quote(script)
+             + "&stdin=true&stdout=true&tty=true")
+    conn = _raw_exec(devcluster, ns, "term", query, "v5.channel.k8s.io")
+    conn.send_binary(b"\x04" + json.dumps({"Width": 100, "Height": 30}).encode())
+    conn.send_binary(b"\x00hello\n")
+    frames = _frames(conn)
+    conn.close()
+    output = b"".join(data for channel, data in frames if channel == 1).decode()
+    assert "30 100" in output
+    assert "got hello" in output
+    assert json.loads(frames[-1][1]) == {"metadata": {}, "status": "Success"}
