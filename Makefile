@@ -29,5 +29,9 @@ lint: venv
 test: venv debs lint
 	$(VENV)/bin/pytest
 
+# The main job on the embedded defaults; KEEP=1 leaves the cluster and controller running.
+demo: venv
+	bash scripts/demo.sh
+
 clean:
 	rm -rf $(VENV) .kes

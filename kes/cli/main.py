@@ -6,6 +6,8 @@ from importlib import metadata
 
 import click
 
+from kes.cli import controller, crds, dev, history
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "KES"})
 @click.version_option(metadata.version("kes"), prog_name="kes")
@@ -13,14 +15,5 @@ def cli() -> None:
     """kes: Kanister-compatible, event-sourced data protection for Kubernetes."""
 
 
-from kes.cli import crds  # noqa: E402 (command modules register after the group exists)
-
-cli.add_command(crds.crds)
-
-from kes.cli import history  # noqa: E402
-
-cli.add_command(history.history)
-
-from kes.cli import controller  # noqa: E402
-
-cli.add_command(controller.controller)
+for command in (controller.controller, crds.crds, dev.dev, history.history):
+    cli.add_command(command)

@@ -26,8 +26,13 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--port", type=int, default=6443)
         p.add_argument("--kubeconfig", type=pathlib.Path, default=None,
                        help="also write a kubeconfig here (default: DATA_DIR/kubeconfig)")
-    sub.choices["serve"].add_argument("--no-kubelet", action="store_true",
-                                      help="do not run pods or controllers (API only)")
+    serve = sub.choices["serve"]
+    serve.add_argument("--no-kubelet", action="store_true",
+                       help="do not run pods or controllers (API only)")
+    serve.add_argument("--watch-history", type=int, default=50_000,
+                       help="changes kept for watch resume; older versions get 410 Expired")
+    serve.add_argument("--bookmark-seconds", type=float, default=10.0,
+                       help="interval of BOOKMARK events on watches that allow them")
     return parser
 
 
@@ -52,7 +57,8 @@ async def _serve(args: argparse.Namespace) -> None:
 
     with contextlib.suppress(asyncio.CancelledError):
         await server.serve(data_dir=args.data_dir, port=args.port,
-                           run_kubelet=not args.no_kubelet, ready=ready)
+                           run_kubelet=not args.no_kubelet, watch_history=args.watch_history,
+                           bookmark_interval=args.bookmark_seconds, ready=ready)
 
 
 def main(argv: list[str] | None = None) -> int:

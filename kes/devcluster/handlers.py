@@ -18,6 +18,7 @@ from kes.devcluster import (
     errors,
     handlers_defaults,
     handlers_encoding,
+    handlers_protobuf,
     resources,
     schema,
     store,
@@ -26,8 +27,8 @@ from kes.devcluster import (
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 PROTOBUF_MESSAGE = (
     "the body of the request was in an unknown format - accepted media types include: "
-    "application/json, application/yaml (the kes devcluster does not decode protobuf; for "
-    "`kubectl create configmap|secret|namespace|deployment` use "
+    "application/json, application/yaml (the kes devcluster decodes protobuf only for "
+    "ConfigMap, Secret and Namespace; for other kinds, as `kubectl create deployment`, use "
     "`kubectl create ... --dry-run=client -o yaml | kubectl apply -f -`)"
 )
 
@@ -89,17 +90,36 @@ async def read_body(request: web.Request) -> Any:
     content_type = request.headers.get("Content-Type", "application/json").split(";")[0].strip()
     raw = await request.read()
     if content_type == PROTOBUF:
-        raise errors.ApiError(code=415, reason="UnsupportedMediaType", message=PROTOBUF_MESSAGE)
+        try:
+            decoded = handlers_protobuf.decode(raw)
+        except (handlers_protobuf.ProtobufError, UnicodeDecodeError) as exc:
+            raise errors.bad_request(f"the protobuf body could not be decoded: {exc}") from exc
+        if decoded is None:
+            raise errors.ApiError(code=415, reason="UnsupportedMediaType",
+                                  message=PROTOBUF_MESSAGE)
+        return decoded
     if not raw:
         return None
+    # The messages name the problem and its position only: the body may be a Secret, and
+    # parser messages that quote the input would echo its values.
     try:
         if content_type in ("application/yaml", "application/apply-patch+yaml"):
             return yaml.safe_load(raw)
         return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise errors.bad_request(
+            f"the object provided is unrecognized or malformed: {exc.msg} at line {exc.lineno} "
+            f"column {exc.colno}"
+        ) from exc
+    except yaml.MarkedYAMLError as exc:
+        where = f" at line {exc.problem_mark.line + 1} column {exc.problem_mark.column + 1}" if (
+            exc.problem_mark is not None) else ""
+        raise errors.bad_request(
+            f"the object provided is unrecognized or malformed: {exc.problem}{where}"
+        ) from exc
     except (ValueError, yaml.YAMLError) as exc:
         raise errors.bad_request(
-            f"the object provided is unrecognized or malformed: {type(exc).__name__}: "
-            f"{str(exc)[:200]}"
+            f"the object provided is unrecognized or malformed: {type(exc).__name__}"
         ) from exc
 
 
@@ -107,10 +127,18 @@ def dry_run(request: web.Request) -> bool:
     return "All" in request.query.getall("dryRun", [])
 
 
+def strict(request: web.Request) -> bool:
+    return request.query.get("fieldValidation") == "Strict"
+
+
 class Api:
-    def __init__(self, *, db: store.Store, registry: resources.Registry) -> None:
+    def __init__(
+        self, *, db: store.Store, registry: resources.Registry, bookmark_interval: float = 10.0
+    ) -> None:
         self.db = db
         self.registry = registry
+        # Seconds between BOOKMARK events on watches that allow them.
+        self.bookmark_interval = bookmark_interval
 
     # -- shared helpers ------------------------------------------------------------------------
 
@@ -126,8 +154,13 @@ class Api:
                 "being terminated",
             )
 
-    def admit(self, *, r: resources.Resource, obj: dict[str, Any]) -> dict[str, Any]:
-        """Name checks for every kind; schema pruning, defaults and validation for CRs."""
+    def admit(
+        self, *, r: resources.Resource, obj: dict[str, Any], strict: bool = False
+    ) -> dict[str, Any]:
+        """Name checks for every kind; schema pruning, defaults and validation for CRs.
+
+        `strict` (fieldValidation=Strict, kubectl's default) refuses unknown fields with 400
+        instead of pruning them silently."""
         meta = obj.get("metadata") or {}
         name = meta.get("name") or ""
         if name:
@@ -139,9 +172,15 @@ class Api:
                     causes=[{"reason": "FieldValueInvalid", "field": "metadata.name",
                              "message": f'Invalid value: "{name}": {message}'}],
                 )
+        if r.key == ("", "v1", "secrets"):
+            obj = handlers_defaults.fold_string_data(obj)
         crd_schema = r.schema()
         if r.builtin or crd_schema is None:
             return obj
+        unknown = schema.unknown_fields(obj, crd_schema) if strict else []
+        if unknown:
+            raise errors.bad_request(
+                schema.strict_decoding_message(kind=r.kind, version=r.version, fields=unknown))
         admitted, causes = schema.admit(obj, schema=crd_schema)
         if causes:
             raise errors.invalid(
@@ -217,14 +256,19 @@ class Api:
 
     async def create(self, request: web.Request, target: Target) -> web.StreamResponse:
         r = target.resource
-        body = await read_body(request)
         if r.plural in ("selfsubjectaccessreviews", "selfsubjectrulesreviews"):
+            # kubectl sends these as protobuf; an allow-all answer does not need the body.
+            try:
+                body = await read_body(request)
+            except errors.ApiError:
+                body = None
             return handlers_encoding.json_response(handlers_encoding.review(r=r, body=body), 201)
+        body = await read_body(request)
         obj = self.prepare_body(target=target, body=body)
         if r.namespaced:
             self.check_namespace(obj["metadata"]["namespace"])
         obj = handlers_defaults.apply(kind=r.kind, group=r.group, obj=obj)
-        obj = self.admit(r=r, obj=obj)
+        obj = self.admit(r=r, obj=obj, strict=strict(request))
         if not obj["metadata"].get("name") and not obj["metadata"].get("generateName"):
             raise errors.invalid(
                 kind=r.kind, name="", group=r.group,
@@ -248,7 +292,7 @@ class Api:
                 f"on the URL ({target.name})"
             )
         obj["metadata"]["name"] = target.name
-        obj = self.admit(r=r, obj=obj)
+        obj = self.admit(r=r, obj=obj, strict=strict(request))
         updated = self.db.update_sync(
             r.key, obj, subresource=target.subresource, dry_run=dry_run(request)
         )

@@ -7,6 +7,7 @@ as a real cluster for a bad name.
 
 from __future__ import annotations
 
+import base64
 import copy
 import itertools
 import re
@@ -40,6 +41,20 @@ def name_error(*, kind: str, name: str) -> str | None:
         "regex used for validation is "
         "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
     )
+
+
+def fold_string_data(obj: dict[str, Any]) -> dict[str, Any]:
+    """A Secret's write-only `stringData`, base64-encoded into `data` (stringData wins)."""
+    string_data = obj.get("stringData")
+    if not isinstance(string_data, dict):
+        return obj
+    obj = dict(obj)
+    data = dict(obj.get("data") or {})
+    for key, value in string_data.items():
+        data[key] = base64.b64encode(str(value).encode()).decode()
+    obj["data"] = data
+    del obj["stringData"]
+    return obj
 
 
 def _pod_spec(spec: dict[str, Any]) -> None:

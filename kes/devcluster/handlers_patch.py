@@ -72,7 +72,7 @@ async def patch(api: handlers.Api, request: web.Request, target: handlers.Target
     # A patch without a resourceVersion must not conflict with writes since our read.
     if patched["metadata"].get("resourceVersion") in (None, ""):
         patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-    patched = api.admit(r=r, obj=patched)
+    patched = api.admit(r=r, obj=patched, strict=handlers.strict(request))
     updated = api.db.update_sync(
         r.key, patched, subresource=target.subresource, dry_run=handlers.dry_run(request)
     )
@@ -90,6 +90,6 @@ async def _apply_create(
     if r.namespaced:
         api.check_namespace(obj["metadata"]["namespace"])
     obj = handlers_defaults.apply(kind=r.kind, group=r.group, obj=obj)
-    obj = api.admit(r=r, obj=obj)
+    obj = api.admit(r=r, obj=obj, strict=handlers.strict(request))
     created = api.db.create_sync(r.key, obj, dry_run=handlers.dry_run(request))
     return handlers_encoding.respond_object(request, r=r, obj=created, code=201)

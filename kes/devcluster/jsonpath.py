@@ -7,6 +7,7 @@ wrapper is accepted as kubectl writes it. Evaluation returns every match, in doc
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -25,8 +26,10 @@ _NAME = re.compile(r"[A-Za-z0-9_\-$]+")
 Step = tuple[str, Any]
 
 
-def parse(expression: str) -> list[Step]:
-    """The steps of ``expression``; raises JSONPathError on anything outside the subset."""
+@functools.lru_cache(maxsize=256)
+def parse(expression: str) -> tuple[Step, ...]:
+    """The steps of ``expression``; raises JSONPathError on anything outside the subset.
+    Cached: a Table evaluates the same few printer-column paths for every row."""
     text = expression.strip()
     if text.startswith("{") and text.endswith("}"):
         text = text[1:-1].strip()
@@ -52,7 +55,7 @@ def parse(expression: str) -> list[Step]:
             pos = end + 1
         else:
             raise JSONPathError(f"invalid JSONPath {expression!r}: unexpected {char!r}")
-    return steps
+    return tuple(steps)
 
 
 def _closing_bracket(text: str, start: int, *, expression: str) -> int:
@@ -93,14 +96,14 @@ def _bracket(inner: str, *, expression: str) -> Step:
         return ("index", int(inner))
     match = _FILTER.fullmatch(inner)
     if match:
-        path = match.group(1)[1:].split(".")
+        path = tuple(match.group(1)[1:].split("."))
         operator = match.group(2)
         value = _literal(match.group(3)) if match.group(3) is not None else None
         return ("filter", (path, operator, value))
     raise JSONPathError(f"invalid JSONPath {expression!r}: unsupported [{inner}]")
 
 
-def _lookup(obj: Any, path: list[str]) -> tuple[bool, Any]:
+def _lookup(obj: Any, path: tuple[str, ...]) -> tuple[bool, Any]:
     current = obj
     for part in path:
         if not isinstance(current, dict) or part not in current:

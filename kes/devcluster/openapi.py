@@ -6,10 +6,11 @@ query parameter and an ``x-kubernetes-group-version-kind``. ``explain`` needs
 ``components.schemas`` carrying the GVK. Resources are passed in as plain descriptors so this
 module does not depend on the server's registry.
 
-Built-in kinds deliberately get paths but no component schemas: kubectl's client-side apply
-computes strategic merge patches from a kind's schema when it finds one, and a schema without
-the ``x-kubernetes-patch-merge-key`` annotations would make it treat containers/env/volumes as
-atomic lists. Without one it falls back to its compiled-in types, which know the merge keys.
+No patch operation declares a request body: kubectl's client-side apply derives strategic
+merge metadata from OpenAPI v3 only when a patch operation lists
+``application/strategic-merge-patch+json``, and our schemas carry no
+``x-kubernetes-patch-merge-key`` annotations, so it must keep its compiled-in merge keys.
+Built-in schemas (for ``explain``) come from :mod:`openapi_builtins`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ import hashlib
 import json
 from typing import Any
 
+from kes.devcluster import openapi_builtins
+
 # A resource descriptor: {"group", "version", "kind", "plural", "namespaced": bool,
-#                          "schema": openAPIV3Schema | None, "subresources": [str]}
+#                          "schema": openAPIV3Schema | None, "subresources": [str],
+#                          "schemaName": component name (optional; built-ins)}
 Resource = dict[str, Any]
 
 OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
@@ -69,10 +73,16 @@ _BUILTINS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("", "v1", "ServiceAccount", "serviceaccounts", True),
     ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", True),
     ("", "v1", "Event", "events", True),
+    ("", "v1", "PersistentVolume", "persistentvolumes", False),
+    ("", "v1", "Endpoints", "endpoints", True),
+    ("", "v1", "Node", "nodes", False),
     ("events.k8s.io", "v1", "Event", "events", True),
     ("apps", "v1", "Deployment", "deployments", True),
     ("apps", "v1", "ReplicaSet", "replicasets", True),
     ("apps", "v1", "StatefulSet", "statefulsets", True),
+    ("apps", "v1", "DaemonSet", "daemonsets", True),
+    ("batch", "v1", "Job", "jobs", True),
+    ("storage.k8s.io", "v1", "StorageClass", "storageclasses", False),
     ("coordination.k8s.io", "v1", "Lease", "leases", True),
     ("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
      False),
@@ -84,7 +94,8 @@ _BUILTINS: tuple[tuple[str, str, str, str, bool], ...] = (
 _SUBRESOURCES = {"pods": ["status"], "deployments": ["status", "scale"],
                  "replicasets": ["status", "scale"], "statefulsets": ["status", "scale"],
                  "namespaces": ["status"], "persistentvolumeclaims": ["status"],
-                 "services": ["status"]}
+                 "services": ["status"], "nodes": ["status"], "daemonsets": ["status"],
+                 "jobs": ["status"], "persistentvolumes": ["status"]}
 
 
 def group_version_path(*, group: str, version: str) -> str:
@@ -94,12 +105,16 @@ def group_version_path(*, group: str, version: str) -> str:
 
 def builtin_resources() -> list[Resource]:
     """Descriptors (without schemas) of the built-in kinds the stand-in serves."""
-    return [
-        {"group": group, "version": version, "kind": kind, "plural": plural,
-         "namespaced": namespaced, "schema": None,
-         "subresources": list(_SUBRESOURCES.get(plural, []))}
-        for group, version, kind, plural, namespaced in _BUILTINS
-    ]
+    out: list[Resource] = []
+    for group, version, kind, plural, namespaced in _BUILTINS:
+        resource: Resource = {"group": group, "version": version, "kind": kind,
+                              "plural": plural, "namespaced": namespaced, "schema": None,
+                              "subresources": list(_SUBRESOURCES.get(plural, []))}
+        found = openapi_builtins.kind_schema(group=group, kind=kind)
+        if found is not None:
+            resource["schemaName"], resource["schema"] = found
+        out.append(resource)
+    return out
 
 
 def crd_resources(crd: dict[str, Any]) -> list[Resource]:
@@ -147,6 +162,8 @@ def v3_index(resources: list[Resource]) -> dict[str, Any]:
 
 
 def _schema_name(resource: Resource) -> str:
+    if resource.get("schemaName"):
+        return str(resource["schemaName"])
     group = resource["group"]
     reversed_group = ".".join(reversed(group.split("."))) if group else "io.k8s.api.core"
     return f"{reversed_group}.{resource['version']}.{resource['kind']}"
@@ -223,8 +240,9 @@ def _paths(resource: Resource, *, schema_ref: str | None) -> dict[str, Any]:
 
 
 def _component(resource: Resource) -> dict[str, Any]:
-    schema = copy.deepcopy(resource["schema"]) if resource.get("schema") else {"type": "object"}
-    properties = schema.setdefault("properties", {})
+    schema: dict[str, Any] = (copy.deepcopy(resource["schema"]) if resource.get("schema")
+                              else {"type": "object"})
+    properties: dict[str, Any] = schema.setdefault("properties", {})
     properties.setdefault("apiVersion", {
         "type": "string",
         "description": "APIVersion defines the versioned schema of this representation of an"
@@ -255,6 +273,9 @@ def v3_document(resources: list[Resource], *, group: str, version: str) -> dict[
         paths.update(_paths(resource, schema_ref=ref))
     if schemas:
         schemas[OBJECT_META] = copy.deepcopy(_OBJECT_META_SCHEMA)
+    if any(r.get("schemaName") for r in selected):
+        # Built-in schemas reference shared types ($ref is local to the document).
+        schemas.update(copy.deepcopy(openapi_builtins.SHARED))
     return {
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": "v1.31.0"},

@@ -144,6 +144,11 @@ def json_patch(target: Any, operations: Any) -> Any:
             raise _bad_request("json: cannot unmarshal into Go value of type jsonpatch.Operation")
         op = operation.get("op")
         path = operation.get("path")
+        if not isinstance(path, str):
+            raise _bad_request(f'{op} operation does not apply: missing "path"')
+        source: Any = operation.get("from")
+        if op in ("move", "copy") and not isinstance(source, str):
+            raise _bad_request(f'{op} operation does not apply: missing "from"')
         if op in ("add", "replace", "test") and "value" not in operation:
             raise PatchError(f'{op} operation does not apply: missing value for path "{path}"')
         if op == "add":
@@ -156,14 +161,13 @@ def json_patch(target: Any, operations: Any) -> Any:
                 doc, _ = _remove(doc, path, op="replace")
             doc = _add(doc, path, copy.deepcopy(operation["value"]), op="replace")
         elif op == "move":
-            source = operation.get("from")
-            if isinstance(source, str) and isinstance(path, str) and path.startswith(source + "/"):
+            if path.startswith(source + "/"):
                 raise PatchError(f'move operation does not apply: "{source}" is a prefix of'
                                  f' "{path}"')
             doc, value = _remove(doc, source, op="move")
             doc = _add(doc, path, value, op="move")
         elif op == "copy":
-            value = copy.deepcopy(_get(doc, operation.get("from"), op="copy"))
+            value = copy.deepcopy(_get(doc, source, op="copy"))
             doc = _add(doc, path, value, op="copy")
         elif op == "test":
             if _get(doc, path, op="test") != operation["value"]:
@@ -198,6 +202,19 @@ _MERGE_KEYS = {
 _MERGED_PRIMITIVE_LISTS = frozenset({"finalizers"})
 
 
+def _go_map(value: Any) -> str:
+    """A value as Go's %v prints it (``map[image:x]``), for messages the apiserver words."""
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{_go_map(v)}" for k, v in sorted(value.items())) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(_go_map(v) for v in value) + "]"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
 def _merge_key(path: Sequence[str], field: str) -> str | None:
     if field == "ports":
         return "containerPort" if path and path[-1] in _CONTAINER_LISTS else "port"
@@ -224,7 +241,7 @@ def _smp_map(target: dict[str, Any], patch: dict[str, Any], *, path: tuple[str, 
     if directive == "replace":
         return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
     if directive not in (None, "merge"):
-        raise _bad_request(f"Unknown patch type: {directive} in map: {patch}")
+        raise _bad_request(f"Unknown patch type: {directive} in map: {_go_map(patch)}")
     result = copy.deepcopy(target)
     orders: dict[str, list[Any]] = {}
     for key, value in patch.items():
@@ -278,7 +295,7 @@ def _smp_list(target: list[Any], patch: list[Any], *, path: tuple[str, ...], fie
     result = copy.deepcopy(target)
     for item in patch:
         if key not in item:
-            raise _bad_request(f"map: {item} does not contain declared merge key: {key}")
+            raise _bad_request(f"map: {_go_map(item)} does not contain declared merge key: {key}")
         position = next((i for i, existing in enumerate(result)
                          if isinstance(existing, dict) and existing.get(key) == item[key]), None)
         if item.get("$patch") == "delete":

@@ -9,14 +9,12 @@ integer: "string"``). This module only computes; the handlers build the Status.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
-import datetime
 import json
 import re
-import uuid
 from typing import Any
+
+from kes.devcluster import schema_formats, schema_rules
 
 Cause = dict[str, str]
 
@@ -72,6 +70,46 @@ def _prune(value: Any, schema: dict[str, Any]) -> Any:
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
         return [_prune(item, schema["items"]) for item in value]
     return value
+
+
+def unknown_fields(obj: Any, schema: dict[str, Any]) -> list[str]:
+    """Paths (``spec.bogus``, ``spec.items[0].typo``) of the fields :func:`prune` would drop.
+
+    With ``fieldValidation=Strict`` (kubectl's default) the apiserver refuses such an object
+    instead of pruning it; see :func:`strict_decoding_message`."""
+    found: list[str] = []
+    if isinstance(obj, dict):
+        known = {k: v for k, v in obj.items() if k not in _ROOT_FIELDS}
+        _collect_unknown(known, schema, path="", found=found)
+    return found
+
+
+def _collect_unknown(value: Any, schema: dict[str, Any], *, path: str, found: list[str]) -> None:
+    if isinstance(value, dict):
+        properties = schema.get("properties")
+        additional = schema.get("additionalProperties")
+        preserve = schema.get("x-kubernetes-preserve-unknown-fields") is True
+        for key, item in value.items():
+            child = f"{path}.{key}" if path else key
+            if isinstance(properties, dict) and key in properties:
+                _collect_unknown(item, properties[key], path=child, found=found)
+            elif isinstance(additional, dict):
+                _collect_unknown(item, additional, path=child, found=found)
+            elif not (preserve or additional is True or (
+                    schema.get("x-kubernetes-embedded-resource") and key in _ROOT_FIELDS)):
+                found.append(child)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(value):
+            _collect_unknown(item, schema["items"], path=f"{path}[{index}]", found=found)
+
+
+def strict_decoding_message(*, kind: str, version: str, fields: list[str]) -> str:
+    """The 400 BadRequest message for unknown fields under ``fieldValidation=Strict``:
+    ``Widget in version "v1" cannot be handled as a Widget: strict decoding error: unknown
+    field "spec.bogus"`` (several fields are comma separated)."""
+    unknown = ", ".join(f'unknown field "{field}"' for field in fields)
+    return (f'{kind} in version "{version}" cannot be handled as a {kind}: '
+            f"strict decoding error: {unknown}")
 
 
 # --- defaulting --------------------------------------------------------------------------------
@@ -147,45 +185,6 @@ def _type_matches(value: Any, expected: str) -> bool:
     return actual == expected
 
 
-def _check_format(value: str, fmt: str) -> bool:
-    checks: dict[str, Any] = {
-        "date-time": _is_datetime,
-        "date": lambda v: _parses(datetime.date.fromisoformat, v),
-        "uuid": lambda v: _parses(uuid.UUID, v) and len(v) == 36,
-        "byte": _is_base64,
-        "int-or-string": lambda v: True,
-    }
-    check = checks.get(fmt)
-    return True if check is None else bool(check(value))
-
-
-def _parses(parser: Any, value: str) -> bool:
-    try:
-        parser(value)
-    except ValueError:
-        return False
-    return True
-
-
-_RFC3339 = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})"
-)
-
-
-def _is_datetime(value: str) -> bool:
-    if not _RFC3339.fullmatch(value):
-        return False
-    return _parses(datetime.datetime.fromisoformat, value.replace("z", "Z").replace("Z", "+00:00"))
-
-
-def _is_base64(value: str) -> bool:
-    try:
-        base64.b64decode(value, validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return True
-
-
 class _Validator:
     def __init__(self) -> None:
         self.causes: list[Cause] = []
@@ -250,7 +249,7 @@ class _Validator:
         if isinstance(pattern, str) and re.search(pattern, value) is None:
             self.invalid(path=path, value=value, detail=f"{path} in body should match '{pattern}'")
         fmt = schema.get("format")
-        if isinstance(fmt, str) and not _check_format(value, fmt):
+        if isinstance(fmt, str) and not schema_formats.valid(value, fmt):
             self.invalid(path=path, value=value, type_invalid=True,
                          detail=f"{path} in body must be of type {fmt}: {json.dumps(value)}")
 
@@ -287,6 +286,18 @@ class _Validator:
                     self.add(reason="FieldValueDuplicate", path=f"{path}[{index}]",
                              body=f"Duplicate value: {_render(item)}")
                 seen.append(item)
+        map_keys = schema.get("x-kubernetes-list-map-keys")
+        if schema.get("x-kubernetes-list-type") == "map" and isinstance(map_keys, list):
+            seen_keys: list[tuple[Any, ...]] = []
+            for index, item in enumerate(value):
+                if not isinstance(item, dict):
+                    continue
+                identity = tuple(item.get(k) for k in map_keys)
+                if identity in seen_keys:
+                    shown = ", ".join(f'"{k}":{json.dumps(item.get(k))}' for k in map_keys)
+                    self.add(reason="FieldValueDuplicate", path=f"{path}[{index}]",
+                             body=f"Duplicate value: map[string]interface {{}}{{{shown}}}")
+                seen_keys.append(identity)
         items = schema.get("items")
         if isinstance(items, dict):
             for index, item in enumerate(value):
@@ -317,18 +328,22 @@ class _Validator:
                 self.check(value[key], sub, path=f"{prefix}{key}")
 
 
-def validate(obj: Any, schema: dict[str, Any]) -> list[Cause]:
-    """Every violation as a cause ``{"reason", "message", "field"}``; [] when valid."""
+def validate(obj: Any, schema: dict[str, Any], *, old: Any = None) -> list[Cause]:
+    """Every violation as a cause ``{"reason", "message", "field"}``; [] when valid.
+
+    ``old`` (the stored object, on updates) enables the transition rules of
+    ``x-kubernetes-validations`` (``self == oldSelf``)."""
     validator = _Validator()
     validator.check(obj, schema, path="")
-    return validator.causes
+    return validator.causes + schema_rules.rule_causes(obj, schema, old=old)
 
 
 def admit(
-    obj: dict[str, Any], *, schema: dict[str, Any] | None
+    obj: dict[str, Any], *, schema: dict[str, Any] | None, old: dict[str, Any] | None = None
 ) -> tuple[dict[str, Any], list[Cause]]:
     """Prune, default and validate a custom object: (new object, causes). Without a schema
-    the object is kept as it is (a CRD may preserve everything)."""
+    the object is kept as it is (a CRD may preserve everything). Pass ``old`` on updates so
+    immutability rules can compare."""
     if not schema:
         return copy.deepcopy(obj), []
     pruned = prune(obj, schema)
@@ -336,7 +351,7 @@ def admit(
     for name in _ROOT_FIELDS:  # defaults never reach into the root's apiVersion/kind/metadata
         if name in obj:
             defaulted[name] = copy.deepcopy(obj[name])
-    return defaulted, validate(defaulted, schema)
+    return defaulted, validate(defaulted, schema, old=old)
 
 
 def invalid_message(*, kind: str, group: str, name: str, causes: list[Cause]) -> str:

@@ -246,14 +246,20 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 
 
 def make_app(
-    *, data_dir: pathlib.Path, token: str, address: str, run_kubelet: bool = True
+    *,
+    data_dir: pathlib.Path,
+    token: str,
+    address: str,
+    run_kubelet: bool = True,
+    watch_history: int = 50_000,
+    bookmark_interval: float = 10.0,
 ) -> web.Application:
-    db = store.Store(path=data_dir / "state.db")
+    db = store.Store(path=data_dir / "state.db", history_size=watch_history)
     registry = resources.Registry()
     registry.attach(db)
     _ensure_namespaces(db)
     app = web.Application(middlewares=[_middleware], client_max_size=MAX_BODY)
-    app[_APP_API] = handlers.Api(db=db, registry=registry)
+    app[_APP_API] = handlers.Api(db=db, registry=registry, bookmark_interval=bookmark_interval)
     app[_APP_TOKEN] = token
     app[_APP_ADDRESS] = address
     app[_APP_STATE] = {"data_dir": data_dir, "run_kubelet": run_kubelet}
@@ -262,12 +268,21 @@ def make_app(
     return app
 
 
-async def serve(*, data_dir: pathlib.Path, port: int, host: str = "127.0.0.1",
-                run_kubelet: bool = True, ready: Callable[[int], None] | None = None) -> None:
+async def serve(
+    *,
+    data_dir: pathlib.Path,
+    port: int,
+    host: str = "127.0.0.1",
+    run_kubelet: bool = True,
+    watch_history: int = 50_000,
+    bookmark_interval: float = 10.0,
+    ready: Callable[[int], None] | None = None,
+) -> None:
     """Run until cancelled. `ready` gets the bound port (useful with port 0)."""
     creds = certs.ensure(data_dir)
     app = make_app(data_dir=data_dir, token=creds.token, address=f"{host}:{port}",
-                   run_kubelet=run_kubelet)
+                   run_kubelet=run_kubelet, watch_history=watch_history,
+                   bookmark_interval=bookmark_interval)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=port, ssl_context=certs.server_ssl_context(creds))

@@ -18,12 +18,11 @@ import datetime
 import json
 import pathlib
 import secrets
-import sqlite3
 import uuid
 from collections.abc import Callable
 from typing import Any
 
-from kes.devcluster import store_errors, watching
+from kes.devcluster import rows, store_errors, watching
 
 # The names other parts use, re-exported so `store.X` stays the one interface.
 ResourceKey = watching.ResourceKey
@@ -48,11 +47,6 @@ def now_rfc3339() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _owner_uids(obj: dict[str, Any]) -> str:
-    refs = obj.get("metadata", {}).get("ownerReferences") or []
-    return " ".join(str(r.get("uid", "")) for r in refs)
-
-
 def _spec_part(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
@@ -65,21 +59,8 @@ class Store:
         history_size: int = 50_000,
         has_status_subresource: Callable[[ResourceKey], bool] | None = None,
     ) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
-            "CREATE TABLE IF NOT EXISTS objects (kind TEXT NOT NULL, namespace TEXT NOT NULL,"
-            " name TEXT NOT NULL, rv INTEGER NOT NULL, uid TEXT NOT NULL, owners TEXT NOT NULL,"
-            " data TEXT NOT NULL,"
-            " PRIMARY KEY (kind, namespace, name))"
-        )
-        self._db.execute("CREATE INDEX IF NOT EXISTS objects_uid ON objects (uid)")
-        self._db.execute("CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL)")
-        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('rv', 1000)")
-        row = self._db.execute("SELECT v FROM meta WHERE k='rv'").fetchone()
-        self._rv: int = int(row[0])
+        self._rows = rows.Rows(path=path)
+        self._rv: int = self._rows.resource_version()
         # Events at or before this version are no longer in `_history`.
         self._compacted: int = self._rv
         self._history: collections.deque[watching.Change] = collections.deque(maxlen=history_size)
@@ -94,13 +75,9 @@ class Store:
         return str(self._rv)
 
     def get_sync(self, key: ResourceKey, *, namespace: str | None, name: str) -> dict[str, Any]:
-        row = self._db.execute(
-            "SELECT data FROM objects WHERE kind=? AND namespace=? AND name=?",
-            (_kind_id(key), namespace or "", name),
-        ).fetchone()
-        if row is None:
+        obj = self._rows.get(_kind_id(key), namespace=namespace or "", name=name)
+        if obj is None:
             raise NotFoundError(f'{key[2]} "{name}" not found', plural=key[2], name=name)
-        obj: dict[str, Any] = json.loads(row[0])
         return obj
 
     async def get(self, key: ResourceKey, *, namespace: str | None, name: str) -> dict[str, Any]:
@@ -116,28 +93,18 @@ class Store:
         continue_token: str | None = None,
     ) -> tuple[list[dict[str, Any]], str, str | None]:
         """Items, the list resourceVersion and a continue token when `limit` cut the list."""
-        start = ("", "")
+        after: tuple[str, str] | None = None
         list_rv = self._rv
         if continue_token:
             try:
                 token = json.loads(base64.urlsafe_b64decode(continue_token.encode()))
-                start = (str(token["ns"]), str(token["name"]))
+                after = (str(token["ns"]), str(token["name"]))
                 list_rv = int(token["rv"])
             except (ValueError, KeyError, TypeError) as exc:
                 raise BadRequestError("continue key is not valid: bad token") from exc
-        sql = "SELECT namespace, name, data FROM objects WHERE kind=?"
-        args: list[Any] = [_kind_id(key)]
-        if namespace:
-            sql += " AND namespace=?"
-            args.append(namespace)
-        if continue_token:
-            sql += " AND (namespace > ? OR (namespace = ? AND name > ?))"
-            args += [start[0], start[0], start[1]]
-        sql += " ORDER BY namespace, name"
         items: list[dict[str, Any]] = []
         next_token: str | None = None
-        for ns, name, data in self._db.execute(sql, args):
-            obj = json.loads(data)
+        for obj in self._rows.select(_kind_id(key), namespace=namespace, after=after):
             if matcher is not None and not matcher(obj):
                 continue
             if limit and len(items) >= limit:
@@ -145,7 +112,6 @@ class Store:
                                   "name": items[-1]["metadata"]["name"]})
                 next_token = base64.urlsafe_b64encode(raw.encode()).decode()
                 break
-            del ns, name
             items.append(obj)
         return items, str(list_rv), next_token
 
@@ -163,39 +129,18 @@ class Store:
 
     def dependents_sync(self, uid: str) -> list[tuple[str, dict[str, Any]]]:
         """(kind id, object) for every object with an ownerReference to `uid`."""
-        rows = self._db.execute(
-            "SELECT kind, data FROM objects WHERE owners LIKE ?", (f"%{uid}%",)
-        ).fetchall()
-        out = []
-        for kind, data in rows:
-            obj = json.loads(data)
-            refs = obj.get("metadata", {}).get("ownerReferences") or []
-            if any(r.get("uid") == uid for r in refs):
-                out.append((str(kind), obj))
-        return out
+        return self._rows.dependents(uid)
 
     def get_by_uid_sync(self, uid: str) -> tuple[str, dict[str, Any]] | None:
-        row = self._db.execute("SELECT kind, data FROM objects WHERE uid=?", (uid,)).fetchone()
-        return None if row is None else (str(row[0]), json.loads(row[1]))
+        return self._rows.by_uid(uid)
 
     def uid_exists_sync(self, uid: str) -> bool:
-        row = self._db.execute(
-            "SELECT 1 FROM objects WHERE uid=? LIMIT 1", (uid,)
-        ).fetchone()
-        return row is not None
+        return self._rows.by_uid(uid) is not None
 
     def namespace_contents_sync(self, namespace: str) -> list[tuple[str, dict[str, Any]]]:
-        rows = self._db.execute(
-            "SELECT kind, data FROM objects WHERE namespace=?", (namespace,)
-        ).fetchall()
-        return [(str(kind), json.loads(data)) for kind, data in rows]
+        return self._rows.in_namespace(namespace)
 
     # -- writes --------------------------------------------------------------------------------
-
-    def _next_rv(self) -> int:
-        self._rv += 1
-        self._db.execute("UPDATE meta SET v=? WHERE k='rv'", (self._rv,))
-        return self._rv
 
     def _publish(self, *, key: ResourceKey, event: WatchEvent, old: dict[str, Any] | None) -> None:
         meta = event.object.get("metadata", {})
@@ -210,8 +155,9 @@ class Store:
             self._compacted = self._history[0].rv
         self._history.append(change)
         for watcher in list(self._watchers):
-            if watcher.wants(change):
-                watcher.queue.put_nowait(event)
+            seen = watcher.sees(change)
+            if seen is not None:
+                watcher.queue.put_nowait(seen)
         for listener in list(self._listeners):
             listener(key, event, old)
 
@@ -221,16 +167,12 @@ class Store:
         """Called synchronously after each committed change (registry, garbage collector)."""
         self._listeners.append(listener)
 
-    def _write(self, key: ResourceKey, obj: dict[str, Any], *, insert: bool) -> None:
-        meta = obj["metadata"]
-        verb = "INSERT" if insert else "REPLACE"
-        self._db.execute(
-            f"{verb} INTO objects (kind, namespace, name, rv, uid, owners, data)"
-            " VALUES (?,?,?,?,?,?,?)",
-            (_kind_id(key), meta.get("namespace", "") or "", meta["name"],
-             int(meta["resourceVersion"]), meta.get("uid", ""), _owner_uids(obj),
-             json.dumps(obj)),
-        )
+    def _commit(self, key: ResourceKey, obj: dict[str, Any], *, insert: bool) -> None:
+        """Give `obj` the next resourceVersion and store it; the counter moves only on success."""
+        rv = self._rv + 1
+        obj["metadata"]["resourceVersion"] = str(rv)
+        self._rows.write(_kind_id(key), obj, rv=rv, insert=insert)
+        self._rv = rv
 
     def create_sync(
         self, key: ResourceKey, obj: dict[str, Any], *, dry_run: bool = False
@@ -245,11 +187,7 @@ class Store:
         if not name:
             raise InvalidError("name or generateName is required", plural=key[2])
         ns = meta.get("namespace") or ""
-        exists = self._db.execute(
-            "SELECT 1 FROM objects WHERE kind=? AND namespace=? AND name=?",
-            (_kind_id(key), ns, name),
-        ).fetchone()
-        if exists:
+        if self._rows.get(_kind_id(key), namespace=ns, name=name) is not None:
             raise AlreadyExistsError(f'{key[2]} "{name}" already exists', plural=key[2], name=name)
         meta.pop("resourceVersion", None)
         meta.pop("deletionTimestamp", None)
@@ -259,15 +197,7 @@ class Store:
         if dry_run:
             meta["resourceVersion"] = str(self._rv)
             return obj
-        self._db.execute("BEGIN")
-        try:
-            meta["resourceVersion"] = str(self._next_rv())
-            self._write(key, obj, insert=True)
-            self._db.execute("COMMIT")
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            self._rv -= 1
-            raise
+        self._commit(key, obj, insert=True)
         self._publish(key=key, event=WatchEvent("ADDED", obj), old=None)
         return copy.deepcopy(obj)
 
@@ -325,10 +255,7 @@ class Store:
             return self._remove(key, new)
         if new == current or dry_run:
             return current if new == current else new
-        self._db.execute("BEGIN")
-        new_meta["resourceVersion"] = str(self._next_rv())
-        self._write(key, new, insert=False)
-        self._db.execute("COMMIT")
+        self._commit(key, new, insert=False)
         self._publish(key=key, event=WatchEvent("MODIFIED", new), old=current)
         return copy.deepcopy(new)
 
@@ -340,13 +267,11 @@ class Store:
     def _remove(self, key: ResourceKey, obj: dict[str, Any]) -> dict[str, Any]:
         obj = copy.deepcopy(obj)
         meta = obj["metadata"]
-        self._db.execute("BEGIN")
-        self._db.execute(
-            "DELETE FROM objects WHERE kind=? AND namespace=? AND name=?",
-            (_kind_id(key), meta.get("namespace", "") or "", meta["name"]),
-        )
-        meta["resourceVersion"] = str(self._next_rv())
-        self._db.execute("COMMIT")
+        rv = self._rv + 1
+        self._rows.delete(_kind_id(key), namespace=meta.get("namespace", "") or "",
+                          name=meta["name"], rv=rv)
+        self._rv = rv
+        meta["resourceVersion"] = str(rv)
         self._publish(key=key, event=WatchEvent("DELETED", obj), old=None)
         return obj
 
@@ -387,10 +312,7 @@ class Store:
             new["metadata"]["finalizers"] = finalizers
         if is_namespace:
             new.setdefault("status", {})["phase"] = "Terminating"
-        self._db.execute("BEGIN")
-        new["metadata"]["resourceVersion"] = str(self._next_rv())
-        self._write(key, new, insert=False)
-        self._db.execute("COMMIT")
+        self._commit(key, new, insert=False)
         self._publish(key=key, event=WatchEvent("MODIFIED", new), old=current)
         return copy.deepcopy(new)
 
@@ -446,8 +368,9 @@ class Store:
             if since < self._compacted:
                 raise GoneError(f"too old resource version: {since} ({self._rv})")
             for change in self._history:
-                if change.rv > since and watcher.wants(change):
-                    watcher.queue.put_nowait(change.event)
+                seen = watcher.sees(change) if change.rv > since else None
+                if seen is not None:
+                    watcher.queue.put_nowait(seen)
         self._watchers.add(watcher)
         return watcher
 
@@ -455,4 +378,4 @@ class Store:
         self._watchers.discard(watcher)
 
     def close(self) -> None:
-        self._db.close()
+        self._rows.close()

@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from kes.devcluster import jsonpath, table_printers
+from kes.devcluster import jsonpath, table_cells, table_printers
 
 Row = Callable[[dict[str, Any], datetime.datetime], list[Any]]
 
@@ -30,7 +30,7 @@ _AGE_DESCRIPTION = (
 
 def age(timestamp: str | None, *, now: datetime.datetime) -> str:
     """kubectl's human duration (``5s``, ``3m20s``, ``2d3h``) since an RFC 3339 timestamp."""
-    return table_printers.age(timestamp, now=now)
+    return table_cells.age(timestamp, now=now)
 
 
 def _column(name: str, *, type_: str = "string", fmt: str = "", description: str = "",

@@ -56,16 +56,22 @@ class Watcher:
         self.queue: asyncio.Queue[WatchEvent] = asyncio.Queue()
         self.closed = False
 
-    def wants(self, change: Change) -> bool:
+    def sees(self, change: Change) -> WatchEvent | None:
+        """The event this watcher gets for `change`, or None.
+
+        With a selector, a MODIFIED that moves an object into the selection is an ADDED and one
+        that moves it out is a DELETED, as the apiserver's filtered watches report them."""
         if self.key is not None and kind_id(self.key) != kind_id(change.key):
-            return False
+            return None
         if self.namespace and change.namespace != self.namespace:
-            return False
+            return None
         if self.matcher is None:
-            return True
-        if self.matcher(change.event.object):
-            return True
-        return change.old is not None and self.matcher(change.old)
+            return change.event
+        now = self.matcher(change.event.object)
+        before = change.old is not None and self.matcher(change.old)
+        if change.event.type != "MODIFIED" or now == before:
+            return change.event if now else None
+        return WatchEvent("ADDED" if now else "DELETED", change.event.object)
 
     async def next(self, *, timeout: float | None = None) -> WatchEvent | None:
         """The next event, or None when `timeout` seconds pass without one."""
@@ -75,6 +81,13 @@ class Watcher:
             return await asyncio.wait_for(self.queue.get(), timeout)
         except TimeoutError:
             return None
+
+    def drain(self, *, limit: int) -> list[WatchEvent]:
+        """Up to `limit` events that are already queued, without waiting."""
+        out: list[WatchEvent] = []
+        while len(out) < limit and not self.queue.empty():
+            out.append(self.queue.get_nowait())
+        return out
 
     def __aiter__(self) -> AsyncIterator[WatchEvent]:
         return self

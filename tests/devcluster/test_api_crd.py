@@ -158,3 +158,69 @@ def test_strategic_merge_patch_on_a_custom_resource_is_415(
         headers={"Content-Type": "application/strategic-merge-patch+json"})
     assert code == 415
     assert body["reason"] == "UnsupportedMediaType"
+
+
+def test_strict_field_validation_refuses_unknown_fields(devcluster: Any, widgets: str) -> None:
+    path = f"/apis/{GROUP}/v1/namespaces/default/{widgets}"
+    code, body = devcluster.request(
+        "POST", path + "?fieldValidation=Strict", body=_widget("strict", size=1, bogus=True))
+    assert code == 400
+    assert body["reason"] == "BadRequest"
+    assert body["message"] == ('Widget in version "v1" cannot be handled as a Widget: strict '
+                               'decoding error: unknown field "spec.bogus"')
+    code, body = devcluster.request(
+        "POST", path + "?fieldValidation=Ignore", body=_widget("lenient", size=1, bogus=True))
+    assert code == 201
+    assert body["spec"] == {"size": 1, "mode": "safe"}
+
+
+TABLE_ACCEPT = ("application/json;as=Table;v=v1;g=meta.k8s.io,"
+                "application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json")
+AGGREGATED_ACCEPT = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
+                     "application/json")
+
+
+def test_printer_columns_in_tables(devcluster: Any, widgets: str,
+                                   custom: client.CustomObjectsApi) -> None:
+    custom.create_namespaced_custom_object(GROUP, "v1", "default", widgets,
+                                           _widget("tab", size=7))
+    code, table = devcluster.request(
+        "GET", f"/apis/{GROUP}/v1/namespaces/default/{widgets}/tab",
+        headers={"Accept": TABLE_ACCEPT})
+    assert code == 200
+    assert table["kind"] == "Table"
+    # As in a real cluster, printer columns replace the default Age (CRDs add it themselves).
+    assert [c["name"] for c in table["columnDefinitions"]] == ["Name", "Size"]
+    assert table["rows"][0]["cells"][:2] == ["tab", 7]
+
+
+def test_aggregated_discovery_lists_a_new_crd(devcluster: Any, widgets: str) -> None:
+    code, body = devcluster.request("GET", "/apis", headers={"Accept": AGGREGATED_ACCEPT})
+    assert code == 200
+    assert body["kind"] == "APIGroupDiscoveryList"
+    group = next(i for i in body["items"] if i["metadata"]["name"] == GROUP)
+    resources = {r["resource"]: r for r in group["versions"][0]["resources"]}
+    assert resources[widgets]["responseKind"] == {"group": GROUP, "version": "v1",
+                                                  "kind": "Widget"}
+    assert resources[widgets]["subresources"][0]["subresource"] == "status"
+    code, legacy = devcluster.request("GET", "/apis", headers={"Accept": "application/json"})
+    assert legacy["kind"] == "APIGroupList"
+    assert GROUP in {g["name"] for g in legacy["groups"]}
+
+
+def test_every_served_version_reads_the_same_object(devcluster: Any,
+                                                    custom: client.CustomObjectsApi) -> None:
+    ext = client.ApiextensionsV1Api(devcluster.api_client)
+    plural = f"dials{uuid.uuid4().hex[:6]}"
+    crd = _crd(plural=plural, kind="Dial")
+    v1 = crd["spec"]["versions"][0]
+    crd["spec"]["versions"] = [{**v1, "name": "v1beta1", "storage": False}, v1]
+    ext.create_custom_resource_definition(crd)
+    custom.create_namespaced_custom_object(GROUP, "v1", "default", plural,
+                                           {**_widget("d1", size=1), "kind": "Dial"})
+    old = custom.get_namespaced_custom_object(GROUP, "v1beta1", "default", plural, "d1")
+    assert old["apiVersion"] == f"{GROUP}/v1beta1"
+    assert old["spec"]["size"] == 1
+    code, group = devcluster.request("GET", f"/apis/{GROUP}")
+    assert code == 200
+    assert group["preferredVersion"]["version"] == "v1"

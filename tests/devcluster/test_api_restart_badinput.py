@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -90,7 +91,10 @@ def test_objects_and_resource_version_survive_a_restart(tmp_path: Path) -> None:
                      400, "BadRequest", "continue", id="bad-continue"),
         pytest.param("POST", "/api/v1/namespaces/default/configmaps",
                      b"\x6b\x38\x73\x00", {"Content-Type": "application/vnd.kubernetes.protobuf"},
-                     415, "UnsupportedMediaType", "kubectl apply -f -", id="protobuf"),
+                     415, "UnsupportedMediaType", "kubectl apply -f -", id="protobuf-no-kind"),
+        pytest.param("POST", "/api/v1/namespaces/default/configmaps", b"k8s\x00\x0b",
+                     {"Content-Type": "application/vnd.kubernetes.protobuf"}, 400, "BadRequest",
+                     "protobuf body could not be decoded", id="protobuf-garbage"),
         pytest.param("PATCH", "/api/v1/namespaces/default/configmaps/x", b"{}",
                      {"Content-Type": "text/plain"}, 415, "UnsupportedMediaType", "",
                      id="patch-type"),
@@ -133,3 +137,74 @@ def test_status_reasons_for_not_found_on_every_verb(own_cluster: DevCluster) -> 
     assert status["details"] == {"name": name, "group": "apps", "kind": "deployments"}
 
 
+
+
+def test_malformed_secret_bodies_do_not_echo_their_values(own_cluster: DevCluster) -> None:
+    value = "hunter2-very-secret"
+    for raw, content_type in (
+        (f'{{"kind": "Secret", "stringData": {{"pw": "{value}" ', "application/json"),
+        (f"kind: Secret\nstringData:\n  pw: [{value}\n", "application/apply-patch+yaml"),
+        (f"kind: Secret\nstringData: {{pw: {value}: x}}\n", "application/apply-patch+yaml"),
+    ):
+        method = "POST" if content_type == "application/json" else "PATCH"
+        path = "/api/v1/namespaces/default/secrets" + ("" if method == "POST" else "/s")
+        code, body = own_cluster.request(method, path, raw=raw.encode(),
+                                         headers={"Content-Type": content_type})
+        assert code == 400
+        assert body["message"].startswith("the object provided is unrecognized or malformed")
+        assert value not in body["message"]
+
+
+@pytest.fixture(scope="module")
+def tight_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevCluster]:
+    cluster = start_devcluster(tmp_path_factory.mktemp("tight"), extra=[
+        "--no-kubelet", "--watch-history", "5", "--bookmark-seconds", "0.2"])
+    try:
+        yield cluster
+    finally:
+        stop_devcluster(cluster)
+
+
+def test_compacted_history_is_410_expired(tight_cluster: DevCluster) -> None:
+    core = client.CoreV1Api(tight_cluster.api_client)
+    first = core.create_namespaced_config_map("default", {"metadata": {"name": "h0"}})
+    for i in range(1, 10):
+        last = core.create_namespaced_config_map("default", {"metadata": {"name": f"h{i}"}})
+    with pytest.raises(ApiException) as info:
+        for _ in watch.Watch().stream(core.list_namespaced_config_map, "default",
+                                      resource_version=first.metadata.resource_version,
+                                      timeout_seconds=2):
+            pass
+    assert info.value.status == 410
+    # The recent past is still there.
+    recent = int(last.metadata.resource_version) - 2
+    names = []
+    w = watch.Watch()
+    for event in w.stream(core.list_namespaced_config_map, "default",
+                          resource_version=str(recent), timeout_seconds=2):
+        names.append(event["object"].metadata.name)
+        if len(names) == 2:
+            w.stop()
+    assert names == ["h8", "h9"]
+
+
+def test_bookmarks_carry_the_current_resource_version(tight_cluster: DevCluster) -> None:
+    core = client.CoreV1Api(tight_cluster.api_client)
+    rv = core.create_namespaced_config_map(
+        "default", {"metadata": {"name": "bm"}}).metadata.resource_version
+    code, body = tight_cluster.request(
+        "GET", f"/api/v1/namespaces/default/configmaps?watch=true&resourceVersion={rv}"
+        "&allowWatchBookmarks=true&timeoutSeconds=1")
+    assert code == 200
+    # One event parses as a dict, several JSON lines stay text.
+    events = [body] if isinstance(body, dict) else [
+        json.loads(line) for line in body.splitlines() if line]
+    assert events, "no bookmark within the watch's second"
+    assert {e["type"] for e in events} == {"BOOKMARK"}
+    assert events[0]["object"]["kind"] == "ConfigMap"
+    assert int(events[0]["object"]["metadata"]["resourceVersion"]) >= int(rv)
+    # Without allowWatchBookmarks there are none.
+    code, body = tight_cluster.request(
+        "GET", f"/api/v1/namespaces/default/configmaps?watch=true&resourceVersion={rv}"
+        "&timeoutSeconds=1")
+    assert (code, body) == (200, "")

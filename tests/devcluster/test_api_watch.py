@@ -138,3 +138,20 @@ def test_every_watcher_sees_every_event_in_order(core: client.CoreV1Api, ns: str
                 w.stop()
         assert rvs == sorted(rvs)
         assert len(set(rvs)) == 30
+
+
+def test_selector_watch_reports_objects_entering_and_leaving(core: client.CoreV1Api,
+                                                            ns: str) -> None:
+    rv = core.create_namespaced_config_map(
+        ns, {"metadata": {"name": "mover", "labels": {"k": "out"}}}).metadata.resource_version
+    core.patch_namespaced_config_map("mover", ns, {"metadata": {"labels": {"k": "in"}}})
+    core.patch_namespaced_config_map("mover", ns, {"data": {"x": "1"}})
+    core.patch_namespaced_config_map("mover", ns, {"metadata": {"labels": {"k": "out"}}})
+    w = watch.Watch()
+    seen = []
+    for event in w.stream(core.list_namespaced_config_map, ns, resource_version=rv,
+                          label_selector="k=in", timeout_seconds=2):
+        seen.append(event["type"])
+        if len(seen) == 3:
+            w.stop()
+    assert seen == ["ADDED", "MODIFIED", "DELETED"]

@@ -109,3 +109,32 @@ def test_get_pod_shows_running_and_ready(kubectl: Any, ns: str) -> None:
     assert phase.stdout == "Running"
     ip = kubectl("-n", ns, "get", "pod", "idle", "-o", "jsonpath={.status.podIP}")
     assert ip.stdout == "127.0.0.1"
+
+
+def test_the_node_and_pod_events_show_in_kubectl(kubectl: Any, ns: str) -> None:
+    nodes = kubectl("get", "nodes", "-o", "jsonpath={.items[*].metadata.name}")
+    assert nodes.stdout == "kes-devcluster"
+    ready = kubectl("get", "node", "kes-devcluster", "-o",
+                    "jsonpath={.status.conditions[?(@.type=='Ready')].status}")
+    assert ready.stdout == "True"
+    _apply_pod(kubectl, ns, "described")
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/described", "--timeout=60s")
+    wide = kubectl("-n", ns, "get", "pod", "described", "-o", "jsonpath={.spec.nodeName}")
+    assert wide.stdout == "kes-devcluster"
+    events = kubectl("-n", ns, "get", "events", "-o",
+                     "jsonpath={range .items[*]}{.reason}:{.message}{'\\n'}{end}").stdout
+    assert "Started:Started container main" in events.splitlines()
+    assert f"Scheduled:Successfully assigned {ns}/described to kes-devcluster" in (
+        events.splitlines())
+
+
+def test_a_pod_reaches_the_api_with_its_service_account(kubectl: Any, ns: str) -> None:
+    # kubectl inside the pod uses the in-cluster config: KUBERNETES_SERVICE_* and the mounted
+    # service account token, CA and namespace.
+    command = ('    command: ["sh", "-c", "cat /var/run/secrets/kubernetes.io/serviceaccount/'
+               'namespace; echo; kubectl get pod incluster -o jsonpath={.spec.nodeName}"]')
+    _apply_pod(kubectl, ns, "incluster", command=command, policy="Never")
+    kubectl("-n", ns, "wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/incluster",
+            "--timeout=60s")
+    # jsonpath output ends without a newline, and so does the log.
+    assert kubectl("-n", ns, "logs", "incluster").stdout == f"{ns}\nkes-devcluster"

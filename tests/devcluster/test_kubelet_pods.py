@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -151,7 +152,7 @@ def test_exec_into_a_finished_pod_is_refused(
             subprotocols=["v5.channel.k8s.io"],
             sslopt={"ca_certs": str(devcluster.data_dir / "pki" / "ca.crt")})
     assert refused.value.status_code == 400
-    body = json.loads(refused.value.resp_body)
+    body = json.loads(refused.value.resp_body or b"{}")
     assert (body["reason"], body["message"]) == ("BadRequest", 'container not found ("main")')
 
 
@@ -190,7 +191,7 @@ def _raw_exec(devcluster: Any, ns: str, pod: str, query: str, protocol: str) -> 
 
 
 def _frames(conn: Any) -> list[tuple[int, bytes]]:
-    frames = []
+    frames: list[tuple[int, bytes]] = []
     while True:
         opcode, data = conn.recv_data()
         if opcode == websocket.ABNF.OPCODE_CLOSE:
@@ -223,4 +224,57 @@ def test_exec_speaks_v4_and_v5_framing(devcluster: Any, core: client.CoreV1Api, 
     v5.close()
     assert b"".join(data for channel, data in frames if channel == 1) == b"abc"
     assert frames[-1][0] == 3
+    assert json.loads(frames[-1][1]) == {"metadata": {}, "status": "Success"}
+
+
+def test_a_client_that_goes_away_ends_its_exec(
+    devcluster: Any, core: client.CoreV1Api, ns: str
+) -> None:
+    core.create_namespaced_pod(ns, _pod("hangs", {}))
+    wait_pod(core, ns, "hangs", phase_in("Running"))
+    conn = _raw_exec(devcluster, ns, "hangs", "command=sleep&command=987&stdout=true",
+                     "v5.channel.k8s.io")
+    end = time.monotonic() + DEADLINE
+    while not _has_process("sleep 987", ns) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert _has_process("sleep 987", ns)
+    conn.close()
+    while _has_process("sleep 987", ns) and time.monotonic() < end:
+        time.sleep(0.05)
+    assert not _has_process("sleep 987", ns)
+
+
+def test_following_a_log_ends_when_the_pod_is_deleted(core: client.CoreV1Api, ns: str) -> None:
+    core.create_namespaced_pod(ns, _pod("endless", {
+        "command": ["sh", "-c", "echo ready; while true; do sleep 0.1; done"]},
+        terminationGracePeriodSeconds=1))
+    wait_pod(core, ns, "endless", phase_in("Running"))
+    response = core.read_namespaced_pod_log("endless", ns, follow=True, _preload_content=False)
+    received = b""
+    try:
+        for chunk in response.stream(64):
+            if not received:
+                core.delete_namespaced_pod("endless", ns)  # while the stream is open
+            received += chunk
+    finally:
+        response.release_conn()
+    assert received == b"ready\n"
+
+
+def test_exec_with_a_tty_gets_a_terminal_of_the_requested_size(
+    devcluster: Any, core: client.CoreV1Api, ns: str
+) -> None:
+    core.create_namespaced_pod(ns, _pod("term", {}))
+    wait_pod(core, ns, "term", phase_in("Running"))
+    script = "read line; stty size; test -t 1 && echo got $line"
+    query = ("command=sh&command=-c&command=" + urllib.parse.quote(script)
+             + "&stdin=true&stdout=true&tty=true")
+    conn = _raw_exec(devcluster, ns, "term", query, "v5.channel.k8s.io")
+    conn.send_binary(b"\x04" + json.dumps({"Width": 100, "Height": 30}).encode())
+    conn.send_binary(b"\x00hello\n")
+    frames = _frames(conn)
+    conn.close()
+    output = b"".join(data for channel, data in frames if channel == 1).decode()
+    assert "30 100" in output
+    assert "got hello" in output
     assert json.loads(frames[-1][1]) == {"metadata": {}, "status": "Success"}

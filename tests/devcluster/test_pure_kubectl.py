@@ -175,8 +175,6 @@ def test_tables_have_kubectls_columns(kubectl: Kubectl) -> None:
     assert row[-3:] == ["main", "busybox", "app=pk-wide"]
 
 
-@pytest.mark.xfail(strict=True, reason="the stand-in stores stringData as given instead of"
-                   " folding it into data (a real apiserver base64-encodes it into data)")
 def test_secret_string_data_is_folded_into_data(kubectl: Kubectl) -> None:
     secret = _yaml("""
         apiVersion: v1
@@ -288,3 +286,66 @@ def test_explain_a_custom_resource(gizmos: Kubectl) -> None:
     recursive = _ok(gizmos("explain", "gizmos", "--recursive"))
     assert "A gizmo for tests." in recursive
     assert "metadata\t<ObjectMeta>" in recursive
+
+
+def _pod(name: str, script: str) -> str:
+    return _yaml(f"""
+        apiVersion: v1
+        kind: Pod
+        metadata: {{name: {name}, labels: {{suite: pure}}}}
+        spec:
+          restartPolicy: Never
+          terminationGracePeriodSeconds: 1
+          containers:
+          - {{name: main, image: busybox, command: [sh, -c, "{script}"]}}
+        """)
+
+
+def test_pod_table_shows_ready_and_status(kubectl: Kubectl) -> None:
+    pods = {"pk-running": "sleep 300", "pk-failed": "exit 3", "pk-done": "true"}
+    manifest = "---\n".join(_pod(name, script) for name, script in pods.items())
+    try:
+        _ok(kubectl("apply", "-f", "-", stdin=manifest))
+        _ok(kubectl("wait", "--for=condition=Ready", "pod/pk-running", "--timeout=60s"))
+        _ok(kubectl("wait", "--for=jsonpath={.status.phase}=Failed", "pod/pk-failed",
+                    "--timeout=60s"))
+        _ok(kubectl("wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/pk-done",
+                    "--timeout=60s"))
+        table = _ok(kubectl("get", "pods", "-l", "suite=pure"))
+        assert _header(table) == ["NAME", "READY", "STATUS", "RESTARTS", "AGE"]
+        rows = {line.split()[0]: line.split()[1:4] for line in table.splitlines()[1:]}
+        assert rows == {"pk-done": ["0/1", "Completed", "0"],
+                        "pk-failed": ["0/1", "Error", "0"],
+                        "pk-running": ["1/1", "Running", "0"]}
+        wide = _ok(kubectl("get", "pod", "pk-running", "-o", "wide"))
+        assert _header(wide)[5] == "IP"
+        assert wide.splitlines()[1].split()[5] == "127.0.0.1"
+        failed = _ok(kubectl("get", "pods", "--field-selector",
+                             "status.phase=Failed,metadata.namespace=default", "-o", "name"))
+        assert "pod/pk-failed" in failed.split()
+        assert "pod/pk-running" not in failed.split()
+    finally:
+        kubectl("delete", "pod", *pods, "--wait=false", "--ignore-not-found")
+
+
+def test_explain_a_builtin_kind(kubectl: Kubectl) -> None:
+    env = _ok(kubectl("explain", "pod.spec.containers.env"))
+    assert "KIND:       Pod" in env
+    assert "FIELD: env <[]EnvVar>" in env
+    assert "name\t<string> -required-" in env
+    spec = _ok(kubectl("explain", "deployment.spec", "--recursive"))
+    assert "GROUP:      apps" in spec
+    assert "template\t<PodTemplateSpec> -required-" in spec
+    assert "containers\t<[]Container> -required-" in spec
+
+
+def test_unknown_fields_are_refused_unless_validation_is_off(gizmos: Kubectl) -> None:
+    typo = _gizmo("g-typo", "{size: 2, colour: red}")
+    refused = gizmos("apply", "-f", "-", stdin=typo)
+    assert refused.returncode == 1
+    assert "(BadRequest)" in refused.stderr
+    assert 'strict decoding error: unknown field "spec.colour"' in refused.stderr
+    accepted = gizmos("apply", "--validate=false", "-f", "-", stdin=typo)
+    assert accepted.returncode == 0, accepted.stderr
+    spec = _ok(gizmos("get", "gz", "g-typo", "-o", "jsonpath={.spec}"))
+    assert spec == '{"color":"red","size":2}'  # pruned, then defaulted

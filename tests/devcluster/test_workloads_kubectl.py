@@ -151,3 +151,13 @@ def test_statefulset_pods_claims_and_scale_subresource(
     assert kubectl("-n", ns, "get", "statefulset", "db", "-o",
                    "jsonpath={.status.replicas}") == "1"
     assert "persistentvolumeclaim/data-db-1" in _names(kubectl, ns, "pvc")
+
+
+def test_deleting_a_deployment_removes_its_replicasets_and_pods(kubectl: Any, ns: str) -> None:
+    kubectl("-n", ns, "apply", "-f", "-", stdin=DEPLOYMENT % "gc")
+    kubectl("-n", ns, "rollout", "status", "deployment/web", "--timeout=60s")
+    assert len(_names(kubectl, ns, "pods")) == 2
+    # kubectl 1.37 adds "from <ns> namespace"; older ones stop after "deleted".
+    assert kubectl("-n", ns, "delete", "deployment", "web").startswith(
+        'deployment.apps "web" deleted')
+    _eventually(lambda: _names(kubectl, ns, "replicasets") + _names(kubectl, ns, "pods"), [])

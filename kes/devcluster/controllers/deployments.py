@@ -8,11 +8,12 @@ Progressing/Available conditions.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 from typing import Any
 
 from kes.devcluster import store as store_mod
-from kes.devcluster.controllers import objects
+from kes.devcluster.controllers import events, objects
 
 
 def revision(rs: dict[str, Any]) -> int:
@@ -50,17 +51,30 @@ def _new_replicaset(
     }
 
 
-async def _scale(store: store_mod.Store, rs: dict[str, Any], *, replicas: int,
-                 number: int | None = None) -> dict[str, Any]:
+async def _scale(store: store_mod.Store, rs: dict[str, Any], *, deployment: dict[str, Any],
+                 replicas: int, number: int | None = None) -> dict[str, Any]:
     annotations = rs["metadata"].get("annotations") or {}
     wanted = str(number) if number is not None else annotations.get(objects.REVISION)
-    if rs["spec"].get("replicas") == replicas and annotations.get(objects.REVISION) == wanted:
+    before = int(rs["spec"].get("replicas", 0))
+    if before == replicas and annotations.get(objects.REVISION) == wanted:
         return rs
     new = copy.deepcopy(rs)
     new["spec"]["replicas"] = replicas
     if wanted is not None:
         new["metadata"].setdefault("annotations", {})[objects.REVISION] = wanted
-    return await store.update(objects.REPLICASETS, new)
+    updated = await store.update(objects.REPLICASETS, new)
+    if before != replicas:
+        await _scaled_event(store, deployment=deployment, rs=rs, before=before, after=replicas)
+    return updated
+
+
+async def _scaled_event(store: store_mod.Store, *, deployment: dict[str, Any],
+                        rs: dict[str, Any], before: int, after: int) -> None:
+    direction = "up" if after > before else "down"
+    await events.record(
+        store, obj=deployment, reason="ScalingReplicaSet",
+        message=f"Scaled {direction} replica set {rs['metadata']['name']} from {before} to "
+                f"{after}", component="deployment-controller")
 
 
 async def reconcile(store: store_mod.Store, *, namespace: str, name: str) -> None:
@@ -83,12 +97,13 @@ async def reconcile(store: store_mod.Store, *, namespace: str, name: str) -> Non
         newest += 1
         current = await store.create(objects.REPLICASETS, _new_replicaset(
             deployment=deployment, pod_hash=pod_hash, number=newest, replicas=desired))
+        await _scaled_event(store, deployment=deployment, rs=current, before=0, after=desired)
     else:
         # Going back to an older template makes its ReplicaSet the newest revision again.
         if revision(current) < newest:
             newest += 1
-        current = await _scale(store, current, replicas=desired, number=max(newest,
-                                                                             revision(current)))
+        current = await _scale(store, current, deployment=deployment, replicas=desired,
+                               number=max(newest, revision(current)))
     old = [rs for rs in owned if rs["metadata"]["uid"] != current["metadata"]["uid"]]
     recreate = (spec.get("strategy") or {}).get("type") == "Recreate"
     new_ready = int((current.get("status") or {}).get("readyReplicas", 0))
@@ -96,9 +111,20 @@ async def reconcile(store: store_mod.Store, *, namespace: str, name: str) -> Non
     for rs in sorted(old, key=revision, reverse=True):
         keep = min(int(rs["spec"].get("replicas", 0)), budget)
         budget -= keep
-        await _scale(store, rs, replicas=keep)
+        await _scale(store, rs, deployment=deployment, replicas=keep)
+    await _prune(store, old=old, limit=int(spec.get("revisionHistoryLimit", 10)))
     await _publish(store, deployment=deployment, current=current, old=old, desired=desired,
                    number=revision(current))
+
+
+async def _prune(store: store_mod.Store, *, old: list[dict[str, Any]], limit: int) -> None:
+    """Keep `revisionHistoryLimit` idle old ReplicaSets (for `rollout undo`), delete the rest."""
+    idle = [rs for rs in old if int(rs["spec"].get("replicas", 0)) == 0
+            and int((rs.get("status") or {}).get("replicas", 0)) == 0]
+    for rs in sorted(idle, key=revision, reverse=True)[max(limit, 0):]:
+        with contextlib.suppress(store_mod.NotFoundError):
+            await store.delete(objects.REPLICASETS, namespace=rs["metadata"].get("namespace"),
+                               name=rs["metadata"]["name"])
 
 
 async def _publish(

@@ -62,7 +62,7 @@ def controller_of(obj: dict[str, Any], *, kind: str) -> str | None:
 def is_ready(pod: dict[str, Any]) -> bool:
     for cond in (pod.get("status") or {}).get("conditions") or []:
         if cond.get("type") == "Ready":
-            return cond.get("status") == "True"
+            return bool(cond.get("status") == "True")
     return False
 
 
@@ -80,7 +80,7 @@ def pod_from_template(
     labels: dict[str, str],
 ) -> dict[str, Any]:
     meta = copy.deepcopy(template.get("metadata") or {})
-    pod = {
+    pod: dict[str, Any] = {
         "apiVersion": "v1",
         "kind": "Pod",
         "metadata": {

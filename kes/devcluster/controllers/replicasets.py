@@ -6,7 +6,7 @@ import contextlib
 from typing import Any
 
 from kes.devcluster import store as store_mod
-from kes.devcluster.controllers import objects
+from kes.devcluster.controllers import events, objects
 
 
 def _deletion_order(pod: dict[str, Any]) -> tuple[int, int, str]:
@@ -41,13 +41,20 @@ async def reconcile(store: store_mod.Store, *, namespace: str, name: str) -> Non
         pod = objects.pod_from_template(
             template=template, namespace=namespace, name=f"{name}-{objects.suffix()}",
             owner=owner, labels={})
-        active.append(await store.create(objects.PODS, pod))
+        created = await store.create(objects.PODS, pod)
+        active.append(created)
+        await events.record(store, obj=rs, reason="SuccessfulCreate",
+                              message=f"Created pod: {created['metadata']['name']}",
+                              component="replicaset-controller")
     if len(active) > desired:
         doomed = sorted(active, key=_deletion_order)[: len(active) - desired]
         for pod in doomed:
             with contextlib.suppress(store_mod.NotFoundError):
                 await store.delete(objects.PODS, namespace=namespace,
                                    name=pod["metadata"]["name"])
+                await events.record(store, obj=rs, reason="SuccessfulDelete",
+                                      message=f"Deleted pod: {pod['metadata']['name']}",
+                                      component="replicaset-controller")
         active = [p for p in active if p not in doomed]
     ready = sum(1 for p in active if objects.is_ready(p))
     status = {

@@ -14,7 +14,7 @@ import re
 from typing import Any
 
 from kes.devcluster import store as store_mod
-from kes.devcluster.controllers import objects
+from kes.devcluster.controllers import events, objects
 
 
 def ordinal(*, set_name: str, pod_name: str) -> int | None:
@@ -53,11 +53,12 @@ async def _ensure_claims(store: store_mod.Store, *, sts: dict[str, Any], index: 
     meta = sts["metadata"]
     labels = ((sts.get("spec", {}).get("selector") or {}).get("matchLabels") or {})
     for template in sts.get("spec", {}).get("volumeClaimTemplates") or []:
-        claim = {
+        name = claim_name(template=template, set_name=meta["name"], index=index)
+        claim: dict[str, Any] = {
             "apiVersion": "v1",
             "kind": "PersistentVolumeClaim",
             "metadata": {
-                "name": claim_name(template=template, set_name=meta["name"], index=index),
+                "name": name,
                 "namespace": meta.get("namespace", "default"),
                 "labels": {**(template["metadata"].get("labels") or {}), **labels},
             },
@@ -66,6 +67,11 @@ async def _ensure_claims(store: store_mod.Store, *, sts: dict[str, Any], index: 
         }
         with contextlib.suppress(store_mod.AlreadyExistsError):
             await store.create(objects.PVCS, claim)
+            pod = f"{meta['name']}-{index}"
+            await events.record(
+                store, obj=sts, reason="SuccessfulCreate",
+                message=f"create Claim {name} Pod {pod} in StatefulSet "
+                        f"{meta['name']} success", component="statefulset-controller")
 
 
 async def reconcile(store: store_mod.Store, *, namespace: str, name: str) -> None:
@@ -90,10 +96,14 @@ async def reconcile(store: store_mod.Store, *, namespace: str, name: str) -> Non
     await _publish(store, sts=sts, pods=pods, desired=desired, revision=revision)
 
 
-async def _delete(store: store_mod.Store, pod: dict[str, Any]) -> None:
+async def _delete(store: store_mod.Store, pod: dict[str, Any], *, sts: dict[str, Any]) -> None:
     with contextlib.suppress(store_mod.NotFoundError):
         await store.delete(objects.PODS, namespace=pod["metadata"]["namespace"],
                            name=pod["metadata"]["name"])
+        await events.record(
+            store, obj=sts, reason="SuccessfulDelete",
+            message=f"delete Pod {pod['metadata']['name']} in StatefulSet "
+                    f"{sts['metadata']['name']} successful", component="statefulset-controller")
 
 
 async def _converge(
@@ -106,13 +116,18 @@ async def _converge(
             await _ensure_claims(store, sts=sts, index=index)
             pods[index] = await store.create(
                 objects.PODS, _pod(sts=sts, index=index, revision=revision))
+            await events.record(
+                store, obj=sts, reason="SuccessfulCreate",
+                message=f"create Pod {pods[index]['metadata']['name']} in StatefulSet "
+                        f"{sts['metadata']['name']} successful",
+                component="statefulset-controller")
             if ordered:
                 return
         elif objects.is_deleting(pod):
             if ordered:
                 return
         elif (pod.get("status") or {}).get("phase") == "Failed":
-            await _delete(store, pod)
+            await _delete(store, pod, sts=sts)
             if ordered:
                 return
         elif ordered and not objects.is_ready(pod):
@@ -120,7 +135,7 @@ async def _converge(
     extra = sorted((i for i in pods if i >= desired), reverse=True)
     for index in extra:
         if not objects.is_deleting(pods[index]):
-            await _delete(store, pods.pop(index))
+            await _delete(store, pods.pop(index), sts=sts)
         if ordered:
             return
     strategy = sts.get("spec", {}).get("updateStrategy") or {}
@@ -132,7 +147,7 @@ async def _converge(
     stale = [i for i, p in pods.items() if i >= partition
              and (p["metadata"].get("labels") or {}).get(objects.REVISION_HASH) != revision]
     if stale:
-        await _delete(store, pods[max(stale)])
+        await _delete(store, pods[max(stale)], sts=sts)
 
 
 async def _publish(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import sys
 from typing import Any
 
 from kes.devcluster import store as store_mod
@@ -25,8 +26,19 @@ class ConfigError(Exception):
     """A referenced secret, configMap or key is missing; the message names it, never a value."""
 
 
+def search_path() -> str:
+    """The server's PATH, plus the directory of its Python (where `kando` is installed), so
+    pods find kes's helpers even when the virtualenv is not activated."""
+    parts = os.environ.get("PATH", os.defpath).split(os.pathsep)
+    scripts = os.path.dirname(sys.executable)
+    if scripts and scripts not in parts:
+        parts.append(scripts)
+    return os.pathsep.join(parts)
+
+
 def base(*, pod: dict[str, Any]) -> dict[str, str]:
     env = {name: os.environ[name] for name in _PASSED_THROUGH if name in os.environ}
+    env["PATH"] = search_path()
     env["HOSTNAME"] = pod["metadata"]["name"]
     env["HOME"] = os.environ.get("HOME", "/root")
     return env

@@ -11,6 +11,11 @@ import asyncio
 import datetime
 import pathlib
 
+# Stored lines are "<RFC 3339 stamp> <F|P> <content>", as in the CRI log format: P marks output
+# that ended without a newline.
+_FULL = b"F"
+_PARTIAL = b"P"
+
 
 def now_rfc3339() -> str:
     """Wall-clock time as Kubernetes writes it in statuses (second precision, Z)."""
@@ -61,16 +66,22 @@ class ContainerLog:
         leftovers = [part for part in self._partial.values() if part]
         self._partial = {}
         if leftovers:
-            await self._append(leftovers)
+            await self._append(leftovers, tag=_PARTIAL)
         self._open_attempts.discard(self.attempt)
         async with self._changed:
             self._changed.notify_all()
 
-    async def _append(self, lines: list[bytes]) -> None:
+    async def _append(self, lines: list[bytes], *, tag: bytes = _FULL) -> None:
         stamp = _stamp().encode()
         with self.path(self.attempt).open("ab") as handle:
             for line in lines:
-                handle.write(stamp + b" " + line + b"\n")
+                handle.write(stamp + b" " + tag + b" " + line + b"\n")
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def release(self) -> None:
+        """The pod is gone: no attempt will write again, so every follower may finish."""
+        self._open_attempts.clear()
         async with self._changed:
             self._changed.notify_all()
 
@@ -100,6 +111,8 @@ def select(
 
 
 def format_line(*, line: bytes, timestamps: bool) -> bytes:
-    if timestamps:
-        return line + b"\n"
-    return line.split(b" ", 1)[1] + b"\n" if b" " in line else b"\n"
+    """One stored line as served: content, the stamp first if asked, and its newline unless
+    the output ended without one."""
+    stamp, tag, content = ([*line.split(b" ", 2), b"", b""])[:3]
+    ending = b"" if tag == _PARTIAL else b"\n"
+    return (stamp + b" " if timestamps else b"") + content + ending

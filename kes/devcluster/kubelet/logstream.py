@@ -35,8 +35,8 @@ def pick_container(*, pod: dict[str, Any], requested: str | None) -> str:
     """The container a log or exec request means; ValueError with the apiserver's message."""
     name = pod["metadata"]["name"]
     spec = pod.get("spec", {})
-    regular = [c["name"] for c in spec.get("containers") or []]
-    every = [c["name"] for c in spec.get("initContainers") or []] + regular
+    regular: list[str] = [str(c["name"]) for c in spec.get("containers") or []]
+    every = [str(c["name"]) for c in spec.get("initContainers") or []] + regular
     if requested:
         if requested not in every:
             raise ValueError(f"container {requested} is not valid for pod {name}")

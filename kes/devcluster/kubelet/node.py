@@ -11,12 +11,22 @@ import asyncio
 import contextlib
 import logging
 import pathlib
+import shutil
+import time
 from typing import Any
 
 from aiohttp import web
 
 from kes.devcluster import store as store_mod
-from kes.devcluster.kubelet import execing, logstream, pods, sandbox
+from kes.devcluster.kubelet import (
+    execing,
+    logstream,
+    pods,
+    recording,
+    sandbox,
+    serviceaccount,
+    volumes,
+)
 
 logger = logging.getLogger(__name__)
 _DEFAULT_GRACE_SECONDS = 30.0
@@ -43,19 +53,44 @@ class Kubelet:
 
     async def run(self) -> None:
         """Until cancelled: follow pods, start and stop their processes, write their status."""
+        started = time.time()
         self._sandbox_problem = await asyncio.to_thread(sandbox.probe)
+        await recording.register_node(self.store)
+        await serviceaccount.wait_for_port_file(data_dir=self.data_dir, since=started - 1)
         if self._sandbox_problem:
             logger.warning("Pods will fail: %s", self._sandbox_problem)
+        claims = asyncio.create_task(self._reclaim_volumes())
         try:
-            while True:
-                watcher = self.store.watch(pods.PODS)
-                try:
-                    async for event in watcher:
-                        self._handle(event)
-                finally:
-                    watcher.close()
+            watcher = self.store.watch(pods.PODS)
+            try:
+                async for event in watcher:
+                    self._handle(event)
+            finally:
+                watcher.close()
         finally:
+            claims.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await claims
             await self.stop()
+
+    async def _reclaim_volumes(self) -> None:
+        """A deleted claim's directory goes too (the Delete reclaim policy of a dynamic
+        provisioner), unless a pod here still mounts it."""
+        watcher = self.store.watch(volumes.PVCS)
+        try:
+            async for event in watcher:
+                if event.type != "DELETED":
+                    continue
+                claim = event.object
+                namespace = claim["metadata"].get("namespace")
+                name = claim["metadata"]["name"]
+                if any(w.namespace == namespace and name in w.claims()
+                       for w in self.workers.values()):
+                    continue
+                directory = volumes.pvc_directory(data_dir=self.data_dir, claim=claim)
+                await asyncio.to_thread(shutil.rmtree, directory, True)
+        finally:
+            watcher.close()
 
     def _handle(self, event: store_mod.WatchEvent) -> None:
         pod = event.object

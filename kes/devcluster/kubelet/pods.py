@@ -17,7 +17,16 @@ import shutil
 from typing import Any
 
 from kes.devcluster import store as store_mod
-from kes.devcluster.kubelet import environment, logs, podstatus, processes, sandbox, volumes
+from kes.devcluster.kubelet import (
+    environment,
+    logs,
+    podstatus,
+    processes,
+    recording,
+    sandbox,
+    serviceaccount,
+    volumes,
+)
 
 PODS: store_mod.ResourceKey = ("", "v1", "pods")
 _CONFIG_RETRY_SECONDS = 1.0
@@ -75,31 +84,78 @@ class PodWorker:
     async def stop(self, *, grace: float, remove_files: bool) -> None:
         """Stop every process (SIGTERM, SIGKILL after `grace`) and optionally drop the pod dir."""
         self._stopping = True
+        # No status is written from here on: a deleted pod has none to write, and after a
+        # server shutdown the next kubelet reports lost containers itself (podstatus.resume).
+        for task in self._tasks[1:]:
+            task.cancel()
+        for name in self._attempts:
+            await self._event("Killing", f"Stopping container {name}")
         await asyncio.gather(*(a.stop(grace=grace) for a in list(self._attempts.values())))
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        for log in self.logs.values():
+            await log.release()
         if remove_files:
             shutil.rmtree(self.pod_dir, ignore_errors=True)
+
+    def claims(self) -> set[str]:
+        """Names of the PersistentVolumeClaims this pod mounts."""
+        return {v["persistentVolumeClaim"]["claimName"]
+                for v in self.pod.get("spec", {}).get("volumes") or []
+                if "persistentVolumeClaim" in v}
 
     def is_running(self, container: str) -> bool:
         return any(c.name == container and c.state == "running" for c in self.containers)
 
     # -- the pod's run -----------------------------------------------------------------------
 
+    async def _event(self, reason: str, message: str, *, warning: bool = False,
+                     component: str = "kubelet") -> None:
+        obj = {"apiVersion": "v1", "kind": "Pod", "metadata": self.pod["metadata"]}
+        await recording.event(self.store, obj=obj, reason=reason, message=message,
+                              warning=warning, component=component)
+
+    async def _bind(self) -> None:
+        """Set `spec.nodeName` as the scheduler's binding would, and say so."""
+        for _ in range(5):
+            try:
+                current = await self.store.get(PODS, namespace=self.namespace, name=self.name)
+                if current["metadata"].get("uid") != self.uid:
+                    return
+                if not current.get("spec", {}).get("nodeName"):
+                    current = copy.deepcopy(current)
+                    current.setdefault("spec", {})["nodeName"] = recording.NODE_NAME
+                    await self.store.update(PODS, current)
+            except store_mod.ConflictError:
+                continue
+            except store_mod.StoreError:
+                return
+            break
+        await self._event(
+            "Scheduled",
+            f"Successfully assigned {self.namespace}/{self.name} to {recording.NODE_NAME}",
+            component="default-scheduler")
+
     async def _run(self) -> None:
+        await self._bind()
         if self._sandbox_problem is not None:
+            await self._event("FailedCreatePodSandBox", self._sandbox_problem, warning=True)
             self._failure = podstatus.failed(
                 reason="SandboxUnavailable",
                 message=f"Pod cannot run on this machine: {self._sandbox_problem}",
                 now=self._start_time)
             self._dirty.set()
             return
+        init_runs, runs = self._resume()
+        if not any(runs):
+            self._dirty.set()
+            return
         await self._prepare()
-        for spec, state in zip(self.init_specs, self.init, strict=True):
-            while not self._stopping:
+        for spec, state, again in zip(self.init_specs, self.init, init_runs, strict=True):
+            while again and not self._stopping:
                 code = await self._run_once(spec=spec, state=state)
                 if code == 0:
                     break
@@ -109,8 +165,27 @@ class PodWorker:
                 ):
                     return
                 await self._back_off(state)
-        await asyncio.gather(*(self._supervise(spec=spec, state=state)
-                               for spec, state in zip(self.specs, self.containers, strict=True)))
+        await asyncio.gather(*(
+            self._supervise(spec=spec, state=state)
+            for spec, state, again in zip(self.specs, self.containers, runs, strict=True)
+            if again))
+
+    def _resume(self) -> tuple[list[bool], list[bool]]:
+        """Which containers run: all of a new pod; after a kubelet restart, those the restart
+        policy brings back (see podstatus.resume)."""
+        previous = self.pod.get("status") or {}
+        if not previous.get("containerStatuses"):
+            return [True] * len(self.init), [True] * len(self.containers)
+        self._start_time = previous.get("startTime") or self._start_time
+        now = logs.now_rfc3339()
+
+        def carry(states: list[podstatus.ContainerState], field: str, init: bool) -> list[bool]:
+            before = {c.get("name"): c for c in previous.get(field) or []}
+            return [podstatus.resume(state=s, previous=before.get(s.name), policy=self.policy,
+                                     now=now, init=init) for s in states]
+
+        return (carry(self.init, "initContainerStatuses", True),
+                carry(self.containers, "containerStatuses", False))
 
     async def _prepare(self) -> None:
         """Volumes and environments; missing references keep the pod waiting and retrying."""
@@ -119,16 +194,22 @@ class PodWorker:
                 paths = await volumes.prepare(store=self.store, pod=self.pod,
                                               pod_dir=self.pod_dir, data_dir=self.data_dir)
                 readonly = volumes.readonly(pod=self.pod)
+                account = serviceaccount.mount(pod=self.pod, data_dir=self.data_dir,
+                                               pod_dir=self.pod_dir)
+                api_env = serviceaccount.environment(data_dir=self.data_dir)
                 for spec in [*self.init_specs, *self.specs]:
+                    mounts = volumes.mounts(container=spec, volume_paths=paths,
+                                            readonly_volumes=readonly)
+                    if account is not None and all(m.target != account.target for m in mounts):
+                        mounts.append(account)
+                    env = await environment.resolve(store=self.store, pod=self.pod,
+                                                    container=spec)
                     self.runtimes[spec["name"]] = Runtime(
-                        env=await environment.resolve(store=self.store, pod=self.pod,
-                                                      container=spec),
-                        mounts=volumes.mounts(container=spec, volume_paths=paths,
-                                              readonly_volumes=readonly),
-                        working_dir=spec.get("workingDir"),
-                    )
+                        env=api_env | env, mounts=mounts, working_dir=spec.get("workingDir"))
                 return
             except environment.ConfigError as exc:
+                if any(state.message != str(exc) for state in [*self.init, *self.containers]):
+                    await self._event("Failed", f"Error: {exc}", warning=True)
                 for state in [*self.init, *self.containers]:
                     state.reason, state.message = "CreateContainerConfigError", str(exc)
                 self._dirty.set()
@@ -147,6 +228,9 @@ class PodWorker:
         state.state, state.reason, state.message = "waiting", "CrashLoopBackOff", (
             f"back-off restarting failed container {state.name} in pod {self.name}")
         self._dirty.set()
+        await self._event(
+            "BackOff", f"Back-off restarting failed container {state.name} in pod "
+            f"{self.name}_{self.namespace}({self.uid})", warning=True)
         await asyncio.sleep(min(_MAX_BACKOFF_SECONDS, 0.5 * 2 ** (state.restart_count - 1)))
 
     async def _run_once(self, *, spec: dict[str, Any], state: podstatus.ContainerState) -> int:
@@ -163,6 +247,9 @@ class PodWorker:
             await log.end()
             return self._terminated(state=state, code=128, reason="StartError", message=str(exc))
         self._attempts[spec["name"]] = attempt
+        await self._event("Pulled", f'Container image "{state.image}" already present on machine')
+        await self._event("Created", f"Created container: {state.name}")
+        await self._event("Started", f"Started container {state.name}")
         state.state, state.reason, state.message = "running", "", ""
         state.started_at, state.finished_at, state.exit_code = logs.now_rfc3339(), None, None
         state.container_id = f"kes://{self.uid}/{spec['name']}/{attempt.pid or 'idle'}"

@@ -166,3 +166,49 @@ def _keep_transition_times(
         old = before.get(cond["type"])
         if old is not None and old.get("status") == cond["status"]:
             cond["lastTransitionTime"] = old.get("lastTransitionTime", cond["lastTransitionTime"])
+
+
+LOST_REASON = "ContainerStatusUnknown"
+LOST_MESSAGE = "The container could not be located when the pod was terminated"
+LOST_EXIT_CODE = 137
+
+
+def resume(
+    *, state: ContainerState, previous: dict[str, Any] | None, policy: str, now: str,
+    init: bool = False,
+) -> bool:
+    """Carry a container over a restart of the kubelet; True when it must run again.
+
+    Its process did not survive: a finished container stays finished, a lost one is reported
+    as a real kubelet does (137, ContainerStatusUnknown) and restarts only if the policy
+    says so. A successful init container never runs twice.
+    """
+    if previous is None:
+        return True
+    state.restart_count = int(previous.get("restartCount", 0))
+    last = (previous.get("lastState") or {}).get("terminated")
+    state.last_terminated = last or None
+    was = previous.get("state") or {}
+    finished = was.get("terminated")
+    if finished is not None:
+        code = int(finished.get("exitCode", 0))
+        again = not (init and code == 0) and will_restart(
+            policy="OnFailure" if init and policy == "Always" else policy, exit_code=code)
+        if not again:
+            state.state, state.exit_code = "terminated", code
+            state.reason, state.message = finished.get("reason", ""), finished.get("message", "")
+            state.started_at, state.finished_at = finished.get("startedAt"), finished.get(
+                "finishedAt")
+            return False
+    started: str | None = (was.get("running") or {}).get("startedAt")
+    lost = {"exitCode": LOST_EXIT_CODE, "reason": LOST_REASON, "message": LOST_MESSAGE,
+            "startedAt": started, "finishedAt": now}
+    if policy == "Never" or not will_restart(policy=policy, exit_code=LOST_EXIT_CODE):
+        state.state, state.exit_code = "terminated", LOST_EXIT_CODE
+        state.reason, state.message = LOST_REASON, LOST_MESSAGE
+        state.started_at, state.finished_at = started, now
+        return False
+    if was.get("running") is not None:
+        state.last_terminated = lost
+        state.restart_count += 1
+    return True

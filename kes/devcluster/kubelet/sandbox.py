@@ -37,7 +37,10 @@ class SandboxUnavailableError(Exception):
 
 
 def find_bwrap() -> str | None:
-    """The bwrap binary: from PATH, else Debian's install location."""
+    """The bwrap binary: `KES_DEVCLUSTER_BWRAP` if set, else from PATH, else Debian's path."""
+    override = os.environ.get("KES_DEVCLUSTER_BWRAP")
+    if override:
+        return shutil.which(override)
     found = shutil.which(BWRAP)
     if found is None and os.path.exists(_DEBIAN_BWRAP):
         found = _DEBIAN_BWRAP

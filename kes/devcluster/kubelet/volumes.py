@@ -55,6 +55,41 @@ async def _keyed_files(
     return files
 
 
+def _downward(*, pod: dict[str, Any], spec: dict[str, Any]) -> dict[str, bytes]:
+    return {item["path"]: environment.field_value(
+        pod=pod, path=item["fieldRef"]["fieldPath"]).encode()
+        for item in spec.get("items") or [] if "fieldRef" in item}
+
+
+async def _project(
+    *, store: store_mod.Store, pod: dict[str, Any], spec: dict[str, Any],
+    target: pathlib.Path, data_dir: pathlib.Path,
+) -> None:
+    """A projected volume: secrets, configMaps, downward API and the service account token
+    merged into one directory."""
+    namespace = pod["metadata"].get("namespace", "default")
+    mode = int(spec.get("defaultMode", 0o644))
+    target.mkdir(parents=True, exist_ok=True)
+    for source in spec.get("sources") or []:
+        if "secret" in source or "configMap" in source:
+            is_secret = "secret" in source
+            ref = source.get("secret") or source["configMap"]
+            files = await _keyed_files(
+                store=store, key=environment.SECRETS if is_secret else environment.CONFIGMAPS,
+                namespace=namespace, name=ref.get("name", ""),
+                optional=bool(ref.get("optional")), kind="secret" if is_secret else "configmap")
+            _write_files(target=target, files=files, items=ref.get("items"), mode=mode)
+        elif "downwardAPI" in source:
+            _write_files(target=target, files=_downward(pod=pod, spec=source["downwardAPI"]),
+                         items=None, mode=mode)
+        elif "serviceAccountToken" in source:
+            token = data_dir / "pki" / "token"
+            content = token.read_bytes().strip() if token.exists() else b""
+            _write_files(target=target,
+                         files={source["serviceAccountToken"]["path"]: content},
+                         items=None, mode=0o600)
+
+
 async def prepare(
     *, store: store_mod.Store, pod: dict[str, Any], pod_dir: pathlib.Path,
     data_dir: pathlib.Path,
@@ -99,10 +134,12 @@ async def prepare(
                          mode=int(spec.get("defaultMode", 0o644)))
             paths[name] = own
         elif "downwardAPI" in volume:
-            files = {item["path"]: environment.field_value(
-                pod=pod, path=item["fieldRef"]["fieldPath"]).encode()
-                for item in volume["downwardAPI"].get("items") or [] if "fieldRef" in item}
-            _write_files(target=own, files=files, items=None, mode=0o644)
+            _write_files(target=own, files=_downward(pod=pod, spec=volume["downwardAPI"]),
+                         items=None, mode=0o644)
+            paths[name] = own
+        elif "projected" in volume:
+            await _project(store=store, pod=pod, spec=volume["projected"], target=own,
+                           data_dir=data_dir)
             paths[name] = own
         else:
             kinds = sorted(set(volume) - {"name"})
@@ -136,7 +173,7 @@ def readonly(*, pod: dict[str, Any]) -> set[str]:
     """Volumes that are read-only for every container (secrets, configMaps, readOnly claims)."""
     names = set()
     for volume in pod.get("spec", {}).get("volumes") or []:
-        if "secret" in volume or "configMap" in volume or "downwardAPI" in volume or (
+        if {"secret", "configMap", "downwardAPI", "projected"} & set(volume) or (
             volume.get("persistentVolumeClaim", {}).get("readOnly")
         ):
             names.add(volume["name"])

@@ -105,11 +105,58 @@ def test_crd_component_schema_for_explain() -> None:
         "properties"]
 
 
-def test_builtins_have_no_component_schemas() -> None:
-    # kubectl's client-side apply would otherwise treat containers/env as atomic lists.
-    document = openapi.v3_document(_all(), group="apps", version="v1")
+def _refs(value: object) -> set[str]:
+    if isinstance(value, dict):
+        found = {value["$ref"]} if isinstance(value.get("$ref"), str) else set()
+        for item in value.values():
+            found |= _refs(item)
+        return found
+    if isinstance(value, list):
+        return set().union(*(_refs(item) for item in value)) if value else set()
+    return set()
+
+
+@pytest.mark.parametrize(
+    ("group", "kind", "name"),
+    [
+        pytest.param("", "Pod", "io.k8s.api.core.v1.Pod", id="pod"),
+        pytest.param("", "ConfigMap", "io.k8s.api.core.v1.ConfigMap", id="configmap"),
+        pytest.param("apps", "Deployment", "io.k8s.api.apps.v1.Deployment", id="deployment"),
+        pytest.param("coordination.k8s.io", "Lease", "io.k8s.api.coordination.v1.Lease",
+                     id="lease"),
+    ],
+)
+def test_builtin_schemas_for_explain_resolve_every_ref(group: str, kind: str,
+                                                       name: str) -> None:
+    document = openapi.v3_document(_all(), group=group, version="v1")
     assert document is not None
-    assert document["components"]["schemas"] == {}
+    schemas = document["components"]["schemas"]
+    assert schemas[name]["x-kubernetes-group-version-kind"] == [
+        {"group": group, "version": "v1", "kind": kind}]
+    for ref in _refs(schemas):
+        assert ref.removeprefix("#/components/schemas/") in schemas, ref
+
+
+def test_pod_schema_reaches_container_env() -> None:
+    document = openapi.v3_document(_all(), group="", version="v1")
+    assert document is not None
+    schemas = document["components"]["schemas"]
+    pod_spec = schemas["io.k8s.api.core.v1.PodSpec"]
+    assert pod_spec["properties"]["containers"]["items"]["allOf"][0]["$ref"].endswith(
+        "io.k8s.api.core.v1.Container")
+    container = schemas["io.k8s.api.core.v1.Container"]
+    assert container["required"] == ["name"]
+    assert "env" in container["properties"]
+
+
+def test_no_patch_operation_declares_a_request_body() -> None:
+    # kubectl apply would otherwise derive strategic merge keys from these schemas, which
+    # carry none, and treat containers/env/volumes as atomic lists.
+    for group, version in {(r["group"], r["version"]) for r in _all()}:
+        document = openapi.v3_document(_all(), group=group, version=version)
+        assert document is not None
+        for path in document["paths"].values():
+            assert "requestBody" not in path.get("patch", {})
 
 
 def test_crd_resources_reads_scope_and_versions() -> None:
@@ -130,3 +177,14 @@ def test_crd_resources_reads_scope_and_versions() -> None:
 )
 def test_group_version_path(group: str, version: str, expected: str) -> None:
     assert openapi.group_version_path(group=group, version=version) == expected
+
+
+def test_every_patchable_builtin_of_the_registry_has_a_patch_path() -> None:
+    # Without one kubectl apply falls back to client-side validation and fails on /openapi/v2.
+    from kes.devcluster import resources
+
+    served = {(r.group, r.version, r.kind, r.plural, r.namespaced)
+              for r in resources.BUILTINS if "patch" in r.verbs}
+    described = {(r["group"], r["version"], r["kind"], r["plural"], r["namespaced"])
+                 for r in openapi.builtin_resources()}
+    assert served == described

@@ -246,7 +246,15 @@ def test_strategic_missing_merge_key_is_bad_request() -> None:
     with pytest.raises(patching.PatchError) as info:
         patching.strategic_merge_patch(BASE, _deployment([{"image": "x"}]), kind="Deployment")
     assert info.value.code == 400
-    assert "does not contain declared merge key: name" in str(info.value)
+    assert str(info.value) == "map: map[image:x] does not contain declared merge key: name"
+
+
+def test_strategic_unknown_directive_is_bad_request() -> None:
+    with pytest.raises(patching.PatchError) as info:
+        patching.strategic_merge_patch({}, {"spec": {"$patch": "explode", "a": [1, None]}},
+                                       kind="Pod")
+    assert info.value.code == 400
+    assert str(info.value) == "Unknown patch type: explode in map: map[$patch:explode a:[1 <nil>]]"
 
 
 def test_kubectl_apply_style_patch_on_configmap() -> None:
@@ -304,3 +312,18 @@ def test_merge_patch_must_be_an_object() -> None:
 def test_server_side_apply_creates_when_absent() -> None:
     applied = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
     assert patching.server_side_apply(None, applied, kind="ConfigMap") == applied
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        pytest.param({"op": "add", "value": 1}, id="no-path"),
+        pytest.param({"op": "move", "path": "/a"}, id="move-no-from"),
+        pytest.param({"op": "copy", "path": "/a", "from": 3}, id="copy-bad-from"),
+        pytest.param("add", id="not-an-object"),
+    ],
+)
+def test_json_patch_malformed_operations_are_bad_requests(operation: Any) -> None:
+    with pytest.raises(patching.PatchError) as info:
+        patching.json_patch(DOC, [operation])
+    assert (info.value.code, info.value.reason) == (400, "BadRequest")

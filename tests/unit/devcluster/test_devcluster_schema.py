@@ -240,3 +240,54 @@ def test_invalid_message_for_core_kind() -> None:
         kind="ConfigMap", group="", name="c",
         causes=[{"reason": "FieldValueInvalid", "message": "Invalid value: 1: x", "field": ""}])
     assert message == 'ConfigMap "c" is invalid: Invalid value: 1: x'
+
+
+@pytest.mark.parametrize(
+    ("obj", "expected"),
+    [
+        pytest.param(_widget(size=1), [], id="none"),
+        pytest.param(_widget(size=1, bogus=2), ["spec.bogus"], id="in-spec"),
+        pytest.param({**_widget(size=1), "extra": 1}, ["extra"], id="at-root"),
+        pytest.param(_widget(size=1, items=[{"id": 1}, {"id": 2, "typo": 1}]),
+                     ["spec.items[1].typo"], id="in-array-item"),
+        pytest.param(_widget(size=1, free={"anything": 1}, labels={"any": "x"}), [],
+                     id="preserved-and-maps"),
+        pytest.param({**_widget(size=1), "metadata": {"name": "w", "odd": 1}}, [],
+                     id="metadata-is-not-checked-here"),
+    ],
+)
+def test_unknown_fields(obj: dict[str, Any], expected: list[str]) -> None:
+    assert schema.unknown_fields(obj, WIDGET_SCHEMA) == expected
+
+
+def test_strict_decoding_message() -> None:
+    assert schema.strict_decoding_message(kind="Widget", version="v1",
+                                          fields=["spec.a", "spec.b"]) == (
+        'Widget in version "v1" cannot be handled as a Widget: strict decoding error: '
+        'unknown field "spec.a", unknown field "spec.b"')
+
+
+@pytest.mark.parametrize(
+    ("list_schema", "value", "expected"),
+    [
+        pytest.param({"x-kubernetes-list-type": "set", "items": {"type": "string"}},
+                     ["a", "b", "a"], [("spec.l[2]", 'Duplicate value: "a"')], id="set"),
+        pytest.param({"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+                      "items": {"type": "object",
+                                "properties": {"name": {"type": "string"},
+                                               "port": {"type": "integer"}}}},
+                     [{"name": "http", "port": 80}, {"name": "http", "port": 81}],
+                     [("spec.l[1]", 'Duplicate value: map[string]interface {}{"name":"http"}')],
+                     id="map"),
+        pytest.param({"x-kubernetes-list-type": "map", "x-kubernetes-list-map-keys": ["name"],
+                      "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+                     [{"name": "a"}, {"name": "b"}], [], id="map-distinct"),
+    ],
+)
+def test_list_types(list_schema: dict[str, Any], value: list[Any],
+                    expected: list[tuple[str, str]]) -> None:
+    root = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
+        "l": {"type": "array", **list_schema}}}}}
+    causes = schema.validate({"spec": {"l": value}}, root)
+    assert [(c["field"], c["message"]) for c in causes] == expected
+    assert all(c["reason"] == "FieldValueDuplicate" for c in causes)

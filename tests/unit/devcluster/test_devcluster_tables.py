@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kes.devcluster import table_printers, tables
+from kes.devcluster import table_cells, tables
 
 NOW = datetime.datetime(2026, 1, 2, 12, 0, 0, tzinfo=datetime.UTC)
 CREATED = "2026-01-02T11:55:00Z"  # five minutes before NOW
@@ -37,7 +37,7 @@ def _meta(name: str, **extra: Any) -> dict[str, Any]:
     ],
 )
 def test_human_duration(seconds: float, expected: str) -> None:
-    assert table_printers.human_duration(seconds) == expected
+    assert table_cells.human_duration(seconds) == expected
 
 
 def test_age_of_missing_or_bad_timestamp() -> None:
@@ -82,7 +82,9 @@ def test_watch_rows_omit_column_definitions_and_lists_carry_continue() -> None:
 
 def _pod(**status: Any) -> dict[str, Any]:
     return {"kind": "Pod", "metadata": _meta("web-0"),
-            "spec": {"containers": [{"name": "main"}, {"name": "side"}]}, "status": status}
+            "spec": {"initContainers": [{"name": "setup"}],
+                     "containers": [{"name": "main"}, {"name": "side"}]},
+            "status": status}
 
 
 def _running(ready: bool = True, restarts: int = 0) -> dict[str, Any]:
@@ -120,10 +122,17 @@ def _running(ready: bool = True, restarts: int = 0) -> dict[str, Any]:
                      id="pod-reason"),
         pytest.param(_pod(phase="Pending", initContainerStatuses=[
             {"restartCount": 1, "state": {"waiting": {"reason": "PodInitializing"}}}]),
-            "0/2", "Init:0/0", 1, id="init-running"),
+            "0/2", "Init:0/1", 1, id="init-running"),
         pytest.param(_pod(phase="Pending", initContainerStatuses=[
             {"restartCount": 0, "state": {"terminated": {"exitCode": 1, "reason": "Error"}}}]),
             "0/2", "Init:Error", 0, id="init-failed"),
+        pytest.param(_pod(phase="Running", initContainerStatuses=[
+            {"restartCount": 0, "state": {"terminated": {"exitCode": 0}}}],
+            containerStatuses=[_running(), _running()]),
+            "2/2", "Running", 0, id="init-done"),
+        pytest.param(_pod(phase="Pending", initContainerStatuses=[
+            {"restartCount": 0, "state": {"waiting": {"reason": "ImagePullBackOff"}}}]),
+            "0/2", "Init:ImagePullBackOff", 0, id="init-waiting-reason"),
     ],
 )
 def test_pod_status_column(pod: dict[str, Any], ready: str, status: str, restarts: int) -> None:
@@ -236,7 +245,7 @@ def test_event_row() -> None:
         "Last Seen", "Type", "Reason", "Object", "Message"]
 
 
-PRINTER_COLUMNS = [
+PRINTER_COLUMNS: list[dict[str, Any]] = [
     {"name": "Size", "type": "integer", "jsonPath": ".spec.size"},
     {"name": "Ready", "type": "string",
      "jsonPath": '.status.conditions[?(@.type=="Ready")].status'},
@@ -281,4 +290,4 @@ def test_crd_with_bad_jsonpath_gives_empty_cell() -> None:
     ],
 )
 def test_format_label_selector(selector: dict[str, Any] | None, expected: str) -> None:
-    assert table_printers.format_label_selector(selector) == expected
+    assert table_cells.format_label_selector(selector) == expected

@@ -79,6 +79,15 @@ def test_deployment_scales_and_rolls_out_a_new_revision(tmp_path: pathlib.Path) 
                        for p in await _pods(store)} != {new_hash}:
                     await asyncio.sleep(0.05)
 
+            events, _ = await store.list(("", "v1", "events"), namespace="default")
+            scaling = [e["message"] for e in events if e["reason"] == "ScalingReplicaSet"]
+            old_rs, new_rs = by_revision["1"]["metadata"]["name"], by_revision["2"]["metadata"][
+                "name"]
+            assert f"Scaled up replica set {old_rs} from 0 to 2" in scaling
+            assert f"Scaled up replica set {old_rs} from 2 to 3" in scaling
+            assert f"Scaled up replica set {new_rs} from 0 to 3" in scaling
+            assert any(m.startswith(f"Scaled down replica set {old_rs}") for m in scaling)
+
             await _update(store, objects.DEPLOYMENTS, "web", lambda s: s.update(replicas=1))
             await h.wait_for(store, objects.DEPLOYMENTS, namespace="default", name="web",
                              predicate=_rolled_out(1))
@@ -157,3 +166,92 @@ def test_template_hash_is_stable_and_sensitive() -> None:
     assert objects.template_hash(one) == objects.template_hash(copy.deepcopy(one))
     assert objects.template_hash(one) != objects.template_hash(two)
     assert len(objects.template_hash(one)) == 10
+
+
+def test_a_bare_replicaset_replaces_pods_that_go_away(tmp_path: pathlib.Path) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path, with_controllers=True) as (store, _):
+            await store.create(objects.REPLICASETS, {
+                "apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": "solo", "namespace": "default"},
+                "spec": {"replicas": 2, "selector": {"matchLabels": dict(LABELS)},
+                         "template": _template()}})
+            await h.wait_for(store, objects.REPLICASETS, namespace="default", name="solo",
+                             predicate=lambda rs: (rs.get("status") or {}).get(
+                                 "readyReplicas") == 2)
+            victim = (await _pods(store))[0]["metadata"]["name"]
+            await store.delete(h.PODS, namespace="default", name=victim)
+            async with asyncio.timeout(h.DEADLINE):
+                while True:
+                    names = {p["metadata"]["name"] for p in await _pods(store)}
+                    if len(names) == 2 and victim not in names:
+                        break
+                    await asyncio.sleep(0.05)
+
+    asyncio.run(scenario())
+
+
+def test_parallel_statefulset_starts_all_pods_and_partition_holds_old_ones(
+    tmp_path: pathlib.Path,
+) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path, with_controllers=True) as (store, _):
+            sts = _statefulset(3)
+            sts["spec"]["podManagementPolicy"] = "Parallel"
+            sts["spec"]["updateStrategy"] = {"type": "RollingUpdate",
+                                             "rollingUpdate": {"partition": 2}}
+            await store.create(objects.STATEFULSETS, sts)
+            first = await h.wait_for(store, objects.STATEFULSETS, namespace="default",
+                                     name="db", predicate=_sts_ready(3))
+            old_revision = first["status"]["updateRevision"]
+            await _update(store, objects.STATEFULSETS, "db", lambda s: s.update(
+                template=_template(env=[{"name": "V", "value": "2"}],
+                                   volumeMounts=[{"name": "data", "mountPath": "/data"}])))
+            rolled = await h.wait_for(
+                store, objects.STATEFULSETS, namespace="default", name="db",
+                predicate=lambda s: (s.get("status") or {}).get("updatedReplicas") == 1
+                and s["status"].get("readyReplicas") == 3)
+            new_revision = rolled["status"]["updateRevision"]
+            assert new_revision != old_revision
+            assert rolled["status"]["currentRevision"] == old_revision
+            revisions = {p["metadata"]["name"]: p["metadata"]["labels"][objects.REVISION_HASH]
+                         for p in await _pods(store)}
+            assert revisions == {"db-0": old_revision, "db-1": old_revision,
+                                 "db-2": new_revision}
+
+    asyncio.run(scenario())
+
+
+def test_recreate_scales_the_old_replicaset_down_at_once(tmp_path: pathlib.Path) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path, with_controllers=True) as (store, _):
+            dep = _deployment(2)
+            dep["spec"]["strategy"] = {"type": "Recreate"}
+            dep["spec"]["revisionHistoryLimit"] = 1
+            await store.create(objects.DEPLOYMENTS, dep)
+            await h.wait_for(store, objects.DEPLOYMENTS, namespace="default", name="web",
+                             predicate=_rolled_out(2))
+            await _update(store, objects.DEPLOYMENTS, "web",
+                          lambda s: s.update(template=_template(image="nginx:2")))
+            await h.wait_for(store, objects.DEPLOYMENTS, namespace="default", name="web",
+                             predicate=_rolled_out(2))
+            sets, _ = await store.list(objects.REPLICASETS, namespace="default")
+            assert sorted(rs["spec"]["replicas"] for rs in sets) == [0, 2]
+
+            # A third template: revisionHistoryLimit 1 keeps one idle ReplicaSet only.
+            await _update(store, objects.DEPLOYMENTS, "web",
+                          lambda s: s.update(template=_template(image="nginx:3")))
+            await h.wait_for(store, objects.DEPLOYMENTS, namespace="default", name="web",
+                             predicate=lambda d: _rolled_out(2)(d) and d["metadata"][
+                                 "annotations"][objects.REVISION] == "3")
+            async with asyncio.timeout(h.DEADLINE):
+                while True:
+                    sets, _ = await store.list(objects.REPLICASETS, namespace="default")
+                    revisions = sorted(rs["metadata"]["annotations"][objects.REVISION]
+                                       for rs in sets)
+                    if revisions == ["2", "3"]:
+                        break
+                    await asyncio.sleep(0.05)
+
+    asyncio.run(scenario())
+

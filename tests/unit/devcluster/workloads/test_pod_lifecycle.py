@@ -10,6 +10,7 @@ from typing import Any
 import workloads_harness as h
 
 from kes.devcluster import store as store_mod
+from kes.devcluster.kubelet import logs
 
 
 def _run(coro: Any) -> Any:
@@ -17,13 +18,14 @@ def _run(coro: Any) -> Any:
 
 
 def _container(pod: dict[str, Any], index: int = 0) -> dict[str, Any]:
-    return pod["status"]["containerStatuses"][index]
+    status: dict[str, Any] = pod["status"]["containerStatuses"][index]
+    return status
 
 
 def _log(kubelet: Any, pod: dict[str, Any], container: str, attempt: int = 0) -> str:
     path = kubelet.data_dir / "pods" / pod["metadata"]["uid"] / "logs" / container
-    lines = (path / f"{attempt}.log").read_text().splitlines()
-    return "\n".join(line.split(" ", 1)[1] for line in lines)
+    served = b"".join(logs.select(raw=(path / f"{attempt}.log").read_bytes()))
+    return served.decode().rstrip("\n")
 
 
 def test_a_command_runs_to_success_with_its_output_logged(tmp_path: pathlib.Path) -> None:
@@ -180,6 +182,12 @@ def test_volumes_appear_at_mount_paths_in_separate_namespaces(tmp_path: pathlib.
             await store.delete(h.PODS, namespace="default", name="pvc-user")
             await h.wait_gone(store, h.PODS, namespace="default", name="pvc-user")
             assert (pvc_dir / "f").read_text() == "kept\n"
+            # Deleting the claim reclaims its directory.
+            await store.delete(("", "v1", "persistentvolumeclaims"), namespace="default",
+                               name="data")
+            async with asyncio.timeout(h.DEADLINE):
+                while pvc_dir.exists():
+                    await asyncio.sleep(0.05)
 
     _run(scenario())
 
@@ -247,3 +255,188 @@ def test_store_errors_are_the_store_module_s(tmp_path: pathlib.Path) -> None:
             assert issubclass(store_mod.NotFoundError, store_mod.StoreError)
 
     _run(scenario())
+
+
+def test_without_a_usable_bwrap_the_pod_fails_with_the_reason(
+    tmp_path: pathlib.Path, monkeypatch: Any
+) -> None:
+    # `false` stands in for a bwrap that cannot create namespaces on this machine.
+    monkeypatch.setenv("KES_DEVCLUSTER_BWRAP", "false")
+
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("nowhere", {
+                "name": "main", "image": "x", "command": ["sh", "-c", "touch /kes-never"]}))
+            failed = await h.wait_for(store, h.PODS, namespace="default", name="nowhere",
+                                      predicate=h.phase_is("Failed"))
+            assert failed["status"]["reason"] == "SandboxUnavailable"
+            assert failed["status"]["message"].startswith(
+                "Pod cannot run on this machine: bubblewrap cannot create a mount namespace")
+            assert not pathlib.Path("/kes-never").exists()
+
+    _run(scenario())
+
+
+def test_restart_always_counts_restarts_and_keeps_the_previous_log(
+    tmp_path: pathlib.Path,
+) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, kubelet):
+            await store.create(h.PODS, h.pod("crashy", {
+                "name": "main", "image": "x", "command": ["sh", "-c", "echo attempt; exit 1"]}))
+            again = await h.wait_for(
+                store, h.PODS, namespace="default", name="crashy",
+                predicate=lambda p: any(c["restartCount"] >= 1 for c in
+                                        (p.get("status") or {}).get("containerStatuses", [])))
+            status = _container(again)
+            assert again["status"]["phase"] == "Running"
+            assert status["lastState"]["terminated"]["exitCode"] == 1
+            assert _log(kubelet, again, "main", attempt=0) == "attempt"
+
+    _run(scenario())
+
+
+def test_two_containers_are_ready_together_and_mounts_can_be_read_only(
+    tmp_path: pathlib.Path,
+) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, kubelet):
+            await store.create(("", "v1", "configmaps"), {"metadata": {
+                "name": "cfg", "namespace": "default"}, "data": {"a": "A", "b": "B"}})
+            await store.create(h.PODS, h.pod(
+                "pair",
+                {"name": "app", "image": "x"},
+                {"name": "probe", "image": "x", "command": ["sh", "-c",
+                 "ls /cfg; cat /cfg/only-a; touch /ro/x 2>/dev/null || echo read-only; "
+                 "while true; do sleep 1; done"],
+                 "volumeMounts": [{"name": "cfg", "mountPath": "/cfg"},
+                                  {"name": "scratch", "mountPath": "/ro", "readOnly": True}]},
+                volumes=[{"name": "cfg", "configMap": {"name": "cfg", "items": [
+                    {"key": "a", "path": "only-a"}]}},
+                    {"name": "scratch", "emptyDir": {}}]))
+            ready = await h.wait_for(
+                store, h.PODS, namespace="default", name="pair",
+                predicate=lambda p: {c["type"]: c["status"] for c in
+                                     (p.get("status") or {}).get("conditions", [])}.get(
+                                         "Ready") == "True")
+            assert [c["name"] for c in ready["status"]["containerStatuses"]] == ["app", "probe"]
+            worker = kubelet.worker_for(ready)
+            assert worker is not None
+            log = worker.logs["probe"]
+            async with asyncio.timeout(h.DEADLINE):
+                while "read-only" not in _log(kubelet, ready, "probe"):
+                    await log.wait_changed()
+            # The configMap file holds "A" without a newline.
+            assert _log(kubelet, ready, "probe") == "only-a\nAread-only"
+
+    _run(scenario())
+
+
+def test_after_a_server_restart_running_pods_run_again(tmp_path: pathlib.Path) -> None:
+    marker = tmp_path / "starts"
+
+    async def wait_starts(count: int) -> None:
+        async with asyncio.timeout(h.DEADLINE):
+            while not marker.exists() or len(marker.read_text().splitlines()) < count:
+                await asyncio.sleep(0.05)
+
+    async def first_life() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("survivor", {
+                "name": "main", "image": "x",
+                "command": ["sh", "-c", f"echo up >> {marker}; while true; do sleep 0.2; done"]}))
+            await wait_starts(1)
+
+    async def second_life() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await wait_starts(2)
+            pod = await h.wait_for(
+                store, h.PODS, namespace="default", name="survivor",
+                predicate=lambda p: h.phase_is("Running")(p) and _container(p)["restartCount"])
+            status = _container(pod)
+            assert status["restartCount"] == 1
+            assert status["lastState"]["terminated"]["reason"] == "ContainerStatusUnknown"
+
+    _run(first_life())
+    _run(second_life())
+    assert marker.read_text() == "up\nup\n"
+
+
+def test_the_node_is_registered_and_pods_are_bound_with_events(tmp_path: pathlib.Path) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("seen", {"name": "main", "image": "busybox"}))
+            pod = await h.wait_for(store, h.PODS, namespace="default", name="seen",
+                                   predicate=h.phase_is("Running"))
+            assert pod["spec"]["nodeName"] == "kes-devcluster"
+            node = await store.get(("", "v1", "nodes"), namespace=None, name="kes-devcluster")
+            assert node["status"]["conditions"][0]["type"] == "Ready"
+            assert node["status"]["conditions"][0]["status"] == "True"
+            events, _ = await store.list(("", "v1", "events"), namespace="default")
+            mine = [(e["reason"], e["message"]) for e in events
+                    if e["involvedObject"]["name"] == "seen"]
+            assert ("Scheduled", "Successfully assigned default/seen to kes-devcluster") in mine
+            assert ("Started", "Started container main") in mine
+            assert ("Pulled", 'Container image "busybox" already present on machine') in mine
+
+    _run(scenario())
+
+
+def test_projected_and_downward_api_volumes(tmp_path: pathlib.Path) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, kubelet):
+            await store.create(("", "v1", "secrets"), {"metadata": {
+                "name": "creds", "namespace": "default"},
+                "data": {"user": base64.b64encode(b"admin").decode()}})
+            await store.create(("", "v1", "configmaps"), {"metadata": {
+                "name": "cfg", "namespace": "default"}, "data": {"mode": "fast"}})
+            pod = h.pod("projector", {
+                "name": "main", "image": "x", "command": ["sh", "-c",
+                 "cat /p/user /p/conf/mode /p/me /d/labels-app"],
+                "volumeMounts": [{"name": "p", "mountPath": "/p"},
+                                 {"name": "d", "mountPath": "/d"}]},
+                restartPolicy="Never",
+                volumes=[{"name": "p", "projected": {"sources": [
+                    {"secret": {"name": "creds"}},
+                    {"configMap": {"name": "cfg", "items": [{"key": "mode",
+                                                             "path": "conf/mode"}]}},
+                    {"downwardAPI": {"items": [{"path": "me", "fieldRef": {
+                        "fieldPath": "metadata.name"}}]}}]}},
+                    {"name": "d", "downwardAPI": {"items": [{"path": "labels-app", "fieldRef": {
+                        "fieldPath": "metadata.labels['app']"}}]}}])
+            pod["metadata"]["labels"] = {"app": "demo"}
+            await store.create(h.PODS, pod)
+            done = await h.wait_for(store, h.PODS, namespace="default", name="projector",
+                                    predicate=h.phase_is("Succeeded", "Failed"))
+            assert done["status"]["phase"] == "Succeeded", done["status"]
+            assert _log(kubelet, done, "main") == "adminfastprojectordemo"
+
+    _run(scenario())
+
+
+def test_after_a_server_restart_a_never_pod_fails_as_lost(tmp_path: pathlib.Path) -> None:
+    marker = tmp_path / "runs"
+
+    async def first_life() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("once", {
+                "name": "main", "image": "x",
+                "command": ["sh", "-c", f"echo run >> {marker}; while true; do sleep 0.2; done"]},
+                restartPolicy="Never"))
+            await h.wait_for(store, h.PODS, namespace="default", name="once",
+                             predicate=h.phase_is("Running"))
+            async with asyncio.timeout(h.DEADLINE):
+                while not marker.exists():
+                    await asyncio.sleep(0.05)
+
+    async def second_life() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            failed = await h.wait_for(store, h.PODS, namespace="default", name="once",
+                                      predicate=h.phase_is("Failed"))
+            terminated = _container(failed)["state"]["terminated"]
+            assert (terminated["exitCode"], terminated["reason"]) == (
+                137, "ContainerStatusUnknown")
+
+    _run(first_life())
+    _run(second_life())
+    assert marker.read_text() == "run\n"  # the command did not run a second time

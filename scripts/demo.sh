@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# `make demo`: the main job of kes on its embedded defaults, on one machine.
+#   local cluster (kes dev) → controller → the time-log application and Blueprint →
+#   backup ActionSet → restore ActionSet from the backup's artifacts → status, Events, history.
+# Everything it starts is stopped at the end, unless KEEP=1 (then it prints how to stop it).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+VENV=${VENV:-.venv}
+BIN="$(pwd)/$VENV/bin"
+WORK=.kes/demo
+EXAMPLES=examples/time-log
+export PATH="$BIN:$PATH"                      # pods run their commands here and call `kando`
+export KES_STORE="$WORK/store.sqlite3"
+export KUBECONFIG="$(pwd)/$WORK/cluster/kubeconfig"
+CONTROLLER_PID=""
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+fail() { printf '\n\033[31mdemo failed: %s\033[0m\n' "$*" >&2; [ -f "$WORK/controller.log" ] && tail -n 30 "$WORK/controller.log" >&2; exit 1; }
+
+cleanup() {
+    if [ "${KEEP:-0}" = 1 ]; then
+        printf '\nLeft running. Stop with:\n  kill %s; %s/kes dev down --data-dir %s/cluster\n' \
+            "$CONTROLLER_PID" "$BIN" "$WORK"
+        return
+    fi
+    [ -n "$CONTROLLER_PID" ] && kill "$CONTROLLER_PID" 2>/dev/null && wait "$CONTROLLER_PID" 2>/dev/null
+    kes dev down --data-dir "$WORK/cluster" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+wait_state() {  # wait_state NAME STATE — until .status.state is STATE (or failed)
+    local state=""
+    for _ in $(seq 1 600); do
+        state=$(kubectl get actionset "$1" -n time-log -o jsonpath='{.status.state}' 2>/dev/null || true)
+        [ "$state" = "$2" ] && return 0
+        [ "$state" = failed ] && fail "ActionSet $1 failed: $(kubectl get actionset "$1" -n time-log -o jsonpath='{.status.error.message}')"
+        sleep 0.2
+    done
+    fail "ActionSet $1 did not reach $2 (state: ${state:-none})"
+}
+
+step "Starting the local cluster (kes dev up)"
+rm -rf "$WORK"
+mkdir -p "$WORK"
+kes dev up --data-dir "$WORK/cluster" --port 0 || fail "kes dev up"
+
+step "Starting the controller (kes controller run)"
+HEALTH_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+kes controller run --health-port "$HEALTH_PORT" >"$WORK/controller.log" 2>&1 &
+CONTROLLER_PID=$!
+for _ in $(seq 1 300); do
+    curl -fsS "http://127.0.0.1:$HEALTH_PORT/readyz" >/dev/null 2>&1 && break
+    kill -0 "$CONTROLLER_PID" 2>/dev/null || fail "the controller exited"
+    sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$HEALTH_PORT/readyz" >/dev/null || fail "the controller is not ready"
+echo "ready (log: $WORK/controller.log)"
+
+step "Applying the time-log application and its Blueprint"
+kubectl apply -f "$EXAMPLES/app.yaml"
+kubectl apply -f "$EXAMPLES/blueprint.yaml"
+kubectl rollout status deployment/time-logger -n time-log --timeout=60s
+sleep 2  # let the application write a few lines worth backing up
+
+step "Backing up (ActionSet backup-time-log)"
+kubectl apply -f "$EXAMPLES/backup-actionset.yaml"
+wait_state backup-time-log complete
+path=$(kubectl get actionset backup-time-log -n time-log \
+    -o jsonpath='{.status.actions[0].artifacts.timeLog.keyValue.path}')
+echo "backup artifact: $path"
+
+step "Restoring from the backup's artifacts (ActionSet restore-time-log)"
+kubectl apply -f - <<YAML
+apiVersion: cr.kanister.io/v1alpha1
+kind: ActionSet
+metadata:
+  name: restore-time-log
+  namespace: time-log
+spec:
+  actions:
+    - name: restore
+      blueprint: time-log-bp
+      object:
+        kind: Deployment
+        name: time-logger
+        namespace: time-log
+      artifacts:
+        timeLog:
+          keyValue:
+            path: "$path"
+YAML
+wait_state restore-time-log complete
+
+step "kubectl get actionsets"
+kubectl get actionsets -n time-log
+
+step "Kubernetes Events of the backup"
+kubectl get events -n time-log --field-selector involvedObject.name=backup-time-log \
+    --sort-by=.metadata.name
+
+step "kes history actionset backup-time-log -n time-log"
+kes history actionset backup-time-log -n time-log
+kes history actionset backup-time-log -n time-log --verify
+
+printf '\n\033[32mdemo complete\033[0m\n'
