@@ -284,7 +284,7 @@ class Executor:
                     namespace=ctx.run_namespace,
                     uid=ctx.uid,
                 ),
-                template_params=ctx.params.template.fields,
+                template_params=params.to_plain(ctx.params.template),
                 pod_override=ctx.action_spec.get("podOverride"),
                 pod_labels=dict(ctx.action_spec.get("podLabels") or {}),
                 pod_annotations=dict(ctx.action_spec.get("podAnnotations") or {}),

@@ -238,3 +238,14 @@ def with_fields(params: values.GoStruct, **fields: Any) -> values.GoStruct:
     merged = dict(params.fields)
     merged.update(fields)
     return values.GoStruct(params.type_name, merged, json=params.json, pointer=params.pointer)
+
+
+def to_plain(value: Any) -> Any:
+    """The params as plain dicts and lists (Go field names kept), for functions to read."""
+    if isinstance(value, values.GoStruct):
+        return {name: to_plain(field) for name, field in value.fields.items()}
+    if isinstance(value, Mapping):
+        return {key: to_plain(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(item) for item in value]
+    return value
