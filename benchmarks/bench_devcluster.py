@@ -30,9 +30,20 @@ NAMESPACE = "default"
 
 def _start(data_dir: pathlib.Path) -> tuple[subprocess.Popen[str], int]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "kes.devcluster", "serve", "--data-dir", str(data_dir),
-         "--port", "0", "--no-kubelet"],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        [
+            sys.executable,
+            "-m",
+            "kes.devcluster",
+            "serve",
+            "--data-dir",
+            str(data_dir),
+            "--port",
+            "0",
+            "--no-kubelet",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     assert process.stdout is not None
     line = process.stdout.readline()
@@ -44,8 +55,9 @@ def _start(data_dir: pathlib.Path) -> tuple[subprocess.Popen[str], int]:
 
 def _configuration(kubeconfig: pathlib.Path) -> kubernetes.client.Configuration:
     configuration = kubernetes.client.Configuration()
-    kubernetes.config.load_kube_config(config_file=str(kubeconfig),
-                                       client_configuration=configuration)
+    kubernetes.config.load_kube_config(
+        config_file=str(kubeconfig), client_configuration=configuration
+    )
     return configuration
 
 
@@ -68,13 +80,18 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def _watcher(kubeconfig: str, start_rv: str, objects: int, ready: Any, results: Any,
-             tag: str) -> None:
+def _watcher(
+    kubeconfig: str, start_rv: str, objects: int, ready: Any, results: Any, tag: str
+) -> None:
     api = kubernetes.client.ApiClient(_configuration(pathlib.Path(kubeconfig)))
     response = api.call_api(
         f"/api/v1/namespaces/{NAMESPACE}/configmaps?watch=true&resourceVersion={start_rv}"
-        "&timeoutSeconds=120", "GET", auth_settings=["BearerToken"],
-        _preload_content=False, header_params={"Accept": "application/json"})
+        "&timeoutSeconds=120",
+        "GET",
+        auth_settings=["BearerToken"],
+        _preload_content=False,
+        header_params={"Accept": "application/json"},
+    )
     ready.put(tag)
     seen: list[tuple[int, str, float]] = []
     buffer = b""
@@ -91,8 +108,9 @@ def _watcher(kubeconfig: str, start_rv: str, objects: int, ready: Any, results: 
     results.put((tag, seen))
 
 
-def _writer(kubeconfig: str, index: int, writers: int, objects: int, results: Any,
-            tag: str) -> None:
+def _writer(
+    kubeconfig: str, index: int, writers: int, objects: int, results: Any, tag: str
+) -> None:
     # On a small machine ten busy client processes would starve the watchers of CPU and the
     # lag would measure the client's scheduling; lower the writers' priority instead.
     os.nice(10)
@@ -104,7 +122,8 @@ def _writer(kubeconfig: str, index: int, writers: int, objects: int, results: An
         name = f"bench-{i:05d}"
         sent_at[name] = time.monotonic()
         v1.create_namespaced_config_map(
-            NAMESPACE, {"metadata": {"name": name}, "data": {"i": str(i)}})
+            NAMESPACE, {"metadata": {"name": name}, "data": {"i": str(i)}}
+        )
         written_at[name] = time.monotonic()
     api.close()
     results.put((tag, {name: (sent_at[name], done) for name, done in written_at.items()}))
@@ -142,16 +161,22 @@ def _run(args: argparse.Namespace, *, data_dir: pathlib.Path, pid: int) -> int:
     results: Any = ctx.Queue()
     ready: Any = ctx.Queue()
     kubeconfig = str(data_dir / "kubeconfig")
-    watchers = [ctx.Process(target=_watcher, args=(kubeconfig, start_rv, args.objects, ready,
-                                                  results, f"w{i}"))
-                for i in range(args.watchers)]
+    watchers = [
+        ctx.Process(
+            target=_watcher, args=(kubeconfig, start_rv, args.objects, ready, results, f"w{i}")
+        )
+        for i in range(args.watchers)
+    ]
     for p in watchers:
         p.start()
     for _ in watchers:
         ready.get(timeout=60)  # every watch is open before the first write
-    writers = [ctx.Process(target=_writer, args=(kubeconfig, i, args.writers, args.objects,
-                                                 results, f"p{i}"))
-               for i in range(args.writers)]
+    writers = [
+        ctx.Process(
+            target=_writer, args=(kubeconfig, i, args.writers, args.objects, results, f"p{i}")
+        )
+        for i in range(args.writers)
+    ]
     began = time.monotonic()
     cpu_began = _cpu_seconds(pid)
     for p in writers:
@@ -175,9 +200,13 @@ def _run(args: argparse.Namespace, *, data_dir: pathlib.Path, pid: int) -> int:
     typed_list_ms = []
     for _ in range(5):
         t0 = time.perf_counter()
-        response = setup.call_api(f"/api/v1/namespaces/{NAMESPACE}/configmaps", "GET",
-                                  auth_settings=["BearerToken"], _preload_content=False,
-                                  header_params={"Accept": "application/json"})
+        response = setup.call_api(
+            f"/api/v1/namespaces/{NAMESPACE}/configmaps",
+            "GET",
+            auth_settings=["BearerToken"],
+            _preload_content=False,
+            header_params={"Accept": "application/json"},
+        )
         items = json.loads(response.data)["items"]
         raw_list_ms.append((time.perf_counter() - t0) * 1000)
         assert len(items) == args.objects
@@ -194,24 +223,38 @@ def _run(args: argparse.Namespace, *, data_dir: pathlib.Path, pid: int) -> int:
     )
     # Lag: from the writer getting its 201 to the watcher reading the event. An event can be
     # read before the writer thread records its response; those count as zero lag.
-    lags = [max(0.0, at - written_at[name][1]) * 1000 for events in seen
-            for _, name, at in events if name in written_at]
+    lags = [
+        max(0.0, at - written_at[name][1]) * 1000
+        for events in seen
+        for _, name, at in events
+        if name in written_at
+    ]
     # The same, from the moment the writer sent the request (includes the write itself).
-    sent_lags = [(at - written_at[name][0]) * 1000 for events in seen
-                 for _, name, at in events if name in written_at]
+    sent_lags = [
+        (at - written_at[name][0]) * 1000
+        for events in seen
+        for _, name, at in events
+        if name in written_at
+    ]
     writes_per_second = args.objects / write_seconds
     list_ms = statistics.median(raw_list_ms)
     p99 = _percentile(lags, 0.99)
     print(f"objects={args.objects} writers={args.writers} watchers={args.watchers}")
     print(f"writes/s: {writes_per_second:.0f} (target >= 500)")
-    print(f"server CPU while writing: {server_cpu:.2f} s of {write_seconds:.2f} s wall "
-          f"({server_cpu / write_seconds:.0%} of one core)")
+    print(
+        f"server CPU while writing: {server_cpu:.2f} s of {write_seconds:.2f} s wall "
+        f"({server_cpu / write_seconds:.0%} of one core)"
+    )
     print(f"list of {args.objects} (HTTP + JSON), median of 5: {list_ms:.1f} ms (target < 300)")
-    print(f"list of {args.objects} (typed client models), median of 5: "
-          f"{statistics.median(typed_list_ms):.1f} ms")
+    print(
+        f"list of {args.objects} (typed client models), median of 5: "
+        f"{statistics.median(typed_list_ms):.1f} ms"
+    )
     print(f"watch lag: p50 {_percentile(lags, 0.5):.1f} ms, p99 {p99:.1f} ms (target < 100)")
-    print(f"watch lag from the request's start: p50 {_percentile(sent_lags, 0.5):.1f} ms, "
-          f"p99 {_percentile(sent_lags, 0.99):.1f} ms")
+    print(
+        f"watch lag from the request's start: p50 {_percentile(sent_lags, 0.5):.1f} ms, "
+        f"p99 {_percentile(sent_lags, 0.99):.1f} ms"
+    )
     print(f"every watcher saw every event exactly once, in order: {exact}")
     print(f"server RSS: {rss_before / 1024:.1f} MiB before, {_rss_kib(pid) / 1024:.1f} MiB after")
     setup.close()

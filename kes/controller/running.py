@@ -54,7 +54,10 @@ class Controller:
             ).observe(seconds),
         )
         self.status = status.StatusProjection(
-            app=app, api=api, interval_s=settings.status_interval_s
+            app=app,
+            api=api,
+            interval_s=settings.status_interval_s,
+            on_write=self.metrics.status_writes.inc,
         )
         self.reconciler = reconciling.Reconciler(
             app=app,
@@ -66,7 +69,9 @@ class Controller:
         )
         self.followers: list[following.Follower] = [
             self.status,
-            kubeevents.EventsProjection(app=app, api=api),
+            kubeevents.EventsProjection(
+                app=app, api=api, on_write=self.metrics.kube_events_written.inc
+            ),
             metrics.MetricsProjection(app=app, metrics=self.metrics),
         ]
         self._threads: list[threading.Thread] = []
@@ -91,6 +96,7 @@ class Controller:
                 port=self.settings.health_port,
                 metrics=self.metrics,
                 is_ready=self.is_ready,
+                refresh=self.refresh_gauges,
                 version=self.settings.version,
             )
         logger.info("Controller started.")
@@ -113,8 +119,17 @@ class Controller:
         finally:
             self.stop()
 
+    def refresh_gauges(self) -> dict[str, int]:
+        """Update the gauges that are read, not counted; the projections' lags."""
+        lags = {f.name: f.lag() for f in self.followers}
+        for name, lag in lags.items():
+            self.metrics.projection_lag.labels(projection=name).set(lag)
+        self.metrics.running_actionsets.set(self.reconciler.running)
+        return lags
+
     def is_ready(self) -> bool:
-        return self.synced.is_set() and all(f.lag() == 0 for f in self.followers)
+        """Ready: the ActionSet watch has listed once and the projections have caught up."""
+        return self.synced.is_set() and not any(self.refresh_gauges().values())
 
     def _spawn(self, name: str, target: Any, *args: Any, **kwargs: Any) -> None:
         thread = threading.Thread(target=target, args=args, kwargs=kwargs, name=name, daemon=True)

@@ -21,6 +21,7 @@ def start(
     port: int,
     metrics: metrics_projection.Metrics,
     is_ready: Callable[[], bool],
+    refresh: Callable[[], object],
     version: str,
 ) -> server.ThreadingHTTPServer:
     """Serve in a daemon thread; `shutdown()` the returned server to stop."""
@@ -34,6 +35,7 @@ def start(
                 body = {"status": "ready" if ready else "not ready"}
                 self._send(200 if ready else 503, json.dumps(body).encode())
             elif self.path == "/metrics":
+                refresh()
                 self._send(200, metrics.exposition(), content_type="text/plain; version=0.0.4")
             else:
                 self._send(404, b'{"error":"not found"}')

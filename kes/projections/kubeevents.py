@@ -8,6 +8,7 @@ ActionSet and on its Blueprint, as Kanister does (reference/kanister.md section 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,9 +77,16 @@ def describe(event: Any, run: Any) -> KubeEvent | None:
 class EventsProjection(following.Follower):
     name = "kubernetes-events"
 
-    def __init__(self, *, app: application.KesApplication, api: client.Api) -> None:
+    def __init__(
+        self,
+        *,
+        app: application.KesApplication,
+        api: client.Api,
+        on_write: Callable[[], None] = lambda: None,
+    ) -> None:
         super().__init__(app=app)
         self.api = api
+        self.on_write = on_write
         self.pending: list[tuple[int, Any]] = []
 
     def apply(self, event: Any, *, notification_id: int) -> None:
@@ -127,7 +135,7 @@ class EventsProjection(following.Follower):
         for target in targets:
             suffix = "" if target["kind"] == "ActionSet" else ".bp"
             try:
-                events.record(
+                created = events.record(
                     self.api,
                     name=f"{run.name}.kes{notification_id:08x}{suffix}",
                     involved=target,
@@ -138,3 +146,5 @@ class EventsProjection(following.Follower):
                 )
             except errors.ApiNotFoundError:
                 continue  # namespace gone
+            if created:
+                self.on_write()

@@ -52,6 +52,12 @@ class Metrics:
             ["projection"],
             registry=self.registry,
         )
+        self.status_writes = prometheus_client.Counter(
+            "kes_status_writes", "ActionSet status writes to the API.", registry=self.registry
+        )
+        self.kube_events_written = prometheus_client.Counter(
+            "kes_kubernetes_events_written", "Kubernetes Events created.", registry=self.registry
+        )
         self.api_errors = prometheus_client.Counter(
             "kes_api_errors",
             "Kubernetes API calls that failed, by verb.",

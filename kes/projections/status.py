@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +26,12 @@ class StatusProjection(following.Follower):
     name = "status"
 
     def __init__(
-        self, *, app: application.KesApplication, api: client.Api, interval_s: float = 0.2
+        self,
+        *,
+        app: application.KesApplication,
+        api: client.Api,
+        interval_s: float = 0.2,
+        on_write: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__(app=app)
         self.api = api
@@ -33,7 +39,7 @@ class StatusProjection(following.Follower):
         self.dirty: set[UUID] = set()
         self.last_write: dict[UUID, float] = {}
         self.last_status: dict[UUID, dict[str, Any]] = {}
-        self.writes = 0
+        self.on_write = on_write
         self._lock = threading.Lock()
 
     def apply(self, event: Any, *, notification_id: int) -> None:
@@ -81,6 +87,6 @@ class StatusProjection(following.Follower):
                 "Writing the status of %s/%s failed: %s. Retrying.", run.namespace, run.name, exc
             )
             return False
-        self.writes += 1
+        self.on_write()
         self.last_status[run_id] = body
         return True
