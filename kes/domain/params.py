@@ -229,14 +229,23 @@ def template_params(**fields: Any) -> values.GoStruct:
     unknown = set(fields) - set(defaults)
     if unknown:
         raise ValueError(f"TemplateParams has no field(s) {sorted(unknown)}")
-    defaults.update(fields)
+    for name, value in fields.items():
+        default = defaults[name]
+        # A plain dict given for a typed Go map takes that map's type (and its zero value).
+        if isinstance(default, values.TypedMap) and not isinstance(value, values.TypedMap):
+            value = values.TypedMap(dict(value), elem_type=default.elem_type, zero=default.zero)
+        defaults[name] = value
     return values.GoStruct("param.TemplateParams", defaults)
 
 
 def with_fields(params: values.GoStruct, **fields: Any) -> values.GoStruct:
     """A copy of the params with some fields replaced (phases add outputs as they end)."""
     merged = dict(params.fields)
-    merged.update(fields)
+    for name, value in fields.items():
+        current = merged.get(name)
+        if isinstance(current, values.TypedMap) and not isinstance(value, values.TypedMap):
+            value = values.TypedMap(dict(value), elem_type=current.elem_type, zero=current.zero)
+        merged[name] = value
     return values.GoStruct(params.type_name, merged, json=params.json, pointer=params.pointer)
 
 
