@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -160,19 +161,19 @@ def _print_events(
     app: application.KesApplication, aggregate_id: UUID, *, as_json: bool, follow: bool
 ) -> None:
     timeline = Timeline()
-    color = click.get_text_stream("stdout").isatty()
-    seen = 0
+    color = sys.stdout.isatty()
+    aggregate: Any = None  # rebuilt from exactly the events printed, so the end is never missed
     while True:
-        new = app.events_of(aggregate_id, after=seen)
+        new = app.events_of(aggregate_id, after=0 if aggregate is None else aggregate.version)
         if as_json:
             lines = [json.dumps(event_record(e), sort_keys=True) for e in new]
         else:
             lines = [timeline.line(e, color=color) for e in new]
         if lines:
             click.echo("\n".join(lines))
-        if new:
-            seen = new[-1].originator_version
-        if not follow or app.repository.get(aggregate_id).is_terminal:
+        for event in new:
+            aggregate = event.mutate(aggregate)
+        if not follow or (aggregate is not None and aggregate.is_terminal):
             return
         time.sleep(POLL_SECONDS)
 
