@@ -24,6 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from kes import application
 from kes.cli import history
@@ -126,7 +127,10 @@ def main() -> None:
         written = record_runs(app, events=options.events)
         kes_seconds = time.perf_counter() - started
         stored = app.recorder.select_notifications(start=1, limit=written + 10)
-        rows = [(n.originator_id.hex, n.originator_version, n.topic, n.state) for n in stored]
+        rows = [
+            (UUID(str(n.originator_id)).hex, n.originator_version, n.topic, n.state)
+            for n in stored
+        ]
         size = sum(len(r[3]) for r in rows) / len(rows)
         app.close()
         full = len(rows) / raw_baseline(rows, Path(tmp) / "raw_full.db", synchronous="FULL")

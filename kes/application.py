@@ -368,7 +368,7 @@ class KesApplication(es_application.Application[UUID]):
     def state_at(self, aggregate_id: UUID, *, at: dt.datetime) -> Any:
         """The aggregate as it was at ``at``, rebuilt by replaying the events up to then."""
         aggregate = None
-        for event in self.events.get(aggregate_id):
+        for event in self.events_of(aggregate_id):
             if event.timestamp > at:
                 break
             aggregate = event.mutate(aggregate)
