@@ -4,6 +4,10 @@ It opens the store named by ``--store`` / ``KES_STORE`` (default ``.kes/store.sq
 needs no cluster. ``--verify`` recomputes the hash chain and exits 1 naming the first broken
 event; ``--at`` rebuilds the status as it was then; ``--follow`` keeps printing new events until
 the run ends. An unknown name is a message and exit code 1.
+
+``--json`` prints one object per event and line, with the keys ``id`` (aggregate id),
+``version`` (1, 2, ...), ``time`` (ISO 8601, UTC), ``type`` (event class name),
+``schema_version``, ``digest`` (its hash-chain link) and ``data`` (the event's own fields).
 """
 
 from __future__ import annotations

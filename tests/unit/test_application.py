@@ -326,3 +326,27 @@ def test_queries_hand_out_copies(app: application.KesApplication) -> None:
     run_id = accept(app)
     app.run(run_id).start_action(0)
     assert app.run(run_id).actions[0].state == "pending"
+
+
+def test_after_a_restart_unfinished_runs_and_their_lost_phases_are_found(store: str) -> None:
+    before = application.KesApplication(store=store)
+    run_id = accept(before)
+    done = before.accept_actionset(name="done", namespace="db", uid="uid-done", spec={},
+                                   plan=[])
+    before.complete_run(done)
+    before.start_action(run_id, action_index=0)
+    before.start_phase(run_id, action_index=0, phase_name="dump", function="KubeTask", args={})
+    before.close()  # the controller dies with "dump" running
+
+    after = application.KesApplication(store=store)
+    try:
+        assert after.list_runs() == [run_id]
+        run = after.run(run_id)
+        assert run.running_phases() == [(0, "dump")]
+        after.interrupt_phase(run_id, action_index=0, phase_name="dump", reason="restarted")
+        after.start_phase(run_id, action_index=0, phase_name="dump", function="KubeTask",
+                          args={}, attempt=2)
+        assert after.run(run_id).actions[0].phases[0].attempt == 2
+        assert after.status(run_id)["actions"][0]["phases"][0]["state"] == "running"
+    finally:
+        after.close()
