@@ -54,6 +54,26 @@ _CREATED_TOPICS = {
 }
 
 
+_COMMON_FIELDS = frozenset({
+    "originator_id", "originator_version", "timestamp", "schema_version", "digest",
+    "originator_topic",
+})
+
+
+def event_record(event: Any) -> dict[str, Any]:
+    """One event as plain data: id, version, time, type, schema_version, digest, data."""
+    dumped = event.model_dump(mode="json")
+    return {
+        "id": dumped["originator_id"],
+        "version": dumped["originator_version"],
+        "time": dumped["timestamp"],
+        "type": type(event).__name__,
+        "schema_version": dumped["schema_version"],
+        "digest": dumped["digest"],
+        "data": {k: v for k, v in dumped.items() if k not in _COMMON_FIELDS},
+    }
+
+
 class KesApplication(es_application.Application[UUID]):
     """The event log of every ActionSet run and RepositoryServer, in one store."""
 
@@ -364,6 +384,10 @@ class KesApplication(es_application.Application[UUID]):
     def events_of(self, aggregate_id: UUID, *, after: int = 0) -> list[Any]:
         """The aggregate's events (upcast to current schemas) after a version."""
         return list(self.events.get(aggregate_id, gt=after or None))
+
+    def history(self, aggregate_id: UUID, *, after: int = 0) -> list[dict[str, Any]]:
+        """The aggregate's events as plain data (the shape of ``kes history --json``)."""
+        return [event_record(e) for e in self.events_of(aggregate_id, after=after)]
 
     def state_at(self, aggregate_id: UUID, *, at: dt.datetime) -> Any:
         """The aggregate as it was at ``at``, rebuilt by replaying the events up to then."""

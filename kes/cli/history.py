@@ -26,8 +26,6 @@ from kes import application, storage
 from kes.domain import status
 
 POLL_SECONDS = 0.5
-_COMMON = {"originator_id", "originator_version", "timestamp", "schema_version", "digest",
-           "originator_topic"}
 
 
 def _open(store: str | None) -> application.KesApplication:
@@ -52,20 +50,6 @@ def _parse_time(value: str) -> dt.datetime:
 def _compact(value: Any, limit: int = 160) -> str:
     text = json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def event_record(event: Any) -> dict[str, Any]:
-    """The stable JSON-lines shape of one event."""
-    dumped = event.model_dump(mode="json")
-    return {
-        "id": dumped["originator_id"],
-        "version": dumped["originator_version"],
-        "time": dumped["timestamp"],
-        "type": type(event).__name__,
-        "schema_version": dumped["schema_version"],
-        "digest": dumped["digest"],
-        "data": {k: v for k, v in dumped.items() if k not in _COMMON},
-    }
 
 
 class Timeline:
@@ -117,7 +101,7 @@ class Timeline:
         return (_compact(rest) if rest else ""), False
 
     def line(self, event: Any, *, color: bool) -> str:
-        record = event_record(event)
+        record = application.event_record(event)
         when = event.timestamp.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
         text, failed = self.summary(record["type"], record["data"])
         line = f"{when}  {record['type']:<20} {self.where(record['data']):<24} {text}"
@@ -170,7 +154,7 @@ def _print_events(
     while True:
         new = app.events_of(aggregate_id, after=0 if aggregate is None else aggregate.version)
         if as_json:
-            lines = [json.dumps(event_record(e), sort_keys=True) for e in new]
+            lines = [json.dumps(application.event_record(e), sort_keys=True) for e in new]
         else:
             lines = [timeline.line(e, color=color) for e in new]
         if lines:

@@ -350,3 +350,14 @@ def test_after_a_restart_unfinished_runs_and_their_lost_phases_are_found(store: 
         assert after.status(run_id)["actions"][0]["phases"][0]["state"] == "running"
     finally:
         after.close()
+
+
+def test_history_is_plain_data_in_order(app: application.KesApplication) -> None:
+    run_id = accept(app)
+    app.start_action(run_id, action_index=0)
+    records = app.history(run_id)
+    assert [(r["version"], r["type"]) for r in records] == [
+        (1, "ActionSetAccepted"), (2, "ActionStarted")
+    ]
+    assert records[1]["data"] == {"action_index": 0}
+    assert app.history(run_id, after=1) == records[1:]
