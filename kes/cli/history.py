@@ -21,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 import click
+from eventsourcing import persistence as es_persistence
 
 from kes import application, storage
 from kes.domain import status
@@ -34,7 +35,12 @@ def _open(store: str | None) -> application.KesApplication:
         raise click.ClickException(
             f"No event log at {resolved.describe()}: set KES_STORE or pass --store."
         )
-    return application.KesApplication(store=resolved.location)
+    try:
+        return application.KesApplication(store=resolved.location)
+    except es_persistence.PersistenceError as error:
+        raise click.ClickException(
+            f"Cannot open the event log at {resolved.describe()}: {type(error).__name__}."
+        ) from None
 
 
 def _parse_time(value: str) -> dt.datetime:

@@ -212,3 +212,10 @@ def test_follow_prints_new_events_until_the_run_ends(store: str) -> None:
             assert process.wait(timeout=30) == 0
     finally:
         app.close()
+
+
+def test_an_unreachable_postgres_store_is_a_message_without_the_password() -> None:
+    result = history("actionset", "x", "--store", "postgresql://kes:hunter2@127.0.0.1:1/kes")
+    assert result.exit_code == 1
+    assert "Cannot open the event log at postgresql://kes@127.0.0.1:1/kes" in result.output
+    assert "hunter2" not in result.output
