@@ -11,9 +11,11 @@ the caller passes before they reach an event. Queries return aggregates or plain
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import functools
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, ClassVar, TypeVar
@@ -52,17 +54,41 @@ _CREATED_TOPICS = {
 }
 
 
+_COMMON_FIELDS = frozenset({
+    "originator_id", "originator_version", "timestamp", "schema_version", "digest",
+    "originator_topic",
+})
+
+
+def event_record(event: Any) -> dict[str, Any]:
+    """One event as plain data: id, version, time, type, schema_version, digest, data."""
+    dumped = event.model_dump(mode="json")
+    return {
+        "id": dumped["originator_id"],
+        "version": dumped["originator_version"],
+        "time": dumped["timestamp"],
+        "type": type(event).__name__,
+        "schema_version": dumped["schema_version"],
+        "digest": dumped["digest"],
+        "data": {k: v for k, v in dumped.items() if k not in _COMMON_FIELDS},
+    }
+
+
 class KesApplication(es_application.Application[UUID]):
     """The event log of every ActionSet run and RepositoryServer, in one store."""
 
     name = "kes"
+    # A cache of live aggregates updated on save (see _execute): the controller is the one
+    # writer of its runs, and a conflict with another writer evicts and reloads.
     env: ClassVar[dict[str, str]] = {
-        "AGGREGATE_CACHE_MAXSIZE": "500",
-        "AGGREGATE_CACHE_FASTFORWARD": "y",
+        "AGGREGATE_CACHE_MAXSIZE": "1000",
+        "AGGREGATE_CACHE_FASTFORWARD": "n",
+        "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
     }
 
     def __init__(self, *, store: str | None = None, create: bool = True) -> None:
         self.store = storage.resolve(store)
+        self._stripes = [threading.Lock() for _ in range(64)]
         env = storage.application_env(self.store, create=create)
         for attempt in range(3):
             try:
@@ -77,20 +103,34 @@ class KesApplication(es_application.Application[UUID]):
     # --- the write path ---------------------------------------------------------------------
 
     def _execute(self, aggregate_id: UUID, command: Callable[[Agg], None]) -> Agg:
-        for attempt in range(MAX_ATTEMPTS):
-            aggregate: Agg = self._get(aggregate_id)
-            command(aggregate)
-            try:
-                self.save(aggregate)
-            except es_persistence.IntegrityError:
-                # Another writer saved first: decide again on fresh state. The jittered pause
-                # lets a writer that keeps losing to a busy one get its turn.
-                time.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311
-                continue
-            return aggregate
+        # The cache hands out the cached aggregate itself (no copy, no store round trip): that
+        # is what makes a use case cheap. So a stripe lock keeps one thread per aggregate in
+        # here, and any failure evicts the entry, which may hold unsaved changes.
+        with self._stripes[aggregate_id.int % len(self._stripes)]:
+            for attempt in range(MAX_ATTEMPTS):
+                aggregate: Agg = self._get(aggregate_id)
+                try:
+                    command(aggregate)
+                    self.save(aggregate)
+                except es_persistence.IntegrityError:
+                    # Another process saved first: decide again on fresh state. The jittered
+                    # pause lets a writer that keeps losing to a busy one get its turn.
+                    self._evict(aggregate_id)
+                    time.sleep(random.uniform(0, 0.002 * attempt))  # noqa: S311
+                    continue
+                except BaseException:
+                    self._evict(aggregate_id)
+                    raise
+                return aggregate
         raise ConcurrencyConflictError(
             f"Could not record a change to {aggregate_id} after {MAX_ATTEMPTS} conflicts."
         )
+
+    def _evict(self, aggregate_id: UUID) -> None:
+        cache = self.repository.cache
+        if cache is not None:
+            with contextlib.suppress(KeyError):
+                cache.get(aggregate_id, evict=True)
 
     def _create(self, aggregate: Agg) -> UUID:
         # Already recorded (a re-list after a restart): the first record stands.
@@ -269,15 +309,21 @@ class KesApplication(es_application.Application[UUID]):
     # --- queries ----------------------------------------------------------------------------
 
     def run(self, run_id: UUID) -> actionset.ActionSetRun:
-        run: actionset.ActionSetRun = self._get(run_id)
+        """A copy of the run (changing it changes nothing recorded)."""
+        run: actionset.ActionSetRun = self._copy(run_id)
         return run
 
     def server(self, server_id: UUID) -> repositoryserver.RepositoryServerLifecycle:
-        server: repositoryserver.RepositoryServerLifecycle = self._get(server_id)
+        server: repositoryserver.RepositoryServerLifecycle = self._copy(server_id)
         return server
 
+    def _copy(self, aggregate_id: UUID) -> Any:
+        with self._stripes[aggregate_id.int % len(self._stripes)]:
+            return copy.deepcopy(self._get(aggregate_id))
+
     def status(self, aggregate_id: UUID) -> dict[str, Any]:
-        return status.status_of(self._get(aggregate_id))
+        with self._stripes[aggregate_id.int % len(self._stripes)]:
+            return status.status_of(self._get(aggregate_id))
 
     def _created(self, kind: str) -> list[tuple[UUID, dict[str, Any]]]:
         """(id, first-event state) of every aggregate of ``kind``, oldest first."""
@@ -312,7 +358,11 @@ class KesApplication(es_application.Application[UUID]):
         ids = [aggregate_id for aggregate_id, _ in self._created("actionset")]
         if terminal is None:
             return ids
-        return [i for i in ids if self.run(i).is_terminal == terminal]
+        return [i for i in ids if self._is_terminal(i) == terminal]
+
+    def _is_terminal(self, aggregate_id: UUID) -> bool:
+        with self._stripes[aggregate_id.int % len(self._stripes)]:
+            return bool(self._get(aggregate_id).is_terminal)
 
     def stored_records(self, aggregate_id: UUID) -> list[hashchain.StoredRecord]:
         """The aggregate's events exactly as stored (no upcasting), for audit and verify."""
@@ -335,10 +385,14 @@ class KesApplication(es_application.Application[UUID]):
         """The aggregate's events (upcast to current schemas) after a version."""
         return list(self.events.get(aggregate_id, gt=after or None))
 
+    def history(self, aggregate_id: UUID, *, after: int = 0) -> list[dict[str, Any]]:
+        """The aggregate's events as plain data (the shape of ``kes history --json``)."""
+        return [event_record(e) for e in self.events_of(aggregate_id, after=after)]
+
     def state_at(self, aggregate_id: UUID, *, at: dt.datetime) -> Any:
         """The aggregate as it was at ``at``, rebuilt by replaying the events up to then."""
         aggregate = None
-        for event in self.events.get(aggregate_id):
+        for event in self.events_of(aggregate_id):
             if event.timestamp > at:
                 break
             aggregate = event.mutate(aggregate)

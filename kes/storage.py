@@ -7,7 +7,8 @@ the working directory, so ``kes history`` run where the controller runs finds it
 SQLite is opened in WAL mode (eventsourcing does that) with ``synchronous=NORMAL``: in WAL mode a
 commit is then durable against a process crash, and after a power loss the database stays
 consistent but may lose its last commits. The controller records every event as it happens, and
-a full fsync per event would cost more than the work it records.
+a full fsync per event would cost more than the work it records. ``KES_SQLITE_SYNCHRONOUS=FULL``
+restores an fsync per commit.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from eventsourcing import utils as es_utils
 from kes.domain import events
 
 STORE_ENV = "KES_STORE"
+SYNCHRONOUS_ENV = "KES_SQLITE_SYNCHRONOUS"
+SYNCHRONOUS_MODES = ("OFF", "NORMAL", "FULL", "EXTRA")
 DEFAULT_STORE = os.path.join(".kes", "store.sqlite3")
 
 
@@ -63,10 +66,16 @@ class Store:
             return _postgres_env(self.location)
         if create:
             Path(self.location).parent.mkdir(parents=True, exist_ok=True)
+        synchronous = os.environ.get(SYNCHRONOUS_ENV, "NORMAL").upper()
+        if synchronous not in SYNCHRONOUS_MODES:
+            raise StoreSettingError(
+                f'{SYNCHRONOUS_ENV} is "{synchronous}"; use one of {", ".join(SYNCHRONOUS_MODES)}.'
+            )
         return {
             "PERSISTENCE_MODULE": f"{__name__}:TunedSQLiteFactory",
             "SQLITE_DBNAME": self.location,
             "SQLITE_LOCK_TIMEOUT": "30",
+            "KES_SQLITE_SYNCHRONOUS": synchronous,
         }
 
 
@@ -103,11 +112,13 @@ def _postgres_env(url_text: str) -> dict[str, str]:
 class TunedConnectionPool(es_sqlite.SQLiteConnectionPool):
     """eventsourcing's SQLite pool with the pragmas explained in the module docstring."""
 
+    synchronous = "NORMAL"
+
     def _create_connection(self) -> es_sqlite.SQLiteConnection:
         connection = super()._create_connection()
         raw: sqlite3.Connection = connection._sqlite_conn
-        if not self.is_sqlite_memory_mode:
-            raw.execute("PRAGMA synchronous=NORMAL")
+        if not self.is_sqlite_memory_mode and self.synchronous in SYNCHRONOUS_MODES:
+            raw.execute(f"PRAGMA synchronous={self.synchronous}")
         return connection
 
 
@@ -115,9 +126,9 @@ class TunedSQLiteFactory(es_sqlite.SQLiteFactory):
     def __init__(self, env: Any) -> None:
         super().__init__(env)
         old = self.datastore.pool
-        self.datastore.pool = TunedConnectionPool(
-            db_name=old.db_name, lock_timeout=old.lock_timeout
-        )
+        pool = TunedConnectionPool(db_name=old.db_name, lock_timeout=old.lock_timeout)
+        pool.synchronous = self.env.get("KES_SQLITE_SYNCHRONOUS") or "NORMAL"
+        self.datastore.pool = pool
         old.close()
 
 

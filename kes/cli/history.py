@@ -4,25 +4,29 @@ It opens the store named by ``--store`` / ``KES_STORE`` (default ``.kes/store.sq
 needs no cluster. ``--verify`` recomputes the hash chain and exits 1 naming the first broken
 event; ``--at`` rebuilds the status as it was then; ``--follow`` keeps printing new events until
 the run ends. An unknown name is a message and exit code 1.
+
+``--json`` prints one object per event and line, with the keys ``id`` (aggregate id),
+``version`` (1, 2, ...), ``time`` (ISO 8601, UTC), ``type`` (event class name),
+``schema_version``, ``digest`` (its hash-chain link) and ``data`` (the event's own fields).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
 import click
+from eventsourcing import persistence as es_persistence
 
 from kes import application, storage
 from kes.domain import status
 
 POLL_SECONDS = 0.5
-_COMMON = {"originator_id", "originator_version", "timestamp", "schema_version", "digest",
-           "originator_topic"}
 
 
 def _open(store: str | None) -> application.KesApplication:
@@ -31,7 +35,12 @@ def _open(store: str | None) -> application.KesApplication:
         raise click.ClickException(
             f"No event log at {resolved.describe()}: set KES_STORE or pass --store."
         )
-    return application.KesApplication(store=resolved.location)
+    try:
+        return application.KesApplication(store=resolved.location)
+    except es_persistence.PersistenceError as error:
+        raise click.ClickException(
+            f"Cannot open the event log at {resolved.describe()}: {type(error).__name__}."
+        ) from None
 
 
 def _parse_time(value: str) -> dt.datetime:
@@ -47,20 +56,6 @@ def _parse_time(value: str) -> dt.datetime:
 def _compact(value: Any, limit: int = 160) -> str:
     text = json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def event_record(event: Any) -> dict[str, Any]:
-    """The stable JSON-lines shape of one event."""
-    dumped = event.model_dump(mode="json")
-    return {
-        "id": dumped["originator_id"],
-        "version": dumped["originator_version"],
-        "time": dumped["timestamp"],
-        "type": type(event).__name__,
-        "schema_version": dumped["schema_version"],
-        "digest": dumped["digest"],
-        "data": {k: v for k, v in dumped.items() if k not in _COMMON},
-    }
 
 
 class Timeline:
@@ -112,7 +107,7 @@ class Timeline:
         return (_compact(rest) if rest else ""), False
 
     def line(self, event: Any, *, color: bool) -> str:
-        record = event_record(event)
+        record = application.event_record(event)
         when = event.timestamp.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
         text, failed = self.summary(record["type"], record["data"])
         line = f"{when}  {record['type']:<20} {self.where(record['data']):<24} {text}"
@@ -160,19 +155,19 @@ def _print_events(
     app: application.KesApplication, aggregate_id: UUID, *, as_json: bool, follow: bool
 ) -> None:
     timeline = Timeline()
-    color = click.get_text_stream("stdout").isatty()
-    seen = 0
+    color = sys.stdout.isatty()
+    aggregate: Any = None  # rebuilt from exactly the events printed, so the end is never missed
     while True:
-        new = app.events_of(aggregate_id, after=seen)
+        new = app.events_of(aggregate_id, after=0 if aggregate is None else aggregate.version)
         if as_json:
-            lines = [json.dumps(event_record(e), sort_keys=True) for e in new]
+            lines = [json.dumps(application.event_record(e), sort_keys=True) for e in new]
         else:
             lines = [timeline.line(e, color=color) for e in new]
         if lines:
             click.echo("\n".join(lines))
-        if new:
-            seen = new[-1].originator_version
-        if not follow or app.repository.get(aggregate_id).is_terminal:
+        for event in new:
+            aggregate = event.mutate(aggregate)
+        if not follow or (aggregate is not None and aggregate.is_terminal):
             return
         time.sleep(POLL_SECONDS)
 

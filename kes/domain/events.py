@@ -120,6 +120,10 @@ class EventSourced(es_domain.BaseAggregate[UUID]):
         aggregate.pending_events.append(event)
         return aggregate
 
+    def collect_events(self) -> list[Any]:
+        """The new events (kes's pydantic events; typed loosely so callers read their fields)."""
+        return list(super().collect_events())
+
     def trigger_event(self, event_class: type[Any], **kwargs: Any) -> None:
         draft = event_class(
             originator_id=self.id,

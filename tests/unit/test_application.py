@@ -195,7 +195,7 @@ def test_no_secret_reaches_the_store_in_any_encoding(tmp_path: Path) -> None:
     try:
         run_id = accept(kes)
         kes.start_action(run_id, action_index=0)
-        secrets = [secret, binary_secret]
+        secrets: list[str | bytes] = [secret, binary_secret]
         kes.start_phase(
             run_id, action_index=0, phase_name="dump", function="KubeTask", secrets=secrets,
             args={"command": ["sh", "-c", f"PW={secret} mysqldump"],
@@ -288,3 +288,76 @@ def test_the_default_store_is_under_the_working_directory(
     monkeypatch.setenv("KES_STORE", "/var/lib/kes/log.db")
     assert storage.resolve().location == "/var/lib/kes/log.db"
     assert storage.resolve("x.db").location == "x.db"
+
+
+def test_a_command_that_blows_up_leaves_no_trace_in_cache_or_store(
+    app: application.KesApplication,
+) -> None:
+    run_id = accept(app)
+
+    def start_then_crash(run: actionset.ActionSetRun) -> None:
+        run.start_action(0)
+        raise RuntimeError("crash after deciding")
+
+    with pytest.raises(RuntimeError):
+        app.run_command(run_id, start_then_crash)
+    assert app.run(run_id).actions[0].state == "pending"
+    app.start_action(run_id, action_index=0)
+    assert [r.version for r in app.stored_records(run_id)] == [1, 2]
+
+
+def test_a_writer_with_a_stale_cache_reloads_and_succeeds(
+    app: application.KesApplication, store: str
+) -> None:
+    run_id = accept(app)
+    other = application.KesApplication(store=store)
+    try:
+        other.start_action(run_id, action_index=1)  # caches the run in ``other``
+        app.start_action(run_id, action_index=0)  # ``other``'s cache is now stale
+        other.start_phase(run_id, action_index=1, phase_name="p", function="Wait", args={})
+        assert other.run(run_id).actions[0].state == "running"
+    finally:
+        other.close()
+    assert [r.version for r in app.stored_records(run_id)] == [1, 2, 3, 4]
+    assert app.verify(run_id) is None
+
+
+def test_queries_hand_out_copies(app: application.KesApplication) -> None:
+    run_id = accept(app)
+    app.run(run_id).start_action(0)
+    assert app.run(run_id).actions[0].state == "pending"
+
+
+def test_after_a_restart_unfinished_runs_and_their_lost_phases_are_found(store: str) -> None:
+    before = application.KesApplication(store=store)
+    run_id = accept(before)
+    done = before.accept_actionset(name="done", namespace="db", uid="uid-done", spec={},
+                                   plan=[])
+    before.complete_run(done)
+    before.start_action(run_id, action_index=0)
+    before.start_phase(run_id, action_index=0, phase_name="dump", function="KubeTask", args={})
+    before.close()  # the controller dies with "dump" running
+
+    after = application.KesApplication(store=store)
+    try:
+        assert after.list_runs() == [run_id]
+        run = after.run(run_id)
+        assert run.running_phases() == [(0, "dump")]
+        after.interrupt_phase(run_id, action_index=0, phase_name="dump", reason="restarted")
+        after.start_phase(run_id, action_index=0, phase_name="dump", function="KubeTask",
+                          args={}, attempt=2)
+        assert after.run(run_id).actions[0].phases[0].attempt == 2
+        assert after.status(run_id)["actions"][0]["phases"][0]["state"] == "running"
+    finally:
+        after.close()
+
+
+def test_history_is_plain_data_in_order(app: application.KesApplication) -> None:
+    run_id = accept(app)
+    app.start_action(run_id, action_index=0)
+    records = app.history(run_id)
+    assert [(r["version"], r["type"]) for r in records] == [
+        (1, "ActionSetAccepted"), (2, "ActionStarted")
+    ]
+    assert records[1]["data"] == {"action_index": 0}
+    assert app.history(run_id, after=1) == records[1:]

@@ -1,0 +1,132 @@
+"""Properties: any command sequence the aggregate accepts replays to the same state, through
+the store's mapper too; a rejected command changes nothing."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import hypothesis
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kes import storage
+from kes.domain import actionset
+
+PLAN: list[dict[str, Any]] = [
+    {"name": "a", "phases": [{"name": "p1", "function": "F"}, {"name": "p2", "function": "F"}],
+     "defer_phase": {"name": "d", "function": "F"}},
+    {"name": "b", "phases": [{"name": "q1", "function": "F"}]},
+]
+PHASES = ["p1", "p2", "q1", "d", "zz"]
+MAPPER = storage.PydanticMapper(transcoder=storage.JSONTranscoder())
+
+
+def command(run: actionset.ActionSetRun, name: str, i: int, phase: str) -> None:
+    commands: dict[str, Any] = {
+        "start_action": lambda: run.start_action(i),
+        "start_phase": lambda: run.start_phase(action_index=i, phase_name=phase, function="F"),
+        "progress": lambda: run.progress_phase(
+            action_index=i, phase_name=phase, progress={"progressPercent": "50"}),
+        "complete_phase": lambda: run.complete_phase(
+            action_index=i, phase_name=phase, output={"k": phase}, duration_s=1.0),
+        "fail_phase": lambda: run.fail_phase(action_index=i, phase_name=phase, error="e"),
+        "interrupt": lambda: run.interrupt_phase(action_index=i, phase_name=phase, reason="r"),
+        "start_defer": lambda: run.start_defer_phase(action_index=i, function="F"),
+        "complete_defer": lambda: run.complete_defer_phase(action_index=i),
+        "fail_defer": lambda: run.fail_defer_phase(action_index=i, error="d"),
+        "artifacts": lambda: run.render_artifacts(action_index=i, artifacts={"x": {"k": "v"}}),
+        "complete_action": lambda: run.complete_action(i),
+        "fail_action": lambda: run.fail_action(action_index=i, error="f"),
+        "request_cancel": lambda: run.request_cancel("r"),
+        "complete": run.complete,
+        "fail": lambda: run.fail("f"),
+        "cancel": run.cancel,
+    }
+    commands[name]()
+
+
+COMMANDS = st.tuples(
+    st.sampled_from([
+        "start_action", "start_phase", "start_phase", "progress", "complete_phase",
+        "complete_phase", "fail_phase", "interrupt", "start_defer", "complete_defer",
+        "fail_defer", "artifacts", "complete_action", "fail_action", "request_cancel",
+        "complete", "fail", "cancel",
+    ]),
+    st.integers(min_value=0, max_value=2),
+    st.sampled_from(PHASES),
+)
+
+
+def likely(run: actionset.ActionSetRun, *, disruptive: bool) -> list[tuple[str, int, str]]:
+    """Commands that fit the run's state, so sequences get deep into the lifecycle."""
+    found: list[tuple[str, int, str]] = [("complete", 0, "")]
+    if disruptive:
+        found = [("cancel", 0, ""), ("request_cancel", 0, ""), ("fail", 0, "")]
+    for i, action in enumerate(run.actions):
+        running = run.running_phase_of(i)
+        if disruptive:
+            found.append(("fail_action", i, ""))
+            if running is not None:
+                verb = "fail_defer" if action.defer_phase is running else "fail_phase"
+                found += [(verb, i, running.name), ("interrupt", i, running.name)]
+            continue
+        found.append(("start_action", i, ""))
+        nxt = run.next_phase(i)
+        if nxt:
+            found.append(("start_phase", i, nxt))
+        if running is not None:
+            verbs = ["progress", "complete_phase"]
+            if action.defer_phase is running:
+                verbs = ["complete_defer"]
+            found += [(verb, i, running.name) for verb in verbs]
+        found += [(verb, i, "") for verb in ("start_defer", "artifacts", "complete_action")]
+    return [c for c in found if accepts(run, c)] or found
+
+
+def accepts(run: actionset.ActionSetRun, candidate: tuple[str, int, str]) -> bool:
+    trial = copy.deepcopy(run)
+    try:
+        command(trial, *candidate)
+    except actionset.ActionSetRunError:
+        return False
+    return True
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.data())
+def test_accepted_commands_replay_to_the_same_state(data: st.DataObject) -> None:
+    run = actionset.ActionSetRun.accept(name="s", namespace="n", uid="u", spec={}, plan=PLAN)
+    events = list(run.collect_events())
+    for _ in range(data.draw(st.integers(min_value=0, max_value=60))):
+        dice = data.draw(st.integers(min_value=0, max_value=19))
+        if dice < 1:
+            name, i, phase = data.draw(COMMANDS)
+        else:
+            choices = likely(run, disruptive=dice < 2)
+            name, i, phase = data.draw(st.sampled_from(choices))
+        before = run.version
+        try:
+            command(run, name, i, phase)
+        except actionset.ActionSetRunError:
+            assert run.version == before and run.collect_events() == []
+        else:
+            new = run.collect_events()
+            assert run.version == before + 1 and len(new) == 1
+            events += new
+    hypothesis.event(f"state {run.state}")
+    hypothesis.event(f"{len(events) // 5 * 5}+ events")
+
+    replayed: Any = None
+    for event in events:
+        replayed = event.mutate(replayed)
+    assert replayed == run
+
+    through_store: Any = None
+    for event in events:
+        through_store = MAPPER.to_domain_event(MAPPER.to_stored_event(event)).mutate(
+            through_store
+        )
+    assert through_store == run
+    if run.is_terminal:
+        assert run.running_phases() == []
