@@ -299,9 +299,10 @@ def _format_float(spec: _Spec, number: float) -> str:
     if verb not in "vgGeEfFxXb":
         return _bad_verb(spec, number)
     if math.isnan(number) or math.isinf(number):
+        # fmt always signs infinities; NaN gets a sign only when asked for.
         text = "NaN" if math.isnan(number) else ("+Inf" if number > 0 else "-Inf")
-        if math.isinf(number) and number > 0 and not spec.plus:
-            text = " Inf" if spec.space else "Inf"
+        if math.isinf(number) and number > 0 and spec.space and not spec.plus:
+            text = " Inf"
         if math.isnan(number) and (spec.plus or spec.space):
             text = ("+" if spec.plus else " ") + text
         return _pad(dataclasses.replace(spec, zero=False), text)

@@ -96,7 +96,7 @@ def round_(value: Any, places: int, *round_on: float) -> float:
         return number
     scale = math.pow(10, places)
     digit = number * scale
-    _, fraction = math.modf(digit)
+    fraction, _ = math.modf(digit)
     rounded = math.ceil(digit) if fraction >= threshold else math.floor(digit)
     return rounded / scale
 

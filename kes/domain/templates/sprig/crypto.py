@@ -165,6 +165,7 @@ def gen_self_signed_cert(cn: str, ips: list[Any], dns: list[Any], days: int) -> 
 def gen_signed_cert(
     cn: str, ips: list[Any], dns: list[Any], days: int, ca: values.GoStruct
 ) -> values.GoStruct:
+    registry.expect(ca, go_type=_CERT, kind=values.GoStruct)
     try:
         ca_cert = x509.load_pem_x509_certificate(str(ca.field("Cert")).encode("ascii"))
         ca_key = serialization.load_pem_private_key(str(ca.field("Key")).encode("ascii"), None)

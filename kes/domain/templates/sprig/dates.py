@@ -86,6 +86,7 @@ def html_date_in_zone(value: Any, zone: str) -> str:
 
 @define("dateModify", ("string", _TIME), result=_TIME)
 def date_modify(spec: str, moment: values.GoTime) -> values.GoTime:
+    registry.expect(moment, go_type=_TIME, kind=values.GoTime)
     try:
         nanos = timelayout.parse_duration(spec)
     except timelayout.LayoutError:
@@ -130,6 +131,7 @@ def to_date(layout: str, text: str) -> values.GoTime:
 
 @define("unixEpoch", (_TIME,), result="string")
 def unix_epoch(moment: values.GoTime) -> str:
+    registry.expect(moment, go_type=_TIME, kind=values.GoTime)
     return str(moment.unix())
 
 

@@ -63,6 +63,17 @@ def check_size(count: int, *, what: str) -> None:
         )
 
 
+def expect(value: Any, *, go_type: str, kind: type) -> Any:
+    """Guard for parameter types the runtime may not know (time.Time, sprig.certificate)."""
+    if isinstance(value, kind) and (
+        not isinstance(value, values.GoStruct) or value.go_type == go_type
+    ):
+        return value
+    raise values.FuncError(
+        f"wrong type for value; expected {go_type}; got {values.type_of(value)}"
+    )
+
+
 def strval(value: Any) -> str:
     """sprig's strval: strings and []byte as text, Stringers via String(), else fmt %v."""
     if isinstance(value, str):
