@@ -139,13 +139,20 @@ class _TreeCompiler:
     def declare(self, pipe: parser.PipeNode, value: str) -> None:
         for var in pipe.decl:
             name = var.idents[0]
-            if pipe.is_assign:
+            if pipe.is_assign and self.known(name):
                 slot = self.lookup(name)
             else:
+                if pipe.is_assign:
+                    # Go's parser lets `$x = v` declare; execution then fails in setVar.
+                    node = _last_node(pipe)
+                    self.out.append("{% do " + self.error(node, f"undefined variable: {name}") + " %}")
                 slot = self.slots
                 self.slots += 1
                 self.scopes.append((name, slot))
             self.out.append("{% do S.set(" + f"{slot}, {value}" + ") %}")
+
+    def known(self, name: str) -> bool:
+        return any(var == name for var, _ in self.scopes)
 
     def lookup(self, name: str) -> int:
         for var, slot in reversed(self.scopes):
@@ -177,11 +184,12 @@ class _TreeCompiler:
 
     def range(self, node: parser.BranchNode, dot: str) -> None:
         value = self.pipeline(node.pipe, dot)
-        key, elem = self.fresh("k"), self.fresh("d")
-        nid = self.nid(node.pipe)
+        key, elem, loop = self.fresh("k"), self.fresh("d"), self.fresh("r")
+        nid = self.nid(_last_node(node.pipe))
         self.out.append(
-            "{% for " + f"{key}, {elem} in RG(R, {nid}, {value}, {len(node.pipe.decl)})" + " %}"
+            "{% set " + f"{loop} = RG(R, {nid}, {value}, {len(node.pipe.decl)})" + " %}"
         )
+        self.out.append("{% for " + f"{key}, {elem} in {loop}" + " %}")
         slots = []
         for var in node.pipe.decl:
             slot = self.lookup(var.idents[0]) if node.pipe.is_assign else self.slots
@@ -193,28 +201,34 @@ class _TreeCompiler:
         for slot, source in zip(slots, sources, strict=False):
             self.out.append("{% do S.set(" + f"{slot}, {source}" + ") %}")
         self.compile_list(node.body, elem)
-        if node.else_body is not None:
-            self.out.append("{% else %}")
-            self.compile_list(node.else_body, dot)
         self.out.append("{% endfor %}")
+        if node.else_body is not None:
+            # Not Jinja's for/else: with {% break %} it would also run after a partial loop.
+            self.out.append("{% if not " + loop + ".ran %}")
+            self.compile_list(node.else_body, dot)
+            self.out.append("{% endif %}")
 
     # -- expressions -------------------------------------------------------------------------
 
     def pipeline(self, pipe: parser.PipeNode, dot: str) -> str:
         value: str | None = None
         for cmd in pipe.cmds:
-            value = self.command(cmd, dot, value)
+            value = self.command(cmd, dot, value, pipe)
         assert value is not None
         return value
 
-    def not_a_function(self, cmd: parser.CommandNode, final: str | None) -> str | None:
+    def not_a_function(
+        self, cmd: parser.CommandNode, final: str | None, at: parser.Node | None = None
+    ) -> str | None:
         if len(cmd.args) > 1 or final is not None:
             return self.error(
-                cmd.args[0], f"can't give argument to non-function {cmd.args[0].go()}"
+                at or cmd.args[0], f"can't give argument to non-function {cmd.args[0].go()}"
             )
         return None
 
-    def command(self, cmd: parser.CommandNode, dot: str, final: str | None) -> str:
+    def command(
+        self, cmd: parser.CommandNode, dot: str, final: str | None, pipe: parser.PipeNode
+    ) -> str:
         first = cmd.args[0]
         has_args = len(cmd.args) > 1 or final is not None
         if isinstance(first, parser.FieldNode):
@@ -229,11 +243,12 @@ class _TreeCompiler:
             if len(first.idents) == 1:
                 return self.not_a_function(cmd, final) or var
             return self.field(first, var, first.idents[1:], has_args=has_args)
+        if isinstance(first, parser.PipeNode):
+            # Go has just done s.at(pipe) for the enclosing pipeline, so the error names it.
+            return self.not_a_function(cmd, final, pipe) or self.pipeline(first, dot)
         refused = self.not_a_function(cmd, final)
         if refused:
             return refused
-        if isinstance(first, parser.PipeNode):
-            return self.pipeline(first, dot)
         if isinstance(first, parser.NilNode):
             return self.error(first, "nil is not a command")
         return self.literal(first, dot)
@@ -372,6 +387,12 @@ class _TreeCompiler:
         )
         self.unit.sites.append(site)
         return f"C({len(self.unit.sites) - 1}" + "".join(", " + e for e in exprs) + ")"
+
+
+def _last_node(pipe: parser.PipeNode) -> parser.Node:
+    """The node Go's state last pointed at (s.at) after evaluating ``pipe``."""
+    node = pipe.cmds[-1].args[-1]
+    return _last_node(node) if isinstance(node, parser.PipeNode) else node
 
 
 def _is_lit(node: parser.Node) -> bool:

@@ -235,10 +235,13 @@ class Parser:
 
     # -- token stream ------------------------------------------------------------------------
 
+    def _tok(self, j: int) -> lexer.Token:
+        # The stream ends with EOF or ERROR, which repeats forever (as Go's lexer does).
+        return self.tokens[min(j, len(self.tokens) - 1)]
+
     def _next(self) -> lexer.Token:
-        tok = self.tokens[self.i]
-        if self.i < len(self.tokens) - 1:
-            self.i += 1
+        tok = self._tok(self.i)
+        self.i += 1
         self.last_line = tok.line
         return tok
 
@@ -246,7 +249,7 @@ class Parser:
         self.i -= n
 
     def _peek(self) -> lexer.Token:
-        return self.tokens[self.i]
+        return self._tok(self.i)
 
     def _next_non_space(self) -> lexer.Token:
         tok = self._next()
@@ -256,12 +259,12 @@ class Parser:
 
     def _peek_non_space(self) -> lexer.Token:
         j = self.i
-        while self.tokens[j].kind is lexer.Kind.SPACE:
+        while self._tok(j).kind is lexer.Kind.SPACE:
             j += 1
-        return self.tokens[j]
+        return self._tok(j)
 
     def _skip_spaces(self) -> None:
-        while self.tokens[self.i].kind is lexer.Kind.SPACE:
+        while self._tok(self.i).kind is lexer.Kind.SPACE:
             self.i += 1
 
     # -- errors ------------------------------------------------------------------------------

@@ -80,7 +80,8 @@ def _field(node: int, receiver: Any, name: str, static_type: str) -> tuple[Any, 
             elem = receiver[name]
             if isinstance(receiver, values.TypedMap):
                 return elem, receiver.elem_type
-            return elem, "interface {}" if elem is None else _go_type(elem)
+            # A map[string]interface{} element's static type is the interface, as Go reports it.
+            return elem, "interface {}"
         raise errors.ExecError(node, f"map has no entry for key {errors.go_quote(name)}")
     if isinstance(receiver, values.GoStruct):
         if receiver.has_field(name):
@@ -137,7 +138,29 @@ def assignable(value: Any, typ: str) -> bool:
 # range
 
 
-def iterate(node: int, value: Any, *, decls: int, budget: list[int]) -> Iterator[tuple[Any, Any]]:
+class RangeIter:
+    """The iteration of one ``range``; ``ran`` tells whether the body ran (for ``else``)."""
+
+    __slots__ = ("pairs", "ran")
+
+    def __init__(self, pairs: Iterator[tuple[Any, Any]]) -> None:
+        self.pairs = pairs
+        self.ran = False
+
+    def __iter__(self) -> RangeIter:
+        return self
+
+    def __next__(self) -> tuple[Any, Any]:
+        pair = next(self.pairs)
+        self.ran = True
+        return pair
+
+
+def iterate(node: int, value: Any, *, decls: int, budget: list[int]) -> RangeIter:
+    return RangeIter(_pairs(node, value, decls=decls, budget=budget))
+
+
+def _pairs(node: int, value: Any, *, decls: int, budget: list[int]) -> Iterator[tuple[Any, Any]]:
     """Go's walkRange order: (index/key, element) pairs; maps by sorted key; ints 0..n-1."""
     if value is None or value is values.NO_VALUE:
         return iter(())
@@ -146,7 +169,8 @@ def iterate(node: int, value: Any, *, decls: int, budget: list[int]) -> Iterator
     if isinstance(value, int):
         if decls > 1:
             raise errors.ExecError(
-                node, f"can't use {value} to iterate over more than one variable"
+                node,
+                f"can't use {gofmt.format_value(value)} to iterate over more than one variable",
             )
         kind = type(value)
         return _counted(((kind(i), kind(i)) for i in range(value)), budget, node)
