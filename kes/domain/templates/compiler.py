@@ -145,7 +145,8 @@ class _TreeCompiler:
                 if pipe.is_assign:
                     # Go's parser lets `$x = v` declare; execution then fails in setVar.
                     node = _last_node(pipe)
-                    self.out.append("{% do " + self.error(node, f"undefined variable: {name}") + " %}")
+                    refusal = self.error(node, f"undefined variable: {name}")
+                    self.out.append("{% do " + refusal + " %}")
                 slot = self.slots
                 self.slots += 1
                 self.scopes.append((name, slot))
