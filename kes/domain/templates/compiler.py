@@ -16,9 +16,12 @@ import jinja2.sandbox
 
 from kes.domain.templates import errors, lexer, parser, runtime, values
 
+_INTEGER_TYPES: Final = frozenset(
+    {"int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64"}
+)
 MAX_TEMPLATE_DEPTH: Final = 40
 MAX_OUTPUT_CHARS: Final = 16 * 1024 * 1024
-MAX_RANGE_ITERATIONS: Final = 2_000_000
+MAX_RANGE_ITERATIONS: Final = 100_000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -322,7 +325,7 @@ class _TreeCompiler:
             if isinstance(node, parser.StringNode):
                 return _jstr(node.text), False
             return self.error(node, f"expected string; found {node.go()}"), False
-        if typ in ("int", "int64", "int32", "uint", "uint8"):
+        if typ in _INTEGER_TYPES:
             if isinstance(node, parser.NumberNode) and node.is_int:
                 value = values.GoInt(node.int_value) if typ == "int" else node.int_value
                 return self.const(value), False

@@ -17,7 +17,7 @@ from kes.domain.templates import compiler, errors, runtime, sprig, values
 TEMPLATE_NAME: Final = "config"
 _MISSING_KEY: Final = re.compile(r'map has no entry for key (".*")$', re.DOTALL)
 
-FUNCS: Final[dict[str, values.GoFunc]] = {**runtime.BUILTINS, **getattr(sprig, "FUNCS", {})}
+FUNCS: Final[dict[str, values.GoFunc]] = {**runtime.BUILTINS, **sprig.FUNCS}
 _ENV: Final = compiler.make_environment()
 
 
