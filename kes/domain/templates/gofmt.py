@@ -12,7 +12,7 @@ import math
 import unicodedata
 from typing import Any, Final
 
-from kes.domain.templates import values
+from kes.domain.templates import gofloat, values
 
 _FLAGS: Final = "+-# 0"
 
@@ -307,7 +307,7 @@ def _format_float(spec: _Spec, number: float) -> str:
             text = ("+" if spec.plus else " ") + text
         return _pad(dataclasses.replace(spec, zero=False), text)
     if verb in "vgG" and spec.prec is None:
-        text = values.format_float_g(number)
+        text = gofloat.format_float_g(number)
         if verb == "G":
             text = text.upper()
     elif verb in "gG":

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kes.domain.templates import values
+from kes.domain.templates import gofloat, values
 
 PROFILE = values.GoStruct(
     "param.Profile",
@@ -170,7 +170,7 @@ def test_go_func_knows_when_it_is_variadic() -> None:
     ],
 )
 def test_format_float_g_is_strconv_shortest_g(value: float, expected: str) -> None:
-    assert values.format_float_g(value) == expected
+    assert gofloat.format_float_g(value) == expected
 
 
 def test_from_json_decodes_numbers_as_float64() -> None:
