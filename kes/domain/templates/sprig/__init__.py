@@ -20,6 +20,7 @@ from kes.domain.templates.sprig import (
     lists,
     regex,
     semver,
+    splitting,
     strings,
 )
 
@@ -29,8 +30,8 @@ allow_env = environment.allow_env
 def _build() -> dict[str, values.GoFunc]:
     table: dict[str, values.GoFunc] = {}
     for module in (
-        strings, lists, dicts, arithmetic, defaults, encodings, dates, regex, semver, crypto,
-        environment,
+        strings, splitting, lists, dicts, arithmetic, defaults, encodings, dates, regex, semver,
+        crypto, environment,
     ):
         overlap = table.keys() & module.FUNCS.keys()
         assert not overlap, f"sprig functions defined twice: {sorted(overlap)}"

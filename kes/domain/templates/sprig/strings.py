@@ -365,65 +365,6 @@ def rand_numeric(count: int) -> str:
     return _random_from(string.digits, count)
 
 
-@define("toString", ("interface {}",), result="string")
-def to_string(value: Any) -> str:
-    return registry.strval(value)
-
-
-@define("toStrings", ("interface {}",), result="[]string")
-def to_strings(value: Any) -> values.TypedList:
-    return values.TypedList(strslice(value), elem_type="string")
-
-
-def strslice(value: Any) -> list[str]:
-    if isinstance(value, list | tuple | bytes | bytearray):
-        return [registry.strval(v) for v in value if v is not None]
-    if value is None:
-        return []
-    return [registry.strval(value)]
-
-
-@define("split", ("string", "string"), result="map[string]string")
-def split(sep: str, text: str) -> values.TypedMap:
-    parts = _go_split(text, sep, -1)
-    return values.TypedMap({f"_{i}": p for i, p in enumerate(parts)}, elem_type="string")
-
-
-@define("splitn", ("string", "int", "string"), result="map[string]string")
-def splitn(sep: str, count: int, text: str) -> values.TypedMap:
-    parts = _go_split(text, sep, count)
-    return values.TypedMap({f"_{i}": p for i, p in enumerate(parts)}, elem_type="string")
-
-
-@define("splitList", ("string", "string"), result="[]string")
-def split_list(sep: str, text: str) -> values.TypedList:
-    return values.TypedList(_go_split(text, sep, -1), elem_type="string")
-
-
-def _go_split(text: str, sep: str, count: int) -> list[str]:
-    if count == 0:
-        return []
-    if sep == "":
-        chars = list(text)
-        registry.check_size(len(chars), what="split")
-        if count > 0 and len(chars) > count:
-            return [*chars[: count - 1], "".join(chars[count - 1 :])]
-        return chars
-    return text.split(sep, count - 1) if count > 0 else text.split(sep)
-
-
-@define("join", ("string", "interface {}"), result="string")
-def join(sep: str, items: Any) -> str:
-    return sep.join(strslice(items))
-
-
-@define("sortAlpha", ("interface {}",), result="[]string")
-def sort_alpha(items: Any) -> values.TypedList:
-    if isinstance(items, list | tuple):
-        return values.TypedList(sorted(strslice(items)), elem_type="string")
-    return values.TypedList([registry.strval(items)], elem_type="string")
-
-
 @define("hello", (), result="string")
 def hello() -> str:
     return "Hello!"
