@@ -366,5 +366,3 @@ def byte_column(source: str, pos: int) -> tuple[int, int]:
     newline = before.rfind("\n")
     line_text = before if newline < 0 else before[newline + 1 :]
     return before.count("\n") + 1, len(line_text.encode("utf-8"))
-
-

@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from kes.domain.templates import compiler, errors, rendering
+from kes.domain.templates import errors, execution, rendering
 
 SSTI = [
     "{{ .__class__ }}",
@@ -91,11 +91,11 @@ def test_output_limit_message() -> None:
 
 
 def test_generated_jinja_only_calls_runtime_names() -> None:
-    unit = compiler.Unit(
+    unit = execution.Unit(
         source='{{ range $i, $e := .L }}{{ $i }}{{ upper $e }}{{ end }}{{ "{% x %}" }}',
         name="config",
         funcs=rendering.FUNCS,
-        env=compiler.make_environment(),
+        env=execution.make_environment(),
     )
     source = unit.jinja_sources["config"]
     assert "__" not in source
