@@ -154,12 +154,17 @@ def go_quote_rune(code: int) -> str:
 
 def format_time(value: values.GoTime) -> str:
     """time.Time.String(): ``2006-01-02 15:04:05.999999999 -0700 MST``."""
-    base = value.moment.strftime("%Y-%m-%d %H:%M:%S")
+    m = value.moment
+    # strftime's %Y drops the zero padding of years below 1000 (Go's zero time is year 1).
+    base = f"{m.year:04d}-{m.month:02d}-{m.day:02d} {m.hour:02d}:{m.minute:02d}:{m.second:02d}"
     frac = f"{value.nanosecond:09d}".rstrip("0")
     offset = value.utc_offset_seconds()
     sign = "-" if offset < 0 else "+"
     hours, minutes = abs(offset) // 3600, abs(offset) % 3600 // 60
-    return f"{base}{'.' + frac if frac else ''} {sign}{hours:02d}{minutes:02d} {value.zone}"
+    numeric = f"{sign}{hours:02d}{minutes:02d}"
+    # A fixed zone without a name prints its offset twice, as Go's does.
+    zone = value.zone or numeric
+    return f"{base}{'.' + frac if frac else ''} {numeric} {zone}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,7 +199,7 @@ def _pad(spec: _Spec, text: str, *, numeric: bool = False) -> str:
     if spec.minus:
         return text + " " * fill
     if spec.zero:
-        if numeric and text[:1] in "+- ":
+        if numeric and text and text[0] in "+- ":
             return text[0] + "0" * fill + text[1:]
         return "0" * fill + text
     return " " * fill + text

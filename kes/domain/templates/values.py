@@ -380,7 +380,8 @@ def _wrap(open_: str, close: str, items: list[str], *, indent: str | None, level
 
 def rfc3339_nano(value: GoTime) -> str:
     """time.RFC3339Nano: fraction without trailing zeros, ``Z`` for UTC, else ``±hh:mm``."""
-    base = value.moment.strftime("%Y-%m-%dT%H:%M:%S")
+    m = value.moment
+    base = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
     frac = f"{value.nanosecond:09d}".rstrip("0")
     offset = value.utc_offset_seconds()
     if offset == 0:

@@ -60,9 +60,8 @@ def _private_key_pem(key: Any) -> str:
         fmt = serialization.PrivateFormat.TraditionalOpenSSL
     else:
         fmt = serialization.PrivateFormat.PKCS8
-    return key.private_bytes(
-        serialization.Encoding.PEM, fmt, serialization.NoEncryption()
-    ).decode("ascii")
+    pem: bytes = key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
+    return pem.decode("ascii")
 
 
 @define("genPrivateKey", ("string",), returns_error=True, result="string")

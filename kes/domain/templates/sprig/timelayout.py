@@ -341,7 +341,7 @@ def parse_duration(text: str) -> int:
     """time.ParseDuration in nanoseconds; LayoutError when Go would refuse it."""
     body = text
     sign = 1
-    if body[:1] in "+-":
+    if body and body[0] in "+-":
         sign = -1 if body[0] == "-" else 1
         body = body[1:]
     if body == "0":
