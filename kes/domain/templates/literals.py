@@ -31,6 +31,8 @@ def parse_number(tok: lexer.Token) -> nodes.NumberNode:
         raise ValueError(f"illegal number syntax: {errors.go_quote(text)}")
     clean = text.replace("_", "")
     as_int = _parse_go_int(clean)
+    if as_int is not None and not _INT64_MIN <= as_int < 2**64:
+        as_int = None  # too big for Go's ParseInt/ParseUint; the float path reports overflow
     if as_int is not None:
         if 0 <= as_int < 2**64:
             node.is_uint = True
