@@ -118,7 +118,8 @@ class _Constraint:
             )
             return inside if self.op == "=" else not inside
         if self.op == ">":
-            return compare(v, c) > 0 if upper is None else compare(v, upper) >= 0
+            # semver v1 compares against the zero-padded version even for "1.2" or "1.x".
+            return compare(v, c) > 0
         if self.op == "<":
             return compare(v, c) < 0
         if self.op in (">=", "=>"):
