@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import sprig_cases
 
@@ -78,6 +80,6 @@ def test_versions_order_by_semver_precedence() -> None:
     ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
                "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0"]
     parsed = [semver.parse_version(v) for v in ordered]
-    for low, high in zip(parsed, parsed[1:], strict=False):
+    for low, high in itertools.pairwise(parsed):
         assert semver.compare(low, high) == -1
         assert semver.compare(high, low) == 1

@@ -9,7 +9,9 @@ import sprig_cases
 @pytest.mark.parametrize(
     ("template", "expected"),
     [
-        pytest.param('{{ title "hello-world foo_bar x.y" }}', "Hello-World Foo_bar X.Y", id="title"),
+        pytest.param(
+            '{{ title "hello-world foo_bar x.y" }}', "Hello-World Foo_bar X.Y", id="title"
+        ),
         pytest.param('{{ untitle "ABC Def" }}', "aBC def", id="untitle"),
         pytest.param('{{ snakecase "HTTPServer" }}', "http_server", id="snake-acronym"),
         pytest.param('{{ snakecase "fooBarBaz" }}', "foo_bar_baz", id="snake-camel"),
