@@ -288,7 +288,8 @@ class _TreeCompiler:
     def typed_arg(self, node: nodes.Node, typ: str, dot: str) -> tuple[str, bool]:
         """evalArg: (expression, whether the runtime must still check its type)."""
         if isinstance(node, nodes.NilNode):
-            if typ in runtime.NILLABLE or typ.startswith(("[]", "map[", "*")):
+            # reflect.Value (the builtins' parameter type) is a struct: Go refuses nil there.
+            if typ == "interface {}" or typ.startswith(("[]", "map[", "*")):
                 return "None", False
             return self.error(node, f"cannot assign nil to {typ}"), False
         if not isinstance(node, nodes.BoolNode | nodes.NumberNode | nodes.StringNode):
@@ -342,7 +343,7 @@ class _TreeCompiler:
                 )
         elem = params[-1][3:] if func.variadic else ""
         if is_builtin and name in ("and", "or"):
-            parts = [self.operand(a, dot) if not _is_lit(a) else self.literal(a, dot) for a in args]
+            parts = [self.typed_arg(a, runtime.REFLECT_VALUE, dot)[0] for a in args]
             if final is not None:
                 parts.append(final)
             return "(" + f" {name} ".join(parts) + ")"
@@ -379,10 +380,6 @@ def _last_node(pipe: nodes.PipeNode) -> nodes.Node:
     """The node Go's state last pointed at (s.at) after evaluating ``pipe``."""
     node = pipe.cmds[-1].args[-1]
     return _last_node(node) if isinstance(node, nodes.PipeNode) else node
-
-
-def _is_lit(node: nodes.Node) -> bool:
-    return isinstance(node, nodes.BoolNode | nodes.NumberNode | nodes.StringNode)
 
 
 def compile_source(
