@@ -163,9 +163,10 @@ def _eq(arg1: Any, *arg2: Any) -> bool:
                 raise values.FuncError("incompatible types for comparison")
             continue
         if k1 == "other":
-            if isinstance(arg1, list | dict) or isinstance(arg, list | dict):
+            if isinstance(arg1, list | dict | bytes) or isinstance(arg, list | dict | bytes):
                 raise values.FuncError(
-                    f"non-comparable type {gofmt.format_value(arg)}: {_go_type(arg)}"
+                    # Go adds the value (%v); kes leaves it out, as it may hold a secret.
+                    f"non-comparable type {_go_type(arg)}"
                 )
             if arg1 == arg:
                 return True

@@ -157,7 +157,7 @@ def _pairs(node: int, value: Any, *, decls: int, budget: list[int]) -> Iterator[
     if value is None or value is values.NO_VALUE:
         return iter(())
     if isinstance(value, bool | str | float):
-        raise errors.ExecError(node, f"range can't iterate over {gofmt.format_value(value)}")
+        raise errors.ExecError(node, _cannot_range(value))
     if isinstance(value, int):
         if decls > 1:
             raise errors.ExecError(
@@ -171,8 +171,8 @@ def _pairs(node: int, value: Any, *, decls: int, budget: list[int]) -> Iterator[
     if isinstance(value, list | tuple | bytes | bytearray):
         return _counted(((values.GoInt(i), v) for i, v in enumerate(value)), budget, node)
     if isinstance(value, values.GoStruct):
-        raise errors.ExecError(node, f"range can't iterate over {gofmt.format_value(value)}")
-    raise errors.ExecError(node, f"range can't iterate over {gofmt.format_value(value)}")
+        raise errors.ExecError(node, _cannot_range(value))
+    raise errors.ExecError(node, _cannot_range(value))
 
 
 def _counted(
@@ -183,3 +183,10 @@ def _counted(
         if budget[0] < 0:
             raise errors.ExecError(node, "range exceeded the iteration limit kes allows")
         yield pair
+
+
+def _cannot_range(value: Any) -> str:
+    """Go prints the value itself; a string may be a decoded secret, so kes names its type."""
+    if isinstance(value, str):
+        return f"range can't iterate over a value of type {_go_type(value)}"
+    return f"range can't iterate over {gofmt.format_value(value)}"
