@@ -12,7 +12,7 @@ import string
 import unicodedata
 from typing import Any
 
-from kes.domain.templates import gofmt, values
+from kes.domain.templates import gofmt, goquote, values
 from kes.domain.templates.sprig import registry
 
 TABLE = registry.Table()
@@ -262,7 +262,7 @@ def has_suffix(suffix: str, text: str) -> bool:
 
 @define("quote", ("...interface {}",), result="string")
 def quote(*items: Any) -> str:
-    return " ".join(gofmt.go_quote(registry.strval(v)) for v in items if v is not None)
+    return " ".join(goquote.quote(registry.strval(v)) for v in items if v is not None)
 
 
 @define("squote", ("...interface {}",), result="string")

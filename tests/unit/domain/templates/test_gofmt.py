@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kes.domain.templates import gofmt, values
+from kes.domain.templates import gofmt, goquote, values
 
 
 @pytest.mark.parametrize(
@@ -98,6 +98,19 @@ def test_format_value_is_go_percent_v(value: Any, expected: str) -> None:
         pytest.param("%.*d", ("a", 1), "%!(BADPREC)1", id="badprec"),
         pytest.param("%f", (float("inf"),), "+Inf", id="inf"),
         pytest.param("%z", ("a",), "%!z(string=a)", id="unknown-verb"),
+        pytest.param("%T %T %T", (1, values.GoInt(1), None), "int64 int <nil>", id="T"),
+        pytest.param("%T", (b"x",), "[]uint8", id="T-bytes"),
+        pytest.param(
+            "%#v", ({"a": [1, "x", b"hi", None]},),
+            'map[string]interface {}{"a":[]interface {}{1, "x", []byte{0x68, 0x69}, '
+            "interface {}(nil)}}",
+            id="sharp-v",
+        ),
+        pytest.param(
+            "%#v", (values.GoStruct("p.T", {"A": 1}, pointer=True),), "&p.T{A:1}",
+            id="sharp-v-struct",
+        ),
+        pytest.param("%x %X", (1.5, -0.25), "0x1.8p+00 -0X1P-02", id="hex-float"),
     ],
 )
 def test_sprintf_matches_go(fmt: str, args: tuple[Any, ...], expected: str) -> None:
@@ -113,5 +126,5 @@ def test_sprintln_always_adds_spaces_and_a_newline() -> None:
 
 
 def test_go_quote_escapes_like_strconv() -> None:
-    assert gofmt.go_quote("\a\t\\\u2028😀") == '"\\a\\t\\\\\\u2028😀"'
-    assert gofmt.go_quote_rune(0x1F600) == "'😀'"
+    assert goquote.quote("\a\t\\\u2028😀") == '"\\a\\t\\\\\\u2028😀"'
+    assert goquote.quote_rune(0x1F600) == "'😀'"
