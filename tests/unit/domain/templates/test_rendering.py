@@ -123,7 +123,7 @@ def test_errors_never_contain_secret_values(template: str) -> None:
         rendering.render(template, params)
     message = str(info.value)
     assert "hunter2" not in message
-    assert str(list(SECRET)[0]) not in message.split("at <")[0]
+    assert "[104 117 110" not in message  # nor as Go prints bytes
 
 
 def test_error_position_on_later_lines_counts_bytes() -> None:
