@@ -153,26 +153,51 @@ def kebabcase(text: str) -> str:
 
 
 def _camel_to_lower(text: str, *, connector: str) -> str:
-    """xstrings' word splitting: ``HTTPServer`` → ``http_server``, ``fooBar`` → ``foo_bar``."""
+    """huandu/xstrings' camelCaseToLowerCase: ``HTTPServer`` → ``http_server``, ``NoHTTPS`` →
+    ``no_https``; spaces, hyphens and underscores become the connector."""
     out: list[str] = []
-    n = len(text)
-    for i, ch in enumerate(text):
-        prev = text[i - 1] if i > 0 else ""
-        nxt = text[i + 1] if i + 1 < n else ""
-        if ch in " -_":
-            out.append(connector)
+    runes = list(text)
+    pos = 0
+    r0 = connector
+
+    def take() -> str:
+        nonlocal pos
+        pos += 1
+        return runes[pos - 1]
+
+    while pos < len(runes):
+        prev = r0
+        r0 = take()
+        if not r0.isupper():
+            out.append(connector if r0 in " -_" else r0)
+            if r0 in " -_":
+                r0 = connector
             continue
-        if ch.isupper():
-            starts_word = prev != "" and prev not in " -_" and (
-                prev.islower() or prev.isdigit() or (prev.isupper() and nxt.islower())
-            )
-            if starts_word and out and out[-1] != connector:
-                out.append(connector)
-            out.append(ch.lower())
-            continue
-        if ch.isdigit() and prev.isalpha() and out and out[-1] != connector:
+        if prev != connector:
             out.append(connector)
-        out.append(ch)
+        out.append(r0.lower())
+        if pos >= len(runes):
+            break
+        r0 = take()
+        if not r0.isupper():
+            out.append(r0)
+            continue
+        # A run of capitals is an abbreviation followed by a word: HTTPServer → http_server.
+        # (Older xstrings repeated the last rune of "ABc"; kes follows the corrected output.)
+        written = False
+        while pos < len(runes):
+            r1, r0 = r0, take()
+            if not r0.isupper():
+                if r0 in " -_":
+                    r0 = connector
+                    out.append(r1.lower())
+                else:
+                    out.extend((connector, r1.lower(), r0))
+                    written = True
+                break
+            out.append(r1.lower())
+        if (pos >= len(runes) and not written) or r0 == connector:
+            out.append(r0.lower())
     return "".join(out)
 
 
