@@ -101,8 +101,6 @@ def merge_overwrite(dst: dict[str, Any], *sources: dict[str, Any]) -> Any:
 
 @define("deepCopy", ("interface {}",))
 def deep_copy(value: Any) -> Any:
-    if value is None:
-        raise values.FuncError("reflect: call of reflect.Value.Type on zero Value")
     return copy.deepcopy(value)
 
 

@@ -70,7 +70,7 @@ def join(sep: str, items: Any) -> str:
 
 @define("sortAlpha", ("interface {}",), result="[]string")
 def sort_alpha(items: Any) -> values.TypedList:
-    if isinstance(items, list | tuple):
+    if isinstance(items, list | tuple | bytes | bytearray):
         return values.TypedList(sorted(strslice(items)), elem_type="string")
     return values.TypedList([registry.strval(items)], elem_type="string")
 

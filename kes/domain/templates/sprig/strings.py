@@ -302,7 +302,9 @@ def cat(*items: Any) -> str:
 
 @define("indent", ("int", "string"), result="string")
 def indent(spaces: int, text: str) -> str:
-    pad = " " * max(spaces, 0)
+    if spaces < 0:
+        raise values.FuncError("strings: negative Repeat count")
+    pad = " " * spaces
     registry.check_size(len(pad) * (text.count("\n") + 1) + len(text), what="indent")
     return pad + text.replace("\n", "\n" + pad)
 
