@@ -59,6 +59,7 @@ class Tables:
     positions: list[tuple[errors.Position, str]] = dataclasses.field(default_factory=list)
     sites: list[CallSite] = dataclasses.field(default_factory=list)
     consts: list[Any] = dataclasses.field(default_factory=list)
+    missing_zero: bool = False  # missingkey=zero rather than Kanister's missingkey=error
 
 
 class _TreeCompiler:
@@ -260,7 +261,7 @@ class _TreeCompiler:
         return self.operand(node, dot)
 
     def field(self, node: nodes.Node, receiver: str, names: list[str], *, has_args: bool) -> str:
-        func = "FX" if has_args else "F"
+        func = "FX" if has_args else ("FZ" if self.unit.missing_zero else "F")
         args = ", ".join(_jstr(n) for n in names)
         return f"{func}({self.nid(node)}, {receiver}, {args})"
 
@@ -383,10 +384,10 @@ def _last_node(pipe: nodes.PipeNode) -> nodes.Node:
 
 
 def compile_source(
-    source: str, *, name: str, funcs: dict[str, values.GoFunc]
+    source: str, *, name: str, funcs: dict[str, values.GoFunc], missing_zero: bool = False
 ) -> tuple[Tables, dict[str, tuple[str, int]]]:
     """Parse ``source`` and emit, per Go tree, its Jinja2 source and its number of slots."""
-    tables = Tables(source=source, name=name, funcs=funcs)
+    tables = Tables(source=source, name=name, funcs=funcs, missing_zero=missing_zero)
     trees = parser.parse(source, name=name, funcs=funcs)
     compiled: dict[str, tuple[str, int]] = {}
     for tree_name, tree in trees.items():

@@ -59,13 +59,17 @@ class Unit:
         name: str,
         funcs: dict[str, values.GoFunc],
         env: jinja2.sandbox.ImmutableSandboxedEnvironment,
+        missing_zero: bool = False,
     ) -> None:
-        self.tables, compiled = compiler.compile_source(source, name=name, funcs=funcs)
+        self.tables, compiled = compiler.compile_source(
+            source, name=name, funcs=funcs, missing_zero=missing_zero
+        )
         self.templates: dict[str, tuple[jinja2.Template, int]] = {}
         self.jinja_sources: dict[str, str] = {}
         self.globals: dict[str, Any] = {
             "F": runtime.field,
             "FX": runtime.field_with_args,
+            "FZ": runtime.field_zero,
             "C": self._call,
             "E": _raise,
             "RG": _range,
@@ -139,7 +143,15 @@ def _range(state: State, node: int, value: Any, decls: int) -> Any:
     return runtime.iterate(node, value, decls=decls, budget=state.budget)
 
 
-for _entry in (runtime.field, runtime.field_with_args, _raise, _range, Unit._call, Unit._template):
+for _entry in (
+    runtime.field,
+    runtime.field_zero,
+    runtime.field_with_args,
+    _raise,
+    _range,
+    Unit._call,
+    Unit._template,
+):
     # A marker only kes's runtime entry points carry; data values never have attributes.
     setattr(_entry, "_kes_trusted", True)  # noqa: B010 - functions take no typed attributes
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from kes.domain.templates import errors, execution, gofuncs, sprig, values
 
@@ -21,15 +21,20 @@ FUNCS: Final[dict[str, values.GoFunc]] = {**gofuncs.BUILTINS, **sprig.FUNCS}
 _ENV: Final = execution.make_environment()
 
 
+MissingKey = Literal["error", "zero"]
+
+
 @functools.lru_cache(maxsize=4096)
-def _compile(source: str) -> execution.Unit:
-    return execution.Unit(source=source, name=TEMPLATE_NAME, funcs=FUNCS, env=_ENV)
+def _compile(source: str, missing_zero: bool) -> execution.Unit:
+    return execution.Unit(
+        source=source, name=TEMPLATE_NAME, funcs=FUNCS, env=_ENV, missing_zero=missing_zero
+    )
 
 
-def compile_template(source: str) -> execution.Unit:
+def compile_template(source: str, *, missing_key: MissingKey = "error") -> execution.Unit:
     """Parse and compile ``source`` (cached); raises TemplateError for syntax errors."""
     try:
-        return _compile(source)
+        return _compile(source, missing_key == "zero")
     except errors.TemplateError:
         raise
     except RecursionError:
@@ -43,11 +48,14 @@ def check(source: str) -> None:
     compile_template(source)
 
 
-def render(template: str, params: Any) -> str:
-    """Execute ``template`` with ``params`` as dot, as Kanister's renderStringArg does."""
+def render(template: str, params: Any, *, missing_key: MissingKey = "error") -> str:
+    """Execute ``template`` with ``params`` as dot, as Kanister's renderStringArg does.
+
+    ``missing_key="zero"`` is Go's ``missingkey=zero``, which Kanister's Wait conditions use.
+    """
     if "{{" not in template:
         return template
-    unit = compile_template(template)
+    unit = compile_template(template, missing_key=missing_key)
     state = execution.State()
     try:
         return unit.execute(TEMPLATE_NAME, _as_dot(params), state)

@@ -50,6 +50,14 @@ def field(node: int, receiver: Any, *names: str) -> Any:
     return receiver
 
 
+def field_zero(node: int, receiver: Any, *names: str) -> Any:
+    """The same with missingkey=zero (Kanister's Wait conditions): a missing key is the zero."""
+    static_type = _go_type(receiver)
+    for name in names:
+        receiver, static_type = _field(node, receiver, name, static_type, zero=True)
+    return receiver
+
+
 def field_with_args(node: int, receiver: Any, *names: str) -> Any:
     """``.A.B arg``: resolve, then refuse the arguments as Go does for non-methods."""
     static_type = _go_type(receiver)
@@ -62,8 +70,12 @@ def field_with_args(node: int, receiver: Any, *names: str) -> Any:
     raise errors.ExecError(node, f"{name} is not a method but has arguments")
 
 
-def _field(node: int, receiver: Any, name: str, static_type: str) -> tuple[Any, str]:
-    if receiver is values.NO_VALUE:
+def _field(
+    node: int, receiver: Any, name: str, static_type: str, *, zero: bool = False
+) -> tuple[Any, str]:
+    if receiver is values.NO_VALUE or (receiver is None and static_type == "<nil>"):
+        if zero:
+            return None, "<nil>"
         raise errors.ExecError(node, f"nil data; no entry for key {errors.go_quote(name)}")
     if receiver is None:
         if static_type == "<nil>":
@@ -76,6 +88,10 @@ def _field(node: int, receiver: Any, name: str, static_type: str) -> tuple[Any, 
                 return elem, receiver.elem_type
             # A map[string]interface{} element's static type is the interface, as Go reports it.
             return elem, "interface {}"
+        if zero:
+            if isinstance(receiver, values.TypedMap):
+                return receiver.zero, receiver.elem_type
+            return None, "interface {}"
         raise errors.ExecError(node, f"map has no entry for key {errors.go_quote(name)}")
     if isinstance(receiver, values.GoStruct):
         if receiver.has_field(name):

@@ -15,7 +15,7 @@ def test_public_api_is_reexported() -> None:
     assert templates.render_args is rendering.render_args
     assert templates.TemplateError is errors.TemplateError
     with pytest.raises(AttributeError):
-        _ = templates.nothing_here  # type: ignore[attr-defined]
+        _ = templates.nothing_here
 
 
 def test_compiled_units_are_cached_by_source_text() -> None:
@@ -133,3 +133,29 @@ def test_error_position_on_later_lines_counts_bytes() -> None:
         'template: config:2:10: executing "config" at <.A.B>: '
         "can't evaluate field B in type interface {}"
     )
+
+
+@pytest.mark.parametrize(
+    ("template", "want"),
+    [
+        ("{{ .Missing }}", "<no value>"),
+        ("{{ .Options.nope }}|", "|"),
+        ("{{ if .Missing }}yes{{ else }}no{{ end }}", "no"),
+        ("{{ .Present }}", "here"),
+    ],
+)
+def test_missingkey_zero_as_wait_conditions_use(template: str, want: str) -> None:
+    params = {"Present": "here", "Options": {"a": "b"}}
+    assert rendering.render(template, params, missing_key="zero") == want
+
+
+def test_missingkey_zero_still_fails_through_nil() -> None:
+    with pytest.raises(errors.TemplateError, match=r"nil pointer evaluating interface \{\}\.B"):
+        rendering.render("{{ .Missing.B }}", {}, missing_key="zero")
+    assert rendering.render("{{ .X }}", None, missing_key="zero") == "<no value>"
+
+
+def test_missingkey_modes_are_cached_separately() -> None:
+    assert rendering.render("{{ .Q }}", {}, missing_key="zero") == "<no value>"
+    with pytest.raises(errors.TemplateError, match='"Q" not found'):
+        rendering.render("{{ .Q }}", {})
