@@ -119,10 +119,12 @@ class Parser:
 
     def _add(self, name: str, root: nodes.ListNode) -> None:
         existing = self.trees.get(name)
-        # Go: a non-empty redefinition replaces; an empty (whitespace-only) one is ignored.
-        if existing is not None and _is_empty(root):
-            return
-        self.trees[name] = Tree(name=name, root=root)
+        # Go's Tree.add: an empty (whitespace-only) definition gives way to any other; two
+        # non-empty ones in one parse are an error.
+        if existing is None or _is_empty(existing.root):
+            self.trees[name] = Tree(name=name, root=root)
+        elif not _is_empty(root):
+            raise self._errorf(f"template: multiple definition of template {errors.go_quote(name)}")
 
     def _parse_definition(self) -> None:
         context = "define clause"

@@ -126,3 +126,14 @@ def test_parse_error_line_is_the_current_token_line() -> None:
     with pytest.raises(errors.ParseError) as info:
         _parse("a\nb\n{{ if .X }}\n{{ else }}\n{{ nope }}")
     assert str(info.value) == 'template: config:5: function "nope" not defined'
+
+
+def test_two_non_empty_definitions_are_an_error() -> None:
+    with pytest.raises(errors.ParseError) as info:
+        _parse('{{define "a"}}A{{end}}{{define "a"}}B{{end}}')
+    assert info.value.detail == 'template: multiple definition of template "a"'
+
+
+def test_empty_definition_gives_way() -> None:
+    trees = _parse('{{define "a"}} {{end}}{{define "a"}}B{{end}}')
+    assert trees["a"].root.go() == "B"
