@@ -6,7 +6,6 @@ round-trip; Python's ``repr`` gives the same digits, so both forms are built fro
 
 from __future__ import annotations
 
-import decimal
 import math
 
 
@@ -37,17 +36,22 @@ def go_special_float(value: float) -> str:
 
 
 def shortest_digits(value: float) -> tuple[bool, str, int]:
-    """(negative, digits, point) of the shortest round-tripping decimal: 0.d1d2… × 10^point."""
-    sign, digit_tuple, exp = decimal.Decimal(repr(value)).as_tuple()
-    assert isinstance(exp, int)
-    digits = "".join(str(d) for d in digit_tuple)
-    point = len(digits) + exp
+    """(negative, digits, point) of the shortest round-tripping decimal: 0.d1d2… × 10^point.
+
+    Python's repr is the shortest round-trip form, the same digits Go's strconv picks.
+    """
+    text = repr(value)
+    negative = text.startswith("-")
+    mantissa, _, exponent = text.lstrip("-").partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits = whole + fraction
+    point = len(whole) + (int(exponent) if exponent else 0)
     significant = digits.lstrip("0")
     point -= len(digits) - len(significant)
     significant = significant.rstrip("0")
     if not significant:
-        return bool(sign), "0", 1
-    return bool(sign), significant, point
+        return negative, "0", 1
+    return negative, significant, point
 
 
 def _format_exponent(value: float) -> str:

@@ -29,13 +29,22 @@ class _Spec:
     prec: int | None = None
 
 
+# Shared and never mutated: formatting derives changed specs with dataclasses.replace.
+_DEFAULT_SPEC: Final = _Spec()
+
 # ---------------------------------------------------------------------------------------------
 # public API
 
 
 def format_value(value: Any) -> str:
     """fmt's ``%v`` of one value."""
-    return _format(_Spec(), value, depth=0)
+    # Strings are what templates print most; skip the verb machinery for them.
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is int or kind is values.GoInt:
+        return str(int(value))
+    return _format(_DEFAULT_SPEC, value, depth=0)
 
 
 def sprint(*args: Any) -> str:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from kes.domain.templates import gofloat, values
 
@@ -176,3 +178,12 @@ def test_format_float_g_is_strconv_shortest_g(value: float, expected: str) -> No
 def test_from_json_decodes_numbers_as_float64() -> None:
     assert values.from_json('{"a": 1, "b": [2.5]}') == {"a": 1.0, "b": [2.5]}
     assert isinstance(values.from_json("1"), float)
+
+
+@hypothesis.given(st.floats(allow_nan=False, allow_infinity=False))
+def test_float_text_forms_round_trip_to_the_same_float64(value: float) -> None:
+    assert float(gofloat.format_float_g(value)) == value
+    assert float(values.to_json(value)) == value
+    # JSON never uses an exponent between 1e-6 and 1e21, as Go's encoder.
+    if 1e-6 <= abs(value) < 1e21:
+        assert "e" not in values.to_json(value)
