@@ -98,26 +98,28 @@ def _params() -> dict[str, Any]:
 
 def main() -> None:
     params = _params()
+    # CPU time of this process: the figure that means "one core", even on a loaded machine.
     rendering._compile.cache_clear()
-    started = time.perf_counter()
+    started = time.process_time()
     for template in TEMPLATES:
         rendering.compile_template(template)
-    cold = (time.perf_counter() - started) / len(TEMPLATES)
+    cold = (time.process_time() - started) / len(TEMPLATES)
     for template in TEMPLATES:
         rendering.render(template, params)
     rounds = 10_000 // len(TEMPLATES) * 10
-    started = time.perf_counter()
+    wall_started, cpu_started = time.perf_counter(), time.process_time()
     for _ in range(rounds):
         for template in TEMPLATES:
             rendering.render(template, params)
-    elapsed = time.perf_counter() - started
+    wall = time.perf_counter() - wall_started
+    cpu = time.process_time() - cpu_started
     renders = rounds * len(TEMPLATES)
     print(f"templates: {len(TEMPLATES)}")
     print(
-        f"warm: {renders} renders in {elapsed:.2f} s = {renders / elapsed:,.0f} renders/s"
-        " (target >= 20,000)"
+        f"warm: {renders} renders in {cpu:.2f} s CPU = {renders / cpu:,.0f} renders/s per core"
+        f" (target >= 20,000; wall clock {renders / wall:,.0f}/s)"
     )
-    print(f"cold: {cold * 1000:.2f} ms per template (target < 5 ms)")
+    print(f"cold: {cold * 1000:.2f} ms CPU per template (target < 5 ms)")
 
 
 if __name__ == "__main__":

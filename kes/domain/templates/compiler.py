@@ -294,7 +294,8 @@ class _TreeCompiler:
                 return "None", False
             return self.error(node, f"cannot assign nil to {typ}"), False
         if not isinstance(node, nodes.BoolNode | nodes.NumberNode | nodes.StringNode):
-            return self.operand(node, dot), typ not in runtime.NILLABLE
+            # Checked even for interface{}: the runtime turns typed nils and <no value> into None.
+            return self.operand(node, dot), True
         if typ in runtime.NILLABLE:
             return self.literal(node, dot), False
         if typ == "bool":

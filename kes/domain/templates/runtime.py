@@ -17,6 +17,22 @@ REFLECT_VALUE: Final = "reflect.Value"
 NILLABLE: Final = ("interface {}", REFLECT_VALUE)
 
 
+class NilPointer:
+    """A struct field holding a nil pointer (``.Profile`` without a profile).
+
+    Go tells it apart from a nil interface: it prints ``<nil>`` (not ``<no value>``) and a field
+    of it fails with ``nil pointer evaluating *T.X``. Functions receive plain ``None``.
+    """
+
+    __slots__ = ("go_type",)
+
+    def __init__(self, go_type: str) -> None:
+        self.go_type = go_type
+
+    def __bool__(self) -> bool:
+        return False
+
+
 # ---------------------------------------------------------------------------------------------
 # printing and truth
 
@@ -27,6 +43,8 @@ def finalize(value: Any) -> str:
         return value
     if value is None or value is values.NO_VALUE:
         return "<no value>"
+    if type(value) is NilPointer:
+        return "<nil>"
     return gofmt.format_value(value)
 
 
@@ -77,6 +95,8 @@ def _field(
         if zero:
             return None, "<nil>"
         raise errors.ExecError(node, f"nil data; no entry for key {errors.go_quote(name)}")
+    if type(receiver) is NilPointer:
+        raise errors.ExecError(node, f"nil pointer evaluating {receiver.go_type}.{name}")
     if receiver is None:
         if static_type == "<nil>":
             raise errors.ExecError(node, f"nil data; no entry for key {errors.go_quote(name)}")
@@ -96,7 +116,12 @@ def _field(
     if isinstance(receiver, values.GoStruct):
         if receiver.has_field(name):
             elem = receiver.field(name)
-            return elem, "*param." + name if elem is None else _go_type(elem)
+            if elem is None:
+                # The declared type is not recorded; Kanister's pointer fields are mostly
+                # param.<Field> (Profile, Phase), which is the best guess for the message.
+                nil = NilPointer(f"*param.{name}")
+                return nil, nil.go_type
+            return elem, _go_type(elem)
         raise errors.ExecError(node, f"can't evaluate field {name} in type {receiver.go_type}")
     raise errors.ExecError(node, f"can't evaluate field {name} in type {static_type}")
 
@@ -108,8 +133,8 @@ def _field(
 def check_arg(node: int, value: Any, typ: str) -> Any:
     """Go's validateType: is ``value`` assignable to a parameter of Go type ``typ``?"""
     if typ in NILLABLE:
-        return None if value is values.NO_VALUE else value
-    if value is None or value is values.NO_VALUE:
+        return None if value is values.NO_VALUE or type(value) is NilPointer else value
+    if value is None or value is values.NO_VALUE or type(value) is NilPointer:
         if typ.startswith(("[]", "map[", "*")):
             return None
         raise errors.ExecError(node, f"invalid value; expected {typ}")
@@ -172,7 +197,7 @@ def _pairs(node: int, value: Any, *, decls: int, budget: list[int]) -> Iterator[
     """Go's walkRange order: (index/key, element) pairs; maps by sorted key; ints 0..n-1."""
     if value is None or value is values.NO_VALUE:
         return iter(())
-    if isinstance(value, bool | str | float):
+    if isinstance(value, bool | str | float | NilPointer):
         raise errors.ExecError(node, _cannot_range(value))
     if isinstance(value, int):
         if decls > 1:
@@ -205,4 +230,6 @@ def _cannot_range(value: Any) -> str:
     """Go prints the value itself; a string may be a decoded secret, so kes names its type."""
     if isinstance(value, str):
         return f"range can't iterate over a value of type {_go_type(value)}"
+    if isinstance(value, NilPointer):
+        return "range can't iterate over <nil>"
     return f"range can't iterate over {gofmt.format_value(value)}"

@@ -159,3 +159,38 @@ def test_missingkey_modes_are_cached_separately() -> None:
     assert rendering.render("{{ .Q }}", {}, missing_key="zero") == "<no value>"
     with pytest.raises(errors.TemplateError, match='"Q" not found'):
         rendering.render("{{ .Q }}", {})
+
+
+def _no_profile() -> values.GoStruct:
+    return values.GoStruct("param.TemplateParams", {"Profile": None, "Time": "t"})
+
+
+@pytest.mark.parametrize(
+    ("template", "want"),
+    [
+        ("{{ .Profile }}", "<nil>"),
+        ("{{ if .Profile }}p{{ else }}none{{ end }}", "none"),
+        ("{{ toJson .Profile }}", "null"),
+        ("{{ print .Profile }}", "<nil>"),
+        ("{{ with .Profile }}p{{ end }}|", "|"),
+        ("{{ and .Profile 1 }}", "<nil>"),
+        ("{{ $p := .Profile }}{{ $p }}", "<nil>"),
+        ("{{ eq .Profile .Profile }}", "true"),
+        ("{{ len .Profile }}", "x"),
+    ],
+)
+def test_nil_struct_pointer_is_a_typed_nil(template: str, want: str) -> None:
+    if want == "x":
+        with pytest.raises(errors.TemplateError, match=r"error calling len: len of nil pointer$"):
+            rendering.render(template, _no_profile())
+        return
+    assert rendering.render(template, _no_profile()) == want
+
+
+def test_field_of_nil_struct_pointer() -> None:
+    with pytest.raises(errors.TemplateError) as info:
+        rendering.render("{{ .Profile.Location.Bucket }}", _no_profile())
+    assert str(info.value) == (
+        'template: config:1:11: executing "config" at <.Profile.Location.Bucket>: '
+        "nil pointer evaluating *param.Profile.Location"
+    )
