@@ -30,8 +30,18 @@ allow_env = environment.allow_env
 def _build() -> dict[str, values.GoFunc]:
     table: dict[str, values.GoFunc] = {}
     for module in (
-        strings, splitting, lists, dicts, arithmetic, defaults, encodings, dates, regex, semver,
-        crypto, environment,
+        strings,
+        splitting,
+        lists,
+        dicts,
+        arithmetic,
+        defaults,
+        encodings,
+        dates,
+        regex,
+        semver,
+        crypto,
+        environment,
     ):
         overlap = table.keys() & module.FUNCS.keys()
         assert not overlap, f"sprig functions defined twice: {sorted(overlap)}"

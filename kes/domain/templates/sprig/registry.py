@@ -31,8 +31,8 @@ class Table:
     def define(
         self,
         name: str,
-        params: tuple[str, ...],
         *,
+        params: tuple[str, ...],
         returns_error: bool = False,
         result: str = "interface {}",
     ) -> Callable[[_F], _F]:
@@ -44,7 +44,7 @@ class Table:
 
         return register
 
-    def alias(self, name: str, existing: str) -> None:
+    def alias(self, name: str, *, existing: str) -> None:
         self.funcs[name] = dataclasses_replace(self.funcs[existing], name=name)
 
 
@@ -71,9 +71,7 @@ def expect(value: Any, *, go_type: str, kind: type) -> Any:
         not isinstance(value, values.GoStruct) or value.go_type == go_type
     ):
         return value
-    raise values.FuncError(
-        f"wrong type for value; expected {go_type}; got {values.type_of(value)}"
-    )
+    raise values.FuncError(f"wrong type for value; expected {go_type}; got {values.type_of(value)}")
 
 
 def strval(value: Any) -> str:

@@ -16,12 +16,12 @@ TABLE = registry.Table()
 define = TABLE.define
 
 
-@define("toString", ("interface {}",), result="string")
+@define("toString", params=("interface {}",), result="string")
 def to_string(value: Any) -> str:
     return registry.strval(value)
 
 
-@define("toStrings", ("interface {}",), result="[]string")
+@define("toStrings", params=("interface {}",), result="[]string")
 def to_strings(value: Any) -> values.TypedList:
     return values.TypedList(strslice(value), elem_type="string")
 
@@ -34,19 +34,19 @@ def strslice(value: Any) -> list[str]:
     return [registry.strval(value)]
 
 
-@define("split", ("string", "string"), result="map[string]string")
+@define("split", params=("string", "string"), result="map[string]string")
 def split(sep: str, text: str) -> values.TypedMap:
     parts = _go_split(text, sep, -1)
     return values.TypedMap({f"_{i}": p for i, p in enumerate(parts)}, elem_type="string")
 
 
-@define("splitn", ("string", "int", "string"), result="map[string]string")
+@define("splitn", params=("string", "int", "string"), result="map[string]string")
 def splitn(sep: str, count: int, text: str) -> values.TypedMap:
     parts = _go_split(text, sep, count)
     return values.TypedMap({f"_{i}": p for i, p in enumerate(parts)}, elem_type="string")
 
 
-@define("splitList", ("string", "string"), result="[]string")
+@define("splitList", params=("string", "string"), result="[]string")
 def split_list(sep: str, text: str) -> values.TypedList:
     return values.TypedList(_go_split(text, sep, -1), elem_type="string")
 
@@ -63,12 +63,12 @@ def _go_split(text: str, sep: str, count: int) -> list[str]:
     return text.split(sep, count - 1) if count > 0 else text.split(sep)
 
 
-@define("join", ("string", "interface {}"), result="string")
+@define("join", params=("string", "interface {}"), result="string")
 def join(sep: str, items: Any) -> str:
     return sep.join(strslice(items))
 
 
-@define("sortAlpha", ("interface {}",), result="[]string")
+@define("sortAlpha", params=("interface {}",), result="[]string")
 def sort_alpha(items: Any) -> values.TypedList:
     if isinstance(items, list | tuple | bytes | bytearray):
         return values.TypedList(sorted(strslice(items)), elem_type="string")

@@ -40,12 +40,12 @@ def _go_trim_space(text: str) -> str:
     return text[start:end]
 
 
-define("trim", ("string",), result="string")(_go_trim_space)
-define("upper", ("string",), result="string")(str.upper)
-define("lower", ("string",), result="string")(str.lower)
+define("trim", params=("string",), result="string")(_go_trim_space)
+define("upper", params=("string",), result="string")(str.upper)
+define("lower", params=("string",), result="string")(str.lower)
 
 
-@define("title", ("string",), result="string")
+@define("title", params=("string",), result="string")
 def title(text: str) -> str:
     out = []
     prev = " "
@@ -63,7 +63,7 @@ def _is_separator(ch: str) -> bool:
     return _go_is_space(ch)
 
 
-@define("untitle", ("string",), result="string")
+@define("untitle", params=("string",), result="string")
 def untitle(text: str) -> str:
     out = []
     prev_space = True
@@ -73,7 +73,7 @@ def untitle(text: str) -> str:
     return "".join(out)
 
 
-@define("substr", ("int", "int", "string"), result="string")
+@define("substr", params=("int", "int", "string"), result="string")
 def substr(start: int, end: int, text: str) -> str:
     size = len(text.encode("utf-8"))
     if start < 0:
@@ -83,7 +83,7 @@ def substr(start: int, end: int, text: str) -> str:
     return _byte_cut(text, start, end)
 
 
-@define("repeat", ("int", "string"), result="string")
+@define("repeat", params=("int", "string"), result="string")
 def repeat(count: int, text: str) -> str:
     if count < 0:
         raise values.FuncError("strings: negative Repeat count")
@@ -91,30 +91,30 @@ def repeat(count: int, text: str) -> str:
     return text * count
 
 
-@define("trimAll", ("string", "string"), result="string")
+@define("trimAll", params=("string", "string"), result="string")
 def trim_all(cutset: str, text: str) -> str:
     return text.strip(cutset) if cutset else text
 
 
-TABLE.alias("trimall", "trimAll")
+TABLE.alias("trimall", existing="trimAll")
 
 
-@define("trimSuffix", ("string", "string"), result="string")
+@define("trimSuffix", params=("string", "string"), result="string")
 def trim_suffix(suffix: str, text: str) -> str:
     return text[: -len(suffix)] if suffix and text.endswith(suffix) else text
 
 
-@define("trimPrefix", ("string", "string"), result="string")
+@define("trimPrefix", params=("string", "string"), result="string")
 def trim_prefix(prefix: str, text: str) -> str:
     return text[len(prefix) :] if prefix and text.startswith(prefix) else text
 
 
-@define("nospace", ("string",), result="string")
+@define("nospace", params=("string",), result="string")
 def nospace(text: str) -> str:
     return "".join(ch for ch in text if not _go_is_space(ch))
 
 
-@define("initials", ("string",), result="string")
+@define("initials", params=("string",), result="string")
 def initials(text: str) -> str:
     out = []
     prev_space = True
@@ -127,7 +127,7 @@ def initials(text: str) -> str:
     return "".join(out)
 
 
-@define("swapcase", ("string",), result="string")
+@define("swapcase", params=("string",), result="string")
 def swapcase(text: str) -> str:
     return "".join(
         ch.lower() if ch.isupper() or ch.istitle() else ch.upper() if ch.islower() else ch
@@ -135,19 +135,19 @@ def swapcase(text: str) -> str:
     )
 
 
-@define("shuffle", ("string",), result="string")
+@define("shuffle", params=("string",), result="string")
 def shuffle(text: str) -> str:
     chars = list(text)
     random.SystemRandom().shuffle(chars)
     return "".join(chars)
 
 
-@define("snakecase", ("string",), result="string")
+@define("snakecase", params=("string",), result="string")
 def snakecase(text: str) -> str:
     return _camel_to_lower(text, connector="_")
 
 
-@define("kebabcase", ("string",), result="string")
+@define("kebabcase", params=("string",), result="string")
 def kebabcase(text: str) -> str:
     return _camel_to_lower(text, connector="-")
 
@@ -201,7 +201,7 @@ def _camel_to_lower(text: str, *, connector: str) -> str:
     return "".join(out)
 
 
-@define("camelcase", ("string",), result="string")
+@define("camelcase", params=("string",), result="string")
 def camelcase(text: str) -> str:
     if not text:
         return ""
@@ -227,12 +227,12 @@ def camelcase(text: str) -> str:
     return "".join(out)
 
 
-@define("wrap", ("int", "string"), result="string")
+@define("wrap", params=("int", "string"), result="string")
 def wrap(width: int, text: str) -> str:
     return _wrap_custom(text, width=width, newline="\n", wrap_long=False)
 
 
-@define("wrapWith", ("int", "string", "string"), result="string")
+@define("wrapWith", params=("int", "string", "string"), result="string")
 def wrap_with(width: int, sep: str, text: str) -> str:
     return _wrap_custom(text, width=width, newline=sep, wrap_long=True)
 
@@ -270,37 +270,37 @@ def _wrap_custom(text: str, *, width: int, newline: str, wrap_long: bool) -> str
     return "".join(out)
 
 
-@define("contains", ("string", "string"), result="bool")
+@define("contains", params=("string", "string"), result="bool")
 def contains(sub: str, text: str) -> bool:
     return sub in text
 
 
-@define("hasPrefix", ("string", "string"), result="bool")
+@define("hasPrefix", params=("string", "string"), result="bool")
 def has_prefix(prefix: str, text: str) -> bool:
     return text.startswith(prefix)
 
 
-@define("hasSuffix", ("string", "string"), result="bool")
+@define("hasSuffix", params=("string", "string"), result="bool")
 def has_suffix(suffix: str, text: str) -> bool:
     return text.endswith(suffix)
 
 
-@define("quote", ("...interface {}",), result="string")
+@define("quote", params=("...interface {}",), result="string")
 def quote(*items: Any) -> str:
     return " ".join(goquote.quote(registry.strval(v)) for v in items if v is not None)
 
 
-@define("squote", ("...interface {}",), result="string")
+@define("squote", params=("...interface {}",), result="string")
 def squote(*items: Any) -> str:
     return " ".join("'" + registry.strval(v) + "'" for v in items if v is not None)
 
 
-@define("cat", ("...interface {}",), result="string")
+@define("cat", params=("...interface {}",), result="string")
 def cat(*items: Any) -> str:
     return " ".join(gofmt.format_value(v) for v in items if v is not None)
 
 
-@define("indent", ("int", "string"), result="string")
+@define("indent", params=("int", "string"), result="string")
 def indent(spaces: int, text: str) -> str:
     if spaces < 0:
         raise values.FuncError("strings: negative Repeat count")
@@ -309,12 +309,12 @@ def indent(spaces: int, text: str) -> str:
     return pad + text.replace("\n", "\n" + pad)
 
 
-@define("nindent", ("int", "string"), result="string")
+@define("nindent", params=("int", "string"), result="string")
 def nindent(spaces: int, text: str) -> str:
     return "\n" + indent(spaces, text)
 
 
-@define("replace", ("string", "string", "string"), result="string")
+@define("replace", params=("string", "string", "string"), result="string")
 def replace(old: str, new: str, text: str) -> str:
     if old == "":
         # Go inserts ``new`` around every rune when old is empty.
@@ -323,26 +323,26 @@ def replace(old: str, new: str, text: str) -> str:
     return text.replace(old, new)
 
 
-@define("plural", ("string", "string", "int"), result="string")
+@define("plural", params=("string", "string", "int"), result="string")
 def plural(one: str, many: str, count: int) -> str:
     return one if count == 1 else many
 
 
-@define("trunc", ("int", "string"), result="string")
+@define("trunc", params=("int", "string"), result="string")
 def trunc(count: int, text: str) -> str:
     if len(text.encode("utf-8")) <= count:
         return text
     return _byte_cut(text, 0, count)
 
 
-@define("abbrev", ("int", "string"), result="string")
+@define("abbrev", params=("int", "string"), result="string")
 def abbrev(width: int, text: str) -> str:
     if width < 4:
         return text
     return _abbreviate_full(text, offset=0, width=width)
 
 
-@define("abbrevboth", ("int", "int", "string"), result="string")
+@define("abbrevboth", params=("int", "int", "string"), result="string")
 def abbrevboth(left: int, right: int, text: str) -> str:
     if right < 4 or (left > 0 and right < 7):
         return text
@@ -372,27 +372,27 @@ def _random_from(alphabet: str, count: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(count))
 
 
-@define("randAlphaNum", ("int",), result="string")
+@define("randAlphaNum", params=("int",), result="string")
 def rand_alpha_num(count: int) -> str:
     return _random_from(string.ascii_letters + string.digits, count)
 
 
-@define("randAlpha", ("int",), result="string")
+@define("randAlpha", params=("int",), result="string")
 def rand_alpha(count: int) -> str:
     return _random_from(string.ascii_letters, count)
 
 
-@define("randAscii", ("int",), result="string")
+@define("randAscii", params=("int",), result="string")
 def rand_ascii(count: int) -> str:
     return _random_from("".join(chr(c) for c in range(32, 127)), count)
 
 
-@define("randNumeric", ("int",), result="string")
+@define("randNumeric", params=("int",), result="string")
 def rand_numeric(count: int) -> str:
     return _random_from(string.digits, count)
 
 
-@define("hello", (), result="string")
+@define("hello", params=(), result="string")
 def hello() -> str:
     return "Hello!"
 

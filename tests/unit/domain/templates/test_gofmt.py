@@ -101,13 +101,16 @@ def test_format_value_is_go_percent_v(value: Any, expected: str) -> None:
         pytest.param("%T %T %T", (1, values.GoInt(1), None), "int64 int <nil>", id="T"),
         pytest.param("%T", (b"x",), "[]uint8", id="T-bytes"),
         pytest.param(
-            "%#v", ({"a": [1, "x", b"hi", None]},),
+            "%#v",
+            ({"a": [1, "x", b"hi", None]},),
             'map[string]interface {}{"a":[]interface {}{1, "x", []byte{0x68, 0x69}, '
             "interface {}(nil)}}",
             id="sharp-v",
         ),
         pytest.param(
-            "%#v", (values.GoStruct("p.T", {"A": 1}, pointer=True),), "&p.T{A:1}",
+            "%#v",
+            (values.GoStruct("p.T", {"A": 1}, pointer=True),),
+            "&p.T{A:1}",
             id="sharp-v-struct",
         ),
         pytest.param("%x %X", (1.5, -0.25), "0x1.8p+00 -0X1P-02", id="hex-float"),

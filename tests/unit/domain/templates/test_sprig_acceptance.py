@@ -130,8 +130,21 @@ def test_to_date_on_a_mismatch_is_go_zero_time() -> None:
 
 
 def test_functions_sprig_v2_lacks_are_parse_errors() -> None:
-    for name in ("fromJson", "toRawJson", "seq", "get", "dig", "duration", "durationRound",
-                 "mustToDate", "mustFirst", "randInt", "addf", "chunk", "osBase"):
+    for name in (
+        "fromJson",
+        "toRawJson",
+        "seq",
+        "get",
+        "dig",
+        "duration",
+        "durationRound",
+        "mustToDate",
+        "mustFirst",
+        "randInt",
+        "addf",
+        "chunk",
+        "osBase",
+    ):
         with pytest.raises(errors.TemplateError, match=f'function "{name}" not defined'):
             sprig_cases.render("{{ " + name + " 1 }}")
 

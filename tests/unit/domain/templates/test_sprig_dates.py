@@ -8,7 +8,7 @@ import pytest
 import sprig_cases
 
 from kes.domain.templates import values
-from kes.domain.templates.sprig import dates, timelayout
+from kes.domain.templates.sprig import dates, durations, timelayout
 
 MOMENT = values.GoTime(
     moment=datetime.datetime(2006, 1, 2, 15, 4, 5, 123456, tzinfo=datetime.UTC),
@@ -22,7 +22,8 @@ MOMENT = values.GoTime(
     [
         pytest.param("2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05Z", id="rfc3339"),
         pytest.param(
-            "2006-01-02T15:04:05.999999999Z07:00", "2006-01-02T15:04:05.123456789Z",
+            "2006-01-02T15:04:05.999999999Z07:00",
+            "2006-01-02T15:04:05.123456789Z",
             id="rfc3339nano",
         ),
         pytest.param("Mon Jan _2 15:04:05 MST 2006", "Mon Jan  2 15:04:05 UTC 2006", id="unixdate"),
@@ -38,24 +39,28 @@ MOMENT = values.GoTime(
     ],
 )
 def test_format_time_follows_go_layouts(layout: str, expected: str) -> None:
-    assert timelayout.format_time(MOMENT, layout) == expected
+    assert timelayout.format_time(MOMENT, layout=layout) == expected
 
 
 def test_zero_fraction_with_nines_drops_the_dot() -> None:
     whole = values.GoTime(moment=MOMENT.moment.replace(microsecond=0), nanosecond=0)
-    assert timelayout.format_time(whole, "05.999") == "05"
+    assert timelayout.format_time(whole, layout="05.999") == "05"
 
 
 @pytest.mark.parametrize(
     ("layout", "text", "expected"),
     [
         pytest.param(
-            "2006-01-02T15:04:05Z07:00", "2020-01-02T03:04:05+05:30",
-            "2020-01-02 03:04:05 +0530 +0530", id="offset-fixed-zone",
+            "2006-01-02T15:04:05Z07:00",
+            "2020-01-02T03:04:05+05:30",
+            "2020-01-02 03:04:05 +0530 +0530",
+            id="offset-fixed-zone",
         ),
         pytest.param(
-            "2006-01-02T15:04:05Z07:00", "2020-01-02T03:04:05.5Z",
-            "2020-01-02 03:04:05.5 +0000 UTC", id="fraction-accepted-after-seconds",
+            "2006-01-02T15:04:05Z07:00",
+            "2020-01-02T03:04:05.5Z",
+            "2020-01-02 03:04:05.5 +0000 UTC",
+            id="fraction-accepted-after-seconds",
         ),
         pytest.param("Jan _2 2006", "Feb  3 2021", "2021-02-03 00:00:00 +0000 UTC", id="names"),
         pytest.param("2006 3:04PM", "2020 11:30PM", "2020-01-01 23:30:00 +0000 UTC", id="pm"),
@@ -63,7 +68,7 @@ def test_zero_fraction_with_nines_drops_the_dot() -> None:
     ],
 )
 def test_parse_time_follows_go(layout: str, text: str, expected: str) -> None:
-    parsed = timelayout.parse_time(layout, text, default_zone=datetime.UTC)
+    parsed = timelayout.parse_time(layout=layout, text=text, default_zone=datetime.UTC)
     assert sprig_cases.render("{{ .T }}", {"T": parsed}) == expected
 
 
@@ -78,7 +83,7 @@ def test_parse_time_follows_go(layout: str, text: str, expected: str) -> None:
 )
 def test_parse_time_refuses_mismatches(layout: str, text: str) -> None:
     with pytest.raises(timelayout.LayoutError):
-        timelayout.parse_time(layout, text, default_zone=datetime.UTC)
+        timelayout.parse_time(layout=layout, text=text, default_zone=datetime.UTC)
 
 
 @pytest.mark.parametrize(
@@ -92,13 +97,13 @@ def test_parse_time_refuses_mismatches(layout: str, text: str) -> None:
     ],
 )
 def test_parse_duration_is_go_syntax(text: str, nanos: int) -> None:
-    assert timelayout.parse_duration(text) == nanos
+    assert durations.parse_duration(text) == nanos
 
 
 @pytest.mark.parametrize("text", ["", "1", "1d", "h", "1h 2m"])
 def test_parse_duration_refuses_what_go_refuses(text: str) -> None:
-    with pytest.raises(timelayout.LayoutError, match="invalid duration"):
-        timelayout.parse_duration(text)
+    with pytest.raises(durations.DurationError, match="invalid duration"):
+        durations.parse_duration(text)
 
 
 @pytest.mark.parametrize(
@@ -113,7 +118,7 @@ def test_parse_duration_refuses_what_go_refuses(text: str) -> None:
     ],
 )
 def test_format_duration_is_go_duration_string(nanos: int, text: str) -> None:
-    assert timelayout.format_duration(nanos) == text
+    assert durations.format_duration(nanos) == text
 
 
 @pytest.mark.parametrize(
@@ -125,16 +130,20 @@ def test_format_duration_is_go_duration_string(nanos: int, text: str) -> None:
         pytest.param('{{ dateInZone "15:04 MST" 0 "Asia/Kolkata" }}', "05:30 IST", id="zone"),
         pytest.param(
             '{{ toDate "2006-01-02" "2020-01-01" | dateModify "bogus" | date "2006-01-02" }}',
-            "2020-01-01", id="bad-duration-unchanged",
+            "2020-01-01",
+            id="bad-duration-unchanged",
         ),
         pytest.param(
             '{{ toDate "2006-01-02" "2020-01-01" | dateModify "-24h" | unixEpoch }}',
-            "1577750400", id="modify-then-epoch",
+            "1577750400",
+            id="modify-then-epoch",
         ),
-        pytest.param('{{ htmlDate (toDate "2006-01-02" "2021-03-04") }}', "2021-03-04",
-                     id="html-date"),
-        pytest.param('{{ toDate "2006-01-02" "2021-03-04" | toJson }}', '"2021-03-04T00:00:00Z"',
-                     id="json"),
+        pytest.param(
+            '{{ htmlDate (toDate "2006-01-02" "2021-03-04") }}', "2021-03-04", id="html-date"
+        ),
+        pytest.param(
+            '{{ toDate "2006-01-02" "2021-03-04" | toJson }}', '"2021-03-04T00:00:00Z"', id="json"
+        ),
         pytest.param(
             '{{ ago (toDate "2006-01-02" "2000-01-01") | regexMatch "^[0-9]+h[0-9]+m[0-9]+s$" }}',
             "true",

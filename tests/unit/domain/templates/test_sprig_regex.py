@@ -21,8 +21,9 @@ from kes.domain.templates.sprig import regex
         pytest.param('{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "$1W" }}', "---", id="dollar-name"),
         pytest.param('{{ regexReplaceAll "a(x*)b" "-ab-axxb-" "${1}W" }}', "-W-xxW-", id="braced"),
         pytest.param('{{ regexReplaceAll "a(?P<x>x*)b" "-axb-" "<$x>" }}', "-<x>-", id="named"),
-        pytest.param('{{ regexReplaceAll "a(?<x>x*)b" "-axb-" "<$x>" }}', "-<x>-",
-                     id="named-go-1-22"),
+        pytest.param(
+            '{{ regexReplaceAll "a(?<x>x*)b" "-axb-" "<$x>" }}', "-<x>-", id="named-go-1-22"
+        ),
         pytest.param('{{ regexReplaceAll "a" "a" "$$" }}', "$", id="dollar-escape"),
         pytest.param('{{ regexReplaceAll "x*" "abxd" "-" }}', "-a-b-d-", id="empty-after-match"),
         pytest.param('{{ regexSplit "a*" "abaabaccadaaae" 5 }}', "[ b b c cadaaae]", id="split"),

@@ -44,7 +44,7 @@ from kes.domain.templates.sprig import semver
     ],
 )
 def test_constraints_follow_semver_v1(constraint: str, version: str, expected: bool) -> None:
-    assert semver.satisfies(constraint, version) is expected
+    assert semver.satisfies(constraint=constraint, version=version) is expected
     rendered = sprig_cases.render(f'{{{{ semverCompare "{constraint}" "{version}" }}}}')
     assert rendered == ("true" if expected else "false")
 
@@ -59,7 +59,7 @@ def test_constraints_follow_semver_v1(constraint: str, version: str, expected: b
 )
 def test_invalid_inputs_are_errors(constraint: str, version: str, message: str) -> None:
     with pytest.raises(semver.SemverError, match=message):
-        semver.satisfies(constraint, version)
+        semver.satisfies(constraint=constraint, version=version)
 
 
 @pytest.mark.parametrize(
@@ -77,9 +77,17 @@ def test_semver_exposes_version_fields(template: str, expected: str) -> None:
 
 
 def test_versions_order_by_semver_precedence() -> None:
-    ordered = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
-               "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0"]
+    ordered = [
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-beta",
+        "1.0.0-beta.2",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0",
+    ]
     parsed = [semver.parse_version(v) for v in ordered]
     for low, high in itertools.pairwise(parsed):
-        assert semver.compare(low, high) == -1
-        assert semver.compare(high, low) == 1
+        assert semver.compare(low, other=high) == -1
+        assert semver.compare(high, other=low) == 1

@@ -18,7 +18,10 @@ PROFILE = values.GoStruct(
             "crv1alpha1.Location",
             {"Type": "s3Compliant", "Bucket": "b", "Endpoint": "e", "Prefix": "p", "Region": "r"},
             json={
-                "Type": "type", "Bucket": "bucket", "Endpoint": "endpoint", "Prefix": "prefix",
+                "Type": "type",
+                "Bucket": "bucket",
+                "Endpoint": "endpoint",
+                "Prefix": "prefix",
                 "Region": "region",
             },
         ),
@@ -26,8 +29,9 @@ PROFILE = values.GoStruct(
             "param.Credential",
             {
                 "Type": "keyPair",
-                "KeyPair": values.GoStruct("param.KeyPair", {"ID": "id", "Secret": "s"},
-                                           pointer=True),
+                "KeyPair": values.GoStruct(
+                    "param.KeyPair", {"ID": "id", "Secret": "s"}, pointer=True
+                ),
                 "Secret": None,
                 "KopiaServerSecret": None,
             },
@@ -55,7 +59,9 @@ PROFILE = values.GoStruct(
         pytest.param(PROFILE, "ptr", "*param.Profile", id="struct-pointer"),
         pytest.param(
             values.GoTime.from_datetime(datetime.datetime(2020, 1, 2, tzinfo=datetime.UTC)),
-            "struct", "time.Time", id="time",
+            "struct",
+            "time.Time",
+            id="time",
         ),
     ],
 )
