@@ -41,7 +41,7 @@ def format_value(value: Any) -> str:
     # Strings are what templates print most; skip the verb machinery for them.
     kind = type(value)
     if kind is str:
-        return value
+        return str(value)
     if kind is int or kind is values.GoInt:
         return str(int(value))
     return _format(_DEFAULT_SPEC, value, depth=0)
