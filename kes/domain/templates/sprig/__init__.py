@@ -4,6 +4,18 @@
 functions sprig v2.22 lacks (``fromJson``, ``seq``, ``get``, ``dig``, ``duration``, ``must*`` …)
 are absent so that using them is a parse error, as in Kanister. ``allow_env`` is the switch the
 controller's flag turns to let ``env``/``expandenv`` see named variables.
+
+Where kes departs from Kanister on purpose (each covered by a test):
+
+* ``env``/``expandenv`` see only allow-listed variables (Kanister exposes the controller's
+  whole environment, credentials included);
+* ``getHostByName`` resolves only ``localhost`` (the template engine does no network I/O);
+* ``bcrypt``/``htpasswd`` exist and fail with Kanister's FIPS message, as ``derivePassword``
+  does (sprig v2.22 lacks them, so Kanister reports ``function "bcrypt" not defined``);
+* ``keys``/``values`` come back sorted (Go's map order is random);
+* ``repeat``, ``until``, ``untilStep``, ``indent``, ``wrap``, ``replace`` and the random
+  generators stop at ``registry.MAX_ITEMS`` items or characters;
+* error texts that would quote a URL leave it out (URLs carry credentials).
 """
 
 from __future__ import annotations

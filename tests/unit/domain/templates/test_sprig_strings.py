@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 import sprig_cases
 
+from kes.domain.templates import errors
+
 
 @pytest.mark.parametrize(
     ("template", "expected"),
@@ -130,3 +132,11 @@ def test_string_functions(template: str, expected: str) -> None:
 )
 def test_list_and_dict_functions(template: str, expected: str) -> None:
     assert sprig_cases.render(template) == expected
+
+
+def test_url_parse_errors_do_not_echo_the_url() -> None:
+    params = sprig_cases.PARAMS | {"U": "https://user:hunter2@host/\x7f"}
+    with pytest.raises(errors.TemplateError) as caught:
+        sprig_cases.render("{{ urlParse .U }}", params)
+    assert "hunter2" not in str(caught.value)
+    assert "invalid control character" in str(caught.value)
