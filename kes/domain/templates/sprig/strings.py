@@ -241,9 +241,11 @@ def _wrap_custom(text: str, *, width: int, newline: str, wrap_long: bool) -> str
     """goutils.WrapCustom (Apache commons WordUtils.wrap)."""
     if not text:
         return ""
-    registry.check_size(len(text) * (len(newline) + 1), what="wrap")
     newline = newline or "\n"
     width = max(width, 1)
+    # Every break is at a space or a forced cut each ``width`` characters.
+    breaks = text.count(" ") + len(text) // width + 1
+    registry.check_size(len(text) + breaks * len(newline), what="wrap")
     out: list[str] = []
     offset = 0
     length = len(text)

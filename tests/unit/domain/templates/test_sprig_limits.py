@@ -37,3 +37,8 @@ def test_results_at_the_limit_are_allowed() -> None:
     assert len(sprig_cases.render(f'{{{{ repeat {registry.MAX_ITEMS} "x" }}}}')) == (
         registry.MAX_ITEMS
     )
+
+
+def test_wrap_of_a_long_text_with_few_breaks_is_allowed() -> None:
+    rendered = sprig_cases.render('{{ wrap 80 (repeat 600000 "x") | len }}')
+    assert rendered == "600000"
