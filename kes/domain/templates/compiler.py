@@ -175,10 +175,17 @@ class _TreeCompiler:
         self.out.append("{% for " + f"{key}, {elem} in {loop}" + " %}")
         slots = []
         for var in node.pipe.decl:
-            slot = self.lookup(var.idents[0]) if node.pipe.is_assign else self.slots
-            if not node.pipe.is_assign:
+            name = var.idents[0]
+            if node.pipe.is_assign and self.known(name):
+                slot = self.lookup(name)
+            else:
+                if node.pipe.is_assign:
+                    # As in Go, assigning an undeclared variable fails once the loop runs.
+                    refusal = self.error(var, f"undefined variable: {name}")
+                    self.out.append("{% do " + refusal + " %}")
+                slot = self.slots
                 self.slots += 1
-                self.scopes.append((var.idents[0], slot))
+                self.scopes.append((name, slot))
             slots.append(slot)
         sources = [elem] if len(slots) == 1 else [key, elem]
         for slot, source in zip(slots, sources, strict=False):
