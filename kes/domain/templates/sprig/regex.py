@@ -46,8 +46,52 @@ def _error(*, code: str, fragment: str) -> RegexSyntaxError:
     return RegexSyntaxError(f"error parsing regexp: {code}: `{fragment}`")
 
 
+def check_backtracking(pattern: str) -> None:
+    """Refuse a repeated group that itself repeats (``(a+)+``, ``(\\w*\\s?)*``).
+
+    RE2 runs such patterns in linear time; Python's backtracking engine can take exponential
+    time on them, and a template must not be able to stall the controller. This is the one
+    pattern family kes refuses although Go accepts it.
+    """
+    stack: list[bool] = [False]
+    closed_inner = False
+    i = 0
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        just_closed, closed_inner = closed_inner, False
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            end = i + 1
+            if end < n and pattern[end] == "^":
+                end += 1
+            if end < n and pattern[end] == "]":
+                end += 1
+            while end < n and pattern[end] != "]":
+                end += 2 if pattern[end] == "\\" else 1
+            i = end + 1
+            continue
+        if ch == "(":
+            stack.append(False)
+        elif ch == ")" and len(stack) > 1:
+            inner = stack.pop()
+            stack[-1] = stack[-1] or inner
+            closed_inner = inner
+        elif ch in "*+{":
+            if just_closed:
+                raise RegexSyntaxError(
+                    "error parsing regexp: kes refuses nested repetition, which could "
+                    f"backtrack for exponential time: `{pattern}`"
+                )
+            stack[-1] = True
+        i += 1
+
+
 def translate(pattern: str) -> str:
     """RE2 pattern → equivalent Python pattern, or RegexSyntaxError."""
+    check_backtracking(pattern)
     out: list[str] = []
     i = 0
     n = len(pattern)

@@ -72,3 +72,24 @@ def test_compile_errors_surface_with_go_prefix() -> None:
 def test_translation_keeps_character_class_brackets_literal() -> None:
     assert regex.compile_go("[[]").fullmatch("[") is not None
     assert regex.compile_go("[]a]").fullmatch("]") is not None
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["(a+)+", "(a*)*$", "(\\w+\\s?)*", "((a)+)+", "(a+){2,}", "(?:x+)+"],
+)
+def test_nested_repetition_is_refused_to_bound_matching_time(pattern: str) -> None:
+    with pytest.raises(regex.RegexSyntaxError, match="nested repetition"):
+        regex.translate(pattern)
+
+
+@pytest.mark.parametrize("pattern", ["(ab)+", "(a+)?", "[(]+", "\\(a+\\)+", "a+b+", "(a|b)+"])
+def test_ordinary_repetition_is_allowed(pattern: str) -> None:
+    regex.translate(pattern)
+
+
+def test_a_catastrophic_pattern_fails_instead_of_stalling() -> None:
+    params = sprig_cases.PARAMS | {"S": "a" * 40 + "b"}
+    with pytest.raises(errors.TemplateError, match="nested repetition"):
+        sprig_cases.render('{{ regexFindAll "(a+)+$" .S -1 }}', params)
+    assert sprig_cases.render('{{ regexMatch "(a+)+$" .S }}', params) == "false"
