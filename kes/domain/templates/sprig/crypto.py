@@ -45,9 +45,11 @@ def htpasswd(_user: str, _password: str) -> str:
     raise fips_error("htpasswd")
 
 
+# Go's first parameter is a uint32; kes declares int (the runtime converts constants to int but
+# knows no unsigned types) so that ``derivePassword 1 …`` reaches Kanister's refusal, as in Go.
 @define(
     "derivePassword",
-    params=("uint32", "string", "string", "string", "string"),
+    params=("int", "string", "string", "string", "string"),
     returns_error=True,
     result="string",
 )
