@@ -134,6 +134,13 @@ class _TreeCompiler:
                 self.scopes.append((name, slot))
             self.out.append("{% do S.set(" + f"{slot}, {value}" + ") %}")
 
+    def variable(self, node: nodes.VariableNode) -> str:
+        name = node.idents[0]
+        if self.known(name):
+            return f"S[{self.lookup(name)}]"
+        # `{{ $v := $v }}` parses (Go declares before parsing the value) but fails when run.
+        return self.error(node, f"undefined variable: {name}")
+
     def known(self, name: str) -> bool:
         return any(var == name for var, _ in self.scopes)
 
@@ -229,7 +236,7 @@ class _TreeCompiler:
         if isinstance(first, nodes.IdentifierNode):
             return self.call(first, cmd, cmd.args[1:], final, dot)
         if isinstance(first, nodes.VariableNode):
-            var = f"S[{self.lookup(first.idents[0])}]"
+            var = self.variable(first)
             if len(first.idents) == 1:
                 return self.not_a_function(cmd, final) or var
             return self.field(first, var, first.idents[1:], has_args=has_args)
@@ -277,7 +284,7 @@ class _TreeCompiler:
         if isinstance(node, nodes.FieldNode):
             return self.field(node, dot, node.idents, has_args=False)
         if isinstance(node, nodes.VariableNode):
-            var = f"S[{self.lookup(node.idents[0])}]"
+            var = self.variable(node)
             if len(node.idents) == 1:
                 return var
             return self.field(node, var, node.idents[1:], has_args=False)

@@ -102,3 +102,40 @@ def _render_or_template_error(source: str) -> None:
     except errors.TemplateError:
         return
     assert isinstance(out, str)
+
+
+_EXPRS = st.sampled_from(
+    [".S", ".L", ".M", "$", "$v", "$.N", "(len .L)", '(index .M "k")', "1", '"x"', ".", "nil"]
+)
+
+
+def _blocks(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.one_of(
+        st.tuples(st.sampled_from(["if", "with", "range"]), _EXPRS, inner, inner).map(
+            lambda t: "{{" + t[0] + " " + t[1] + "}}" + t[2] + "{{else}}" + t[3] + "{{end}}"
+        ),
+        st.tuples(_EXPRS, inner).map(
+            lambda t: "{{range $i, $v := " + t[0] + "}}" + t[1] + "{{end}}"
+        ),
+        st.tuples(inner, inner).map(lambda t: t[0] + t[1]),
+        st.just("{{if .S}}{{break}}{{end}}"),
+    )
+
+
+_TEMPLATES = st.recursive(
+    st.one_of(
+        _EXPRS.map(lambda e: "{{" + e + "}}"),
+        _EXPRS.map(lambda e: "{{$v := " + e + "}}{{$v}}"),
+        _EXPRS.map(lambda e: "{{$v = " + e + "}}"),
+        st.just("t"),
+    ),
+    _blocks,
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEMPLATES)
+def test_nested_structures(template: str) -> None:
+    _render_or_template_error(template)
+    _render_or_template_error('{{define "d"}}' + template + '{{end}}{{template "d" .}}')
