@@ -261,7 +261,7 @@ class _TreeCompiler:
         if isinstance(node, nodes.NumberNode):
             is_plain_float = (
                 node.is_float
-                and not node.text.lstrip("+-").lower().startswith("0x")
+                and not _is_hex_int(node.text)
                 and not node.is_char
                 and any(c in node.text for c in ".eEpP")
             )
@@ -390,6 +390,15 @@ class _TreeCompiler:
         )
         self.unit.sites.append(site)
         return f"C({len(self.unit.sites) - 1}" + "".join(", " + e for e in exprs) + ")"
+
+
+def _is_hex_int(text: str) -> bool:
+    """Go's isHexInt: 0x… without a p exponent (so 0x1E is an int, 0x1p-2 a float).
+
+    Like Go, a signed literal (-0x1E) is not a hex int, so its E makes it a float constant.
+    """
+    lowered = text.lower()
+    return lowered.startswith("0x") and "p" not in lowered
 
 
 def _last_node(pipe: nodes.PipeNode) -> nodes.Node:

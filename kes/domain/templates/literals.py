@@ -20,7 +20,17 @@ def parse_number(tok: lexer.Token) -> nodes.NumberNode:
     text = tok.val
     node = nodes.NumberNode(pos=tok.pos, text=text)
     if tok.kind is lexer.Kind.CHAR_CONSTANT:
-        value = go_unquote('"' + text[1:-1] + '"') if text != "'\"'" else '"'
+        body = text[1:-1]
+        # In a rune literal \' is the escape and " stands for itself (the reverse of strings).
+        if body == "\\'":
+            value = "'"
+        elif body == '"':
+            value = '"'
+        else:
+            try:
+                value = go_unquote('"' + body + '"')
+            except ValueError:
+                raise ValueError(f"malformed character constant: {text}") from None
         if len(value) != 1:
             raise ValueError(f"malformed character constant: {text}")
         code = ord(value)
