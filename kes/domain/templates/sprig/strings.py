@@ -41,8 +41,36 @@ def _go_trim_space(text: str) -> str:
 
 
 define("trim", params=("string",), result="string")(_go_trim_space)
-define("upper", params=("string",), result="string")(str.upper)
-define("lower", params=("string",), result="string")(str.lower)
+def rune_upper(ch: str) -> str:
+    """unicode.ToUpper: Go maps rune to rune; Python's full mapping may grow (ß → SS)."""
+    mapped = ch.upper()
+    return mapped if len(mapped) == 1 else ch
+
+
+def rune_lower(ch: str) -> str:
+    """unicode.ToLower: rune to rune (İ → i, where Python adds a combining dot)."""
+    mapped = ch.lower()
+    return mapped if len(mapped) == 1 else mapped[0]
+
+
+def rune_title(ch: str) -> str:
+    mapped = ch.title()
+    return mapped if len(mapped) == 1 else ch
+
+
+@define("upper", params=("string",), result="string")
+def upper(text: str) -> str:
+    if text.isascii():
+        return text.upper()
+    return "".join(rune_upper(ch) for ch in text)
+
+
+@define("lower", params=("string",), result="string")
+def lower(text: str) -> str:
+    # Per rune, so a final sigma stays σ as in Go rather than Python's context-sensitive ς.
+    if text.isascii():
+        return text.lower()
+    return "".join(rune_lower(ch) for ch in text)
 
 
 @define("title", params=("string",), result="string")
@@ -50,7 +78,7 @@ def title(text: str) -> str:
     out = []
     prev = " "
     for ch in text:
-        out.append(ch.upper() if _is_separator(prev) else ch)
+        out.append(rune_title(ch) if _is_separator(prev) else ch)
         prev = ch
     return "".join(out)
 
@@ -68,7 +96,7 @@ def untitle(text: str) -> str:
     out = []
     prev_space = True
     for ch in text:
-        out.append(ch.lower() if prev_space else ch)
+        out.append(rune_lower(ch) if prev_space else ch)
         prev_space = _go_is_space(ch)
     return "".join(out)
 
@@ -130,7 +158,7 @@ def initials(text: str) -> str:
 @define("swapcase", params=("string",), result="string")
 def swapcase(text: str) -> str:
     return "".join(
-        ch.lower() if ch.isupper() or ch.istitle() else ch.upper() if ch.islower() else ch
+        rune_lower(ch) if ch.isupper() or ch.istitle() else rune_upper(ch) if ch.islower() else ch
         for ch in text
     )
 
@@ -175,7 +203,7 @@ def _camel_to_lower(text: str, *, connector: str) -> str:
             continue
         if prev != connector:
             out.append(connector)
-        out.append(r0.lower())
+        out.append(rune_lower(r0))
         if pos >= len(runes):
             break
         r0 = take()
@@ -190,14 +218,14 @@ def _camel_to_lower(text: str, *, connector: str) -> str:
             if not r0.isupper():
                 if r0 in " -_":
                     r0 = connector
-                    out.append(r1.lower())
+                    out.append(rune_lower(r1))
                 else:
-                    out.extend((connector, r1.lower(), r0))
+                    out.extend((connector, rune_lower(r1), r0))
                     written = True
                 break
-            out.append(r1.lower())
+            out.append(rune_lower(r1))
         if (pos >= len(runes) and not written) or r0 == connector:
-            out.append(r0.lower())
+            out.append(rune_lower(r0))
     return "".join(out)
 
 
@@ -213,14 +241,14 @@ def camelcase(text: str) -> str:
     rest = text[i:]
     if not rest:
         return "".join(out)
-    current = rest[0].upper()
+    current = rune_upper(rest[0])
     for ch in rest[1:]:
         previous, current = current, ch
         if previous == "_" and current == "_":
             out.append(previous)
             continue
         if previous == "_":
-            current = current.upper()
+            current = rune_upper(current)
         else:
             out.append(previous)
     out.append(current)

@@ -140,3 +140,17 @@ def test_url_parse_errors_do_not_echo_the_url() -> None:
         sprig_cases.render("{{ urlParse .U }}", params)
     assert "hunter2" not in str(caught.value)
     assert "invalid control character" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("template", "expected"),
+    [
+        pytest.param('{{ upper "straße" }}', "STRAßE", id="upper-sharp-s-stays"),
+        pytest.param('{{ lower "ΟΔΟΣ" }}', "οδοσ", id="lower-no-final-sigma"),
+        pytest.param('{{ lower "İ" }}', "i", id="lower-dotted-i"),
+        pytest.param('{{ title "ǆemal ßx" }}', "ǅemal ßx", id="title-titlecase-rune"),
+        pytest.param('{{ swapcase "ßA" }}', "ßa", id="swapcase-sharp-s"),
+    ],
+)
+def test_case_mapping_is_rune_by_rune_as_in_go(template: str, expected: str) -> None:
+    assert sprig_cases.render(template) == expected
