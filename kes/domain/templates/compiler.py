@@ -227,19 +227,21 @@ class _TreeCompiler:
         self, cmd: nodes.CommandNode, dot: str, final: str | None, pipe: nodes.PipeNode
     ) -> str:
         first = cmd.args[0]
-        has_args = len(cmd.args) > 1 or final is not None
         if isinstance(first, nodes.FieldNode):
-            return self.field(first, dot, first.idents, has_args=has_args)
+            args = self.method_args(cmd, final, dot)
+            return self.field(first, dot, first.idents, args=args)
         if isinstance(first, nodes.ChainNode):
             receiver = self.operand(first.node, dot)
-            return self.field(first, receiver, first.fields, has_args=has_args)
+            args = self.method_args(cmd, final, dot)
+            return self.field(first, receiver, first.fields, args=args)
         if isinstance(first, nodes.IdentifierNode):
             return self.call(first, cmd, cmd.args[1:], final, dot)
         if isinstance(first, nodes.VariableNode):
             var = self.variable(first)
             if len(first.idents) == 1:
                 return self.not_a_function(cmd, final) or var
-            return self.field(first, var, first.idents[1:], has_args=has_args)
+            args = self.method_args(cmd, final, dot)
+            return self.field(first, var, first.idents[1:], args=args)
         if isinstance(first, nodes.PipeNode):
             # Go has just done s.at(pipe) for the enclosing pipeline, so the error names it.
             return self.not_a_function(cmd, final, pipe) or self.pipeline(first, dot)
@@ -274,26 +276,38 @@ class _TreeCompiler:
             return "None"
         return self.operand(node, dot)
 
-    def field(self, node: nodes.Node, receiver: str, names: list[str], *, has_args: bool) -> str:
-        func = "FX" if has_args else ("FZ" if self.unit.missing_zero else "F")
-        args = ", ".join(_jstr(n) for n in names)
-        return f"{func}({self.nid(node)}, {receiver}, {args})"
+    def method_args(self, cmd: nodes.CommandNode, final: str | None, dot: str) -> list[str] | None:
+        """The argument expressions of ``.Method a b``, or None when there are none."""
+        if len(cmd.args) == 1 and final is None:
+            return None
+        exprs = [self.typed_arg(arg, "interface {}", dot)[0] for arg in cmd.args[1:]]
+        return [*exprs, final] if final is not None else exprs
+
+    def field(
+        self, node: nodes.Node, receiver: str, names: list[str], *, args: list[str] | None = None
+    ) -> str:
+        quoted = ", ".join(_jstr(n) for n in names)
+        if args is not None:
+            extra = "".join(", " + a for a in args)
+            return f"FX({self.nid(node)}, {receiver}, [{quoted}]{extra})"
+        func = "FZ" if self.unit.missing_zero else "F"
+        return f"{func}({self.nid(node)}, {receiver}, {quoted})"
 
     def operand(self, node: nodes.Node, dot: str) -> str:
         """evalArg with no type: the value of a field, variable, pipeline, call or chain."""
         if isinstance(node, nodes.FieldNode):
-            return self.field(node, dot, node.idents, has_args=False)
+            return self.field(node, dot, node.idents, args=None)
         if isinstance(node, nodes.VariableNode):
             var = self.variable(node)
             if len(node.idents) == 1:
                 return var
-            return self.field(node, var, node.idents[1:], has_args=False)
+            return self.field(node, var, node.idents[1:], args=None)
         if isinstance(node, nodes.PipeNode):
             return self.pipeline(node, dot)
         if isinstance(node, nodes.IdentifierNode):
             return self.call(node, node, [], None, dot)
         if isinstance(node, nodes.ChainNode):
-            return self.field(node, self.operand(node.node, dot), node.fields, has_args=False)
+            return self.field(node, self.operand(node.node, dot), node.fields, args=None)
         if isinstance(node, nodes.DotNode):
             return dot
         if isinstance(node, nodes.NilNode):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any, Final
 
-from kes.domain.templates import errors, gofmt, values
+from kes.domain.templates import errors, gofmt, methods, values
 
 REFLECT_VALUE: Final = "reflect.Value"
 NILLABLE: Final = ("interface {}", REFLECT_VALUE)
@@ -76,21 +76,41 @@ def field_zero(node: int, receiver: Any, *names: str) -> Any:
     return receiver
 
 
-def field_with_args(node: int, receiver: Any, *names: str) -> Any:
-    """``.A.B arg``: resolve, then refuse the arguments as Go does for non-methods."""
+def field_with_args(node: int, receiver: Any, names: list[str], *args: Any) -> Any:
+    """``.A.B arg``: a method call with arguments, or Go's refusal for a field or map key."""
     static_type = _go_type(receiver)
     for name in names[:-1]:
         receiver, static_type = _field(node, receiver, name, static_type)
     name = names[-1]
+    method = methods.lookup(receiver, name)
+    if method is not None:
+        return call_method(node, method, receiver, args)
     _field(node, receiver, name, static_type)
     if isinstance(receiver, values.GoStruct):
         raise errors.ExecError(node, f"{name} has arguments but cannot be invoked as function")
     raise errors.ExecError(node, f"{name} is not a method but has arguments")
 
 
+def call_method(node: int, method: values.GoFunc, receiver: Any, args: tuple[Any, ...]) -> Any:
+    """Go's evalCall for a method: arity, argument checks, then the call."""
+    params = method.params[1:]
+    if len(args) != len(params):
+        raise errors.ExecError(
+            node, f"wrong number of args for {method.name}: want {len(params)} got {len(args)}"
+        )
+    checked = [check_arg(node, value, typ) for value, typ in zip(args, params, strict=True)]
+    try:
+        return method.fn(receiver, *checked)
+    except values.FuncError as exc:
+        raise errors.ExecError(node, f"error calling {method.name}: {exc.message}") from None
+
+
 def _field(
     node: int, receiver: Any, name: str, static_type: str, *, zero: bool = False
 ) -> tuple[Any, str]:
+    method = methods.lookup(receiver, name)
+    if method is not None:
+        return call_method(node, method, receiver, ()), method.result
     if receiver is values.NO_VALUE or (receiver is None and static_type == "<nil>"):
         if zero:
             return None, "<nil>"
