@@ -25,6 +25,7 @@ from __future__ import annotations
 from kes.domain.templates import values
 from kes.domain.templates.sprig import (
     arithmetic,
+    casing,
     crypto,
     dates,
     defaults,
@@ -49,6 +50,7 @@ def _build() -> dict[str, values.GoFunc]:
         lists,
         dicts,
         arithmetic,
+        casing,
         defaults,
         encodings,
         dates,
