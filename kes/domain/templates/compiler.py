@@ -1,10 +1,11 @@
-"""Go template AST → Jinja2 source, and the compiled unit that runs it in the sandbox.
+"""Go template AST → Jinja2 source, plus the tables the generated code refers to by index.
 
 Control flow maps onto Jinja2 (``if``, ``for``/``else``, ``break``/``continue``); every Go
 expression becomes a call into ``runtime`` with a node index, so Go's semantics and error positions
 survive. Go variables live in a per-execution frame of slots resolved at compile time (Go scoping
 is lexical, and ``$x = v`` inside a ``range`` must reach the outer ``$x``, which Jinja scoping
-would not allow). Each ``define``/``block`` becomes its own Jinja2 template with its own frame.
+would not allow). Each ``define``/``block`` becomes its own Jinja2 source with its own frame;
+``execution`` runs them.
 """
 
 from __future__ import annotations
@@ -12,13 +13,11 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Final
 
-import jinja2.sandbox
+from kes.domain.templates import errors, gofuncs, lexer, nodes, parser, runtime, values
 
-from kes.domain.templates import errors, lexer, parser, runtime, values
-
-MAX_TEMPLATE_DEPTH: Final = 40
-MAX_OUTPUT_CHARS: Final = 16 * 1024 * 1024
-MAX_RANGE_ITERATIONS: Final = 2_000_000
+_INTEGER_TYPES: Final = frozenset(
+    {"int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64"}
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,34 +28,6 @@ class CallSite:
     arg_nodes: tuple[int, ...]  # -1: a literal already converted at compile time
     arg_types: tuple[str, ...]
     callee: str | None  # the "call" builtin's callee text
-
-
-class Frame:
-    """Variable slots of one template execution (slot 0 is ``$``)."""
-
-    __slots__ = ("v",)
-
-    def __init__(self, size: int, root: Any) -> None:
-        self.v: list[Any] = [None] * size
-        self.v[0] = root
-
-    def __getitem__(self, slot: int) -> Any:
-        return self.v[slot]
-
-    def set(self, slot: int, value: Any) -> str:
-        self.v[slot] = value
-        return ""
-
-
-class State:
-    """Per-render mutable state: template depth, range budget, output size."""
-
-    __slots__ = ("budget", "depth", "output")
-
-    def __init__(self) -> None:
-        self.depth = 0
-        self.budget = [MAX_RANGE_ITERATIONS]
-        self.output = 0
 
 
 def _jstr(text: str) -> str:
@@ -78,10 +49,23 @@ def _jstr(text: str) -> str:
     return "".join(out)
 
 
+@dataclasses.dataclass
+class Tables:
+    """What the generated code refers to by index: node positions, call sites, constants."""
+
+    source: str
+    name: str
+    funcs: dict[str, values.GoFunc]
+    positions: list[tuple[errors.Position, str]] = dataclasses.field(default_factory=list)
+    sites: list[CallSite] = dataclasses.field(default_factory=list)
+    consts: list[Any] = dataclasses.field(default_factory=list)
+    missing_zero: bool = False  # missingkey=zero rather than Kanister's missingkey=error
+
+
 class _TreeCompiler:
     """Emits the Jinja2 source of one tree; shares the unit's tables."""
 
-    def __init__(self, unit: Unit, tree_name: str) -> None:
+    def __init__(self, unit: Tables, tree_name: str) -> None:
         self.unit = unit
         self.tree_name = tree_name
         self.scopes: list[tuple[str, int]] = [("$", 0)]
@@ -91,7 +75,7 @@ class _TreeCompiler:
 
     # -- tables ------------------------------------------------------------------------------
 
-    def nid(self, node: parser.Node) -> int:
+    def nid(self, node: nodes.Node) -> int:
         line, col = lexer.byte_column(self.unit.source, node.pos)
         pos = errors.Position(name=self.unit.name, line=line, col=col, context=node.go())
         self.unit.positions.append((pos, self.tree_name))
@@ -105,47 +89,60 @@ class _TreeCompiler:
         self.names += 1
         return f"{prefix}{self.names}"
 
-    def error(self, node: parser.Node, message: str) -> str:
+    def error(self, node: nodes.Node, message: str) -> str:
         return f"E({self.nid(node)}, {_jstr(message)})"
 
     # -- statements --------------------------------------------------------------------------
 
-    def compile_list(self, body: parser.ListNode, dot: str) -> None:
+    def compile_list(self, body: nodes.ListNode, dot: str) -> None:
         for node in body.nodes:
             self.compile_node(node, dot)
 
-    def compile_node(self, node: parser.Node, dot: str) -> None:
-        if isinstance(node, parser.TextNode):
+    def compile_node(self, node: nodes.Node, dot: str) -> None:
+        if isinstance(node, nodes.TextNode):
             if node.text:
                 self.out.append("{{ " + _jstr(node.text) + " }}")
-        elif isinstance(node, parser.ActionNode):
+        elif isinstance(node, nodes.ActionNode):
             value = self.pipeline(node.pipe, dot)
             if node.pipe.decl:
                 self.declare(node.pipe, value)
             else:
                 self.out.append("{{ " + value + " }}")
-        elif isinstance(node, parser.BranchNode):
+        elif isinstance(node, nodes.BranchNode):
             self.branch(node, dot)
-        elif isinstance(node, parser.TemplateNode):
+        elif isinstance(node, nodes.TemplateNode):
             arg = self.pipeline(node.pipe, dot) if node.pipe is not None else "None"
-            self.out.append(
-                "{{ TM(R, " + f"{self.nid(node)}, {_jstr(node.name)}, {arg}" + ") }}"
-            )
-        elif isinstance(node, parser.BreakNode):
+            self.out.append("{{ TM(R, " + f"{self.nid(node)}, {_jstr(node.name)}, {arg}" + ") }}")
+        elif isinstance(node, nodes.BreakNode):
             self.out.append("{% break %}")
-        elif isinstance(node, parser.ContinueNode):
+        elif isinstance(node, nodes.ContinueNode):
             self.out.append("{% continue %}")
 
-    def declare(self, pipe: parser.PipeNode, value: str) -> None:
+    def declare(self, pipe: nodes.PipeNode, value: str) -> None:
         for var in pipe.decl:
             name = var.idents[0]
-            if pipe.is_assign:
+            if pipe.is_assign and self.known(name):
                 slot = self.lookup(name)
             else:
+                if pipe.is_assign:
+                    # Go's parser lets `$x = v` declare; execution then fails in setVar.
+                    node = _last_node(pipe)
+                    refusal = self.error(node, f"undefined variable: {name}")
+                    self.out.append("{% do " + refusal + " %}")
                 slot = self.slots
                 self.slots += 1
                 self.scopes.append((name, slot))
             self.out.append("{% do S.set(" + f"{slot}, {value}" + ") %}")
+
+    def variable(self, node: nodes.VariableNode) -> str:
+        name = node.idents[0]
+        if self.known(name):
+            return f"S[{self.lookup(name)}]"
+        # `{{ $v := $v }}` parses (Go declares before parsing the value) but fails when run.
+        return self.error(node, f"undefined variable: {name}")
+
+    def known(self, name: str) -> bool:
+        return any(var == name for var, _ in self.scopes)
 
     def lookup(self, name: str) -> int:
         for var, slot in reversed(self.scopes):
@@ -153,7 +150,7 @@ class _TreeCompiler:
                 return slot
         raise AssertionError(f"parser let through undefined variable {name}")
 
-    def branch(self, node: parser.BranchNode, dot: str) -> None:
+    def branch(self, node: nodes.BranchNode, dot: str) -> None:
         saved = len(self.scopes)
         if node.keyword == "range":
             self.range(node, dot)
@@ -175,81 +172,98 @@ class _TreeCompiler:
             self.out.append("{% endif %}")
         del self.scopes[saved:]
 
-    def range(self, node: parser.BranchNode, dot: str) -> None:
+    def range(self, node: nodes.BranchNode, dot: str) -> None:
         value = self.pipeline(node.pipe, dot)
-        key, elem = self.fresh("k"), self.fresh("d")
-        nid = self.nid(node.pipe)
+        key, elem, loop = self.fresh("k"), self.fresh("d"), self.fresh("r")
+        nid = self.nid(_last_node(node.pipe))
         self.out.append(
-            "{% for " + f"{key}, {elem} in RG(R, {nid}, {value}, {len(node.pipe.decl)})" + " %}"
+            "{% set " + f"{loop} = RG(R, {nid}, {value}, {len(node.pipe.decl)})" + " %}"
         )
+        self.out.append("{% for " + f"{key}, {elem} in {loop}" + " %}")
         slots = []
         for var in node.pipe.decl:
-            slot = self.lookup(var.idents[0]) if node.pipe.is_assign else self.slots
-            if not node.pipe.is_assign:
+            name = var.idents[0]
+            if node.pipe.is_assign and self.known(name):
+                slot = self.lookup(name)
+            else:
+                if node.pipe.is_assign:
+                    # As in Go, assigning an undeclared variable fails once the loop runs.
+                    refusal = self.error(var, f"undefined variable: {name}")
+                    self.out.append("{% do " + refusal + " %}")
+                slot = self.slots
                 self.slots += 1
-                self.scopes.append((var.idents[0], slot))
+                self.scopes.append((name, slot))
             slots.append(slot)
         sources = [elem] if len(slots) == 1 else [key, elem]
         for slot, source in zip(slots, sources, strict=False):
             self.out.append("{% do S.set(" + f"{slot}, {source}" + ") %}")
         self.compile_list(node.body, elem)
-        if node.else_body is not None:
-            self.out.append("{% else %}")
-            self.compile_list(node.else_body, dot)
         self.out.append("{% endfor %}")
+        if node.else_body is not None:
+            # Not Jinja's for/else: with {% break %} it would also run after a partial loop.
+            self.out.append("{% if not " + loop + ".ran %}")
+            self.compile_list(node.else_body, dot)
+            self.out.append("{% endif %}")
 
     # -- expressions -------------------------------------------------------------------------
 
-    def pipeline(self, pipe: parser.PipeNode, dot: str) -> str:
+    def pipeline(self, pipe: nodes.PipeNode, dot: str) -> str:
         value: str | None = None
         for cmd in pipe.cmds:
-            value = self.command(cmd, dot, value)
+            value = self.command(cmd, dot, value, pipe)
         assert value is not None
         return value
 
-    def not_a_function(self, cmd: parser.CommandNode, final: str | None) -> str | None:
+    def not_a_function(
+        self, cmd: nodes.CommandNode, final: str | None, at: nodes.Node | None = None
+    ) -> str | None:
         if len(cmd.args) > 1 or final is not None:
             return self.error(
-                cmd.args[0], f"can't give argument to non-function {cmd.args[0].go()}"
+                at or cmd.args[0], f"can't give argument to non-function {cmd.args[0].go()}"
             )
         return None
 
-    def command(self, cmd: parser.CommandNode, dot: str, final: str | None) -> str:
+    def command(
+        self, cmd: nodes.CommandNode, dot: str, final: str | None, pipe: nodes.PipeNode
+    ) -> str:
         first = cmd.args[0]
-        has_args = len(cmd.args) > 1 or final is not None
-        if isinstance(first, parser.FieldNode):
-            return self.field(first, dot, first.idents, has_args=has_args)
-        if isinstance(first, parser.ChainNode):
+        if isinstance(first, nodes.FieldNode):
+            args = self.method_args(cmd, final, dot)
+            return self.field(first, dot, first.idents, args=args)
+        if isinstance(first, nodes.ChainNode):
             receiver = self.operand(first.node, dot)
-            return self.field(first, receiver, first.fields, has_args=has_args)
-        if isinstance(first, parser.IdentifierNode):
+            args = self.method_args(cmd, final, dot)
+            return self.field(first, receiver, first.fields, args=args)
+        if isinstance(first, nodes.IdentifierNode):
             return self.call(first, cmd, cmd.args[1:], final, dot)
-        if isinstance(first, parser.VariableNode):
-            var = f"S[{self.lookup(first.idents[0])}]"
+        if isinstance(first, nodes.VariableNode):
+            var = self.variable(first)
             if len(first.idents) == 1:
                 return self.not_a_function(cmd, final) or var
-            return self.field(first, var, first.idents[1:], has_args=has_args)
+            args = self.method_args(cmd, final, dot)
+            return self.field(first, var, first.idents[1:], args=args)
+        if isinstance(first, nodes.PipeNode):
+            # Go has just done s.at(pipe) for the enclosing pipeline, so the error names it.
+            return self.not_a_function(cmd, final, pipe) or self.pipeline(first, dot)
         refused = self.not_a_function(cmd, final)
         if refused:
             return refused
-        if isinstance(first, parser.PipeNode):
-            return self.pipeline(first, dot)
-        if isinstance(first, parser.NilNode):
+        if isinstance(first, nodes.NilNode):
             return self.error(first, "nil is not a command")
         return self.literal(first, dot)
 
-    def literal(self, node: parser.Node, dot: str) -> str:
+    def literal(self, node: nodes.Node, dot: str) -> str:
         """evalEmptyInterface for literals: what ``{{ 3 }}`` or ``(1.5)`` evaluates to."""
-        if isinstance(node, parser.BoolNode):
+        if isinstance(node, nodes.BoolNode):
             return "True" if node.value else "False"
-        if isinstance(node, parser.DotNode):
+        if isinstance(node, nodes.DotNode):
             return dot
-        if isinstance(node, parser.StringNode):
+        if isinstance(node, nodes.StringNode):
             return _jstr(node.text)
-        if isinstance(node, parser.NumberNode):
+        if isinstance(node, nodes.NumberNode):
             is_plain_float = (
                 node.is_float
-                and not node.text.lstrip("+-").lower().startswith("0x")
+                and not _is_hex_int(node.text)
                 and not node.is_char
                 and any(c in node.text for c in ".eEpP")
             )
@@ -258,84 +272,98 @@ class _TreeCompiler:
             if node.is_int:
                 return self.const(values.GoInt(node.int_value))
             return self.error(node, f"{node.text} overflows int")
-        if isinstance(node, parser.NilNode):
+        if isinstance(node, nodes.NilNode):
             return "None"
         return self.operand(node, dot)
 
-    def field(self, node: parser.Node, receiver: str, names: list[str], *, has_args: bool) -> str:
-        func = "FX" if has_args else "F"
-        args = ", ".join(_jstr(n) for n in names)
-        return f"{func}({self.nid(node)}, {receiver}, {args})"
+    def method_args(self, cmd: nodes.CommandNode, final: str | None, dot: str) -> list[str] | None:
+        """The argument expressions of ``.Method a b``, or None when there are none."""
+        if len(cmd.args) == 1 and final is None:
+            return None
+        exprs = [self.typed_arg(arg, "interface {}", dot)[0] for arg in cmd.args[1:]]
+        return [*exprs, final] if final is not None else exprs
 
-    def operand(self, node: parser.Node, dot: str) -> str:
+    def field(
+        self, node: nodes.Node, receiver: str, names: list[str], *, args: list[str] | None = None
+    ) -> str:
+        quoted = ", ".join(_jstr(n) for n in names)
+        if args is not None:
+            extra = "".join(", " + a for a in args)
+            return f"FX({self.nid(node)}, {receiver}, [{quoted}]{extra})"
+        func = "FZ" if self.unit.missing_zero else "F"
+        return f"{func}({self.nid(node)}, {receiver}, {quoted})"
+
+    def operand(self, node: nodes.Node, dot: str) -> str:
         """evalArg with no type: the value of a field, variable, pipeline, call or chain."""
-        if isinstance(node, parser.FieldNode):
-            return self.field(node, dot, node.idents, has_args=False)
-        if isinstance(node, parser.VariableNode):
-            var = f"S[{self.lookup(node.idents[0])}]"
+        if isinstance(node, nodes.FieldNode):
+            return self.field(node, dot, node.idents, args=None)
+        if isinstance(node, nodes.VariableNode):
+            var = self.variable(node)
             if len(node.idents) == 1:
                 return var
-            return self.field(node, var, node.idents[1:], has_args=False)
-        if isinstance(node, parser.PipeNode):
+            return self.field(node, var, node.idents[1:], args=None)
+        if isinstance(node, nodes.PipeNode):
             return self.pipeline(node, dot)
-        if isinstance(node, parser.IdentifierNode):
+        if isinstance(node, nodes.IdentifierNode):
             return self.call(node, node, [], None, dot)
-        if isinstance(node, parser.ChainNode):
-            return self.field(node, self.operand(node.node, dot), node.fields, has_args=False)
-        if isinstance(node, parser.DotNode):
+        if isinstance(node, nodes.ChainNode):
+            return self.field(node, self.operand(node.node, dot), node.fields, args=None)
+        if isinstance(node, nodes.DotNode):
             return dot
-        if isinstance(node, parser.NilNode):
+        if isinstance(node, nodes.NilNode):
             return "None"
         return self.literal(node, dot)
 
-    def typed_arg(self, node: parser.Node, typ: str, dot: str) -> tuple[str, bool]:
+    def typed_arg(self, node: nodes.Node, typ: str, dot: str) -> tuple[str, bool]:
         """evalArg: (expression, whether the runtime must still check its type)."""
-        if isinstance(node, parser.NilNode):
-            if typ in runtime._NILLABLE or typ.startswith(("[]", "map[", "*")):
+        if isinstance(node, nodes.NilNode):
+            # reflect.Value (the builtins' parameter type) is a struct: Go refuses nil there.
+            if typ == "interface {}" or typ.startswith(("[]", "map[", "*")):
                 return "None", False
             return self.error(node, f"cannot assign nil to {typ}"), False
-        if not isinstance(node, parser.BoolNode | parser.NumberNode | parser.StringNode):
-            return self.operand(node, dot), typ not in runtime._NILLABLE
-        if typ in runtime._NILLABLE:
+        if not isinstance(node, nodes.BoolNode | nodes.NumberNode | nodes.StringNode):
+            # Checked even for interface{}: the runtime turns typed nils and <no value> into None.
+            return self.operand(node, dot), True
+        if typ in runtime.NILLABLE:
             return self.literal(node, dot), False
         if typ == "bool":
-            if isinstance(node, parser.BoolNode):
+            if isinstance(node, nodes.BoolNode):
                 return self.literal(node, dot), False
             return self.error(node, f"expected bool; found {node.go()}"), False
         if typ == "string":
-            if isinstance(node, parser.StringNode):
+            if isinstance(node, nodes.StringNode):
                 return _jstr(node.text), False
             return self.error(node, f"expected string; found {node.go()}"), False
-        if typ in ("int", "int64", "int32", "uint", "uint8"):
-            if isinstance(node, parser.NumberNode) and node.is_int:
+        if typ in _INTEGER_TYPES:
+            if isinstance(node, nodes.NumberNode) and node.is_int:
                 value = values.GoInt(node.int_value) if typ == "int" else node.int_value
                 return self.const(value), False
             return self.error(node, f"expected integer; found {node.go()}"), False
         if typ == "float64":
-            if isinstance(node, parser.NumberNode) and node.is_float:
+            if isinstance(node, nodes.NumberNode) and node.is_float:
                 return self.const(node.float_value), False
             return self.error(node, f"expected float; found {node.go()}"), False
         return self.error(node, f"can't handle {node.go()} for arg of type {typ}"), False
 
     def call(
         self,
-        ident: parser.IdentifierNode,
-        cmd: parser.Node,
-        args: list[parser.Node],
+        ident: nodes.IdentifierNode,
+        cmd: nodes.Node,
+        args: list[nodes.Node],
         final: str | None,
         dot: str,
     ) -> str:
         name = ident.name
         func = self.unit.funcs[name]
-        is_builtin = func is runtime.BUILTINS.get(name)
+        is_builtin = func is gofuncs.BUILTINS.get(name)
         num_in = len(args) + (final is not None)
         params = func.params
         if func.variadic:
             num_fixed = len(params) - 1
             if num_in < num_fixed:
                 return self.error(
-                    ident, f"wrong number of args for {name}: want at least {num_fixed} got "
-                    f"{len(args)}"
+                    ident,
+                    f"wrong number of args for {name}: want at least {num_fixed} got {len(args)}",
                 )
         else:
             num_fixed = len(params)
@@ -345,7 +373,7 @@ class _TreeCompiler:
                 )
         elem = params[-1][3:] if func.variadic else ""
         if is_builtin and name in ("and", "or"):
-            parts = [self.operand(a, dot) if not _is_lit(a) else self.literal(a, dot) for a in args]
+            parts = [self.typed_arg(a, runtime.REFLECT_VALUE, dot)[0] for a in args]
             if final is not None:
                 parts.append(final)
             return "(" + f" {name} ".join(parts) + ")"
@@ -367,120 +395,41 @@ class _TreeCompiler:
         if is_builtin and name == "call":
             callee = args[0].go() if args else "<final>"
         site = CallSite(
-            func=func, name=name, cmd_node=self.nid(cmd), arg_nodes=tuple(nodes),
-            arg_types=tuple(types), callee=callee,
+            func=func,
+            name=name,
+            cmd_node=self.nid(cmd),
+            arg_nodes=tuple(nodes),
+            arg_types=tuple(types),
+            callee=callee,
         )
         self.unit.sites.append(site)
         return f"C({len(self.unit.sites) - 1}" + "".join(", " + e for e in exprs) + ")"
 
 
-def _is_lit(node: parser.Node) -> bool:
-    return isinstance(node, parser.BoolNode | parser.NumberNode | parser.StringNode)
+def _is_hex_int(text: str) -> bool:
+    """Go's isHexInt: 0x… without a p exponent (so 0x1E is an int, 0x1p-2 a float).
+
+    Like Go, a signed literal (-0x1E) is not a hex int, so its E makes it a float constant.
+    """
+    lowered = text.lower()
+    return lowered.startswith("0x") and "p" not in lowered
 
 
-class Unit:
-    """One template source compiled: a Jinja2 template per Go tree, plus the shared tables."""
-
-    def __init__(
-        self,
-        *,
-        source: str,
-        name: str,
-        funcs: dict[str, values.GoFunc],
-        env: jinja2.sandbox.ImmutableSandboxedEnvironment,
-    ) -> None:
-        self.source = source
-        self.name = name
-        self.funcs = funcs
-        self.positions: list[tuple[errors.Position, str]] = []
-        self.sites: list[CallSite] = []
-        self.consts: list[Any] = []
-        self.templates: dict[str, tuple[jinja2.Template, int]] = {}
-        self.jinja_sources: dict[str, str] = {}
-        trees = parser.parse(source, name=name, funcs=funcs)
-        compiled: dict[str, tuple[str, int]] = {}
-        for tree_name, tree in trees.items():
-            tc = _TreeCompiler(self, tree_name)
-            tc.compile_list(tree.root, "d0")
-            compiled[tree_name] = ("".join(tc.out), tc.slots)
-        globals_ = {
-            "F": runtime.field, "FX": runtime.field_with_args, "C": self._call, "E": _raise,
-            "RG": _range, "TM": self._template, "K": tuple(self.consts),
-        }
-        for tree_name, (jsource, slots) in compiled.items():
-            self.jinja_sources[tree_name] = jsource
-            self.templates[tree_name] = (env.from_string(jsource, globals=globals_), slots)
-
-    def execute(self, name: str, dot: Any, state: State) -> str:
-        template, slots = self.templates[name]
-        context = template.new_context({"d0": dot, "S": Frame(slots, dot), "R": state})
-        chunks: list[str] = []
-        for chunk in template.root_render_func(context):
-            state.output += len(chunk)
-            if state.output > MAX_OUTPUT_CHARS:
-                raise errors.ExecError(-1, "output exceeds the size kes allows for a template")
-            chunks.append(chunk)
-        return "".join(chunks)
-
-    def _template(self, state: State, node: int, name: str, dot: Any) -> str:
-        if name not in self.templates:
-            raise errors.ExecError(node, f"template {errors.go_quote(name)} not defined")
-        if state.depth >= MAX_TEMPLATE_DEPTH:
-            raise errors.ExecError(
-                node, f"exceeded maximum template depth ({MAX_TEMPLATE_DEPTH})"
-            )
-        state.depth += 1
-        try:
-            out = self.execute(name, dot, state)
-        finally:
-            state.depth -= 1
-        # The caller's output counter will count this text again when it is yielded.
-        state.output -= len(out)
-        return out
-
-    def _call(self, index: int, *args: Any) -> Any:
-        site = self.sites[index]
-        checked = [
-            v if n < 0 else runtime.check_arg(n, v, t)
-            for v, n, t in zip(args, site.arg_nodes, site.arg_types, strict=True)
-        ]
-        if site.callee is not None:
-            checked.insert(0, site.callee)
-        try:
-            return site.func.fn(*checked)
-        except values.FuncError as exc:
-            raise errors.ExecError(
-                site.cmd_node, f"error calling {site.name}: {exc.message}"
-            ) from None
-        except (errors.ExecError, RecursionError, MemoryError):
-            raise
-        except Exception as exc:
-            # A Go function would panic; text/template turns that into an error, so do we,
-            # naming only the exception type so no argument (a secret) reaches the message.
-            raise errors.ExecError(
-                site.cmd_node, f"error calling {site.name}: {type(exc).__name__}"
-            ) from None
-
-    def position(self, node: int) -> tuple[errors.Position, str] | None:
-        return self.positions[node] if node >= 0 else None
+def _last_node(pipe: nodes.PipeNode) -> nodes.Node:
+    """The node Go's state last pointed at (s.at) after evaluating ``pipe``."""
+    node = pipe.cmds[-1].args[-1]
+    return _last_node(node) if isinstance(node, nodes.PipeNode) else node
 
 
-def _raise(node: int, message: str) -> Any:
-    raise errors.ExecError(node, message)
-
-
-def _range(state: State, node: int, value: Any, decls: int) -> Any:
-    return runtime.iterate(node, value, decls=decls, budget=state.budget)
-
-
-def make_environment() -> jinja2.sandbox.ImmutableSandboxedEnvironment:
-    env = jinja2.sandbox.ImmutableSandboxedEnvironment(
-        finalize=runtime.finalize,
-        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
-        autoescape=False,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-        cache_size=0,
-        auto_reload=False,
-    )
-    return env
+def compile_source(
+    source: str, *, name: str, funcs: dict[str, values.GoFunc], missing_zero: bool = False
+) -> tuple[Tables, dict[str, tuple[str, int]]]:
+    """Parse ``source`` and emit, per Go tree, its Jinja2 source and its number of slots."""
+    tables = Tables(source=source, name=name, funcs=funcs, missing_zero=missing_zero)
+    trees = parser.parse(source, name=name, funcs=funcs)
+    compiled: dict[str, tuple[str, int]] = {}
+    for tree_name, tree in trees.items():
+        tc = _TreeCompiler(tables, tree_name)
+        tc.compile_list(tree.root, "d0")
+        compiled[tree_name] = ("".join(tc.out), tc.slots)
+    return tables, compiled

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import unicodedata
 from typing import Any, Final
 
-from kes.domain.templates import values
+from kes.domain.templates import gofloat, goquote, values
 
 _FLAGS: Final = "+-# 0"
 
@@ -30,13 +29,22 @@ class _Spec:
     prec: int | None = None
 
 
+# Shared and never mutated: formatting derives changed specs with dataclasses.replace.
+_DEFAULT_SPEC: Final = _Spec()
+
 # ---------------------------------------------------------------------------------------------
 # public API
 
 
 def format_value(value: Any) -> str:
     """fmt's ``%v`` of one value."""
-    return _format(_Spec(), value, depth=0)
+    # Strings are what templates print most; skip the verb machinery for them.
+    kind = type(value)
+    if kind is str:
+        return str(value)
+    if kind is int or kind is values.GoInt:
+        return str(int(value))
+    return _format(_DEFAULT_SPEC, value, depth=0)
 
 
 def sprint(*args: Any) -> str:
@@ -129,37 +137,31 @@ def sprintf(fmt: str, *args: Any) -> str:
             continue
         arg = args[argi]
         argi += 1
-        out.append(_format(spec, arg, depth=0))
+        if verb == "T":
+            out.append(_pad(spec, values.type_of(arg)))
+        elif verb == "v" and spec.sharp:
+            out.append(_pad(spec, go_syntax(arg)))
+        else:
+            out.append(_format(spec, arg, depth=0))
     if argi < len(args):
         extra = ", ".join(_extra(a) for a in args[argi:])
         out.append(f"%!(EXTRA {extra})")
     return "".join(out)
 
 
-def go_quote(text: str, *, ascii_only: bool = False) -> str:
-    """strconv.Quote (or QuoteToASCII)."""
-    out = ['"']
-    for ch in text:
-        out.append(_quote_rune(ch, quote='"', ascii_only=ascii_only))
-    out.append('"')
-    return "".join(out)
-
-
-def go_quote_rune(code: int) -> str:
-    """strconv.QuoteRune."""
-    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-        code = 0xFFFD
-    return "'" + _quote_rune(chr(code), quote="'", ascii_only=False) + "'"
-
-
 def format_time(value: values.GoTime) -> str:
     """time.Time.String(): ``2006-01-02 15:04:05.999999999 -0700 MST``."""
-    base = value.moment.strftime("%Y-%m-%d %H:%M:%S")
+    m = value.moment
+    # strftime's %Y drops the zero padding of years below 1000 (Go's zero time is year 1).
+    base = f"{m.year:04d}-{m.month:02d}-{m.day:02d} {m.hour:02d}:{m.minute:02d}:{m.second:02d}"
     frac = f"{value.nanosecond:09d}".rstrip("0")
     offset = value.utc_offset_seconds()
     sign = "-" if offset < 0 else "+"
     hours, minutes = abs(offset) // 3600, abs(offset) % 3600 // 60
-    return f"{base}{'.' + frac if frac else ''} {sign}{hours:02d}{minutes:02d} {value.zone}"
+    numeric = f"{sign}{hours:02d}{minutes:02d}"
+    # A fixed zone without a name prints its offset twice, as Go's does.
+    zone = value.zone or numeric
+    return f"{base}{'.' + frac if frac else ''} {numeric} {zone}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ def _pad(spec: _Spec, text: str, *, numeric: bool = False) -> str:
     if spec.minus:
         return text + " " * fill
     if spec.zero:
-        if numeric and text[:1] in "+- ":
+        if numeric and text and text[0] in "+- ":
             return text[0] + "0" * fill + text[1:]
         return "0" * fill + text
     return " " * fill + text
@@ -212,7 +214,7 @@ def _format(spec: _Spec, value: Any, *, depth: int) -> str:
         if verb in "vs":
             return _pad(spec, format_time(value))
         if verb == "q":
-            return _pad(spec, go_quote(format_time(value)))
+            return _pad(spec, goquote.quote(format_time(value)))
         return _bad_verb(spec, value)
     if isinstance(value, bool):
         if verb in "tv":
@@ -240,7 +242,7 @@ def _format(spec: _Spec, value: Any, *, depth: int) -> str:
         if verb in "vs":
             return _pad(spec, value.stringer)
         if verb == "q":
-            return _pad(spec, go_quote(value.stringer))
+            return _pad(spec, goquote.quote(value.stringer))
     if isinstance(value, values.GoStruct):
         parts = []
         for name, field in value.fields.items():
@@ -253,13 +255,13 @@ def _format(spec: _Spec, value: Any, *, depth: int) -> str:
 def _format_int(spec: _Spec, number: int, original: Any) -> str:
     verb = spec.verb
     if verb == "c":
-        return _pad(spec, _safe_chr(number))
+        return _pad(spec, goquote.safe_chr(number))
     if verb == "q":
-        return _pad(spec, go_quote_rune(number))
+        return _pad(spec, goquote.quote_rune(number))
     if verb == "U":
         text = f"U+{number:04X}" if number >= 0 else f"U+{number & 0xFFFFFFFFFFFFFFFF:04X}"
-        if spec.sharp and 0 <= number <= 0x10FFFF and _printable(_safe_chr(number)):
-            text += f" '{_safe_chr(number)}'"
+        if spec.sharp and 0 <= number <= 0x10FFFF and goquote.printable(goquote.safe_chr(number)):
+            text += f" '{goquote.safe_chr(number)}'"
         return _pad(spec, text)
     bases = {"d": 10, "v": 10, "b": 2, "o": 8, "O": 8, "x": 16, "X": 16}
     if verb not in bases:
@@ -299,14 +301,15 @@ def _format_float(spec: _Spec, number: float) -> str:
     if verb not in "vgGeEfFxXb":
         return _bad_verb(spec, number)
     if math.isnan(number) or math.isinf(number):
+        # fmt always signs infinities; NaN gets a sign only when asked for.
         text = "NaN" if math.isnan(number) else ("+Inf" if number > 0 else "-Inf")
-        if math.isinf(number) and number > 0 and not spec.plus:
-            text = " Inf" if spec.space else "Inf"
+        if math.isinf(number) and number > 0 and spec.space and not spec.plus:
+            text = " Inf"
         if math.isnan(number) and (spec.plus or spec.space):
             text = ("+" if spec.plus else " ") + text
         return _pad(dataclasses.replace(spec, zero=False), text)
     if verb in "vgG" and spec.prec is None:
-        text = values.format_float_g(number)
+        text = gofloat.format_float_g(number)
         if verb == "G":
             text = text.upper()
     elif verb in "gG":
@@ -321,7 +324,7 @@ def _format_float(spec: _Spec, number: float) -> str:
         mant, exp = math.frexp(number)
         text = f"{int(mant * (1 << 53))}p{exp - 53:+d}"
     else:
-        text = number.hex()
+        text = _hex_float(number)
         if verb == "X":
             text = text.upper()
     if spec.plus and not text.startswith("-"):
@@ -329,6 +332,44 @@ def _format_float(spec: _Spec, number: float) -> str:
     elif spec.space and not text.startswith("-"):
         text = " " + text
     return _pad(spec, text, numeric=True)
+
+
+def _hex_float(number: float) -> str:
+    """strconv's 'x' format: ``0x1.8p+00`` (no trailing zeros, two-digit exponent)."""
+    mantissa, _, exponent = abs(number).hex().partition("p")
+    mantissa = mantissa.rstrip("0").rstrip(".")
+    sign = "-" if number < 0 or math.copysign(1.0, number) < 0 else ""
+    exp = int(exponent)
+    return f"{sign}{mantissa}p{'-' if exp < 0 else '+'}{abs(exp):02d}"
+
+
+def go_syntax(value: Any, *, nested: bool = False) -> str:
+    """fmt's ``%#v``: a Go-syntax representation of the value."""
+    if value is None or value is values.NO_VALUE:
+        return "interface {}(nil)" if nested else "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return gofloat.format_float_g(value)
+    if isinstance(value, str):
+        return goquote.quote(value)
+    if isinstance(value, bytes | bytearray):
+        return "[]byte{" + ", ".join(f"0x{b:x}" for b in value) + "}"
+    if isinstance(value, list | tuple):
+        items = [go_syntax(v, nested=True) for v in value]
+        return values.type_of(value) + "{" + ", ".join(items) + "}"
+    if isinstance(value, dict):
+        items = [
+            f"{goquote.quote(str(k))}:{go_syntax(value[k], nested=True)}"
+            for k in sorted(value, key=str)
+        ]
+        return values.type_of(value) + "{" + ", ".join(items) + "}"
+    if isinstance(value, values.GoStruct):
+        fields = ", ".join(f"{k}:{go_syntax(v, nested=True)}" for k, v in value.fields.items())
+        return ("&" if value.pointer else "") + value.type_name + "{" + fields + "}"
+    return format_value(value)
 
 
 def _format_string(spec: _Spec, text: str, original: Any) -> str:
@@ -340,9 +381,9 @@ def _format_string(spec: _Spec, text: str, original: Any) -> str:
     if verb == "q":
         if spec.prec is not None:
             text = text[: spec.prec]
-        if spec.sharp and _can_backquote(text):
+        if spec.sharp and goquote.can_backquote(text):
             return _pad(spec, "`" + text + "`")
-        return _pad(spec, go_quote(text, ascii_only=spec.plus))
+        return _pad(spec, goquote.quote(text, ascii_only=spec.plus))
     if verb in "xX":
         raw = original if isinstance(original, bytes | bytearray) else text.encode("utf-8")
         if spec.prec is not None:
@@ -355,50 +396,3 @@ def _format_string(spec: _Spec, text: str, original: Any) -> str:
             return _pad(spec, " ".join(prefix + p for p in pieces))
         return _pad(spec, prefix + "".join(pieces))
     return _bad_verb(spec, original)
-
-
-def _can_backquote(text: str) -> bool:
-    return all(ch == "\t" or (ch != "`" and ord(ch) >= 0x20 and ch != "\x7f") for ch in text)
-
-
-def _safe_chr(code: int) -> str:
-    if code < 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-        return "\ufffd"
-    return chr(code)
-
-
-def _printable(ch: str) -> bool:
-    if ch == " ":
-        return True
-    return unicodedata.category(ch)[0] in "LMNPS"
-
-
-_SHORT_ESCAPES: Final = {
-    "\a": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-}
-
-
-def _quote_rune(ch: str, *, quote: str, ascii_only: bool) -> str:
-    if ch == quote or ch == "\\":
-        return "\\" + ch
-    code = ord(ch)
-    if ascii_only:
-        if code < 0x80 and _printable(ch):
-            return ch
-    elif _printable(ch):
-        return ch
-    if ch in _SHORT_ESCAPES:
-        return _SHORT_ESCAPES[ch]
-    if code < 0x20 or code == 0x7F:
-        return f"\\x{code:02x}"
-    if 0xD800 <= code <= 0xDFFF:
-        return "\\ufffd"
-    if code < 0x10000:
-        return f"\\u{code:04x}"
-    return f"\\U{code:08x}"

@@ -241,10 +241,10 @@ class Lexer:
             self.paren_depth += 1
         elif ch == ")":
             self._advance()
-            self._emit(Kind.RIGHT_PAREN)
             self.paren_depth -= 1
             if self.paren_depth < 0:
                 return self._error("unexpected right paren")
+            self._emit(Kind.RIGHT_PAREN)
         elif ch.isascii() and ch.isprintable():
             self._advance()
             self._emit(Kind.CHAR)
@@ -342,7 +342,8 @@ class Lexer:
 
 
 def _is_alnum(ch: str) -> bool:
-    return ch != "" and (ch == "_" or ch.isalnum())
+    # Go: '_' or unicode.IsLetter or unicode.IsDigit (Nd only; Python's isalnum takes more).
+    return ch != "" and (ch == "_" or ch.isalpha() or ch.isdecimal())
 
 
 def _unicode_repr(ch: str) -> str:
@@ -366,5 +367,3 @@ def byte_column(source: str, pos: int) -> tuple[int, int]:
     newline = before.rfind("\n")
     line_text = before if newline < 0 else before[newline + 1 :]
     return before.count("\n") + 1, len(line_text.encode("utf-8"))
-
-

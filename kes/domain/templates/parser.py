@@ -7,210 +7,19 @@ with the same words, and so every node keeps its position for execution errors.
 
 from __future__ import annotations
 
-import ast as pyast
 import dataclasses
 from collections.abc import Container
 from typing import Final
 
-from kes.domain.templates import errors, lexer
+from kes.domain.templates import errors, lexer, literals, nodes
 
 MAX_DEPTH: Final = 64  # nesting of parentheses/controls; Go allows more, Python's stack does not
-
-
-@dataclasses.dataclass(eq=False)
-class Node:
-    pos: int
-
-    def go(self) -> str:
-        raise NotImplementedError
-
-
-@dataclasses.dataclass(eq=False)
-class TextNode(Node):
-    text: str
-
-    def go(self) -> str:
-        return self.text
-
-
-@dataclasses.dataclass(eq=False)
-class IdentifierNode(Node):
-    name: str
-
-    def go(self) -> str:
-        return self.name
-
-
-@dataclasses.dataclass(eq=False)
-class VariableNode(Node):
-    idents: list[str]  # "$x", then fields
-
-    def go(self) -> str:
-        return ".".join(self.idents)
-
-
-@dataclasses.dataclass(eq=False)
-class DotNode(Node):
-    def go(self) -> str:
-        return "."
-
-
-@dataclasses.dataclass(eq=False)
-class NilNode(Node):
-    def go(self) -> str:
-        return "nil"
-
-
-@dataclasses.dataclass(eq=False)
-class FieldNode(Node):
-    idents: list[str]
-
-    def go(self) -> str:
-        return "".join("." + i for i in self.idents)
-
-
-@dataclasses.dataclass(eq=False)
-class ChainNode(Node):
-    node: Node
-    fields: list[str]
-
-    def go(self) -> str:
-        inner = f"({self.node.go()})" if isinstance(self.node, PipeNode) else self.node.go()
-        return inner + "".join("." + f for f in self.fields)
-
-
-@dataclasses.dataclass(eq=False)
-class BoolNode(Node):
-    value: bool
-
-    def go(self) -> str:
-        return "true" if self.value else "false"
-
-
-@dataclasses.dataclass(eq=False)
-class NumberNode(Node):
-    text: str
-    is_int: bool = False
-    is_uint: bool = False
-    is_float: bool = False
-    int_value: int = 0
-    float_value: float = 0.0
-    is_char: bool = False
-
-    def go(self) -> str:
-        return self.text
-
-
-@dataclasses.dataclass(eq=False)
-class StringNode(Node):
-    quoted: str
-    text: str
-
-    def go(self) -> str:
-        return self.quoted
-
-
-@dataclasses.dataclass(eq=False)
-class CommandNode(Node):
-    args: list[Node]
-
-    def go(self) -> str:
-        return " ".join(f"({a.go()})" if isinstance(a, PipeNode) else a.go() for a in self.args)
-
-
-@dataclasses.dataclass(eq=False)
-class PipeNode(Node):
-    line: int
-    is_assign: bool = False
-    decl: list[VariableNode] = dataclasses.field(default_factory=list)
-    cmds: list[CommandNode] = dataclasses.field(default_factory=list)
-
-    def go(self) -> str:
-        out = ""
-        if self.decl:
-            out = ", ".join(v.go() for v in self.decl) + (" = " if self.is_assign else " := ")
-        return out + " | ".join(c.go() for c in self.cmds)
-
-
-@dataclasses.dataclass(eq=False)
-class ListNode(Node):
-    nodes: list[Node] = dataclasses.field(default_factory=list)
-
-    def go(self) -> str:
-        return "".join(n.go() for n in self.nodes)
-
-
-@dataclasses.dataclass(eq=False)
-class ActionNode(Node):
-    line: int
-    pipe: PipeNode
-
-    def go(self) -> str:
-        return "{{" + self.pipe.go() + "}}"
-
-
-@dataclasses.dataclass(eq=False)
-class BranchNode(Node):
-    """if / range / with: a pipeline, a body and an optional else."""
-
-    keyword: str
-    line: int
-    pipe: PipeNode
-    body: ListNode
-    else_body: ListNode | None
-
-    def go(self) -> str:
-        out = "{{" + self.keyword + " " + self.pipe.go() + "}}" + self.body.go()
-        if self.else_body is not None:
-            out += "{{else}}" + self.else_body.go()
-        return out + "{{end}}"
-
-
-@dataclasses.dataclass(eq=False)
-class TemplateNode(Node):
-    line: int
-    name: str
-    pipe: PipeNode | None
-
-    def go(self) -> str:
-        inner = f" {self.pipe.go()}" if self.pipe is not None else ""
-        return "{{template " + errors.go_quote(self.name) + inner + "}}"
-
-
-@dataclasses.dataclass(eq=False)
-class BreakNode(Node):
-    line: int
-
-    def go(self) -> str:
-        return "{{break}}"
-
-
-@dataclasses.dataclass(eq=False)
-class ContinueNode(Node):
-    line: int
-
-    def go(self) -> str:
-        return "{{continue}}"
-
-
-@dataclasses.dataclass(eq=False)
-class _EndNode(Node):
-    def go(self) -> str:
-        return "{{end}}"
-
-
-@dataclasses.dataclass(eq=False)
-class _ElseNode(Node):
-    line: int
-
-    def go(self) -> str:
-        return "{{else}}"
 
 
 @dataclasses.dataclass
 class Tree:
     name: str
-    root: ListNode
+    root: nodes.ListNode
 
 
 class _StopError(Exception):
@@ -235,10 +44,13 @@ class Parser:
 
     # -- token stream ------------------------------------------------------------------------
 
+    def _tok(self, j: int) -> lexer.Token:
+        # The stream ends with EOF or ERROR, which repeats forever (as Go's lexer does).
+        return self.tokens[min(j, len(self.tokens) - 1)]
+
     def _next(self) -> lexer.Token:
-        tok = self.tokens[self.i]
-        if self.i < len(self.tokens) - 1:
-            self.i += 1
+        tok = self._tok(self.i)
+        self.i += 1
         self.last_line = tok.line
         return tok
 
@@ -246,7 +58,7 @@ class Parser:
         self.i -= n
 
     def _peek(self) -> lexer.Token:
-        return self.tokens[self.i]
+        return self._tok(self.i)
 
     def _next_non_space(self) -> lexer.Token:
         tok = self._next()
@@ -256,12 +68,12 @@ class Parser:
 
     def _peek_non_space(self) -> lexer.Token:
         j = self.i
-        while self.tokens[j].kind is lexer.Kind.SPACE:
+        while self._tok(j).kind is lexer.Kind.SPACE:
             j += 1
-        return self.tokens[j]
+        return self._tok(j)
 
     def _skip_spaces(self) -> None:
-        while self.tokens[self.i].kind is lexer.Kind.SPACE:
+        while self._tok(self.i).kind is lexer.Kind.SPACE:
             self.i += 1
 
     # -- errors ------------------------------------------------------------------------------
@@ -288,7 +100,7 @@ class Parser:
     # -- grammar -----------------------------------------------------------------------------
 
     def parse(self) -> dict[str, Tree]:
-        root = ListNode(pos=0)
+        root = nodes.ListNode(pos=0)
         while self._peek().kind is not lexer.Kind.EOF:
             if self._peek().kind is lexer.Kind.LEFT_DELIM:
                 start = self.i
@@ -299,18 +111,20 @@ class Parser:
                     continue
                 self.i = start
             node = self._text_or_action()
-            if isinstance(node, _EndNode | _ElseNode):
+            if isinstance(node, nodes.EndNode | nodes.ElseNode):
                 raise self._errorf(f"unexpected {node.go()}")
             root.nodes.append(node)
         self._add(self.name, root)
         return self.trees
 
-    def _add(self, name: str, root: ListNode) -> None:
+    def _add(self, name: str, root: nodes.ListNode) -> None:
         existing = self.trees.get(name)
-        # Go: a non-empty redefinition replaces; an empty (whitespace-only) one is ignored.
-        if existing is not None and _is_empty(root):
-            return
-        self.trees[name] = Tree(name=name, root=root)
+        # Go's Tree.add: an empty (whitespace-only) definition gives way to any other; two
+        # non-empty ones in one parse are an error.
+        if existing is None or _is_empty(existing.root):
+            self.trees[name] = Tree(name=name, root=root)
+        elif not _is_empty(root):
+            raise self._errorf(f"template: multiple definition of template {errors.go_quote(name)}")
 
     def _parse_definition(self) -> None:
         context = "define clause"
@@ -322,23 +136,23 @@ class Parser:
         saved_vars, self.vars = self.vars, ["$"]
         body, end = self._item_list()
         self.vars = saved_vars
-        if not isinstance(end, _EndNode):
+        if not isinstance(end, nodes.EndNode):
             raise self._errorf(f"unexpected {end.go()} in {context}")
         self._add(name, body)
 
-    def _item_list(self) -> tuple[ListNode, Node]:
-        body = ListNode(pos=self._peek_non_space().pos)
+    def _item_list(self) -> tuple[nodes.ListNode, nodes.Node]:
+        body = nodes.ListNode(pos=self._peek_non_space().pos)
         while self._peek_non_space().kind is not lexer.Kind.EOF:
             node = self._text_or_action()
-            if isinstance(node, _EndNode | _ElseNode):
+            if isinstance(node, nodes.EndNode | nodes.ElseNode):
                 return body, node
             body.nodes.append(node)
         raise self._errorf("unexpected EOF")
 
-    def _text_or_action(self) -> Node:
+    def _text_or_action(self) -> nodes.Node:
         tok = self._next_non_space()
         if tok.kind is lexer.Kind.TEXT:
-            return TextNode(pos=tok.pos, text=tok.val)
+            return nodes.TextNode(pos=tok.pos, text=tok.val)
         if tok.kind is lexer.Kind.LEFT_DELIM:
             self.action_line = tok.line
             try:
@@ -347,7 +161,7 @@ class Parser:
                 self.action_line = 0
         raise self._unexpected(tok, "input")
 
-    def _action(self) -> Node:
+    def _action(self) -> nodes.Node:
         tok = self._next_non_space()
         if tok.kind is lexer.Kind.KEYWORD:
             word = tok.val
@@ -359,35 +173,35 @@ class Parser:
                 return self._else_control()
             if word == "end":
                 end = self._expect(lexer.Kind.RIGHT_DELIM, "end")
-                return _EndNode(pos=end.pos)
+                return nodes.EndNode(pos=end.pos)
             if word in ("if", "range", "with"):
                 return self._branch(word)
             if word == "template":
                 return self._template_control()
         self._backup()
         tok = self._peek_non_space()
-        return ActionNode(
+        return nodes.ActionNode(
             pos=tok.pos, line=tok.line, pipe=self._pipeline("command", lexer.Kind.RIGHT_DELIM)
         )
 
-    def _loop_control(self, tok: lexer.Token) -> Node:
+    def _loop_control(self, tok: lexer.Token) -> nodes.Node:
         nxt = self._next_non_space()
         if nxt.kind is not lexer.Kind.RIGHT_DELIM:
             raise self._unexpected(nxt, "{{" + tok.val + "}}")
         if self.range_depth == 0:
             raise self._errorf("{{" + tok.val + "}} outside {{range}}")
         if tok.val == "break":
-            return BreakNode(pos=tok.pos, line=tok.line)
-        return ContinueNode(pos=tok.pos, line=tok.line)
+            return nodes.BreakNode(pos=tok.pos, line=tok.line)
+        return nodes.ContinueNode(pos=tok.pos, line=tok.line)
 
-    def _else_control(self) -> Node:
+    def _else_control(self) -> nodes.Node:
         peek = self._peek_non_space()
         if peek.kind is lexer.Kind.KEYWORD and peek.val in ("if", "with"):
-            return _ElseNode(pos=peek.pos, line=peek.line)
+            return nodes.ElseNode(pos=peek.pos, line=peek.line)
         tok = self._expect(lexer.Kind.RIGHT_DELIM, "else")
-        return _ElseNode(pos=tok.pos, line=tok.line)
+        return nodes.ElseNode(pos=tok.pos, line=tok.line)
 
-    def _branch(self, keyword: str) -> BranchNode:
+    def _branch(self, keyword: str) -> nodes.BranchNode:
         self._enter()
         saved = len(self.vars)
         try:
@@ -397,20 +211,24 @@ class Parser:
             body, nxt = self._item_list()
             if keyword == "range":
                 self.range_depth -= 1
-            else_body: ListNode | None = None
-            if isinstance(nxt, _ElseNode):
+            else_body: nodes.ListNode | None = None
+            if isinstance(nxt, nodes.ElseNode):
                 peek = self._peek_non_space()
                 if keyword in ("if", "with") and (
                     peek.kind is lexer.Kind.KEYWORD and peek.val == keyword
                 ):
                     self._next_non_space()
-                    else_body = ListNode(pos=nxt.pos, nodes=[self._branch(keyword)])
+                    else_body = nodes.ListNode(pos=nxt.pos, nodes=[self._branch(keyword)])
                 else:
                     else_body, end = self._item_list()
-                    if not isinstance(end, _EndNode):
+                    if not isinstance(end, nodes.EndNode):
                         raise self._errorf(f"expected end; found {end.go()}")
-            return BranchNode(
-                pos=pipe.pos, keyword=keyword, line=pipe.line, pipe=pipe, body=body,
+            return nodes.BranchNode(
+                pos=pipe.pos,
+                keyword=keyword,
+                line=pipe.line,
+                pipe=pipe,
+                body=body,
                 else_body=else_body,
             )
         finally:
@@ -422,7 +240,7 @@ class Parser:
             raise self._unexpected(tok, context)
         return self._unquote(tok.val)
 
-    def _template_control(self) -> TemplateNode:
+    def _template_control(self) -> nodes.TemplateNode:
         context = "template clause"
         tok = self._next_non_space()
         name = self._template_name(tok, context)
@@ -430,9 +248,9 @@ class Parser:
         if self._next_non_space().kind is not lexer.Kind.RIGHT_DELIM:
             self._backup()
             pipe = self._pipeline(context, lexer.Kind.RIGHT_DELIM)
-        return TemplateNode(pos=tok.pos, line=tok.line, name=name, pipe=pipe)
+        return nodes.TemplateNode(pos=tok.pos, line=tok.line, name=name, pipe=pipe)
 
-    def _block_control(self) -> TemplateNode:
+    def _block_control(self) -> nodes.TemplateNode:
         context = "block clause"
         tok = self._next_non_space()
         name = self._template_name(tok, context)
@@ -441,14 +259,14 @@ class Parser:
         self.vars, self.range_depth = ["$"], 0
         body, end = self._item_list()
         self.vars, self.range_depth = saved_vars, saved_range
-        if not isinstance(end, _EndNode):
+        if not isinstance(end, nodes.EndNode):
             raise self._errorf(f"unexpected {end.go()} in {context}")
         self._add(name, body)
-        return TemplateNode(pos=tok.pos, line=tok.line, name=name, pipe=pipe)
+        return nodes.TemplateNode(pos=tok.pos, line=tok.line, name=name, pipe=pipe)
 
-    def _pipeline(self, context: str, end: lexer.Kind) -> PipeNode:
+    def _pipeline(self, context: str, end: lexer.Kind) -> nodes.PipeNode:
         tok = self._peek_non_space()
-        pipe = PipeNode(pos=tok.pos, line=tok.line)
+        pipe = nodes.PipeNode(pos=tok.pos, line=tok.line)
         self._declarations(pipe, context)
         while True:
             tok = self._next_non_space()
@@ -461,7 +279,7 @@ class Parser:
             else:
                 raise self._unexpected(tok, context)
 
-    def _declarations(self, pipe: PipeNode, context: str) -> None:
+    def _declarations(self, pipe: nodes.PipeNode, context: str) -> None:
         while True:
             start = self.i
             var = self._peek_non_space()
@@ -472,17 +290,19 @@ class Parser:
             if nxt.kind in (lexer.Kind.ASSIGN, lexer.Kind.DECLARE):
                 pipe.is_assign = nxt.kind is lexer.Kind.ASSIGN
                 self._next_non_space()
-                pipe.decl.append(VariableNode(pos=var.pos, idents=[var.val]))
+                pipe.decl.append(nodes.VariableNode(pos=var.pos, idents=[var.val]))
                 self.vars.append(var.val)
                 return
             if nxt.kind is lexer.Kind.CHAR and nxt.val == ",":
                 self._next_non_space()
-                pipe.decl.append(VariableNode(pos=var.pos, idents=[var.val]))
+                pipe.decl.append(nodes.VariableNode(pos=var.pos, idents=[var.val]))
                 self.vars.append(var.val)
                 if context == "range" and len(pipe.decl) < 2:
                     after = self._peek_non_space().kind
                     if after in (
-                        lexer.Kind.VARIABLE, lexer.Kind.RIGHT_DELIM, lexer.Kind.RIGHT_PAREN
+                        lexer.Kind.VARIABLE,
+                        lexer.Kind.RIGHT_DELIM,
+                        lexer.Kind.RIGHT_PAREN,
                     ):
                         continue
                     raise self._errorf("range can only initialize variables")
@@ -490,15 +310,22 @@ class Parser:
             self.i = start
             return
 
-    def _check_pipeline(self, pipe: PipeNode, context: str) -> None:
+    def _check_pipeline(self, pipe: nodes.PipeNode, context: str) -> None:
         if not pipe.cmds:
             raise self._errorf(f"missing value for {context}")
         for i, cmd in enumerate(pipe.cmds[1:]):
-            if isinstance(cmd.args[0], BoolNode | DotNode | NilNode | NumberNode | StringNode):
+            if isinstance(
+                cmd.args[0],
+                nodes.BoolNode
+                | nodes.DotNode
+                | nodes.NilNode
+                | nodes.NumberNode
+                | nodes.StringNode,
+            ):
                 raise self._errorf(f"non executable command in pipeline stage {i + 2}")
 
-    def _command(self) -> CommandNode:
-        cmd = CommandNode(pos=self._peek_non_space().pos, args=[])
+    def _command(self) -> nodes.CommandNode:
+        cmd = nodes.CommandNode(pos=self._peek_non_space().pos, args=[])
         while True:
             self._skip_spaces()
             operand = self._operand()
@@ -516,7 +343,7 @@ class Parser:
             raise self._errorf("empty command")
         return cmd
 
-    def _operand(self) -> Node | None:
+    def _operand(self) -> nodes.Node | None:
         node = self._term()
         if node is None:
             return None
@@ -525,32 +352,39 @@ class Parser:
             fields: list[str] = []
             while self._peek().kind is lexer.Kind.FIELD:
                 fields.append(self._next().val[1:])
-            if isinstance(node, FieldNode):
-                return FieldNode(pos=chain_pos, idents=node.idents + fields)
-            if isinstance(node, VariableNode):
-                return VariableNode(pos=chain_pos, idents=node.idents + fields)
-            if isinstance(node, BoolNode | StringNode | NumberNode | NilNode | DotNode):
+            if isinstance(node, nodes.FieldNode):
+                return nodes.FieldNode(pos=chain_pos, idents=node.idents + fields)
+            if isinstance(node, nodes.VariableNode):
+                return nodes.VariableNode(pos=chain_pos, idents=node.idents + fields)
+            if isinstance(
+                node,
+                nodes.BoolNode
+                | nodes.StringNode
+                | nodes.NumberNode
+                | nodes.NilNode
+                | nodes.DotNode,
+            ):
                 raise self._errorf(f"unexpected . after term {errors.go_quote(node.go())}")
-            return ChainNode(pos=chain_pos, node=node, fields=fields)
+            return nodes.ChainNode(pos=chain_pos, node=node, fields=fields)
         return node
 
-    def _term(self) -> Node | None:
+    def _term(self) -> nodes.Node | None:
         tok = self._next_non_space()
         kind = tok.kind
         if kind is lexer.Kind.IDENTIFIER:
             if tok.val not in self.funcs:
                 raise self._errorf(f"function {errors.go_quote(tok.val)} not defined")
-            return IdentifierNode(pos=tok.pos, name=tok.val)
+            return nodes.IdentifierNode(pos=tok.pos, name=tok.val)
         if kind is lexer.Kind.DOT:
-            return DotNode(pos=tok.pos)
+            return nodes.DotNode(pos=tok.pos)
         if kind is lexer.Kind.NIL:
-            return NilNode(pos=tok.pos)
+            return nodes.NilNode(pos=tok.pos)
         if kind is lexer.Kind.VARIABLE:
             return self._use_var(tok)
         if kind is lexer.Kind.FIELD:
-            return FieldNode(pos=tok.pos, idents=[tok.val[1:]])
+            return nodes.FieldNode(pos=tok.pos, idents=[tok.val[1:]])
         if kind is lexer.Kind.BOOL:
-            return BoolNode(pos=tok.pos, value=tok.val == "true")
+            return nodes.BoolNode(pos=tok.pos, value=tok.val == "true")
         if kind in (lexer.Kind.NUMBER, lexer.Kind.CHAR_CONSTANT):
             return self._number(tok)
         if kind is lexer.Kind.LEFT_PAREN:
@@ -560,7 +394,7 @@ class Parser:
             finally:
                 self.depth -= 1
         if kind in (lexer.Kind.STRING, lexer.Kind.RAW_STRING):
-            return StringNode(pos=tok.pos, quoted=tok.val, text=self._unquote(tok.val))
+            return nodes.StringNode(pos=tok.pos, quoted=tok.val, text=self._unquote(tok.val))
         self._backup()
         return None
 
@@ -569,8 +403,8 @@ class Parser:
         if self.depth > MAX_DEPTH:
             raise self._errorf("max expression depth exceeded")
 
-    def _use_var(self, tok: lexer.Token) -> VariableNode:
-        node = VariableNode(pos=tok.pos, idents=[tok.val])
+    def _use_var(self, tok: lexer.Token) -> nodes.VariableNode:
+        node = nodes.VariableNode(pos=tok.pos, idents=[tok.val])
         if tok.val not in self.vars:
             raise self._errorf(f"undefined variable {errors.go_quote(tok.val)}")
         return node
@@ -579,114 +413,39 @@ class Parser:
         if quoted.startswith("`"):
             return quoted[1:-1].replace("\r", "")
         try:
-            return _go_unquote(quoted)
+            return literals.go_unquote(quoted)
         except ValueError:
             raise self._errorf("invalid syntax") from None
 
-    def _number(self, tok: lexer.Token) -> NumberNode:
+    def _number(self, tok: lexer.Token) -> nodes.NumberNode:
         try:
-            return parse_number(tok)
+            return literals.parse_number(tok)
         except ValueError as exc:
             raise self._errorf(str(exc)) from None
 
 
+_LITERALS: Final = (
+    nodes.BoolNode,
+    nodes.DotNode,
+    nodes.NilNode,
+    nodes.NumberNode,
+    nodes.StringNode,
+)
 _OPERAND_START: Final = frozenset(
     {
-        lexer.Kind.BOOL, lexer.Kind.CHAR_CONSTANT, lexer.Kind.DOT, lexer.Kind.FIELD,
-        lexer.Kind.IDENTIFIER, lexer.Kind.NUMBER, lexer.Kind.NIL, lexer.Kind.RAW_STRING,
-        lexer.Kind.STRING, lexer.Kind.VARIABLE, lexer.Kind.LEFT_PAREN,
+        lexer.Kind.BOOL,
+        lexer.Kind.CHAR_CONSTANT,
+        lexer.Kind.DOT,
+        lexer.Kind.FIELD,
+        lexer.Kind.IDENTIFIER,
+        lexer.Kind.NUMBER,
+        lexer.Kind.NIL,
+        lexer.Kind.RAW_STRING,
+        lexer.Kind.STRING,
+        lexer.Kind.VARIABLE,
+        lexer.Kind.LEFT_PAREN,
     }
 )
-_INT64_MIN: Final = -(2**63)
-_INT64_MAX: Final = 2**63 - 1
-
-
-def parse_number(tok: lexer.Token) -> NumberNode:
-    """Go's ``newNumber``: which of int / uint / float a literal can be."""
-    text = tok.val
-    node = NumberNode(pos=tok.pos, text=text)
-    if tok.kind is lexer.Kind.CHAR_CONSTANT:
-        value = _go_unquote('"' + text[1:-1] + '"') if text != "'\"'" else '"'
-        if len(value) != 1:
-            raise ValueError(f"malformed character constant: {text}")
-        code = ord(value)
-        node.is_int = node.is_uint = node.is_float = node.is_char = True
-        node.int_value, node.float_value = code, float(code)
-        return node
-    if text.endswith("i"):
-        raise ValueError(f"illegal number syntax: {errors.go_quote(text)}")
-    clean = text.replace("_", "")
-    as_int = _parse_go_int(clean)
-    if as_int is not None:
-        if 0 <= as_int < 2**64:
-            node.is_uint = True
-        if _INT64_MIN <= as_int <= _INT64_MAX:
-            node.is_int = True
-            node.int_value = as_int
-            node.is_float = True
-            node.float_value = float(as_int)
-        elif not node.is_uint:
-            raise ValueError(f"illegal number syntax: {errors.go_quote(text)}")
-        if node.is_uint and not node.is_int:
-            node.is_float = True
-            node.float_value = float(as_int)
-        return node
-    try:
-        number = float.fromhex(clean) if clean.lstrip("+-")[:2] in ("0x", "0X") else float(clean)
-    except ValueError:
-        raise ValueError(f"illegal number syntax: {errors.go_quote(text)}") from None
-    if not any(c in text for c in ".eEpP"):
-        raise ValueError(f"integer overflow: {errors.go_quote(text)}")
-    node.is_float = True
-    node.float_value = number
-    if number == int(number) and _INT64_MIN <= int(number) <= _INT64_MAX:
-        node.is_int = True
-        node.int_value = int(number)
-    return node
-
-
-def _parse_go_int(text: str) -> int | None:
-    sign = 1
-    body = text
-    if body[:1] in "+-" and body:
-        sign = -1 if body[0] == "-" else 1
-        body = body[1:]
-    try:
-        if body[:2] in ("0x", "0X"):
-            return sign * int(body[2:], 16)
-        if body[:2] in ("0o", "0O"):
-            return sign * int(body[2:], 8)
-        if body[:2] in ("0b", "0B"):
-            return sign * int(body[2:], 2)
-        if len(body) > 1 and body[0] == "0" and body.isdigit():
-            return sign * int(body, 8)
-        if body.isdigit():
-            return sign * int(body)
-    except ValueError:
-        return None
-    return None
-
-
-def _go_unquote(quoted: str) -> str:
-    """strconv.Unquote for a double-quoted Go string (escapes as in Go, not Python)."""
-    body = quoted[1:-1]
-    if "\\" not in body:
-        return body
-    # Go and Python agree on \a \b \f \n \r \t \v \\ \" \xNN \uNNNN \UNNNNNNNN and octal \NNN;
-    # Go has no \N{...} and rejects \' in double quotes and unknown escapes.
-    i = 0
-    while i < len(body):
-        if body[i] == "\\":
-            nxt = body[i + 1 : i + 2]
-            if nxt not in 'abfnrtv\\"xuU01234567':
-                raise ValueError("invalid escape")
-            i += 2
-        else:
-            i += 1
-    result = pyast.literal_eval('"' + body.replace("\n", "\\n") + '"')
-    if not isinstance(result, str):
-        raise ValueError("not a string")
-    return result
 
 
 def _describe(tok: lexer.Token) -> str:
@@ -700,8 +459,8 @@ def _describe(tok: lexer.Token) -> str:
     return errors.go_quote(tok.val)
 
 
-def _is_empty(root: ListNode) -> bool:
-    return all(isinstance(n, TextNode) and not n.text.strip() for n in root.nodes)
+def _is_empty(root: nodes.ListNode) -> bool:
+    return all(isinstance(n, nodes.TextNode) and not n.text.strip() for n in root.nodes)
 
 
 def parse(source: str, *, name: str, funcs: Container[str]) -> dict[str, Tree]:

@@ -10,26 +10,31 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import Any, Final, Literal
 
-from kes.domain.templates import compiler, errors, runtime, sprig, values
+from kes.domain.templates import errors, execution, gofuncs, sprig, values
 
 TEMPLATE_NAME: Final = "config"
 _MISSING_KEY: Final = re.compile(r'map has no entry for key (".*")$', re.DOTALL)
 
-FUNCS: Final[dict[str, values.GoFunc]] = {**runtime.BUILTINS, **getattr(sprig, "FUNCS", {})}
-_ENV: Final = compiler.make_environment()
+FUNCS: Final[dict[str, values.GoFunc]] = {**gofuncs.BUILTINS, **sprig.FUNCS}
+_ENV: Final = execution.make_environment()
+
+
+MissingKey = Literal["error", "zero"]
 
 
 @functools.lru_cache(maxsize=4096)
-def _compile(source: str) -> compiler.Unit:
-    return compiler.Unit(source=source, name=TEMPLATE_NAME, funcs=FUNCS, env=_ENV)
+def _compile(source: str, missing_zero: bool) -> execution.Unit:
+    return execution.Unit(
+        source=source, name=TEMPLATE_NAME, funcs=FUNCS, env=_ENV, missing_zero=missing_zero
+    )
 
 
-def compile_template(source: str) -> compiler.Unit:
+def compile_template(source: str, *, missing_key: MissingKey = "error") -> execution.Unit:
     """Parse and compile ``source`` (cached); raises TemplateError for syntax errors."""
     try:
-        return _compile(source)
+        return _compile(source, missing_key == "zero")
     except errors.TemplateError:
         raise
     except RecursionError:
@@ -43,12 +48,15 @@ def check(source: str) -> None:
     compile_template(source)
 
 
-def render(template: str, params: Any) -> str:
-    """Execute ``template`` with ``params`` as dot, as Kanister's renderStringArg does."""
+def render(template: str, params: Any, *, missing_key: MissingKey = "error") -> str:
+    """Execute ``template`` with ``params`` as dot, as Kanister's renderStringArg does.
+
+    ``missing_key="zero"`` is Go's ``missingkey=zero``, which Kanister's Wait conditions use.
+    """
     if "{{" not in template:
         return template
-    unit = compile_template(template)
-    state = compiler.State()
+    unit = compile_template(template, missing_key=missing_key)
+    state = execution.State()
     try:
         return unit.execute(TEMPLATE_NAME, _as_dot(params), state)
     except errors.ExecError as exc:
@@ -56,11 +64,11 @@ def render(template: str, params: Any) -> str:
     except RecursionError:
         raise errors.TemplateError(
             f"template: {TEMPLATE_NAME}: exceeded maximum template depth "
-            f"({compiler.MAX_TEMPLATE_DEPTH})"
+            f"({execution.MAX_TEMPLATE_DEPTH})"
         ) from None
 
 
-def _message(unit: compiler.Unit, exc: errors.ExecError) -> str:
+def _message(unit: execution.Unit, exc: errors.ExecError) -> str:
     found = _MISSING_KEY.search(exc.message)
     if found:
         return f"Failed to render template: {found.group(1)} not found"

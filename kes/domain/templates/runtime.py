@@ -1,4 +1,4 @@
-"""What compiled templates call at run time: Go's builtins, field access, argument checks, printing.
+"""What compiled templates call at run time: field access, argument checks, range, printing.
 
 The generated Jinja2 code never touches Python attributes of the data: every ``.Field`` goes through
 ``field`` here (map keys and GoStruct fields only), every function call through ``check_arg`` and a
@@ -8,19 +8,29 @@ GoFunc, so text/template's semantics and error wording live in one place. Errors
 
 from __future__ import annotations
 
-import math
-import urllib.parse
 from collections.abc import Iterator
 from typing import Any, Final
 
-from kes.domain.templates import errors, gofmt, values
+from kes.domain.templates import errors, gofmt, methods, values
 
 REFLECT_VALUE: Final = "reflect.Value"
-_NILLABLE: Final = ("interface {}", REFLECT_VALUE)
+NILLABLE: Final = ("interface {}", REFLECT_VALUE)
 
 
-class Missing:
-    """Marks "no final value from a previous pipeline stage" (Go's missingVal)."""
+class NilPointer:
+    """A struct field holding a nil pointer (``.Profile`` without a profile).
+
+    Go tells it apart from a nil interface: it prints ``<nil>`` (not ``<no value>``) and a field
+    of it fails with ``nil pointer evaluating *T.X``. Functions receive plain ``None``.
+    """
+
+    __slots__ = ("go_type",)
+
+    def __init__(self, go_type: str) -> None:
+        self.go_type = go_type
+
+    def __bool__(self) -> bool:
+        return False
 
 
 # ---------------------------------------------------------------------------------------------
@@ -33,6 +43,8 @@ def finalize(value: Any) -> str:
         return value
     if value is None or value is values.NO_VALUE:
         return "<no value>"
+    if type(value) is NilPointer:
+        return "<nil>"
     return gofmt.format_value(value)
 
 
@@ -56,21 +68,55 @@ def field(node: int, receiver: Any, *names: str) -> Any:
     return receiver
 
 
-def field_with_args(node: int, receiver: Any, *names: str) -> Any:
-    """``.A.B arg``: resolve, then refuse the arguments as Go does for non-methods."""
+def field_zero(node: int, receiver: Any, *names: str) -> Any:
+    """The same with missingkey=zero (Kanister's Wait conditions): a missing key is the zero."""
+    static_type = _go_type(receiver)
+    for name in names:
+        receiver, static_type = _field(node, receiver, name, static_type, zero=True)
+    return receiver
+
+
+def field_with_args(node: int, receiver: Any, names: list[str], *args: Any) -> Any:
+    """``.A.B arg``: a method call with arguments, or Go's refusal for a field or map key."""
     static_type = _go_type(receiver)
     for name in names[:-1]:
         receiver, static_type = _field(node, receiver, name, static_type)
     name = names[-1]
+    method = methods.lookup(receiver, name)
+    if method is not None:
+        return call_method(node, method, receiver, args)
     _field(node, receiver, name, static_type)
     if isinstance(receiver, values.GoStruct):
         raise errors.ExecError(node, f"{name} has arguments but cannot be invoked as function")
     raise errors.ExecError(node, f"{name} is not a method but has arguments")
 
 
-def _field(node: int, receiver: Any, name: str, static_type: str) -> tuple[Any, str]:
-    if receiver is values.NO_VALUE:
+def call_method(node: int, method: values.GoFunc, receiver: Any, args: tuple[Any, ...]) -> Any:
+    """Go's evalCall for a method: arity, argument checks, then the call."""
+    params = method.params[1:]
+    if len(args) != len(params):
+        raise errors.ExecError(
+            node, f"wrong number of args for {method.name}: want {len(params)} got {len(args)}"
+        )
+    checked = [check_arg(node, value, typ) for value, typ in zip(args, params, strict=True)]
+    try:
+        return method.fn(receiver, *checked)
+    except values.FuncError as exc:
+        raise errors.ExecError(node, f"error calling {method.name}: {exc.message}") from None
+
+
+def _field(
+    node: int, receiver: Any, name: str, static_type: str, *, zero: bool = False
+) -> tuple[Any, str]:
+    method = methods.lookup(receiver, name)
+    if method is not None:
+        return call_method(node, method, receiver, ()), method.result
+    if receiver is values.NO_VALUE or (receiver is None and static_type == "<nil>"):
+        if zero:
+            return None, "<nil>"
         raise errors.ExecError(node, f"nil data; no entry for key {errors.go_quote(name)}")
+    if type(receiver) is NilPointer:
+        raise errors.ExecError(node, f"nil pointer evaluating {receiver.go_type}.{name}")
     if receiver is None:
         if static_type == "<nil>":
             raise errors.ExecError(node, f"nil data; no entry for key {errors.go_quote(name)}")
@@ -80,12 +126,22 @@ def _field(node: int, receiver: Any, name: str, static_type: str) -> tuple[Any, 
             elem = receiver[name]
             if isinstance(receiver, values.TypedMap):
                 return elem, receiver.elem_type
-            return elem, "interface {}" if elem is None else _go_type(elem)
+            # A map[string]interface{} element's static type is the interface, as Go reports it.
+            return elem, "interface {}"
+        if zero:
+            if isinstance(receiver, values.TypedMap):
+                return receiver.zero, receiver.elem_type
+            return None, "interface {}"
         raise errors.ExecError(node, f"map has no entry for key {errors.go_quote(name)}")
     if isinstance(receiver, values.GoStruct):
         if receiver.has_field(name):
             elem = receiver.field(name)
-            return elem, "*param." + name if elem is None else _go_type(elem)
+            if elem is None:
+                # The declared type is not recorded; Kanister's pointer fields are mostly
+                # param.<Field> (Profile, Phase), which is the best guess for the message.
+                nil = NilPointer(f"*param.{name}")
+                return nil, nil.go_type
+            return elem, _go_type(elem)
         raise errors.ExecError(node, f"can't evaluate field {name} in type {receiver.go_type}")
     raise errors.ExecError(node, f"can't evaluate field {name} in type {static_type}")
 
@@ -96,17 +152,15 @@ def _field(node: int, receiver: Any, name: str, static_type: str) -> tuple[Any, 
 
 def check_arg(node: int, value: Any, typ: str) -> Any:
     """Go's validateType: is ``value`` assignable to a parameter of Go type ``typ``?"""
-    if typ in _NILLABLE:
-        return None if value is values.NO_VALUE else value
-    if value is None or value is values.NO_VALUE:
+    if typ in NILLABLE:
+        return None if value is values.NO_VALUE or type(value) is NilPointer else value
+    if value is None or value is values.NO_VALUE or type(value) is NilPointer:
         if typ.startswith(("[]", "map[", "*")):
             return None
         raise errors.ExecError(node, f"invalid value; expected {typ}")
     if assignable(value, typ):
         return value
-    raise errors.ExecError(
-        node, f"wrong type for value; expected {typ}; got {_go_type(value)}"
-    )
+    raise errors.ExecError(node, f"wrong type for value; expected {typ}; got {_go_type(value)}")
 
 
 def assignable(value: Any, typ: str) -> bool:
@@ -137,16 +191,39 @@ def assignable(value: Any, typ: str) -> bool:
 # range
 
 
-def iterate(node: int, value: Any, *, decls: int, budget: list[int]) -> Iterator[tuple[Any, Any]]:
+class RangeIter:
+    """The iteration of one ``range``; ``ran`` tells whether the body ran (for ``else``)."""
+
+    __slots__ = ("pairs", "ran")
+
+    def __init__(self, pairs: Iterator[tuple[Any, Any]]) -> None:
+        self.pairs = pairs
+        self.ran = False
+
+    def __iter__(self) -> RangeIter:
+        return self
+
+    def __next__(self) -> tuple[Any, Any]:
+        pair = next(self.pairs)
+        self.ran = True
+        return pair
+
+
+def iterate(node: int, value: Any, *, decls: int, budget: list[int]) -> RangeIter:
+    return RangeIter(_pairs(node, value, decls=decls, budget=budget))
+
+
+def _pairs(node: int, value: Any, *, decls: int, budget: list[int]) -> Iterator[tuple[Any, Any]]:
     """Go's walkRange order: (index/key, element) pairs; maps by sorted key; ints 0..n-1."""
     if value is None or value is values.NO_VALUE:
         return iter(())
-    if isinstance(value, bool | str | float):
-        raise errors.ExecError(node, f"range can't iterate over {gofmt.format_value(value)}")
+    if isinstance(value, bool | str | float | NilPointer):
+        raise errors.ExecError(node, _cannot_range(value))
     if isinstance(value, int):
         if decls > 1:
             raise errors.ExecError(
-                node, f"can't use {value} to iterate over more than one variable"
+                node,
+                f"can't use {gofmt.format_value(value)} to iterate over more than one variable",
             )
         kind = type(value)
         return _counted(((kind(i), kind(i)) for i in range(value)), budget, node)
@@ -155,8 +232,8 @@ def iterate(node: int, value: Any, *, decls: int, budget: list[int]) -> Iterator
     if isinstance(value, list | tuple | bytes | bytearray):
         return _counted(((values.GoInt(i), v) for i, v in enumerate(value)), budget, node)
     if isinstance(value, values.GoStruct):
-        raise errors.ExecError(node, f"range can't iterate over {gofmt.format_value(value)}")
-    raise errors.ExecError(node, f"range can't iterate over {gofmt.format_value(value)}")
+        raise errors.ExecError(node, _cannot_range(value))
+    raise errors.ExecError(node, _cannot_range(value))
 
 
 def _counted(
@@ -169,221 +246,10 @@ def _counted(
         yield pair
 
 
-# ---------------------------------------------------------------------------------------------
-# builtins (text/template's funcs.go)
-
-
-def _indirect(value: Any) -> Any:
-    return None if value is values.NO_VALUE else value
-
-
-def _not(arg: Any) -> bool:
-    return not values.truth(arg)
-
-
-def _len(item: Any) -> values.GoInt:
-    item = _indirect(item)
-    if item is None:
-        raise values.FuncError("len of nil pointer")
-    if isinstance(item, str):
-        return values.GoInt(len(item.encode("utf-8")))
-    if isinstance(item, list | tuple | dict | bytes | bytearray):
-        return values.GoInt(len(item))
-    raise values.FuncError(f"len of type {_go_type(item)}")
-
-
-def _index_arg(index: Any, cap: int) -> int:
-    index = _indirect(index)
-    if isinstance(index, bool) or not isinstance(index, int):
-        raise values.FuncError(
-            f"cannot index slice/array with type {_go_type(index) if index is not None else 'nil'}"
-        )
-    if index < 0 or index >= cap:
-        raise values.FuncError(f"index out of range: {int(index)}")
-    return int(index)
-
-
-def _index(item: Any, *indexes: Any) -> Any:
-    item = _indirect(item)
-    if item is None:
-        raise values.FuncError("index of untyped nil")
-    for index in indexes:
-        index = _indirect(index)
-        if item is None:
-            raise values.FuncError("index of nil pointer")
-        if isinstance(item, str):
-            item = values.GoInt(item.encode("utf-8")[_index_arg(index, len(item.encode()))])
-        elif isinstance(item, bytes | bytearray):
-            item = values.GoInt(item[_index_arg(index, len(item))])
-        elif isinstance(item, list | tuple):
-            item = item[_index_arg(index, len(item))]
-        elif isinstance(item, dict):
-            if not isinstance(index, str):
-                key_type = "<nil>" if index is None else _go_type(index)
-                raise values.FuncError(f"value has type {key_type}; should be string")
-            if index in item:
-                item = item[index]
-            elif isinstance(item, values.TypedMap):
-                item = item.zero
-            else:
-                item = None
-        else:
-            raise values.FuncError(f"can't index item of type {_go_type(item)}")
-    return item
-
-
-def _slice(item: Any, *indexes: Any) -> Any:
-    item = _indirect(item)
-    if item is None:
-        raise values.FuncError("slice of untyped nil")
-    if len(indexes) > 3:
-        raise values.FuncError(f"too many slice indexes: {len(indexes)}")
-    if not isinstance(item, str | list | tuple | bytes):
-        raise values.FuncError(f"can't slice item of type {_go_type(item)}")
-    size = len(item.encode("utf-8")) if isinstance(item, str) else len(item)
-    bounds = [0, size]
-    for i, index in enumerate(indexes[:2]):
-        bounds[i] = _index_arg(index, size + 1)
-    if bounds[0] > bounds[1]:
-        raise values.FuncError(f"invalid slice index: {bounds[0]} > {bounds[1]}")
-    if isinstance(item, str):
-        return item.encode("utf-8")[bounds[0] : bounds[1]].decode("utf-8", "replace")
-    return item[bounds[0] : bounds[1]]
-
-
-def _eval_args(args: tuple[Any, ...]) -> str:
-    if len(args) == 1 and isinstance(args[0], str):
-        return args[0]
-    return gofmt.sprint(*args)
-
-
-_HTML: Final = {'"': "&#34;", "'": "&#39;", "&": "&amp;", "<": "&lt;", ">": "&gt;", "\0": "\ufffd"}
-
-
-def _html(*args: Any) -> str:
-    return "".join(_HTML.get(c, c) for c in _eval_args(args))
-
-
-def _js_char(ch: str) -> str:
-    table = {"\\": "\\\\", "'": "\\'", '"': '\\"', "<": "\\u003C", ">": "\\u003E",
-             "&": "\\u0026", "=": "\\u003D"}
-    if ch in table:
-        return table[ch]
-    if ord(ch) < 0x20 or not ch.isprintable():
-        return f"\\u{ord(ch):04X}"
-    return ch
-
-
-def _js(*args: Any) -> str:
-    return "".join(_js_char(c) for c in _eval_args(args))
-
-
-def _urlquery(*args: Any) -> str:
-    return urllib.parse.quote_plus(_eval_args(args), safe="-_.~")
-
-
-def _basic_kind(value: Any) -> str:
-    value = _indirect(value)
-    if value is None:
-        return "invalid"
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
+def _cannot_range(value: Any) -> str:
+    """Go prints the value itself; a string may be a decoded secret, so kes names its type."""
     if isinstance(value, str):
-        return "string"
-    return "other"
-
-
-def _eq(arg1: Any, *arg2: Any) -> bool:
-    if not arg2:
-        raise values.FuncError("missing argument for comparison")
-    k1 = _basic_kind(arg1)
-    for arg in arg2:
-        k2 = _basic_kind(arg)
-        if k1 != k2:
-            if k1 != "invalid" and k2 != "invalid":
-                raise values.FuncError("incompatible types for comparison")
-            continue
-        if k1 == "other":
-            if isinstance(arg1, list | dict) or isinstance(arg, list | dict):
-                raise values.FuncError(
-                    f"non-comparable type {gofmt.format_value(arg)}: {_go_type(arg)}"
-                )
-            if arg1 == arg:
-                return True
-        elif k1 == "invalid" or _indirect(arg1) == _indirect(arg):
-            return True
-    return False
-
-
-def _ne(arg1: Any, arg2: Any) -> bool:
-    return not _eq(arg1, arg2)
-
-
-def _lt(arg1: Any, arg2: Any) -> bool:
-    k1, k2 = _basic_kind(arg1), _basic_kind(arg2)
-    if k1 in ("bool", "other", "invalid") or k2 in ("bool", "other", "invalid"):
-        raise values.FuncError("invalid type for comparison")
-    if k1 != k2:
-        raise values.FuncError("incompatible types for comparison")
-    if k1 == "float" and (math.isnan(arg1) or math.isnan(arg2)):
-        return False
-    return bool(arg1 < arg2)
-
-
-def _le(arg1: Any, arg2: Any) -> bool:
-    return _lt(arg1, arg2) or _eq(arg1, arg2)
-
-
-def _gt(arg1: Any, arg2: Any) -> bool:
-    return not _le(arg1, arg2)
-
-
-def _ge(arg1: Any, arg2: Any) -> bool:
-    return not _lt(arg1, arg2)
-
-
-def _call(name: str, fn: Any, *args: Any) -> Any:
-    fn = _indirect(fn)
-    if fn is None:
-        raise values.FuncError("call of nil")
-    # Template data never carries Go funcs, so anything reaching here is not callable.
-    raise values.FuncError(f"non-function {name} of type {_go_type(fn)}")
-
-
-def _never(*args: Any) -> Any:
-    raise AssertionError("and/or are compiled inline")
-
-
-def _builtin(name: str, fn: Any, params: tuple[str, ...], *, err: bool = False) -> values.GoFunc:
-    return values.GoFunc(name=name, fn=fn, params=params, returns_error=err)
-
-
-_V: Final = REFLECT_VALUE
-_VS: Final = "..." + REFLECT_VALUE
-_ANYS: Final = "...interface {}"
-
-BUILTINS: Final[dict[str, values.GoFunc]] = {
-    "and": _builtin("and", _never, (_V, _VS)),
-    "or": _builtin("or", _never, (_V, _VS)),
-    "not": _builtin("not", _not, (_V,)),
-    "len": _builtin("len", _len, (_V,), err=True),
-    "index": _builtin("index", _index, (_V, _VS), err=True),
-    "slice": _builtin("slice", _slice, (_V, _VS), err=True),
-    "print": _builtin("print", gofmt.sprint, (_ANYS,)),
-    "printf": _builtin("printf", gofmt.sprintf, ("string", _ANYS)),
-    "println": _builtin("println", gofmt.sprintln, (_ANYS,)),
-    "html": _builtin("html", _html, (_ANYS,)),
-    "js": _builtin("js", _js, (_ANYS,)),
-    "urlquery": _builtin("urlquery", _urlquery, (_ANYS,)),
-    "eq": _builtin("eq", _eq, (_V, _VS), err=True),
-    "ne": _builtin("ne", _ne, (_V, _V), err=True),
-    "lt": _builtin("lt", _lt, (_V, _V), err=True),
-    "le": _builtin("le", _le, (_V, _V), err=True),
-    "gt": _builtin("gt", _gt, (_V, _V), err=True),
-    "ge": _builtin("ge", _ge, (_V, _V), err=True),
-    "call": _builtin("call", _call, (_V, _VS), err=True),
-}
+        return f"range can't iterate over a value of type {_go_type(value)}"
+    if isinstance(value, NilPointer):
+        return "range can't iterate over <nil>"
+    return f"range can't iterate over {gofmt.format_value(value)}"

@@ -23,11 +23,11 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime
-import decimal
 import json
-import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
+
+from kes.domain.templates import gofloat
 
 
 class GoInt(int):
@@ -294,8 +294,7 @@ def truth(value: Any) -> bool:
 # encoding/json
 
 
-class JsonError(ValueError):
-    """encoding/json refused the value (NaN, Inf, unsupported type)."""
+JsonError = gofloat.JsonError
 
 
 _JSON_ESCAPES: Final = {
@@ -329,75 +328,6 @@ def json_string(text: str, *, escape_html: bool = True) -> str:
     return "".join(out)
 
 
-def json_float(value: float) -> str:
-    """Go encoding/json float64: shortest digits, 'f' form unless tiny or huge (then 'e', e-7)."""
-    if math.isnan(value) or math.isinf(value):
-        raise JsonError(f"json: unsupported value: {_go_special_float(value)}")
-    if value == 0:
-        return "-0" if math.copysign(1.0, value) < 0 else "0"
-    magnitude = abs(value)
-    if magnitude < 1e-6 or magnitude >= 1e21:
-        text = _format_exponent(value)
-        # Go cleans e-07 to e-7 (only for negative two-digit exponents).
-        if len(text) >= 4 and text[-4:-2] == "e-" and text[-2] == "0":
-            text = text[:-2] + text[-1]
-        return text
-    return _format_fixed_shortest(value)
-
-
-def _go_special_float(value: float) -> str:
-    if math.isnan(value):
-        return "NaN"
-    return "+Inf" if value > 0 else "-Inf"
-
-
-def shortest_digits(value: float) -> tuple[bool, str, int]:
-    """(negative, digits, point) of the shortest round-tripping decimal: 0.d1d2… × 10^point."""
-    sign, digit_tuple, exp = decimal.Decimal(repr(value)).as_tuple()
-    assert isinstance(exp, int)
-    digits = "".join(str(d) for d in digit_tuple)
-    point = len(digits) + exp
-    significant = digits.lstrip("0")
-    point -= len(digits) - len(significant)
-    significant = significant.rstrip("0")
-    if not significant:
-        return bool(sign), "0", 1
-    return bool(sign), significant, point
-
-
-def _format_exponent(value: float) -> str:
-    neg, digits, point = shortest_digits(value)
-    exp = point - 1
-    mant = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-    sign = "-" if exp < 0 else "+"
-    return f"{'-' if neg else ''}{mant}e{sign}{abs(exp):02d}"
-
-
-def _format_fixed_shortest(value: float) -> str:
-    neg, digits, point = shortest_digits(value)
-    if point <= 0:
-        text = "0." + "0" * (-point) + digits
-    elif point >= len(digits):
-        text = digits + "0" * (point - len(digits))
-    else:
-        text = digits[:point] + "." + digits[point:]
-    return ("-" if neg else "") + text
-
-
-def format_float_g(value: float) -> str:
-    """strconv.FormatFloat(v, 'g', -1, 64), which is what ``%v`` prints for a float64."""
-    if math.isnan(value) or math.isinf(value):
-        return _go_special_float(value)
-    if value == 0:
-        return "-0" if math.copysign(1.0, value) < 0 else "0"
-    _, _, point = shortest_digits(value)
-    exp = point - 1
-    # Shortest 'g' switches to the exponent form from 1e+06 on (strconv's eprec of 6).
-    if exp < -4 or exp >= 6:
-        return _format_exponent(value)
-    return _format_fixed_shortest(value)
-
-
 def to_json(value: Any, *, pretty: bool = False) -> str:
     """Go's ``json.Marshal`` (or ``MarshalIndent(v, "", "  ")`` when ``pretty``)."""
     return _encode(value, indent="  " if pretty else None, level=0)
@@ -411,7 +341,7 @@ def _encode(value: Any, *, indent: str | None, level: int) -> str:
     if isinstance(value, int):
         return str(int(value))
     if isinstance(value, float):
-        return json_float(value)
+        return gofloat.json_float(value)
     if isinstance(value, str):
         return json_string(value)
     if isinstance(value, bytes | bytearray):
@@ -450,7 +380,8 @@ def _wrap(open_: str, close: str, items: list[str], *, indent: str | None, level
 
 def rfc3339_nano(value: GoTime) -> str:
     """time.RFC3339Nano: fraction without trailing zeros, ``Z`` for UTC, else ``±hh:mm``."""
-    base = value.moment.strftime("%Y-%m-%dT%H:%M:%S")
+    m = value.moment
+    base = f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
     frac = f"{value.nanosecond:09d}".rstrip("0")
     offset = value.utc_offset_seconds()
     if offset == 0:

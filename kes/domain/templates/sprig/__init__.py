@@ -4,6 +4,20 @@
 functions sprig v2.22 lacks (``fromJson``, ``seq``, ``get``, ``dig``, ``duration``, ``must*`` …)
 are absent so that using them is a parse error, as in Kanister. ``allow_env`` is the switch the
 controller's flag turns to let ``env``/``expandenv`` see named variables.
+
+Where kes departs from Kanister on purpose (each covered by a test):
+
+* ``env``/``expandenv`` see only allow-listed variables (Kanister exposes the controller's
+  whole environment, credentials included);
+* ``getHostByName`` resolves only ``localhost`` (the template engine does no network I/O);
+* ``bcrypt``/``htpasswd`` exist and fail with Kanister's FIPS message, as ``derivePassword``
+  does (sprig v2.22 lacks them, so Kanister reports ``function "bcrypt" not defined``);
+* ``keys``/``values`` come back sorted (Go's map order is random);
+* ``repeat``, ``until``, ``untilStep``, ``indent``, ``wrap``, ``replace`` and the random
+  generators stop at ``registry.MAX_ITEMS`` items or characters;
+* error texts that would quote a URL leave it out (URLs carry credentials);
+* regexes with nested repetition (``(a+)+``) are refused: Python's engine backtracks on them
+  for exponential time where RE2 does not.
 """
 
 from __future__ import annotations
@@ -11,6 +25,7 @@ from __future__ import annotations
 from kes.domain.templates import values
 from kes.domain.templates.sprig import (
     arithmetic,
+    casing,
     crypto,
     dates,
     defaults,
@@ -20,6 +35,7 @@ from kes.domain.templates.sprig import (
     lists,
     regex,
     semver,
+    splitting,
     strings,
 )
 
@@ -29,7 +45,18 @@ allow_env = environment.allow_env
 def _build() -> dict[str, values.GoFunc]:
     table: dict[str, values.GoFunc] = {}
     for module in (
-        strings, lists, dicts, arithmetic, defaults, encodings, dates, regex, semver, crypto,
+        strings,
+        splitting,
+        lists,
+        dicts,
+        arithmetic,
+        casing,
+        defaults,
+        encodings,
+        dates,
+        regex,
+        semver,
+        crypto,
         environment,
     ):
         overlap = table.keys() & module.FUNCS.keys()

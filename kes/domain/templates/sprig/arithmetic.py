@@ -18,17 +18,17 @@ define = TABLE.define
 _ANY = "interface {}"
 
 
-@define("add1", (_ANY,), result="int64")
+@define("add1", params=(_ANY,), result="int64")
 def add1(value: Any) -> int:
     return registry.wrap_int64(registry.to_int64(value) + 1)
 
 
-@define("add", ("..." + _ANY,), result="int64")
+@define("add", params=("..." + _ANY,), result="int64")
 def add(*operands: Any) -> int:
     return registry.wrap_int64(sum(registry.to_int64(v) for v in operands))
 
 
-@define("sub", (_ANY, _ANY), result="int64")
+@define("sub", params=(_ANY, _ANY), result="int64")
 def sub(left: Any, right: Any) -> int:
     return registry.wrap_int64(registry.to_int64(left) - registry.to_int64(right))
 
@@ -40,12 +40,12 @@ def _go_div(left: int, right: int) -> int:
     return registry.wrap_int64(quotient if (left >= 0) == (right >= 0) else -quotient)
 
 
-@define("div", (_ANY, _ANY), result="int64")
+@define("div", params=(_ANY, _ANY), result="int64")
 def div(left: Any, right: Any) -> int:
     return _go_div(registry.to_int64(left), registry.to_int64(right))
 
 
-@define("mod", (_ANY, _ANY), result="int64")
+@define("mod", params=(_ANY, _ANY), result="int64")
 def mod(left: Any, right: Any) -> int:
     a, b = registry.to_int64(left), registry.to_int64(right)
     if b == 0:
@@ -54,7 +54,7 @@ def mod(left: Any, right: Any) -> int:
     return a - b * _go_div(a, b) if b != -1 else 0
 
 
-@define("mul", (_ANY, "..." + _ANY), result="int64")
+@define("mul", params=(_ANY, "..." + _ANY), result="int64")
 def mul(first: Any, *rest: Any) -> int:
     product = registry.to_int64(first)
     for value in rest:
@@ -62,32 +62,32 @@ def mul(first: Any, *rest: Any) -> int:
     return product
 
 
-@define("max", (_ANY, "..." + _ANY), result="int64")
+@define("max", params=(_ANY, "..." + _ANY), result="int64")
 def max_(first: Any, *rest: Any) -> int:
     return max([registry.to_int64(first), *(registry.to_int64(v) for v in rest)])
 
 
-TABLE.alias("biggest", "max")
+TABLE.alias("biggest", existing="max")
 
 
-@define("min", (_ANY, "..." + _ANY), result="int64")
+@define("min", params=(_ANY, "..." + _ANY), result="int64")
 def min_(first: Any, *rest: Any) -> int:
     return min([registry.to_int64(first), *(registry.to_int64(v) for v in rest)])
 
 
-@define("floor", (_ANY,), result="float64")
+@define("floor", params=(_ANY,), result="float64")
 def floor(value: Any) -> float:
     number = registry.to_float64(value)
     return float(math.floor(number)) if math.isfinite(number) else number
 
 
-@define("ceil", (_ANY,), result="float64")
+@define("ceil", params=(_ANY,), result="float64")
 def ceil(value: Any) -> float:
     number = registry.to_float64(value)
     return float(math.ceil(number)) if math.isfinite(number) else number
 
 
-@define("round", (_ANY, "int", "...float64"), result="float64")
+@define("round", params=(_ANY, "int", "...float64"), result="float64")
 def round_(value: Any, places: int, *round_on: float) -> float:
     """sprig's round: half-up at ``round_on`` (default .5) after scaling by 10^places."""
     threshold = round_on[0] if round_on else 0.5
@@ -96,27 +96,27 @@ def round_(value: Any, places: int, *round_on: float) -> float:
         return number
     scale = math.pow(10, places)
     digit = number * scale
-    _, fraction = math.modf(digit)
+    fraction, _ = math.modf(digit)
     rounded = math.ceil(digit) if fraction >= threshold else math.floor(digit)
     return rounded / scale
 
 
-@define("int64", (_ANY,), result="int64")
+@define("int64", params=(_ANY,), result="int64")
 def int64(value: Any) -> int:
     return registry.to_int64(value)
 
 
-@define("int", (_ANY,), result="int")
+@define("int", params=(_ANY,), result="int")
 def int_(value: Any) -> values.GoInt:
     return values.GoInt(registry.to_int64(value))
 
 
-@define("float64", (_ANY,), result="float64")
+@define("float64", params=(_ANY,), result="float64")
 def float64(value: Any) -> float:
     return registry.to_float64(value)
 
 
-@define("atoi", ("string",), result="int")
+@define("atoi", params=("string",), result="int")
 def atoi(text: str) -> values.GoInt:
     try:
         return values.GoInt(registry.parse_go_int(text, base=10))
@@ -124,14 +124,13 @@ def atoi(text: str) -> values.GoInt:
         return values.GoInt(0)
 
 
-@define("toDecimal", (_ANY,), result="int64")
+@define("toDecimal", params=(_ANY,), result="int64")
 def to_decimal(value: Any) -> int:
     """Parses the value's text as an *octal* number, as sprig does (``toDecimal "0777"`` = 511)."""
     try:
         return registry.parse_go_int(registry.strval(value), base=8)
     except ValueError:
         return 0
-
 
 
 FUNCS = TABLE.funcs

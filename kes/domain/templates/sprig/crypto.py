@@ -35,19 +35,21 @@ def fips_error(usage: str) -> values.FuncError:
     )
 
 
-@define("bcrypt", ("string",), returns_error=True, result="string")
+@define("bcrypt", params=("string",), returns_error=True, result="string")
 def bcrypt(_text: str) -> str:
     raise fips_error("bcrypt")
 
 
-@define("htpasswd", ("string", "string"), returns_error=True, result="string")
+@define("htpasswd", params=("string", "string"), returns_error=True, result="string")
 def htpasswd(_user: str, _password: str) -> str:
     raise fips_error("htpasswd")
 
 
+# Go's first parameter is a uint32; kes declares int (the runtime converts constants to int but
+# knows no unsigned types) so that ``derivePassword 1 …`` reaches Kanister's refusal, as in Go.
 @define(
     "derivePassword",
-    ("uint32", "string", "string", "string", "string"),
+    params=("int", "string", "string", "string", "string"),
     returns_error=True,
     result="string",
 )
@@ -60,12 +62,11 @@ def _private_key_pem(key: Any) -> str:
         fmt = serialization.PrivateFormat.TraditionalOpenSSL
     else:
         fmt = serialization.PrivateFormat.PKCS8
-    return key.private_bytes(
-        serialization.Encoding.PEM, fmt, serialization.NoEncryption()
-    ).decode("ascii")
+    pem: bytes = key.private_bytes(serialization.Encoding.PEM, fmt, serialization.NoEncryption())
+    return pem.decode("ascii")
 
 
-@define("genPrivateKey", ("string",), returns_error=True, result="string")
+@define("genPrivateKey", params=("string",), returns_error=True, result="string")
 def gen_private_key(kind: str) -> str:
     if kind == "rsa":
         return _private_key_pem(rsa.generate_private_key(public_exponent=65537, key_size=4096))
@@ -109,9 +110,15 @@ def _build(
         .not_valid_after(now + datetime.timedelta(days=days))
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=True,
-                data_encipherment=False, key_agreement=False, key_cert_sign=is_ca,
-                crl_sign=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=True,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=is_ca,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -141,14 +148,14 @@ def _build(
     return _certificate(cert, key)
 
 
-@define("genCA", ("string", "int"), returns_error=True, result=_CERT)
+@define("genCA", params=("string", "int"), returns_error=True, result=_CERT)
 def gen_ca(cn: str, days: int) -> values.GoStruct:
     return _build(cn=cn, ips=[], dns=[], days=days, is_ca=True, issuer=None)
 
 
 @define(
     "genSelfSignedCert",
-    ("string", "[]interface {}", "[]interface {}", "int"),
+    params=("string", "[]interface {}", "[]interface {}", "int"),
     returns_error=True,
     result=_CERT,
 )
@@ -158,13 +165,14 @@ def gen_self_signed_cert(cn: str, ips: list[Any], dns: list[Any], days: int) -> 
 
 @define(
     "genSignedCert",
-    ("string", "[]interface {}", "[]interface {}", "int", _CERT),
+    params=("string", "[]interface {}", "[]interface {}", "int", _CERT),
     returns_error=True,
     result=_CERT,
 )
 def gen_signed_cert(
     cn: str, ips: list[Any], dns: list[Any], days: int, ca: values.GoStruct
 ) -> values.GoStruct:
+    registry.expect(ca, go_type=_CERT, kind=values.GoStruct)
     try:
         ca_cert = x509.load_pem_x509_certificate(str(ca.field("Cert")).encode("ascii"))
         ca_key = serialization.load_pem_private_key(str(ca.field("Key")).encode("ascii"), None)
@@ -175,7 +183,7 @@ def gen_signed_cert(
     )
 
 
-@define("buildCustomCert", ("string", "string"), returns_error=True, result=_CERT)
+@define("buildCustomCert", params=("string", "string"), returns_error=True, result=_CERT)
 def build_custom_cert(b64cert: str, b64key: str) -> values.GoStruct:
     try:
         cert_pem = base64.b64decode(b64cert, validate=True)
@@ -203,7 +211,7 @@ def _aes_key(password: str) -> bytes:
     return password.encode("utf-8")[:32].ljust(32, b"\0")
 
 
-@define("encryptAES", ("string", "string"), returns_error=True, result="string")
+@define("encryptAES", params=("string", "string"), returns_error=True, result="string")
 def encrypt_aes(password: str, plaintext: str) -> str:
     if plaintext == "":
         return ""
@@ -214,7 +222,7 @@ def encrypt_aes(password: str, plaintext: str) -> str:
     return base64.b64encode(iv + encryptor.update(content) + encryptor.finalize()).decode()
 
 
-@define("decryptAES", ("string", "string"), returns_error=True, result="string")
+@define("decryptAES", params=("string", "string"), returns_error=True, result="string")
 def decrypt_aes(password: str, crypt64: str) -> str:
     if crypt64 == "":
         return ""
@@ -232,18 +240,17 @@ def decrypt_aes(password: str, crypt64: str) -> str:
     return plain[:-pad].decode("utf-8", "replace")
 
 
-@define("uuidv4", (), result="string")
+@define("uuidv4", params=(), result="string")
 def uuidv4() -> str:
     return str(uuid.uuid4())
 
 
-@define("getHostByName", ("string",), result="string")
+@define("getHostByName", params=("string",), result="string")
 def get_host_by_name(name: str) -> str:
     # Name resolution is I/O the template engine does not do; only the loopback name is known.
     if name == "localhost":
         return "127.0.0.1"
     raise values.FuncError(f"name resolution of {name!r} is not available to kes templates")
-
 
 
 FUNCS = TABLE.funcs

@@ -13,7 +13,7 @@ import zoneinfo
 from typing import Any, Final
 
 from kes.domain.templates import values
-from kes.domain.templates.sprig import registry, timelayout
+from kes.domain.templates.sprig import durations, registry, timelayout
 
 TABLE = registry.Table()
 define = TABLE.define
@@ -55,40 +55,41 @@ def _zone(name: str) -> datetime.tzinfo:
         return datetime.UTC
 
 
-def in_zone(moment: values.GoTime, zone: datetime.tzinfo) -> values.GoTime:
+def in_zone(moment: values.GoTime, *, zone: datetime.tzinfo) -> values.GoTime:
     converted = moment.moment.astimezone(zone)
     name = converted.tzname() or "UTC"
     return values.GoTime(moment=converted, nanosecond=moment.nanosecond, zone=name)
 
 
-@define("date", ("string", _ANY), result="string")
+@define("date", params=("string", _ANY), result="string")
 def date(layout: str, value: Any) -> str:
     return date_in_zone(layout, value, "Local")
 
 
-@define("dateInZone", ("string", _ANY, "string"), result="string")
+@define("dateInZone", params=("string", _ANY, "string"), result="string")
 def date_in_zone(layout: str, value: Any, zone: str) -> str:
-    return timelayout.format_time(in_zone(_as_time(value), _zone(zone)), layout)
+    return timelayout.format_time(in_zone(_as_time(value), zone=_zone(zone)), layout=layout)
 
 
-TABLE.alias("date_in_zone", "dateInZone")
+TABLE.alias("date_in_zone", existing="dateInZone")
 
 
-@define("htmlDate", (_ANY,), result="string")
+@define("htmlDate", params=(_ANY,), result="string")
 def html_date(value: Any) -> str:
     return date_in_zone("2006-01-02", value, "Local")
 
 
-@define("htmlDateInZone", (_ANY, "string"), result="string")
+@define("htmlDateInZone", params=(_ANY, "string"), result="string")
 def html_date_in_zone(value: Any, zone: str) -> str:
     return date_in_zone("2006-01-02", value, zone)
 
 
-@define("dateModify", ("string", _TIME), result=_TIME)
+@define("dateModify", params=("string", _TIME), result=_TIME)
 def date_modify(spec: str, moment: values.GoTime) -> values.GoTime:
+    registry.expect(moment, go_type=_TIME, kind=values.GoTime)
     try:
-        nanos = timelayout.parse_duration(spec)
-    except timelayout.LayoutError:
+        nanos = durations.parse_duration(spec)
+    except durations.DurationError:
         return moment
     total = moment.nanosecond + nanos
     seconds, nano = divmod(total, 1_000_000_000)
@@ -101,35 +102,36 @@ def date_modify(spec: str, moment: values.GoTime) -> values.GoTime:
     return values.GoTime(moment=shifted, nanosecond=nano, zone=moment.zone)
 
 
-TABLE.alias("date_modify", "dateModify")
+TABLE.alias("date_modify", existing="dateModify")
 
 
-@define("ago", (_ANY,), result="string")
+@define("ago", params=(_ANY,), result="string")
 def ago(value: Any) -> str:
     moment = _as_time(value)
     current = now_time()
-    delta = (current.moment.replace(microsecond=0) - moment.moment.replace(microsecond=0))
+    delta = current.moment.replace(microsecond=0) - moment.moment.replace(microsecond=0)
     nanos = int(delta.total_seconds()) * 1_000_000_000 + current.nanosecond - moment.nanosecond
     # Duration.Round(time.Second): halves away from zero.
     seconds = (abs(nanos) + 500_000_000) // 1_000_000_000
-    return timelayout.format_duration((seconds if nanos >= 0 else -seconds) * 1_000_000_000)
+    return durations.format_duration((seconds if nanos >= 0 else -seconds) * 1_000_000_000)
 
 
-@define("now", (), result=_TIME)
+@define("now", params=(), result=_TIME)
 def now() -> values.GoTime:
     return now_time()
 
 
-@define("toDate", ("string", "string"), result=_TIME)
+@define("toDate", params=("string", "string"), result=_TIME)
 def to_date(layout: str, text: str) -> values.GoTime:
     try:
-        return timelayout.parse_time(layout, text, default_zone=LOCAL_ZONE)
+        return timelayout.parse_time(layout=layout, text=text, default_zone=LOCAL_ZONE)
     except timelayout.LayoutError:
         return timelayout.ZERO_TIME
 
 
-@define("unixEpoch", (_TIME,), result="string")
+@define("unixEpoch", params=(_TIME,), result="string")
 def unix_epoch(moment: values.GoTime) -> str:
+    registry.expect(moment, go_type=_TIME, kind=values.GoTime)
     return str(moment.unix())
 
 

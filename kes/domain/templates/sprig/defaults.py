@@ -17,19 +17,19 @@ define = TABLE.define
 _ANY = "interface {}"
 
 
-@define("default", (_ANY, "..." + _ANY))
+@define("default", params=(_ANY, "..." + _ANY))
 def default(fallback: Any, *given: Any) -> Any:
     if not given or values.is_zero(given[0]):
         return fallback
     return given[0]
 
 
-@define("empty", (_ANY,), result="bool")
+@define("empty", params=(_ANY,), result="bool")
 def empty(value: Any) -> bool:
     return values.is_zero(value)
 
 
-@define("coalesce", ("..." + _ANY,))
+@define("coalesce", params=("..." + _ANY,))
 def coalesce(*items: Any) -> Any:
     for item in items:
         if not values.is_zero(item):
@@ -37,12 +37,12 @@ def coalesce(*items: Any) -> Any:
     return None
 
 
-@define("ternary", (_ANY, _ANY, "bool"))
+@define("ternary", params=(_ANY, _ANY, "bool"))
 def ternary(if_true: Any, if_false: Any, condition: bool) -> Any:
     return if_true if condition else if_false
 
 
-@define("toJson", (_ANY,), result="string")
+@define("toJson", params=(_ANY,), result="string")
 def to_json(value: Any) -> str:
     try:
         return values.to_json(value)
@@ -51,7 +51,7 @@ def to_json(value: Any) -> str:
         return ""
 
 
-@define("toPrettyJson", (_ANY,), result="string")
+@define("toPrettyJson", params=(_ANY,), result="string")
 def to_pretty_json(value: Any) -> str:
     try:
         return values.to_json(value, pretty=True)
@@ -59,38 +59,38 @@ def to_pretty_json(value: Any) -> str:
         return ""
 
 
-@define("typeOf", (_ANY,), result="string")
+@define("typeOf", params=(_ANY,), result="string")
 def type_of(value: Any) -> str:
     return values.type_of(value)
 
 
-@define("typeIs", ("string", _ANY), result="bool")
+@define("typeIs", params=("string", _ANY), result="bool")
 def type_is(target: str, value: Any) -> bool:
     return target == values.type_of(value)
 
 
-@define("typeIsLike", ("string", _ANY), result="bool")
+@define("typeIsLike", params=("string", _ANY), result="bool")
 def type_is_like(target: str, value: Any) -> bool:
     name = values.type_of(value)
     return target in (name, "*" + name)
 
 
-@define("kindOf", (_ANY,), result="string")
+@define("kindOf", params=(_ANY,), result="string")
 def kind_of(value: Any) -> str:
     return values.kind_of(value)
 
 
-@define("kindIs", ("string", _ANY), result="bool")
+@define("kindIs", params=("string", _ANY), result="bool")
 def kind_is(target: str, value: Any) -> bool:
     return target == values.kind_of(value)
 
 
-@define("deepEqual", (_ANY, _ANY), result="bool")
+@define("deepEqual", params=(_ANY, _ANY), result="bool")
 def deep_equal(left: Any, right: Any) -> bool:
-    return lists.deep_equal(left, right)
+    return lists.deep_equal(left, other=right)
 
 
-@define("fail", ("string",), returns_error=True, result="string")
+@define("fail", params=("string",), returns_error=True, result="string")
 def fail(message: str) -> str:
     raise values.FuncError(message)
 

@@ -18,7 +18,7 @@ define = TABLE.define
 _MAP = "map[string]interface {}"
 
 
-@define("dict", ("...interface {}",), result=_MAP)
+@define("dict", params=("...interface {}",), result=_MAP)
 def make_dict(*pairs: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for i in range(0, len(pairs), 2):
@@ -27,29 +27,29 @@ def make_dict(*pairs: Any) -> dict[str, Any]:
     return out
 
 
-@define("set", (_MAP, "string", "interface {}"), result=_MAP)
+@define("set", params=(_MAP, "string", "interface {}"), result=_MAP)
 def set_(target: dict[str, Any], key: str, value: Any) -> dict[str, Any]:
     target[key] = value
     return target
 
 
-@define("unset", (_MAP, "string"), result=_MAP)
+@define("unset", params=(_MAP, "string"), result=_MAP)
 def unset(target: dict[str, Any], key: str) -> dict[str, Any]:
     target.pop(key, None)
     return target
 
 
-@define("hasKey", (_MAP, "string"), result="bool")
+@define("hasKey", params=(_MAP, "string"), result="bool")
 def has_key(target: dict[str, Any], key: str) -> bool:
     return key in target
 
 
-@define("pluck", ("string", "..." + _MAP), result="[]interface {}")
+@define("pluck", params=("string", "..." + _MAP), result="[]interface {}")
 def pluck(key: str, *maps: dict[str, Any]) -> list[Any]:
     return [m[key] for m in maps if key in m]
 
 
-@define("keys", ("..." + _MAP,), result="[]string")
+@define("keys", params=("..." + _MAP,), result="[]string")
 def keys(*maps: dict[str, Any]) -> values.TypedList:
     out: list[str] = []
     for m in maps:
@@ -57,17 +57,17 @@ def keys(*maps: dict[str, Any]) -> values.TypedList:
     return values.TypedList(out, elem_type="string")
 
 
-@define("pick", (_MAP, "...string"), result=_MAP)
+@define("pick", params=(_MAP, "...string"), result=_MAP)
 def pick(target: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: target[k] for k in names if k in target}
 
 
-@define("omit", (_MAP, "...string"), result=_MAP)
+@define("omit", params=(_MAP, "...string"), result=_MAP)
 def omit(target: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in target.items() if k not in names}
 
 
-@define("values", (_MAP,), result="[]interface {}")
+@define("values", params=(_MAP,), result="[]interface {}")
 def values_(target: dict[str, Any]) -> list[Any]:
     return [target[k] for k in sorted(target)]
 
@@ -85,24 +85,22 @@ def _merge_into(dst: dict[str, Any], src: dict[str, Any], *, overwrite: bool) ->
             dst[key] = value
 
 
-@define("merge", (_MAP, "..." + _MAP))
+@define("merge", params=(_MAP, "..." + _MAP))
 def merge(dst: dict[str, Any], *sources: dict[str, Any]) -> Any:
     for src in sources:
         _merge_into(dst, src, overwrite=False)
     return dst
 
 
-@define("mergeOverwrite", (_MAP, "..." + _MAP))
+@define("mergeOverwrite", params=(_MAP, "..." + _MAP))
 def merge_overwrite(dst: dict[str, Any], *sources: dict[str, Any]) -> Any:
     for src in sources:
         _merge_into(dst, src, overwrite=True)
     return dst
 
 
-@define("deepCopy", ("interface {}",))
+@define("deepCopy", params=("interface {}",))
 def deep_copy(value: Any) -> Any:
-    if value is None:
-        raise values.FuncError("reflect: call of reflect.Value.Type on zero Value")
     return copy.deepcopy(value)
 
 

@@ -26,22 +26,22 @@ _B64 = string.ascii_uppercase + string.ascii_lowercase + string.digits + "+/"
 _B32 = string.ascii_uppercase + "234567"
 
 
-@define("b64enc", ("string",), result="string")
+@define("b64enc", params=("string",), result="string")
 def b64enc(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-@define("b64dec", ("string",), result="string")
+@define("b64dec", params=("string",), result="string")
 def b64dec(text: str) -> str:
     return _decode(text, alphabet=_B64, block=4, decoder=base64.b64decode)
 
 
-@define("b32enc", ("string",), result="string")
+@define("b32enc", params=("string",), result="string")
 def b32enc(text: str) -> str:
     return base64.b32encode(text.encode("utf-8")).decode("ascii")
 
 
-@define("b32dec", ("string",), result="string")
+@define("b32dec", params=("string",), result="string")
 def b32dec(text: str) -> str:
     return _decode(text, alphabet=_B32, block=8, decoder=base64.b32decode)
 
@@ -63,17 +63,17 @@ def _decode(text: str, *, alphabet: str, block: int, decoder: Any) -> str:
     return raw.decode("utf-8", "replace")
 
 
-@define("sha1sum", ("string",), result="string")
+@define("sha1sum", params=("string",), result="string")
 def sha1sum(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
-@define("sha256sum", ("string",), result="string")
+@define("sha256sum", params=("string",), result="string")
 def sha256sum(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-@define("adler32sum", ("string",), result="string")
+@define("adler32sum", params=("string",), result="string")
 def adler32sum(text: str) -> str:
     return str(zlib.adler32(text.encode("utf-8")))
 
@@ -81,7 +81,7 @@ def adler32sum(text: str) -> str:
 # --- Go's path package -----------------------------------------------------------------------
 
 
-@define("clean", ("string",), result="string")
+@define("clean", params=("string",), result="string")
 def clean(path: str) -> str:
     if path == "":
         return "."
@@ -101,7 +101,7 @@ def clean(path: str) -> str:
     return result or ("/" if rooted else ".")
 
 
-@define("base", ("string",), result="string")
+@define("base", params=("string",), result="string")
 def base(path: str) -> str:
     if path == "":
         return "."
@@ -111,13 +111,13 @@ def base(path: str) -> str:
     return path.rsplit("/", 1)[-1]
 
 
-@define("dir", ("string",), result="string")
+@define("dir", params=("string",), result="string")
 def dir_(path: str) -> str:
     head = path[: path.rfind("/") + 1]
     return clean(head)
 
 
-@define("ext", ("string",), result="string")
+@define("ext", params=("string",), result="string")
 def ext(path: str) -> str:
     for i in range(len(path) - 1, -1, -1):
         if path[i] == "/":
@@ -127,7 +127,7 @@ def ext(path: str) -> str:
     return ""
 
 
-@define("isAbs", ("string",), result="bool")
+@define("isAbs", params=("string",), result="bool")
 def is_abs(path: str) -> bool:
     return path.startswith("/")
 
@@ -135,17 +135,16 @@ def is_abs(path: str) -> bool:
 # --- net/url ---------------------------------------------------------------------------------
 
 
-@define("urlParse", ("string",), result=_MAP)
+@define("urlParse", params=("string",), result=_MAP)
 def url_parse(text: str) -> dict[str, Any]:
     if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in text):
-        raise values.FuncError(
-            f'unable to parse url: parse "{text}": net/url: invalid control character in URL'
-        )
+        # Go quotes the URL here; kes leaves it out because URLs often carry credentials.
+        raise values.FuncError("unable to parse url: net/url: invalid control character in URL")
     try:
         parts = urllib.parse.urlsplit(text)
         hostname = parts.hostname or ""
     except ValueError as exc:
-        raise values.FuncError(f'unable to parse url: parse "{text}": {exc}') from None
+        raise values.FuncError(f"unable to parse url: {exc}") from None
     netloc = parts.netloc
     userinfo, _, host = netloc.rpartition("@") if "@" in netloc else ("", "", netloc)
     opaque = ""
@@ -165,7 +164,7 @@ def url_parse(text: str) -> dict[str, Any]:
     }
 
 
-@define("urlJoin", (_MAP,), result="string")
+@define("urlJoin", params=(_MAP,), result="string")
 def url_join(parts: dict[str, Any]) -> str:
     def field(name: str) -> str:
         value = parts.get(name, "")
@@ -179,7 +178,10 @@ def url_join(parts: dict[str, Any]) -> str:
 
     scheme, host, path = field("scheme"), field("host"), field("path")
     query, opaque, fragment, userinfo = (
-        field("query"), field("opaque"), field("fragment"), field("userinfo"),
+        field("query"),
+        field("opaque"),
+        field("fragment"),
+        field("userinfo"),
     )
     out = []
     if scheme:

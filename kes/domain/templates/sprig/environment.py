@@ -36,12 +36,12 @@ def lookup(name: str) -> str:
     return os.environ.get(name, "")
 
 
-@define("env", ("string",), result="string")
+@define("env", params=("string",), result="string")
 def env(name: str) -> str:
     return lookup(name)
 
 
-@define("expandenv", ("string",), result="string")
+@define("expandenv", params=("string",), result="string")
 def expandenv(text: str) -> str:
     """os.ExpandEnv: ``$NAME`` and ``${NAME}``; unknown or disallowed names expand to ""."""
     out: list[str] = []

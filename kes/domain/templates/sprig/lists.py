@@ -15,113 +15,112 @@ TABLE = registry.Table()
 define = TABLE.define
 
 
-def deep_equal(left: Any, right: Any) -> bool:
+def deep_equal(left: Any, *, other: Any) -> bool:
     """reflect.DeepEqual over the kes value model: types must match, not only values."""
-    if values.type_of(left) != values.type_of(right):
+    if values.type_of(left) != values.type_of(other):
         return False
     if isinstance(left, list | tuple):
-        return len(left) == len(right) and all(
-            deep_equal(a, b) for a, b in zip(left, right, strict=True)
+        return len(left) == len(other) and all(
+            deep_equal(a, other=b) for a, b in zip(left, other, strict=True)
         )
     if isinstance(left, dict):
-        return left.keys() == right.keys() and all(deep_equal(left[k], right[k]) for k in left)
+        return left.keys() == other.keys() and all(
+            deep_equal(left[k], other=other[k]) for k in left
+        )
     if isinstance(left, float) and left != left:
         return False
-    return bool(left == right)
+    return bool(left == other)
 
 
-@define("list", ("...interface {}",), result="[]interface {}")
+@define("list", params=("...interface {}",), result="[]interface {}")
 def make_list(*items: Any) -> list[Any]:
     return list(items)
 
 
-TABLE.alias("tuple", "list")
+TABLE.alias("tuple", existing="list")
 
 
-@define("append", ("interface {}", "interface {}"), result="[]interface {}")
+@define("append", params=("interface {}", "interface {}"), result="[]interface {}")
 def push(items: Any, item: Any) -> list[Any]:
     return [*registry.go_slice_items(items, what="push"), item]
 
 
-TABLE.alias("push", "append")
+TABLE.alias("push", existing="append")
 
 
-@define("prepend", ("interface {}", "interface {}"), result="[]interface {}")
+@define("prepend", params=("interface {}", "interface {}"), result="[]interface {}")
 def prepend(items: Any, item: Any) -> list[Any]:
     return [item, *registry.go_slice_items(items, what="prepend")]
 
 
-@define("first", ("interface {}",))
+@define("first", params=("interface {}",))
 def first(items: Any) -> Any:
     seq = registry.go_slice_items(items, what="find first")
     return seq[0] if seq else None
 
 
-@define("last", ("interface {}",))
+@define("last", params=("interface {}",))
 def last(items: Any) -> Any:
     seq = registry.go_slice_items(items, what="find last")
     return seq[-1] if seq else None
 
 
-@define("rest", ("interface {}",))
+@define("rest", params=("interface {}",))
 def rest(items: Any) -> Any:
     seq = registry.go_slice_items(items, what="find rest")
     return seq[1:] if seq else None
 
 
-@define("initial", ("interface {}",))
+@define("initial", params=("interface {}",))
 def initial(items: Any) -> Any:
     seq = registry.go_slice_items(items, what="find initial")
     return seq[:-1] if seq else None
 
 
-@define("reverse", ("interface {}",), result="[]interface {}")
+@define("reverse", params=("interface {}",), result="[]interface {}")
 def reverse(items: Any) -> list[Any]:
     return list(reversed(registry.go_slice_items(items, what="find reverse")))
 
 
-@define("uniq", ("interface {}",), result="[]interface {}")
+@define("uniq", params=("interface {}",), result="[]interface {}")
 def uniq(items: Any) -> list[Any]:
     out: list[Any] = []
     for item in registry.go_slice_items(items, what="find uniq"):
-        if not any(deep_equal(item, seen) for seen in out):
+        if not any(deep_equal(item, other=seen) for seen in out):
             out.append(item)
     return out
 
 
-@define("without", ("interface {}", "...interface {}"), result="[]interface {}")
+@define("without", params=("interface {}", "...interface {}"), result="[]interface {}")
 def without(items: Any, *omit: Any) -> list[Any]:
     return [
         item
         for item in registry.go_slice_items(items, what="find without")
-        if not any(deep_equal(item, o) for o in omit)
+        if not any(deep_equal(item, other=o) for o in omit)
     ]
 
 
-@define("has", ("interface {}", "interface {}"), result="bool")
+@define("has", params=("interface {}", "interface {}"), result="bool")
 def has(needle: Any, haystack: Any) -> bool:
     if haystack is None:
         return False
     return any(
-        deep_equal(needle, item) for item in registry.go_slice_items(haystack, what="find has")
+        deep_equal(needle, other=item)
+        for item in registry.go_slice_items(haystack, what="find has")
     )
 
 
-@define("compact", ("interface {}",), result="[]interface {}")
+@define("compact", params=("interface {}",), result="[]interface {}")
 def compact(items: Any) -> list[Any]:
     return [
-        item
-        for item in registry.go_slice_items(items, what="compact")
-        if not values.is_zero(item)
+        item for item in registry.go_slice_items(items, what="compact") if not values.is_zero(item)
     ]
 
 
-@define("slice", ("interface {}", "...interface {}"))
+@define("slice", params=("interface {}", "...interface {}"))
 def slice_(items: Any, *indices: Any) -> Any:
     if not isinstance(items, list | tuple | bytes | bytearray):
-        raise values.FuncError(
-            f"list should be type of slice or array but {values.kind_of(items)}"
-        )
+        raise values.FuncError(f"list should be type of slice or array but {values.kind_of(items)}")
     seq = list(items)
     start = registry.to_int64(indices[0]) if len(indices) > 0 else 0
     end = registry.to_int64(indices[1]) if len(indices) > 1 else len(seq)
@@ -130,7 +129,7 @@ def slice_(items: Any, *indices: Any) -> Any:
     return seq[start:end]
 
 
-@define("concat", ("...interface {}",))
+@define("concat", params=("...interface {}",))
 def concat(*lists: Any) -> Any:
     out: list[Any] = []
     for item in lists:
@@ -140,12 +139,12 @@ def concat(*lists: Any) -> Any:
     return out
 
 
-@define("until", ("int",), result="[]int")
+@define("until", params=("int",), result="[]int")
 def until(count: int) -> values.TypedList:
     return until_step(0, count, 1 if count >= 0 else -1)
 
 
-@define("untilStep", ("int", "int", "int"), result="[]int")
+@define("untilStep", params=("int", "int", "int"), result="[]int")
 def until_step(start: int, stop: int, step: int) -> values.TypedList:
     if stop < start:
         if step >= 0:
@@ -156,9 +155,7 @@ def until_step(start: int, stop: int, step: int) -> values.TypedList:
             return values.TypedList([], elem_type="int")
         count = (stop - start + step - 1) // step
     registry.check_size(count, what="untilStep")
-    return values.TypedList(
-        (values.GoInt(i) for i in range(start, stop, step)), elem_type="int"
-    )
+    return values.TypedList((values.GoInt(i) for i in range(start, stop, step)), elem_type="int")
 
 
 FUNCS = TABLE.funcs

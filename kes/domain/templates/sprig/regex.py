@@ -21,10 +21,20 @@ TABLE = registry.Table()
 define = TABLE.define
 
 _POSIX: Final = {
-    "alnum": "0-9A-Za-z", "alpha": "A-Za-z", "ascii": "\\x00-\\x7f", "blank": "\\t ",
-    "cntrl": "\\x00-\\x1f\\x7f", "digit": "0-9", "graph": "!-~", "lower": "a-z",
-    "print": " -~", "punct": "!-/:-@\\[-`{-~", "space": "\\t\\n\\v\\f\\r ", "upper": "A-Z",
-    "word": "0-9A-Za-z_", "xdigit": "0-9A-Fa-f",
+    "alnum": "0-9A-Za-z",
+    "alpha": "A-Za-z",
+    "ascii": "\\x00-\\x7f",
+    "blank": "\\t ",
+    "cntrl": "\\x00-\\x1f\\x7f",
+    "digit": "0-9",
+    "graph": "!-~",
+    "lower": "a-z",
+    "print": " -~",
+    "punct": "!-/:-@\\[-`{-~",
+    "space": "\\t\\n\\v\\f\\r ",
+    "upper": "A-Z",
+    "word": "0-9A-Za-z_",
+    "xdigit": "0-9A-Fa-f",
 }
 
 
@@ -32,12 +42,56 @@ class RegexSyntaxError(ValueError):
     """The pattern is not valid RE2; the message is Go's."""
 
 
-def _error(pattern: str, code: str, fragment: str) -> RegexSyntaxError:
+def _error(*, code: str, fragment: str) -> RegexSyntaxError:
     return RegexSyntaxError(f"error parsing regexp: {code}: `{fragment}`")
+
+
+def check_backtracking(pattern: str) -> None:
+    """Refuse a repeated group that itself repeats (``(a+)+``, ``(\\w*\\s?)*``).
+
+    RE2 runs such patterns in linear time; Python's backtracking engine can take exponential
+    time on them, and a template must not be able to stall the controller. This is the one
+    pattern family kes refuses although Go accepts it.
+    """
+    stack: list[bool] = [False]
+    closed_inner = False
+    i = 0
+    n = len(pattern)
+    while i < n:
+        ch = pattern[i]
+        just_closed, closed_inner = closed_inner, False
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            end = i + 1
+            if end < n and pattern[end] == "^":
+                end += 1
+            if end < n and pattern[end] == "]":
+                end += 1
+            while end < n and pattern[end] != "]":
+                end += 2 if pattern[end] == "\\" else 1
+            i = end + 1
+            continue
+        if ch == "(":
+            stack.append(False)
+        elif ch == ")" and len(stack) > 1:
+            inner = stack.pop()
+            stack[-1] = stack[-1] or inner
+            closed_inner = inner
+        elif ch in "*+{":
+            if just_closed:
+                raise RegexSyntaxError(
+                    "error parsing regexp: kes refuses nested repetition, which could "
+                    f"backtrack for exponential time: `{pattern}`"
+                )
+            stack[-1] = True
+        i += 1
 
 
 def translate(pattern: str) -> str:
     """RE2 pattern → equivalent Python pattern, or RegexSyntaxError."""
+    check_backtracking(pattern)
     out: list[str] = []
     i = 0
     n = len(pattern)
@@ -47,7 +101,7 @@ def translate(pattern: str) -> str:
         ch = pattern[i]
         if ch == "\\":
             if i + 1 >= n:
-                raise _error(pattern, "trailing backslash at end of expression", "")
+                raise _error(code="trailing backslash at end of expression", fragment="")
             nxt = pattern[i + 1]
             if nxt == "Q":
                 end = pattern.find("\\E", i + 2)
@@ -56,13 +110,13 @@ def translate(pattern: str) -> str:
                 i = n if end < 0 else end + 2
                 continue
             if nxt.isdigit() and nxt != "0":
-                raise _error(pattern, "invalid escape sequence", "\\" + nxt)
+                raise _error(code="invalid escape sequence", fragment="\\" + nxt)
             if nxt == "z":
                 out.append("\\Z")
             elif nxt == "Z":
-                raise _error(pattern, "invalid escape sequence", "\\Z")
+                raise _error(code="invalid escape sequence", fragment="\\Z")
             elif nxt in "pP":
-                raise _error(pattern, "invalid character class range", pattern[i : i + 3])
+                raise _error(code="invalid character class range", fragment=pattern[i : i + 3])
             else:
                 out.append(ch + nxt)
             i += 2
@@ -74,9 +128,13 @@ def translate(pattern: str) -> str:
                 negate = name.startswith("^")
                 key = name[1:] if negate else name
                 if key not in _POSIX:
-                    raise _error(pattern, "invalid character class range", pattern[i : end + 2])
+                    raise _error(
+                        code="invalid character class range", fragment=pattern[i : end + 2]
+                    )
                 if negate:
-                    raise _error(pattern, "invalid character class range", pattern[i : end + 2])
+                    raise _error(
+                        code="invalid character class range", fragment=pattern[i : end + 2]
+                    )
                 out.append(_POSIX[key])
                 i = end + 2
                 continue
@@ -103,14 +161,14 @@ def translate(pattern: str) -> str:
         if ch == "(" and pattern.startswith("(?", i):
             rest = pattern[i + 2 : i + 4]
             if rest[:1] in ("=", "!") or rest in ("<=", "<!"):
-                raise _error(pattern, "invalid or unsupported Perl syntax", pattern[i : i + 3])
+                raise _error(code="invalid or unsupported Perl syntax", fragment=pattern[i : i + 3])
             if rest[:1] == "<":
                 out.append("(?P<")
                 i += 3
                 continue
             flags = re.match(r"\(\?([imsU-]*)(\)|:)", pattern[i:])
             if flags is not None and "U" in flags.group(1):
-                raise _error(pattern, "invalid or unsupported Perl syntax", "(?U")
+                raise _error(code="invalid or unsupported Perl syntax", fragment="(?U")
             if flags is not None and "m" in flags.group(1).split("-")[0]:
                 multiline = True
         if ch == "$" and not multiline:
@@ -118,11 +176,11 @@ def translate(pattern: str) -> str:
             i += 1
             continue
         if ch in "*+?}" and i + 1 < n and pattern[i + 1] == "+":
-            raise _error(pattern, "invalid nested repetition operator", pattern[i : i + 2])
+            raise _error(code="invalid nested repetition operator", fragment=pattern[i : i + 2])
         out.append(ch)
         i += 1
     if in_class:
-        raise _error(pattern, "missing closing ]", pattern[pattern.rfind("[") :])
+        raise _error(code="missing closing ]", fragment=pattern[pattern.rfind("[") :])
     return "".join(out)
 
 
@@ -141,7 +199,7 @@ def _compile_or_error(pattern: str) -> re.Pattern[str]:
         raise values.FuncError(f"regexp: Compile(`{pattern}`): {exc}") from None
 
 
-def find_all(regex: re.Pattern[str], text: str, limit: int) -> Iterator[re.Match[str]]:
+def find_all(regex: re.Pattern[str], *, text: str, limit: int) -> Iterator[re.Match[str]]:
     """Go's allMatches: successive matches, dropping empty ones that abut the previous match."""
     count = 0
     prev_end = -1
@@ -155,7 +213,7 @@ def find_all(regex: re.Pattern[str], text: str, limit: int) -> Iterator[re.Match
         yield match
 
 
-def expand(template: str, match: re.Match[str]) -> str:
+def expand(template: str, *, match: re.Match[str]) -> str:
     """Regexp.Expand: ``$1``, ``${1}``, ``$name``, ``${name}``, ``$$``; unknown groups are empty."""
     out: list[str] = []
     i = 0
@@ -186,11 +244,11 @@ def expand(template: str, match: re.Match[str]) -> str:
                 continue
             name = named.group(0)
             i += 1 + len(name)
-        out.append(_group(match, name))
+        out.append(_group(match, name=name))
     return "".join(out)
 
 
-def _group(match: re.Match[str], name: str) -> str:
+def _group(match: re.Match[str], *, name: str) -> str:
     try:
         key: int | str = int(name) if name.isdigit() else name
         return match.group(key) or ""
@@ -198,7 +256,7 @@ def _group(match: re.Match[str], name: str) -> str:
         return ""
 
 
-@define("regexMatch", ("string", "string"), result="bool")
+@define("regexMatch", params=("string", "string"), result="bool")
 def regex_match(pattern: str, text: str) -> bool:
     try:
         return compile_go(pattern).search(text) is not None
@@ -207,35 +265,35 @@ def regex_match(pattern: str, text: str) -> bool:
         return False
 
 
-@define("regexFindAll", ("string", "string", "int"), result="[]string")
+@define("regexFindAll", params=("string", "string", "int"), result="[]string")
 def regex_find_all(pattern: str, text: str, limit: int) -> Any:
     regex = _compile_or_error(pattern)
     return values.TypedList(
-        (m.group(0) for m in find_all(regex, text, limit)), elem_type="string"
+        (m.group(0) for m in find_all(regex, text=text, limit=limit)), elem_type="string"
     )
 
 
-@define("regexFind", ("string", "string"), result="string")
+@define("regexFind", params=("string", "string"), result="string")
 def regex_find(pattern: str, text: str) -> str:
     match = _compile_or_error(pattern).search(text)
     return match.group(0) if match else ""
 
 
-@define("regexReplaceAll", ("string", "string", "string"), result="string")
+@define("regexReplaceAll", params=("string", "string", "string"), result="string")
 def regex_replace_all(pattern: str, text: str, replacement: str) -> str:
-    return _replace(pattern, text, lambda m: expand(replacement, m))
+    return _replace(pattern, text=text, render=lambda m: expand(replacement, match=m))
 
 
-@define("regexReplaceAllLiteral", ("string", "string", "string"), result="string")
+@define("regexReplaceAllLiteral", params=("string", "string", "string"), result="string")
 def regex_replace_all_literal(pattern: str, text: str, replacement: str) -> str:
-    return _replace(pattern, text, lambda _m: replacement)
+    return _replace(pattern, text=text, render=lambda _m: replacement)
 
 
-def _replace(pattern: str, text: str, render: Any) -> str:
+def _replace(pattern: str, *, text: str, render: Any) -> str:
     regex = _compile_or_error(pattern)
     out: list[str] = []
     last = 0
-    for match in find_all(regex, text, -1):
+    for match in find_all(regex, text=text, limit=-1):
         out.append(text[last : match.start()])
         out.append(render(match))
         last = match.end()
@@ -244,7 +302,7 @@ def _replace(pattern: str, text: str, render: Any) -> str:
     return "".join(out)
 
 
-@define("regexSplit", ("string", "string", "int"), result="[]string")
+@define("regexSplit", params=("string", "string", "int"), result="[]string")
 def regex_split(pattern: str, text: str, limit: int) -> Any:
     regex = _compile_or_error(pattern)
     if limit == 0:
@@ -253,7 +311,7 @@ def regex_split(pattern: str, text: str, limit: int) -> Any:
         return values.TypedList([""], elem_type="string")
     parts: list[str] = []
     begin = end = 0
-    for match in find_all(regex, text, limit):
+    for match in find_all(regex, text=text, limit=limit):
         if limit > 0 and len(parts) == limit - 1:
             break
         end = match.start()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from kes.domain.templates import gofmt, values
 
@@ -18,6 +18,8 @@ from kes.domain.templates import gofmt, values
 MAX_ITEMS: Final = 1_000_000
 
 _INT64_MIN: Final = -(1 << 63)
+
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class Table:
@@ -29,12 +31,12 @@ class Table:
     def define(
         self,
         name: str,
-        params: tuple[str, ...],
         *,
+        params: tuple[str, ...],
         returns_error: bool = False,
         result: str = "interface {}",
-    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-        def register(fn: Callable[..., Any]) -> Callable[..., Any]:
+    ) -> Callable[[_F], _F]:
+        def register(fn: _F) -> _F:
             self.funcs[name] = values.GoFunc(
                 name=name, fn=fn, params=params, returns_error=returns_error, result=result
             )
@@ -42,7 +44,7 @@ class Table:
 
         return register
 
-    def alias(self, name: str, existing: str) -> None:
+    def alias(self, name: str, *, existing: str) -> None:
         self.funcs[name] = dataclasses_replace(self.funcs[existing], name=name)
 
 
@@ -61,6 +63,15 @@ def check_size(count: int, *, what: str) -> None:
         raise values.FuncError(
             f"{what} of {count} exceeds the limit of {MAX_ITEMS} items kes allows in a template"
         )
+
+
+def expect(value: Any, *, go_type: str, kind: type) -> Any:
+    """Guard for parameter types the runtime may not know (time.Time, sprig.certificate)."""
+    if isinstance(value, kind) and (
+        not isinstance(value, values.GoStruct) or value.go_type == go_type
+    ):
+        return value
+    raise values.FuncError(f"wrong type for value; expected {go_type}; got {values.type_of(value)}")
 
 
 def strval(value: Any) -> str:
@@ -82,7 +93,7 @@ def parse_go_int(text: str, *, base: int = 0) -> int:
     """strconv.ParseInt(text, base, 64); ValueError on syntax or range errors."""
     body = text
     sign = 1
-    if body[:1] in "+-":
+    if body and body[0] in "+-":
         sign = -1 if body[0] == "-" else 1
         body = body[1:]
     if not body:
@@ -149,12 +160,10 @@ def to_float64(value: Any) -> float:
 
 def parse_go_float(text: str) -> float:
     """strconv.ParseFloat(text, 64): Python's float() minus the spellings Go rejects."""
-    stripped = text.strip()
-    if stripped != text or not text or "_" in text:
+    if not text or text.strip() != text or "_" in text:
         raise ValueError(text)
-    lowered = text.lower().lstrip("+-")
-    if lowered in ("infinity", "inf", "nan"):
-        return float(text)
+    if text.lower().lstrip("+-").startswith("0x"):
+        return float.fromhex(text)
     return float(text)
 
 

@@ -62,14 +62,14 @@ def parse_version(text: str) -> Version:
     )
 
 
-def _compare_pre(left: str, right: str) -> int:
-    if left == right:
+def _compare_pre(left: str, *, other: str) -> int:
+    if left == other:
         return 0
     if not left:
         return 1
-    if not right:
+    if not other:
         return -1
-    a_parts, b_parts = left.split("."), right.split(".")
+    a_parts, b_parts = left.split("."), other.split(".")
     for a, b in zip(a_parts, b_parts, strict=False):
         if a == b:
             continue
@@ -83,11 +83,11 @@ def _compare_pre(left: str, right: str) -> int:
     return (len(a_parts) > len(b_parts)) - (len(a_parts) < len(b_parts))
 
 
-def compare(left: Version, right: Version) -> int:
-    for a, b in ((left.major, right.major), (left.minor, right.minor), (left.patch, right.patch)):
+def compare(left: Version, *, other: Version) -> int:
+    for a, b in ((left.major, other.major), (left.minor, other.minor), (left.patch, other.patch)):
         if a != b:
             return -1 if a < b else 1
-    return _compare_pre(left.prerelease, right.prerelease)
+    return _compare_pre(left.prerelease, other=other.prerelease)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,22 +108,25 @@ class _Constraint:
                 high = Version(c.major + 1, 0, 0)
             else:
                 high = Version(c.major, c.minor + 1, 0)
-            return compare(v, low) >= 0 and compare(v, high) < 0
+            return compare(v, other=low) >= 0 and compare(v, other=high) < 0
         if self.op == "^":
-            return compare(v, low) >= 0 and compare(v, Version(c.major + 1, 0, 0)) < 0
+            return compare(v, other=low) >= 0 and compare(v, other=Version(c.major + 1, 0, 0)) < 0
         upper = self._range_end()
         if self.op in ("=", "!="):
-            inside = compare(v, c) == 0 if upper is None else (
-                compare(v, low) >= 0 and compare(v, upper) < 0
+            inside = (
+                compare(v, other=c) == 0
+                if upper is None
+                else (compare(v, other=low) >= 0 and compare(v, other=upper) < 0)
             )
             return inside if self.op == "=" else not inside
         if self.op == ">":
-            return compare(v, c) > 0 if upper is None else compare(v, upper) >= 0
+            # semver v1 compares against the zero-padded version even for "1.2" or "1.x".
+            return compare(v, other=c) > 0
         if self.op == "<":
-            return compare(v, c) < 0
+            return compare(v, other=c) < 0
         if self.op in (">=", "=>"):
-            return compare(v, c) >= 0
-        return compare(v, c) <= 0 if upper is None else compare(v, upper) < 0
+            return compare(v, other=c) >= 0
+        return compare(v, other=c) <= 0 if upper is None else compare(v, other=upper) < 0
 
     def _range_end(self) -> Version | None:
         if self.given >= 3:
@@ -168,7 +171,7 @@ def _split_and(group: str) -> list[str]:
     return [t for t in tokens if t.strip()]
 
 
-def satisfies(constraint: str, version: str) -> bool:
+def satisfies(*, constraint: str, version: str) -> bool:
     groups = [g for g in constraint.split("||")]
     parsed = []
     for group in groups:
@@ -180,7 +183,7 @@ def satisfies(constraint: str, version: str) -> bool:
     return any(all(c.check(target) for c in group) for group in parsed)
 
 
-@define("semver", ("string",), returns_error=True, result="*semver.Version")
+@define("semver", params=("string",), returns_error=True, result="*semver.Version")
 def semver(text: str) -> values.GoStruct:
     try:
         version = parse_version(text)
@@ -201,10 +204,10 @@ def semver(text: str) -> values.GoStruct:
     )
 
 
-@define("semverCompare", ("string", "string"), returns_error=True, result="bool")
+@define("semverCompare", params=("string", "string"), returns_error=True, result="bool")
 def semver_compare(constraint: str, version: str) -> bool:
     try:
-        return satisfies(constraint, version)
+        return satisfies(constraint=constraint, version=version)
     except SemverError as exc:
         raise values.FuncError(str(exc)) from None
 

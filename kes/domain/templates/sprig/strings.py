@@ -9,10 +9,9 @@ from __future__ import annotations
 import random
 import secrets
 import string
-import unicodedata
 from typing import Any
 
-from kes.domain.templates import gofmt, values
+from kes.domain.templates import gofmt, goquote, values
 from kes.domain.templates.sprig import registry
 
 TABLE = registry.Table()
@@ -27,53 +26,23 @@ def _byte_cut(text: str, start: int, end: int | None = None) -> str:
     return raw[start:end].decode("utf-8", "replace")
 
 
-def _go_is_space(ch: str) -> bool:
+def go_is_space(ch: str) -> bool:
     return ch in "\t\n\v\f\r \x85\xa0" or (ord(ch) > 0xFF and ch.isspace())
 
 
 def _go_trim_space(text: str) -> str:
     start, end = 0, len(text)
-    while start < end and _go_is_space(text[start]):
+    while start < end and go_is_space(text[start]):
         start += 1
-    while end > start and _go_is_space(text[end - 1]):
+    while end > start and go_is_space(text[end - 1]):
         end -= 1
     return text[start:end]
 
 
-define("trim", ("string",), result="string")(_go_trim_space)
-define("upper", ("string",), result="string")(str.upper)
-define("lower", ("string",), result="string")(str.lower)
+define("trim", params=("string",), result="string")(_go_trim_space)
 
 
-@define("title", ("string",), result="string")
-def title(text: str) -> str:
-    out = []
-    prev = " "
-    for ch in text:
-        out.append(ch.upper() if _is_separator(prev) else ch)
-        prev = ch
-    return "".join(out)
-
-
-def _is_separator(ch: str) -> bool:
-    if ord(ch) <= 0x7F:
-        return not (ch.isalnum() or ch == "_")
-    if unicodedata.category(ch)[0] in "LN":
-        return False
-    return _go_is_space(ch)
-
-
-@define("untitle", ("string",), result="string")
-def untitle(text: str) -> str:
-    out = []
-    prev_space = True
-    for ch in text:
-        out.append(ch.lower() if prev_space else ch)
-        prev_space = _go_is_space(ch)
-    return "".join(out)
-
-
-@define("substr", ("int", "int", "string"), result="string")
+@define("substr", params=("int", "int", "string"), result="string")
 def substr(start: int, end: int, text: str) -> str:
     size = len(text.encode("utf-8"))
     if start < 0:
@@ -83,7 +52,7 @@ def substr(start: int, end: int, text: str) -> str:
     return _byte_cut(text, start, end)
 
 
-@define("repeat", ("int", "string"), result="string")
+@define("repeat", params=("int", "string"), result="string")
 def repeat(count: int, text: str) -> str:
     if count < 0:
         raise values.FuncError("strings: negative Repeat count")
@@ -91,35 +60,35 @@ def repeat(count: int, text: str) -> str:
     return text * count
 
 
-@define("trimAll", ("string", "string"), result="string")
+@define("trimAll", params=("string", "string"), result="string")
 def trim_all(cutset: str, text: str) -> str:
     return text.strip(cutset) if cutset else text
 
 
-TABLE.alias("trimall", "trimAll")
+TABLE.alias("trimall", existing="trimAll")
 
 
-@define("trimSuffix", ("string", "string"), result="string")
+@define("trimSuffix", params=("string", "string"), result="string")
 def trim_suffix(suffix: str, text: str) -> str:
     return text[: -len(suffix)] if suffix and text.endswith(suffix) else text
 
 
-@define("trimPrefix", ("string", "string"), result="string")
+@define("trimPrefix", params=("string", "string"), result="string")
 def trim_prefix(prefix: str, text: str) -> str:
     return text[len(prefix) :] if prefix and text.startswith(prefix) else text
 
 
-@define("nospace", ("string",), result="string")
+@define("nospace", params=("string",), result="string")
 def nospace(text: str) -> str:
-    return "".join(ch for ch in text if not _go_is_space(ch))
+    return "".join(ch for ch in text if not go_is_space(ch))
 
 
-@define("initials", ("string",), result="string")
+@define("initials", params=("string",), result="string")
 def initials(text: str) -> str:
     out = []
     prev_space = True
     for ch in text:
-        if _go_is_space(ch):
+        if go_is_space(ch):
             prev_space = True
         elif prev_space:
             out.append(ch)
@@ -127,87 +96,19 @@ def initials(text: str) -> str:
     return "".join(out)
 
 
-@define("swapcase", ("string",), result="string")
-def swapcase(text: str) -> str:
-    return "".join(
-        ch.lower() if ch.isupper() or ch.istitle() else ch.upper() if ch.islower() else ch
-        for ch in text
-    )
-
-
-@define("shuffle", ("string",), result="string")
+@define("shuffle", params=("string",), result="string")
 def shuffle(text: str) -> str:
     chars = list(text)
     random.SystemRandom().shuffle(chars)
     return "".join(chars)
 
 
-@define("snakecase", ("string",), result="string")
-def snakecase(text: str) -> str:
-    return _camel_to_lower(text, connector="_")
-
-
-@define("kebabcase", ("string",), result="string")
-def kebabcase(text: str) -> str:
-    return _camel_to_lower(text, connector="-")
-
-
-def _camel_to_lower(text: str, *, connector: str) -> str:
-    """xstrings' word splitting: ``HTTPServer`` → ``http_server``, ``fooBar`` → ``foo_bar``."""
-    out: list[str] = []
-    n = len(text)
-    for i, ch in enumerate(text):
-        prev = text[i - 1] if i > 0 else ""
-        nxt = text[i + 1] if i + 1 < n else ""
-        if ch in " -_":
-            out.append(connector)
-            continue
-        if ch.isupper():
-            starts_word = prev != "" and prev not in " -_" and (
-                prev.islower() or prev.isdigit() or (prev.isupper() and nxt.islower())
-            )
-            if starts_word and out and out[-1] != connector:
-                out.append(connector)
-            out.append(ch.lower())
-            continue
-        if ch.isdigit() and prev.isalpha() and out and out[-1] != connector:
-            out.append(connector)
-        out.append(ch)
-    return "".join(out)
-
-
-@define("camelcase", ("string",), result="string")
-def camelcase(text: str) -> str:
-    if not text:
-        return ""
-    out: list[str] = []
-    i = 0
-    while i < len(text) and text[i] == "_":
-        out.append("_")
-        i += 1
-    rest = text[i:]
-    if not rest:
-        return "".join(out)
-    current = rest[0].upper()
-    for ch in rest[1:]:
-        previous, current = current, ch
-        if previous == "_" and current == "_":
-            out.append(previous)
-            continue
-        if previous == "_":
-            current = current.upper()
-        else:
-            out.append(previous)
-    out.append(current)
-    return "".join(out)
-
-
-@define("wrap", ("int", "string"), result="string")
+@define("wrap", params=("int", "string"), result="string")
 def wrap(width: int, text: str) -> str:
     return _wrap_custom(text, width=width, newline="\n", wrap_long=False)
 
 
-@define("wrapWith", ("int", "string", "string"), result="string")
+@define("wrapWith", params=("int", "string", "string"), result="string")
 def wrap_with(width: int, sep: str, text: str) -> str:
     return _wrap_custom(text, width=width, newline=sep, wrap_long=True)
 
@@ -216,9 +117,11 @@ def _wrap_custom(text: str, *, width: int, newline: str, wrap_long: bool) -> str
     """goutils.WrapCustom (Apache commons WordUtils.wrap)."""
     if not text:
         return ""
-    registry.check_size(len(text) * (len(newline) + 1), what="wrap")
     newline = newline or "\n"
     width = max(width, 1)
+    # Every break is at a space or a forced cut each ``width`` characters.
+    breaks = text.count(" ") + len(text) // width + 1
+    registry.check_size(len(text) + breaks * len(newline), what="wrap")
     out: list[str] = []
     offset = 0
     length = len(text)
@@ -245,49 +148,51 @@ def _wrap_custom(text: str, *, width: int, newline: str, wrap_long: bool) -> str
     return "".join(out)
 
 
-@define("contains", ("string", "string"), result="bool")
+@define("contains", params=("string", "string"), result="bool")
 def contains(sub: str, text: str) -> bool:
     return sub in text
 
 
-@define("hasPrefix", ("string", "string"), result="bool")
+@define("hasPrefix", params=("string", "string"), result="bool")
 def has_prefix(prefix: str, text: str) -> bool:
     return text.startswith(prefix)
 
 
-@define("hasSuffix", ("string", "string"), result="bool")
+@define("hasSuffix", params=("string", "string"), result="bool")
 def has_suffix(suffix: str, text: str) -> bool:
     return text.endswith(suffix)
 
 
-@define("quote", ("...interface {}",), result="string")
+@define("quote", params=("...interface {}",), result="string")
 def quote(*items: Any) -> str:
-    return " ".join(gofmt.go_quote(registry.strval(v)) for v in items if v is not None)
+    return " ".join(goquote.quote(registry.strval(v)) for v in items if v is not None)
 
 
-@define("squote", ("...interface {}",), result="string")
+@define("squote", params=("...interface {}",), result="string")
 def squote(*items: Any) -> str:
     return " ".join("'" + registry.strval(v) + "'" for v in items if v is not None)
 
 
-@define("cat", ("...interface {}",), result="string")
+@define("cat", params=("...interface {}",), result="string")
 def cat(*items: Any) -> str:
     return " ".join(gofmt.format_value(v) for v in items if v is not None)
 
 
-@define("indent", ("int", "string"), result="string")
+@define("indent", params=("int", "string"), result="string")
 def indent(spaces: int, text: str) -> str:
-    pad = " " * max(spaces, 0)
+    if spaces < 0:
+        raise values.FuncError("strings: negative Repeat count")
+    pad = " " * spaces
     registry.check_size(len(pad) * (text.count("\n") + 1) + len(text), what="indent")
     return pad + text.replace("\n", "\n" + pad)
 
 
-@define("nindent", ("int", "string"), result="string")
+@define("nindent", params=("int", "string"), result="string")
 def nindent(spaces: int, text: str) -> str:
     return "\n" + indent(spaces, text)
 
 
-@define("replace", ("string", "string", "string"), result="string")
+@define("replace", params=("string", "string", "string"), result="string")
 def replace(old: str, new: str, text: str) -> str:
     if old == "":
         # Go inserts ``new`` around every rune when old is empty.
@@ -296,26 +201,26 @@ def replace(old: str, new: str, text: str) -> str:
     return text.replace(old, new)
 
 
-@define("plural", ("string", "string", "int"), result="string")
+@define("plural", params=("string", "string", "int"), result="string")
 def plural(one: str, many: str, count: int) -> str:
     return one if count == 1 else many
 
 
-@define("trunc", ("int", "string"), result="string")
+@define("trunc", params=("int", "string"), result="string")
 def trunc(count: int, text: str) -> str:
     if len(text.encode("utf-8")) <= count:
         return text
     return _byte_cut(text, 0, count)
 
 
-@define("abbrev", ("int", "string"), result="string")
+@define("abbrev", params=("int", "string"), result="string")
 def abbrev(width: int, text: str) -> str:
     if width < 4:
         return text
     return _abbreviate_full(text, offset=0, width=width)
 
 
-@define("abbrevboth", ("int", "int", "string"), result="string")
+@define("abbrevboth", params=("int", "int", "string"), result="string")
 def abbrevboth(left: int, right: int, text: str) -> str:
     if right < 4 or (left > 0 and right < 7):
         return text
@@ -345,86 +250,27 @@ def _random_from(alphabet: str, count: int) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(count))
 
 
-@define("randAlphaNum", ("int",), result="string")
+@define("randAlphaNum", params=("int",), result="string")
 def rand_alpha_num(count: int) -> str:
     return _random_from(string.ascii_letters + string.digits, count)
 
 
-@define("randAlpha", ("int",), result="string")
+@define("randAlpha", params=("int",), result="string")
 def rand_alpha(count: int) -> str:
     return _random_from(string.ascii_letters, count)
 
 
-@define("randAscii", ("int",), result="string")
+@define("randAscii", params=("int",), result="string")
 def rand_ascii(count: int) -> str:
     return _random_from("".join(chr(c) for c in range(32, 127)), count)
 
 
-@define("randNumeric", ("int",), result="string")
+@define("randNumeric", params=("int",), result="string")
 def rand_numeric(count: int) -> str:
     return _random_from(string.digits, count)
 
 
-@define("toString", ("interface {}",), result="string")
-def to_string(value: Any) -> str:
-    return registry.strval(value)
-
-
-@define("toStrings", ("interface {}",), result="[]string")
-def to_strings(value: Any) -> values.TypedList:
-    return values.TypedList(strslice(value), elem_type="string")
-
-
-def strslice(value: Any) -> list[str]:
-    if isinstance(value, list | tuple | bytes | bytearray):
-        return [registry.strval(v) for v in value if v is not None]
-    if value is None:
-        return []
-    return [registry.strval(value)]
-
-
-@define("split", ("string", "string"), result="map[string]string")
-def split(sep: str, text: str) -> values.TypedMap:
-    parts = _go_split(text, sep, -1)
-    return values.TypedMap({f"_{i}": p for i, p in enumerate(parts)}, elem_type="string")
-
-
-@define("splitn", ("string", "int", "string"), result="map[string]string")
-def splitn(sep: str, count: int, text: str) -> values.TypedMap:
-    parts = _go_split(text, sep, count)
-    return values.TypedMap({f"_{i}": p for i, p in enumerate(parts)}, elem_type="string")
-
-
-@define("splitList", ("string", "string"), result="[]string")
-def split_list(sep: str, text: str) -> values.TypedList:
-    return values.TypedList(_go_split(text, sep, -1), elem_type="string")
-
-
-def _go_split(text: str, sep: str, count: int) -> list[str]:
-    if count == 0:
-        return []
-    if sep == "":
-        chars = list(text)
-        registry.check_size(len(chars), what="split")
-        if count > 0 and len(chars) > count:
-            return [*chars[: count - 1], "".join(chars[count - 1 :])]
-        return chars
-    return text.split(sep, count - 1) if count > 0 else text.split(sep)
-
-
-@define("join", ("string", "interface {}"), result="string")
-def join(sep: str, items: Any) -> str:
-    return sep.join(strslice(items))
-
-
-@define("sortAlpha", ("interface {}",), result="[]string")
-def sort_alpha(items: Any) -> values.TypedList:
-    if isinstance(items, list | tuple):
-        return values.TypedList(sorted(strslice(items)), elem_type="string")
-    return values.TypedList([registry.strval(items)], elem_type="string")
-
-
-@define("hello", (), result="string")
+@define("hello", params=(), result="string")
 def hello() -> str:
     return "Hello!"
 

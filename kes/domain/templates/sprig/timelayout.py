@@ -14,13 +14,31 @@ from typing import Final
 from kes.domain.templates import values
 
 _LONG_MONTHS: Final = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 _LONG_DAYS: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _TZ_TOKENS: Final = (
-    "Z070000", "Z07:00:00", "Z0700", "Z07:00", "Z07",
-    "-070000", "-07:00:00", "-0700", "-07:00", "-07",
+    "Z070000",
+    "Z07:00:00",
+    "Z0700",
+    "Z07:00",
+    "Z07",
+    "-070000",
+    "-07:00:00",
+    "-0700",
+    "-07:00",
+    "-07",
 )
 
 ZERO_TIME: Final = values.GoTime(
@@ -139,7 +157,7 @@ def _offset_text(offset: int, std: str) -> str:
     return f"{sign}{hh:02d}:{mm:02d}:{ss:02d}"
 
 
-def format_time(moment: values.GoTime, layout: str) -> str:
+def format_time(moment: values.GoTime, *, layout: str) -> str:
     """time.Time.Format(layout)."""
     t = moment.moment
     out: list[str] = []
@@ -210,7 +228,7 @@ class LayoutError(ValueError):
 _NUM: Final = re.compile(r"\d+")
 
 
-def parse_time(layout: str, text: str, *, default_zone: datetime.tzinfo) -> values.GoTime:
+def parse_time(*, layout: str, text: str, default_zone: datetime.tzinfo) -> values.GoTime:
     """time.ParseInLocation(layout, text, loc) for the std chunks blueprints use."""
     year, month, day, hour, minute, second, nano = 1, 1, 1, 0, 0, 0, 0
     pm: bool | None = None
@@ -268,8 +286,10 @@ def parse_time(layout: str, text: str, *, default_zone: datetime.tzinfo) -> valu
             rest = rest[match.end() :]
             continue
         if std.startswith("frac"):
-            match = re.match(r"[.,](\d+)", rest) if std == "frac9" else re.match(
-                r"[.,](\d{" + str(len(chunk) - 1) + "})", rest
+            match = (
+                re.match(r"[.,](\d+)", rest)
+                if std == "frac9"
+                else re.match(r"[.,](\d{" + str(len(chunk) - 1) + "})", rest)
             )
             if match is None:
                 if std == "frac9":
@@ -317,9 +337,7 @@ def parse_time(layout: str, text: str, *, default_zone: datetime.tzinfo) -> valu
     else:
         tz = default_zone
     try:
-        moment = datetime.datetime(
-            year, month, day, hour, minute, second, nano // 1000, tzinfo=tz
-        )
+        moment = datetime.datetime(year, month, day, hour, minute, second, nano // 1000, tzinfo=tz)
     except ValueError as exc:
         raise LayoutError(str(exc)) from None
     if offset is None:
@@ -328,65 +346,3 @@ def parse_time(layout: str, text: str, *, default_zone: datetime.tzinfo) -> valu
         is_utc = offset == 0 and default_zone.utcoffset(moment) == datetime.timedelta(0)
         name = "UTC" if is_utc else ""
     return values.GoTime(moment=moment, nanosecond=nano, zone=name)
-
-
-_DURATION_UNITS: Final = {
-    "ns": 1, "us": 1_000, "µs": 1_000, "μs": 1_000, "ms": 1_000_000,
-    "s": 1_000_000_000, "m": 60_000_000_000, "h": 3_600_000_000_000,
-}
-_DURATION_PART: Final = re.compile(r"(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
-
-
-def parse_duration(text: str) -> int:
-    """time.ParseDuration in nanoseconds; LayoutError when Go would refuse it."""
-    body = text
-    sign = 1
-    if body[:1] in "+-":
-        sign = -1 if body[0] == "-" else 1
-        body = body[1:]
-    if body == "0":
-        return 0
-    if not body:
-        raise LayoutError(f'time: invalid duration "{text}"')
-    total = 0
-    pos = 0
-    while pos < len(body):
-        match = _DURATION_PART.match(body, pos)
-        if match is None:
-            raise LayoutError(f'time: invalid duration "{text}"')
-        number, unit = match.group(1), match.group(2)
-        whole, _, frac = number.partition(".")
-        scale = _DURATION_UNITS[unit]
-        total += int(whole or 0) * scale
-        if frac:
-            total += int(frac) * scale // (10 ** len(frac))
-        pos = match.end()
-    return sign * total
-
-
-def format_duration(nanos: int) -> str:
-    """time.Duration.String() (``1h2m3s``, ``0s``, ``1.5s``, ``2ms``)."""
-    if nanos == 0:
-        return "0s"
-    sign = "-" if nanos < 0 else ""
-    n = abs(nanos)
-    if n < 1_000_000_000:
-        for unit, scale in (("ms", 1_000_000), ("µs", 1_000), ("ns", 1)):
-            if n >= scale:
-                return sign + _fraction(n, scale) + unit
-    hours, n = divmod(n, 3_600_000_000_000)
-    minutes, n = divmod(n, 60_000_000_000)
-    out = sign
-    if hours:
-        out += f"{hours}h"
-    if hours or minutes:
-        out += f"{minutes}m"
-    return out + _fraction(n, 1_000_000_000) + "s"
-
-
-def _fraction(value: int, scale: int) -> str:
-    whole, frac = divmod(value, scale)
-    if not frac:
-        return str(whole)
-    digits = len(str(scale)) - 1
-    return f"{whole}." + f"{frac:0{digits}d}".rstrip("0")

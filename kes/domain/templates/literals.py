@@ -1,0 +1,115 @@
+"""Go literals in templates: numbers (``newNumber``), character constants and quoted strings.
+
+Which of int / uint / float a literal can be decides how it converts to a function's parameter
+(``expected integer; found 1.5``) and how it prints, so this follows Go's rules, not Python's.
+"""
+
+from __future__ import annotations
+
+import ast as pyast
+from typing import Final
+
+from kes.domain.templates import errors, lexer, nodes
+
+_INT64_MIN: Final = -(2**63)
+_INT64_MAX: Final = 2**63 - 1
+
+
+def parse_number(tok: lexer.Token) -> nodes.NumberNode:
+    """Go's ``newNumber``: which of int / uint / float a literal can be."""
+    text = tok.val
+    node = nodes.NumberNode(pos=tok.pos, text=text)
+    if tok.kind is lexer.Kind.CHAR_CONSTANT:
+        body = text[1:-1]
+        # In a rune literal \' is the escape and " stands for itself (the reverse of strings).
+        if body == "\\'":
+            value = "'"
+        elif body == '"':
+            value = '"'
+        else:
+            try:
+                value = go_unquote('"' + body + '"')
+            except ValueError:
+                raise ValueError(f"malformed character constant: {text}") from None
+        if len(value) != 1:
+            raise ValueError(f"malformed character constant: {text}")
+        code = ord(value)
+        node.is_int = node.is_uint = node.is_float = node.is_char = True
+        node.int_value, node.float_value = code, float(code)
+        return node
+    if text.endswith("i"):
+        raise ValueError(f"illegal number syntax: {errors.go_quote(text)}")
+    clean = text.replace("_", "")
+    as_int = _parse_go_int(clean)
+    if as_int is not None and not _INT64_MIN <= as_int < 2**64:
+        as_int = None  # too big for Go's ParseInt/ParseUint; the float path reports overflow
+    if as_int is not None:
+        if 0 <= as_int < 2**64:
+            node.is_uint = True
+        if _INT64_MIN <= as_int <= _INT64_MAX:
+            node.is_int = True
+            node.int_value = as_int
+            node.is_float = True
+            node.float_value = float(as_int)
+        elif not node.is_uint:
+            raise ValueError(f"illegal number syntax: {errors.go_quote(text)}")
+        if node.is_uint and not node.is_int:
+            node.is_float = True
+            node.float_value = float(as_int)
+        return node
+    try:
+        number = float.fromhex(clean) if clean.lstrip("+-")[:2] in ("0x", "0X") else float(clean)
+    except ValueError:
+        raise ValueError(f"illegal number syntax: {errors.go_quote(text)}") from None
+    if not any(c in text for c in ".eEpP"):
+        raise ValueError(f"integer overflow: {errors.go_quote(text)}")
+    node.is_float = True
+    node.float_value = number
+    if number == int(number) and _INT64_MIN <= int(number) <= _INT64_MAX:
+        node.is_int = True
+        node.int_value = int(number)
+    return node
+
+
+def _parse_go_int(text: str) -> int | None:
+    sign = 1
+    body = text
+    if body[:1] in "+-" and body:
+        sign = -1 if body[0] == "-" else 1
+        body = body[1:]
+    try:
+        if body[:2] in ("0x", "0X"):
+            return sign * int(body[2:], 16)
+        if body[:2] in ("0o", "0O"):
+            return sign * int(body[2:], 8)
+        if body[:2] in ("0b", "0B"):
+            return sign * int(body[2:], 2)
+        if len(body) > 1 and body[0] == "0" and body.isdigit():
+            return sign * int(body, 8)
+        if body.isdigit():
+            return sign * int(body)
+    except ValueError:
+        return None
+    return None
+
+
+def go_unquote(quoted: str) -> str:
+    """strconv.Unquote for a double-quoted Go string (escapes as in Go, not Python)."""
+    body = quoted[1:-1]
+    if "\\" not in body:
+        return body
+    # Go and Python agree on \a \b \f \n \r \t \v \\ \" \xNN \uNNNN \UNNNNNNNN and octal \NNN;
+    # Go has no \N{...} and rejects \' in double quotes and unknown escapes.
+    i = 0
+    while i < len(body):
+        if body[i] == "\\":
+            nxt = body[i + 1 : i + 2]
+            if nxt not in 'abfnrtv\\"xuU01234567':
+                raise ValueError("invalid escape")
+            i += 2
+        else:
+            i += 1
+    result = pyast.literal_eval('"' + body.replace("\n", "\\n") + '"')
+    if not isinstance(result, str):
+        raise ValueError("not a string")
+    return result

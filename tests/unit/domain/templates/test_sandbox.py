@@ -1,0 +1,102 @@
+"""No template reaches Python internals, the process or unbounded time and memory."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+
+import pytest
+
+from kes.domain.templates import errors, execution, rendering
+
+SSTI = [
+    "{{ .__class__ }}",
+    '{{ "".__class__.__mro__ }}',
+    "{{ cycler.__init__.__globals__ }}",
+    "{{ self._TemplateReference__context }}",
+    "{{ lipsum.__globals__.os.popen('id').read() }}",
+    "{{ config.items() }}",
+    "{{ request.application.__globals__ }}",
+    "{{ .Options.__dict__ }}",
+    '{{ index . "__class__" }}',
+    "{% for c in [].__class__.__base__.__subclasses__() %}{{ c }}{% endfor %}",
+    "{{ range . }}{{ .__init__ }}{{ end }}",
+    '{{ printf "%v" .__globals__ }}',
+    "{{ $x := .Options }}{{ $x.__class__.__name__ }}",
+    "{{ (index .L 0).__class__ }}",
+    "{{ call .Options.items }}",
+]
+
+
+@pytest.mark.parametrize("payload", SSTI)
+def test_ssti_payloads_fail_or_print_nothing_pythonic(payload: str) -> None:
+    params = {"Options": {"a": "b"}, "L": ["x"]}
+    try:
+        out = rendering.render(payload, params)
+    except errors.TemplateError as exc:
+        assert "Traceback" not in str(exc)
+        return
+    # Anything that renders must be plain Go output, never a Python object's repr.
+    assert "class" not in out
+    assert "<" not in out or out.count("<no value>") == out.count("<")
+
+
+def test_jinja_syntax_in_text_is_plain_text() -> None:
+    text = "{% for x in range(10) %}{% endfor %} {# c #} {%- raw -%} {%}"
+    assert rendering.render(text, {}) == text
+    assert rendering.render("{{ `{{ 1 }}` }} {% x %}", {}) == "{{ 1 }} {% x %}"
+
+
+def test_infinite_template_recursion_is_an_error() -> None:
+    with pytest.raises(errors.TemplateError, match="exceeded maximum template depth"):
+        rendering.render('{{ define "a" }}{{ template "a" . }}{{ end }}{{ template "a" . }}', {})
+
+
+def test_deep_parenthesis_nesting_is_a_parse_error() -> None:
+    with pytest.raises(errors.TemplateError, match="max expression depth exceeded"):
+        rendering.render("{{ " + "(" * 5000 + "1" + ")" * 5000 + " }}", {})
+
+
+def test_deep_control_nesting_is_a_parse_error() -> None:
+    with pytest.raises(errors.TemplateError, match="max expression depth exceeded"):
+        rendering.render("{{ if true }}" * 3000 + "{{ end }}" * 3000, {})
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{{ repeat 100000000 "x" }}',
+        "{{ until 1000000000 }}",
+        "{{ range 100000000000 }}{{ end }}",
+        '{{ range 100000000 }}{{ "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx" }}{{ end }}',
+        '{{ $s := repeat 1000000 "x" }}{{ range 1000 }}{{ $s }}{{ end }}',
+    ],
+)
+def test_huge_output_is_bounded_in_time_and_memory(payload: str) -> None:
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(errors.TemplateError):
+            rendering.render(payload, {})
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 30
+    assert peak < 256 * 1024 * 1024
+
+
+def test_output_limit_message() -> None:
+    with pytest.raises(errors.TemplateError, match="output exceeds the size kes allows"):
+        rendering.render('{{ $s := repeat 1000000 "x" }}{{ range 100 }}{{ $s }}{{ end }}', {})
+
+
+def test_generated_jinja_only_calls_runtime_names() -> None:
+    unit = execution.Unit(
+        source='{{ range $i, $e := .L }}{{ $i }}{{ upper $e }}{{ end }}{{ "{% x %}" }}',
+        name="config",
+        funcs=rendering.FUNCS,
+        env=execution.make_environment(),
+    )
+    source = unit.jinja_sources["config"]
+    assert "__" not in source
+    assert "upper" not in source  # functions are reached by call-site index, not by name
