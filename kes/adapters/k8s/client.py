@@ -42,7 +42,11 @@ class Api:
         return kubernetes.client.ApiClient(configuration=self.configuration)
 
     def close(self) -> None:
+        """Release the client's threads and its pooled keep-alive connections."""
         self.client.close()
+        pool_manager = getattr(self.client.rest_client, "pool_manager", None)
+        if pool_manager is not None:
+            pool_manager.clear()
 
 
 def from_configuration(configuration: kubernetes.client.Configuration) -> Api:
