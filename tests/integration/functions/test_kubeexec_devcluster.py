@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -117,3 +118,43 @@ def test_exec_all_joins_the_errors(
     lines = [line for line in str(caught.value).split("\n") if line.startswith("Failed to exec")]
     assert len(lines) == 2
     assert '"ghost-1"' in lines[0] and '"ghost-2"' in lines[1]
+
+
+def test_stdout_lines_are_logged_while_the_command_runs(
+    make_ctx: Callable[..., base.PhaseContext], namespace: str, app: str, tmp_path: Path
+) -> None:
+    # The command only finishes once the test has seen its first line: proof of live logging.
+    go = tmp_path / "go"
+
+    def on_log(line: str) -> None:
+        if line == "first":
+            go.touch()
+
+    command = (
+        f"echo first; i=0; while [ ! -e {go} ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done;"
+        f" [ -e {go} ] && kando output seen yes"
+    )
+    assert KubeExec.run is not None
+    out = KubeExec.run(
+        make_ctx(on_log=on_log),
+        {"namespace": namespace, "pod": app, "command": ["sh", "-c", command]},
+    )
+    assert out == {"seen": "yes"}
+
+
+def test_bad_marker_json_fails_after_a_successful_command(
+    make_ctx: Callable[..., base.PhaseContext], namespace: str, app: str
+) -> None:
+    assert KubeExec.run is not None
+    command = ["sh", "-c", "echo '###Phase-output###: {broken'"]
+    with pytest.raises(base.FunctionError, match=r"^Failed to unmarshal key-value pair$"):
+        KubeExec.run(make_ctx(), {"namespace": namespace, "pod": app, "command": command})
+
+
+def test_exec_error_wins_over_a_bad_marker(
+    make_ctx: Callable[..., base.PhaseContext], namespace: str, app: str
+) -> None:
+    assert KubeExec.run is not None
+    command = ["sh", "-c", "echo '###Phase-output###: {broken'; exit 2"]
+    with pytest.raises(base.FunctionError, match=r"exit code 2\.\nstdout: ###Phase-output###"):
+        KubeExec.run(make_ctx(), {"namespace": namespace, "pod": app, "command": command})
