@@ -75,10 +75,12 @@ def load(*, kubeconfig: str | None = None, context: str | None = None) -> Api:
     """An explicit kubeconfig wins; else a kubeconfig if one exists; else in-cluster config."""
     if kubeconfig or context:
         return from_kubeconfig(path=kubeconfig, context=context)
-    default_paths = os.environ.get("KUBECONFIG", "").split(os.pathsep)
-    candidates = [p for p in default_paths if p] or [str(Path.home() / ".kube" / "config")]
-    if any(Path(p).is_file() for p in candidates):
-        return from_kubeconfig()
+    # Read KUBECONFIG now (the library reads it once at import); it may list several files.
+    candidates = [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+    candidates = candidates or [str(Path.home() / ".kube" / "config")]
+    existing = [p for p in candidates if Path(p).is_file()]
+    if existing:
+        return from_kubeconfig(path=os.pathsep.join(existing))
     if os.environ.get("KUBERNETES_SERVICE_HOST"):
         return in_cluster()
     raise errors.ApiConfigError(
