@@ -132,3 +132,8 @@ def test_poll_lets_check_errors_through() -> None:
 
     with pytest.raises(errors.ApiNotFoundError):
         waiting.poll(check, cancel=None)
+
+
+def test_tail_text_splits_on_newlines_only() -> None:
+    data = "a\x0cb\u2028c\nd\r\n".encode()
+    assert pods.tail_text(data) == "a\x0cb\u2028c\r\nd"
