@@ -117,3 +117,47 @@ def test_missing_args_fail_before_any_pod(make_ctx: Callable[..., base.PhaseCont
     assert KubeTask.run is not None
     with pytest.raises(base.ArgumentError, match=r"^Argument missing command$"):
         KubeTask.run(make_ctx(), {"image": "busybox"})
+
+
+def test_pod_in_the_namespace_argument(
+    make_ctx: Callable[..., base.PhaseContext], cluster: Any, namespace: str
+) -> None:
+    other = f"{namespace}-other"
+    objects.request(
+        cluster.api,
+        method="POST",
+        url_path="/api/v1/namespaces",
+        body={"metadata": {"name": other}},
+    )
+    assert KubeTask.run is not None
+    command = ["sh", "-c", "kando output ok yes"]
+    try:
+        out = KubeTask.run(make_ctx(), {"image": "busybox", "command": command, "namespace": other})
+        assert out == {"ok": "yes"}
+    finally:
+        objects.request(cluster.api, method="DELETE", url_path=f"/api/v1/namespaces/{other}")
+
+
+def test_a_pod_that_stays_pending_fails_after_the_ready_timeout(
+    make_ctx: Callable[..., base.PhaseContext], namespace: str, monkeypatch: pytest.MonkeyPatch,
+    wait_until: Callable[..., Any],
+) -> None:  # fmt: skip
+    # An env var from a missing Secret keeps the container waiting, so the pod stays Pending.
+    monkeypatch.setenv("KANISTER_POD_READY_WAIT_TIMEOUT", "0.02")  # minutes
+    env = [{"name": "X", "valueFrom": {"secretKeyRef": {"name": "missing", "key": "k"}}}]
+    ctx = make_ctx()
+    assert KubeTask.run is not None
+    with pytest.raises(base.FunctionError) as caught:
+        KubeTask.run(
+            ctx,
+            {"image": "busybox", "command": ["true"],
+             "podOverride": {"containers": [{"name": "container", "env": env}]}},
+        )  # fmt: skip
+    message = str(caught.value)
+    assert message.startswith("Failed while waiting for Pod kanister-job-")
+    assert (
+        " to be ready: Pod did not transition into running state. Timeout:1.2s  "
+        f"Namespace:{namespace}, Name:kanister-job-"
+    ) in message
+    assert f": Timed out after 1.2s waiting for pod {namespace}/kanister-job-" in message
+    wait_until(lambda: not _pods(ctx, namespace), what="the pending job pod to be deleted")
