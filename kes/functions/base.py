@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kes.adapters.k8s import client
+from kes.functions import podmeta
 
 DEFAULT_VERSION = "v0.0.0"
 
@@ -111,6 +112,23 @@ class FunctionSpec:
                     f"Checking supported args for function {self.name}.: "
                     f"argument {name} is not supported"
                 )
+
+
+def validate_args(spec: FunctionSpec, args: Mapping[str, Any]) -> None:
+    """Kanister's `Func.Validate` as Blueprint validation uses it (unwrapped messages): pod
+    labels/annotations for pod-creating functions, then supported args, then required args."""
+    if spec.creates_pods or {"podLabels", "podAnnotations"} & set(spec.all_args):
+        try:
+            podmeta.validate(args)
+        except podmeta.PodMetaError as exc:
+            raise ArgumentError(str(exc)) from None
+    supported = set(spec.all_args)
+    for name in sorted(str(a) for a in args):
+        if name not in supported:
+            raise ArgumentError(f"argument {name} is not supported")
+    for name in spec.required_args:
+        if name not in args:
+            raise ArgumentError(f"Required arg missing: {name}")
 
 
 def reports_progress(run: RunFunction) -> RunFunction:
