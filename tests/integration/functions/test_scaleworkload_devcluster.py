@@ -84,3 +84,52 @@ def test_unsupported_kind(make_ctx: Callable[..., base.PhaseContext], namespace:
         ScaleWorkload.run(
             make_ctx(), {"replicas": 1, "namespace": namespace, "name": "x", "kind": "daemonset"}
         )
+
+
+def test_workload_params_name_the_running_pods_and_their_claims(
+    make_ctx: Callable[..., base.PhaseContext], namespace: str
+) -> None:
+    ctx = make_ctx()
+    objects.request(
+        ctx.api,
+        method="POST",
+        url_path=objects.path(
+            group="", version="v1", resource="persistentvolumeclaims", namespace=namespace
+        ),
+        body={
+            "metadata": {"name": "data"},
+            "spec": {"accessModes": ["ReadWriteOnce"],
+                     "resources": {"requests": {"storage": "1Gi"}}},
+        },
+    )  # fmt: skip
+    spec: dict[str, Any] = {
+        "replicas": 1,
+        "selector": {"matchLabels": {"app": "db"}},
+        "template": {
+            "metadata": {"labels": {"app": "db"}},
+            "spec": {
+                "containers": [
+                    {"name": "db", "image": "busybox", "command": ["sleep", "600"],
+                     "volumeMounts": [{"name": "v", "mountPath": "/var/lib/db"}]}
+                ],
+                "volumes": [{"name": "v", "persistentVolumeClaim": {"claimName": "data"}}],
+            },
+        },
+    }  # fmt: skip
+    objects.request(
+        ctx.api,
+        method="POST",
+        url_path=objects.path(
+            group="apps", version="v1", resource="deployments", namespace=namespace
+        ),
+        body={"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "db"},
+              "spec": spec},
+    )  # fmt: skip
+    workloads.wait_ready(
+        ctx.api, kind="deployment", namespace=namespace, name="db", cancel=None, timeout=60
+    )
+    found = workloads.params(ctx.api, kind="deployment", namespace=namespace, name="db")
+    assert found["Name"] == "db" and found["Namespace"] == namespace
+    assert len(found["Pods"]) == 1 and found["Pods"][0].startswith("db-")
+    assert found["Containers"] == [["db"]]
+    assert found["PersistentVolumeClaims"] == {found["Pods"][0]: {"data": "/var/lib/db"}}
