@@ -98,6 +98,21 @@ class FunctionSpec:
     category: str = "core"
     creates_pods: bool = False
 
+    def __post_init__(self) -> None:
+        # `run` checks the args as Kanister's phase does before Exec, so every caller gets the
+        # same wrapped messages without remembering to call `check_args` first.
+        inner = self.run
+        if inner is None or getattr(inner, "checks_args", False):
+            return
+
+        @functools.wraps(inner)
+        def checked(ctx: PhaseContext, args: dict[str, Any]) -> Output:
+            self.check_args(args)
+            return inner(ctx, args)
+
+        checked.checks_args = True  # type: ignore[attr-defined]
+        object.__setattr__(self, "run", checked)
+
     def check_args(self, args: Mapping[str, Any]) -> None:
         """Kanister's phase checks: required args first, then supported args, wrapped as it does."""
         for name in self.required_args:
