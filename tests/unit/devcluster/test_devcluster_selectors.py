@@ -222,5 +222,5 @@ def test_crd_selectable_fields_extend_the_supported_set() -> None:
     parsed = selectors.parse_field_selector("spec.color=red", kind="Widget",
                                             extra_fields=["spec.color"])
     assert selectors.matches_fields(parsed, widget)
-    with pytest.raises(selectors.SelectorError, match="field label not supported: spec.color"):
+    with pytest.raises(selectors.SelectorError, match=r"field label not supported: spec\.color"):
         selectors.parse_field_selector("spec.color=red", kind="Widget")
