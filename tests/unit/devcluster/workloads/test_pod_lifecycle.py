@@ -467,3 +467,23 @@ def test_sub_path_mounts_a_single_file_and_host_path_is_the_host(tmp_path: pathl
     _run(scenario())
     assert (host_dir / "made").read_text() == "out\n"
     assert not pathlib.Path("/etc/kes-test-app").exists()
+
+
+def test_an_unexpected_fault_fails_the_pod_with_a_message(tmp_path: pathlib.Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("doomed", {
+                "name": "main", "image": "x", "command": ["true"],
+                "volumeMounts": [{"name": "v", "mountPath": "/v"}]},
+                volumes=[{"name": "v", "hostPath": {"path": str(blocker / "below"),
+                                                    "type": "DirectoryOrCreate"}}]))
+            failed = await h.wait_for(store, h.PODS, namespace="default", name="doomed",
+                                      predicate=h.phase_is("Failed"))
+            assert failed["status"]["reason"] == "KubeletError"
+            assert failed["status"]["message"].startswith(
+                "The kes kubelet could not run the pod: ")
+
+    _run(scenario())
