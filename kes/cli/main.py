@@ -11,3 +11,8 @@ import click
 @click.version_option(metadata.version("kes"), prog_name="kes")
 def cli() -> None:
     """kes: Kanister-compatible, event-sourced data protection for Kubernetes."""
+
+
+from kes.cli import dev  # noqa: E402 -- command groups register after the root group exists
+
+cli.add_command(dev.dev)

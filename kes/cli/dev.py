@@ -1,0 +1,205 @@
+"""`kes dev`: start, inspect, stop and reset the local Kubernetes API stand-in.
+
+The stand-in is its own program (`python -m kes.devcluster serve`); this module only manages
+the background process and its data directory, and talks to it over HTTPS like any client.
+The data directory holds the state, the credentials, `pid`, `port` and `server.log`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import pathlib
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import click
+import yaml
+
+DEFAULT_DIR = pathlib.Path(".kes") / "dev"
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(path_type=pathlib.Path), default=DEFAULT_DIR,
+    show_default=True, help="Where the stand-in keeps its state and credentials.",
+)
+
+
+def _pid(data_dir: pathlib.Path) -> int | None:
+    """The pid of a live stand-in for this data directory, or None."""
+    try:
+        pid = int((data_dir / "pid").read_text().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid
+    return pid
+
+
+def _url(data_dir: pathlib.Path) -> str:
+    return f"https://127.0.0.1:{(data_dir / 'port').read_text().strip()}"
+
+
+def _request(data_dir: pathlib.Path, method: str, path: str,
+             body: object | None = None) -> tuple[int, object]:
+    ctx = ssl.create_default_context(cafile=str(data_dir / "pki" / "ca.crt"))
+    data = None if body is None else json.dumps(body).encode()
+    # The URL is always https://127.0.0.1:<port> built here, never user input.
+    request = urllib.request.Request(  # noqa: S310
+        _url(data_dir) + path, data=data, method=method)
+    token = (data_dir / "pki" / "token").read_text().strip()
+    request.add_header("Authorization", f"Bearer {token}")
+    request.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(request, context=ctx, timeout=5) as response:  # noqa: S310
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        with contextlib.closing(exc):
+            return exc.code, json.loads(exc.read() or b"null")
+
+
+def _answers(data_dir: pathlib.Path) -> bool:
+    try:
+        code, _ = _request(data_dir, "GET", "/version")
+    except (OSError, ValueError):
+        return False
+    return code == 200
+
+
+def _install_crds(data_dir: pathlib.Path, deploy: pathlib.Path) -> list[str]:
+    """Create every CustomResourceDefinition found under deploy/ (existing ones are kept)."""
+    installed = []
+    for path in sorted(deploy.rglob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
+                continue
+            code, body = _request(data_dir, "POST", CRD_PATH, doc)
+            if code not in (201, 409):
+                message = body.get("message") if isinstance(body, dict) else body
+                raise click.ClickException(f"Installing CRD from {path} failed: {message}")
+            installed.append(str(doc["metadata"]["name"]))
+    return installed
+
+
+@click.group()
+def dev() -> None:
+    """A local Kubernetes API stand-in for trying kes (development and tests only)."""
+
+
+@dev.command()
+@data_dir_option
+@click.option("--port", type=int, default=6443, show_default=True,
+              help="Port on 127.0.0.1 (0 picks a free one).")
+@click.option("--kubeconfig", type=click.Path(path_type=pathlib.Path), default=None,
+              help="Where to write the kubeconfig [default: DATA_DIR/kubeconfig].")
+@click.option("--deploy-dir", type=click.Path(path_type=pathlib.Path),
+              default=pathlib.Path("deploy"), show_default=True,
+              help="CRDs found here are installed once the stand-in answers.")
+def up(data_dir: pathlib.Path, port: int, kubeconfig: pathlib.Path | None,
+       deploy_dir: pathlib.Path) -> None:
+    """Start the stand-in in the background and wait until it answers."""
+    data_dir = data_dir.resolve()
+    pid = _pid(data_dir)
+    if pid is not None:
+        click.echo(f"The kes devcluster is already running (pid {pid}, {_url(data_dir)}).")
+        click.echo(str(data_dir / "kubeconfig"))
+        return
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "port").unlink(missing_ok=True)
+    args = [sys.executable, "-m", "kes.devcluster", "serve", "--data-dir", str(data_dir),
+            "--port", str(port)]
+    if kubeconfig is not None:
+        args += ["--kubeconfig", str(kubeconfig.resolve())]
+    with (data_dir / "server.log").open("ab") as log:
+        # Our own interpreter and module; the only inputs are paths and a port number.
+        process = subprocess.Popen(args, stdout=log, stderr=log,  # noqa: S603
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    (data_dir / "pid").write_text(str(process.pid))
+    deadline = time.monotonic() + START_TIMEOUT
+    while not ((data_dir / "port").exists() and _answers(data_dir)):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            (data_dir / "pid").unlink(missing_ok=True)
+            raise click.ClickException(
+                f"The kes devcluster did not start; see {data_dir / 'server.log'}.")
+        time.sleep(0.1)
+    installed = _install_crds(data_dir, deploy_dir) if deploy_dir.is_dir() else []
+    click.echo(f"The kes devcluster is running at {_url(data_dir)} (pid {process.pid}).")
+    if installed:
+        click.echo(f"Installed CRDs: {', '.join(installed)}.")
+    click.echo(str(kubeconfig.resolve() if kubeconfig else data_dir / "kubeconfig"))
+
+
+@dev.command()
+@data_dir_option
+def status(data_dir: pathlib.Path) -> None:
+    """Say whether the stand-in runs, where, and with which kubeconfig (exit 1 when stopped)."""
+    data_dir = data_dir.resolve()
+    pid = _pid(data_dir)
+    if pid is None:
+        click.echo("The kes devcluster is not running.")
+        sys.exit(1)
+    state = "answering" if _answers(data_dir) else "not answering"
+    click.echo(f"The kes devcluster is running at {_url(data_dir)} (pid {pid}, {state}).")
+    click.echo(f"kubeconfig: {data_dir / 'kubeconfig'}")
+
+
+def _stop(data_dir: pathlib.Path) -> bool:
+    pid = _pid(data_dir)
+    if pid is None:
+        (data_dir / "pid").unlink(missing_ok=True)
+        return False
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _pid(data_dir) is not None and time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reap it when `up` ran in this same process
+        time.sleep(0.05)
+    if _pid(data_dir) is not None:
+        os.kill(pid, signal.SIGKILL)
+    (data_dir / "pid").unlink(missing_ok=True)
+    return True
+
+
+@dev.command()
+@data_dir_option
+def down(data_dir: pathlib.Path) -> None:
+    """Stop the stand-in; its state stays for the next `up`."""
+    if _stop(data_dir.resolve()):
+        click.echo("The kes devcluster stopped.")
+    else:
+        click.echo("The kes devcluster is not running.")
+
+
+@dev.command()
+@data_dir_option
+@click.confirmation_option(prompt="Delete every object of the local cluster?")
+def reset(data_dir: pathlib.Path) -> None:
+    """Stop the stand-in and delete its data directory (state and credentials)."""
+    data_dir = data_dir.resolve()
+    _stop(data_dir)
+    shutil.rmtree(data_dir, ignore_errors=True)
+    click.echo(f"The kes devcluster state in {data_dir} is deleted.")
+
+
+@dev.command()
+@data_dir_option
+def kubeconfig(data_dir: pathlib.Path) -> None:
+    """Print the path of the kubeconfig (use: export KUBECONFIG=$(kes dev kubeconfig))."""
+    path = data_dir.resolve() / "kubeconfig"
+    if not path.exists():
+        raise click.ClickException("No kubeconfig yet: run `kes dev up` first.")
+    click.echo(str(path))

@@ -1,0 +1,77 @@
+"""Command line of the stand-in: `init` creates credentials, `serve` runs the API server.
+
+    python -m kes.devcluster init  --data-dir DIR [--kubeconfig PATH] [--port N]
+    python -m kes.devcluster serve --data-dir DIR [--port N] [--kubeconfig PATH] [--no-kubelet]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import pathlib
+import signal
+import sys
+
+from kes.devcluster import certs, server
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m kes.devcluster")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("init", "serve"):
+        p = sub.add_parser(name)
+        p.add_argument("--data-dir", type=pathlib.Path, required=True)
+        p.add_argument("--port", type=int, default=6443)
+        p.add_argument("--kubeconfig", type=pathlib.Path, default=None,
+                       help="also write a kubeconfig here (default: DATA_DIR/kubeconfig)")
+    serve = sub.choices["serve"]
+    serve.add_argument("--no-kubelet", action="store_true",
+                       help="do not run pods or controllers (API only)")
+    serve.add_argument("--watch-history", type=int, default=50_000,
+                       help="changes kept for watch resume; older versions get 410 Expired")
+    serve.add_argument("--bookmark-seconds", type=float, default=10.0,
+                       help="interval of BOOKMARK events on watches that allow them")
+    return parser
+
+
+def _write_kubeconfig(*, data_dir: pathlib.Path, port: int, path: pathlib.Path | None) -> None:
+    creds = certs.ensure(data_dir)
+    url = f"https://127.0.0.1:{port}"
+    certs.write_kubeconfig(path=data_dir / "kubeconfig", creds=creds, url=url)
+    if path is not None:
+        certs.write_kubeconfig(path=path, creds=creds, url=url)
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    assert task is not None
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, task.cancel)
+
+    def ready(port: int) -> None:
+        _write_kubeconfig(data_dir=args.data_dir, port=port, path=args.kubeconfig)
+        print(f"serving on https://127.0.0.1:{port}", flush=True)
+
+    with contextlib.suppress(asyncio.CancelledError):
+        await server.serve(data_dir=args.data_dir, port=args.port,
+                           run_kubelet=not args.no_kubelet, watch_history=args.watch_history,
+                           bookmark_interval=args.bookmark_seconds, ready=ready)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    args.data_dir = args.data_dir.resolve()
+    if args.command == "init":
+        _write_kubeconfig(data_dir=args.data_dir, port=args.port, path=args.kubeconfig)
+        print(args.data_dir / "kubeconfig")
+        return 0
+    asyncio.run(_serve(args))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

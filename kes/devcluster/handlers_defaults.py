@@ -1,0 +1,142 @@
+"""What the apiserver fills in and checks on create: defaults per kind and name rules.
+
+Clients rely on some defaulted fields (a Secret's `type`, a Namespace's phase, a Deployment's
+replicas and strategy, a Pod's `Pending` phase), and kubectl prints the same validation message
+as a real cluster for a bad name.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import itertools
+import re
+from typing import Any
+
+_DNS1123_SUBDOMAIN = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
+_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_cluster_ips = itertools.count(10)
+
+# Kinds whose names must be DNS-1123 labels rather than subdomains.
+_LABEL_NAMED = {"Namespace", "Service"}
+
+
+def name_error(*, kind: str, name: str) -> str | None:
+    """The apiserver's message for an invalid `metadata.name`, or None when it is valid."""
+    if kind in _LABEL_NAMED:
+        if len(name) <= 63 and _DNS1123_LABEL.match(name):
+            return None
+        return (
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or "
+            "'-', and must start and end with an alphanumeric character (e.g. 'my-name',  or "
+            "'123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
+        )
+    if len(name) <= 253 and _DNS1123_SUBDOMAIN.match(name):
+        return None
+    return (
+        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
+        "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "
+        "regex used for validation is "
+        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
+    )
+
+
+def fold_string_data(obj: dict[str, Any]) -> dict[str, Any]:
+    """A Secret's write-only `stringData`, base64-encoded into `data` (stringData wins)."""
+    string_data = obj.get("stringData")
+    if not isinstance(string_data, dict):
+        return obj
+    obj = dict(obj)
+    data = dict(obj.get("data") or {})
+    for key, value in string_data.items():
+        data[key] = base64.b64encode(str(value).encode()).decode()
+    obj["data"] = data
+    del obj["stringData"]
+    return obj
+
+
+def _pod_spec(spec: dict[str, Any]) -> None:
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("schedulerName", "default-scheduler")
+    spec.setdefault("serviceAccountName", "default")
+    spec.setdefault("securityContext", {})
+    containers = itertools.chain(spec.get("initContainers") or [], spec.get("containers") or [])
+    for container in containers:
+        container.setdefault("imagePullPolicy", "IfNotPresent")
+        container.setdefault("terminationMessagePath", "/dev/termination-log")
+        container.setdefault("terminationMessagePolicy", "File")
+        container.setdefault("resources", {})
+
+
+def _template(spec: dict[str, Any]) -> None:
+    template = spec.setdefault("template", {})
+    template.setdefault("metadata", {})
+    _pod_spec(template.setdefault("spec", {}))
+
+
+def apply(*, kind: str, group: str, obj: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `obj` with the server-side defaults of its kind."""
+    obj = copy.deepcopy(obj)
+    spec = obj.get("spec")
+    if kind == "Namespace" and group == "":
+        obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+        obj["status"] = {"phase": "Active"}
+        obj["metadata"].setdefault("labels", {})["kubernetes.io/metadata.name"] = obj["metadata"][
+            "name"]
+    elif kind == "Secret" and group == "":
+        obj.setdefault("type", "Opaque")
+    elif kind == "Pod" and group == "":
+        _pod_spec(obj.setdefault("spec", {}))
+        obj["status"] = {"phase": "Pending", "qosClass": "BestEffort"}
+    elif kind == "Service" and group == "":
+        spec = obj.setdefault("spec", {})
+        spec.setdefault("type", "ClusterIP")
+        if spec.get("clusterIP") != "None":
+            n = next(_cluster_ips)
+            spec.setdefault("clusterIP", f"10.96.{n // 250}.{n % 250 + 1}")
+        spec.setdefault("clusterIPs", [spec["clusterIP"]])
+        spec.setdefault("sessionAffinity", "None")
+        for port in spec.get("ports") or []:
+            port.setdefault("protocol", "TCP")
+            port.setdefault("targetPort", port.get("port"))
+        obj.setdefault("status", {"loadBalancer": {}})
+    elif kind == "PersistentVolumeClaim" and group == "":
+        obj.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
+        obj.setdefault("status", {"phase": "Pending"})
+    elif kind == "Deployment" and group == "apps" and isinstance(spec, dict):
+        spec.setdefault("replicas", 1)
+        spec.setdefault("revisionHistoryLimit", 10)
+        spec.setdefault("progressDeadlineSeconds", 600)
+        spec.setdefault("strategy", {"type": "RollingUpdate", "rollingUpdate": {
+            "maxSurge": "25%", "maxUnavailable": "25%"}})
+        _template(spec)
+    elif kind == "StatefulSet" and group == "apps" and isinstance(spec, dict):
+        spec.setdefault("replicas", 1)
+        spec.setdefault("podManagementPolicy", "OrderedReady")
+        spec.setdefault("revisionHistoryLimit", 10)
+        spec.setdefault("updateStrategy", {"type": "RollingUpdate",
+                                           "rollingUpdate": {"partition": 0}})
+        _template(spec)
+    elif kind == "ReplicaSet" and group == "apps" and isinstance(spec, dict):
+        spec.setdefault("replicas", 1)
+        _template(spec)
+    elif kind == "CustomResourceDefinition":
+        names = (spec or {}).get("names", {})
+        names.setdefault("singular", str(names.get("kind", "")).lower())
+        names.setdefault("listKind", f"{names.get('kind', '')}List")
+        obj["status"] = {
+            "acceptedNames": copy.deepcopy(names),
+            "storedVersions": [v["name"] for v in (spec or {}).get("versions", [])
+                               if v.get("storage")],
+            "conditions": [
+                {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts",
+                 "message": "no conflicts found"},
+                {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+                 "message": "the initial names have been accepted"},
+            ],
+        }
+    return obj

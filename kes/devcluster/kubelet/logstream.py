@@ -1,0 +1,116 @@
+"""`GET /api/v1/namespaces/{ns}/pods/{name}/log`: container, follow, tailLines, sinceSeconds,
+previous, timestamps, limitBytes, with the apiserver's messages for the usual mistakes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+
+from kes.devcluster import errors
+from kes.devcluster import store as store_mod
+from kes.devcluster.kubelet import logs, pods
+
+if TYPE_CHECKING:
+    from kes.devcluster.kubelet import node
+
+
+def _flag(request: web.Request, name: str) -> bool:
+    return request.query.get(name, "false").lower() in {"true", "1"}
+
+
+def _int(request: web.Request, name: str) -> int | None:
+    raw = request.query.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise web.HTTPBadRequest(
+            text=f"{name} must be an integer, got \"{raw}\"") from exc
+
+
+def pick_container(*, pod: dict[str, Any], requested: str | None) -> str:
+    """The container a log or exec request means; ValueError with the apiserver's message."""
+    name = pod["metadata"]["name"]
+    spec = pod.get("spec", {})
+    regular: list[str] = [str(c["name"]) for c in spec.get("containers") or []]
+    every = [str(c["name"]) for c in spec.get("initContainers") or []] + regular
+    if requested:
+        if requested not in every:
+            raise ValueError(f"container {requested} is not valid for pod {name}")
+        return requested
+    if len(regular) == 1:
+        return regular[0]
+    raise ValueError(
+        f"a container name must be specified for pod {name}, choose one of: [{' '.join(regular)}]")
+
+
+async def handle(
+    request: web.Request, *, kubelet: node.Kubelet, namespace: str, name: str
+) -> web.StreamResponse:
+    try:
+        pod = await kubelet.store.get(pods.PODS, namespace=namespace, name=name)
+    except store_mod.NotFoundError:
+        return errors.response(code=404, message=f'pods "{name}" not found',
+                               details={"name": name, "kind": "pods"})
+    try:
+        container = pick_container(pod=pod, requested=request.query.get("container"))
+        tail_lines = _int(request, "tailLines")
+        since_seconds = _int(request, "sinceSeconds")
+        limit_bytes = _int(request, "limitBytes")
+    except ValueError as exc:
+        return errors.response(code=400, message=str(exc))
+    except web.HTTPBadRequest as exc:
+        return errors.response(code=400, message=exc.text or "bad request")
+    worker = kubelet.worker_for(pod)
+    log_dir = kubelet.data_dir / "pods" / pod["metadata"]["uid"] / "logs" / container
+    attempts = sorted(int(p.stem) for p in log_dir.glob("*.log")) if log_dir.is_dir() else []
+    if not attempts:
+        return errors.response(
+            code=400,
+            message=f'container "{container}" in pod "{name}" is waiting to start: '
+                    "ContainerCreating")
+    attempt = attempts[-1]
+    if _flag(request, "previous"):
+        if len(attempts) < 2:
+            return errors.response(
+                code=400,
+                message=f'previous terminated container "{container}" in pod "{name}" not found')
+        attempt = attempts[-2]
+    live = worker.logs.get(container) if worker is not None else None
+    path = log_dir / f"{attempt}.log"
+    timestamps = _flag(request, "timestamps")
+    response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+    await response.prepare(request)
+    sent = 0
+
+    async def send(lines: list[bytes]) -> bool:
+        nonlocal sent
+        for line in lines:
+            if limit_bytes is not None and sent + len(line) > limit_bytes:
+                await response.write(line[: max(limit_bytes - sent, 0)])
+                return False
+            await response.write(line)
+            sent += len(line)
+        return True
+
+    raw = path.read_bytes()
+    offset = len(raw)
+    keep_going = await send(logs.select(raw=raw, tail_lines=tail_lines,
+                                        since_seconds=since_seconds, timestamps=timestamps))
+    follow = _flag(request, "follow") and live is not None and not _flag(request, "previous")
+    while keep_going and follow and live is not None:
+        still_open = live.is_open(attempt)
+        if still_open:
+            await live.wait_changed()
+        raw = path.read_bytes() if path.exists() else b""
+        fresh, offset = raw[offset:], len(raw)
+        # A partial line at the end is not possible: lines are appended whole.
+        keep_going = await send([logs.format_line(line=ln, timestamps=timestamps)
+                                 for ln in fresh.split(b"\n") if ln])
+        if not still_open:
+            break
+    await response.write_eof()
+    return response

@@ -1,0 +1,142 @@
+"""The process kubelet: watches pods, runs a worker per pod, serves log and exec.
+
+It follows every pod in the store (single node: every pod is ours). A new pod gets a worker; a
+pod marked for deletion or deleted has its processes stopped (SIGTERM, then SIGKILL after the
+grace period) and its directory removed. Finished pods keep their logs until deleted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import pathlib
+import shutil
+import time
+from typing import Any
+
+from aiohttp import web
+
+from kes.devcluster import store as store_mod
+from kes.devcluster.kubelet import (
+    execing,
+    logstream,
+    pods,
+    recording,
+    sandbox,
+    serviceaccount,
+    volumes,
+)
+
+logger = logging.getLogger(__name__)
+_DEFAULT_GRACE_SECONDS = 30.0
+
+
+def grace_seconds(pod: dict[str, Any]) -> float:
+    meta_grace = pod.get("metadata", {}).get("deletionGracePeriodSeconds")
+    spec_grace = pod.get("spec", {}).get("terminationGracePeriodSeconds")
+    # The store marks finalizer-held deletions with a grace of 0; the pod spec's own grace
+    # period is what the user asked for.
+    for value in (spec_grace, meta_grace):
+        if value is not None:
+            return float(value)
+    return _DEFAULT_GRACE_SECONDS
+
+
+class Kubelet:
+    def __init__(self, *, store: store_mod.Store, data_dir: pathlib.Path) -> None:
+        self.store = store
+        self.data_dir = data_dir
+        self.workers: dict[str, pods.PodWorker] = {}
+        self._stopping: set[asyncio.Task[None]] = set()
+        self._sandbox_problem: str | None = None
+
+    async def run(self) -> None:
+        """Until cancelled: follow pods, start and stop their processes, write their status."""
+        started = time.time()
+        self._sandbox_problem = await asyncio.to_thread(sandbox.probe)
+        await recording.register_node(self.store)
+        await serviceaccount.wait_for_port_file(data_dir=self.data_dir, since=started - 1)
+        if self._sandbox_problem:
+            logger.warning("Pods will fail: %s", self._sandbox_problem)
+        claims = asyncio.create_task(self._reclaim_volumes())
+        try:
+            watcher = self.store.watch(pods.PODS)
+            try:
+                async for event in watcher:
+                    self._handle(event)
+            finally:
+                watcher.close()
+        finally:
+            claims.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await claims
+            await self.stop()
+
+    async def _reclaim_volumes(self) -> None:
+        """A deleted claim's directory goes too (the Delete reclaim policy of a dynamic
+        provisioner), unless a pod here still mounts it."""
+        watcher = self.store.watch(volumes.PVCS)
+        try:
+            async for event in watcher:
+                if event.type != "DELETED":
+                    continue
+                claim = event.object
+                namespace = claim["metadata"].get("namespace")
+                name = claim["metadata"]["name"]
+                if any(w.namespace == namespace and name in w.claims()
+                       for w in self.workers.values()):
+                    continue
+                directory = volumes.pvc_directory(data_dir=self.data_dir, claim=claim)
+                await asyncio.to_thread(shutil.rmtree, directory, True)
+        finally:
+            watcher.close()
+
+    def _handle(self, event: store_mod.WatchEvent) -> None:
+        pod = event.object
+        meta = pod.get("metadata", {})
+        uid = meta.get("uid")
+        if event.type == "BOOKMARK" or not uid:
+            return
+        if event.type == "DELETED" or meta.get("deletionTimestamp"):
+            worker = self.workers.pop(uid, None)
+            if worker is not None:
+                self._spawn_stop(worker, grace=grace_seconds(pod))
+            return
+        if uid in self.workers:
+            return
+        phase = (pod.get("status") or {}).get("phase")
+        if phase in {"Succeeded", "Failed"}:
+            return
+        worker = pods.PodWorker(store=self.store, pod=pod, data_dir=self.data_dir,
+                                sandbox_problem=self._sandbox_problem)
+        self.workers[uid] = worker
+        worker.start()
+
+    def _spawn_stop(self, worker: pods.PodWorker, *, grace: float) -> None:
+        task = asyncio.create_task(worker.stop(grace=grace, remove_files=True))
+        self._stopping.add(task)
+        task.add_done_callback(self._stopping.discard)
+
+    def worker_for(self, pod: dict[str, Any]) -> pods.PodWorker | None:
+        return self.workers.get(pod.get("metadata", {}).get("uid", ""))
+
+    async def handle_log(
+        self, request: web.Request, *, namespace: str, name: str
+    ) -> web.StreamResponse:
+        return await logstream.handle(request, kubelet=self, namespace=namespace, name=name)
+
+    async def handle_exec(
+        self, request: web.Request, *, namespace: str, name: str
+    ) -> web.StreamResponse:
+        return await execing.handle(request, kubelet=self, namespace=namespace, name=name)
+
+    async def stop(self) -> None:
+        """Kill every process (server shutdown); pod directories stay for a restart."""
+        workers = list(self.workers.values())
+        self.workers.clear()
+        await asyncio.gather(*(w.stop(grace=0, remove_files=False) for w in workers),
+                             return_exceptions=True)
+        for task in list(self._stopping):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task

@@ -1,0 +1,385 @@
+"""The patch flavours the apiserver accepts, as pure functions on JSON dicts.
+
+JSON merge patch (RFC 7386), JSON patch (RFC 6902), strategic merge patch with the merge keys
+of built-in kinds, and server-side apply approximated as a strategic merge. The handlers choose
+by the request's Content-Type via :func:`apply_patch`. Inputs are never mutated.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from typing import Any
+
+MERGE_PATCH = "application/merge-patch+json"
+JSON_PATCH = "application/json-patch+json"
+STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
+APPLY_PATCH = "application/apply-patch+yaml"
+# The apiserver's own cap; a bigger patch is 413 RequestEntityTooLarge.
+MAX_JSON_PATCH_OPERATIONS = 10000
+
+
+class PatchError(ValueError):
+    """A patch that cannot be applied. ``code`` is the HTTP status the apiserver answers
+    (400 BadRequest for a malformed patch, 422 Invalid for a failed operation, 415 for an
+    unsupported type); ``reason`` is the Status reason."""
+
+    def __init__(self, message: str, *, code: int = 422, reason: str = "Invalid") -> None:
+        super().__init__(message)
+        self.code = code
+        self.reason = reason
+
+
+def _bad_request(message: str) -> PatchError:
+    return PatchError(message, code=400, reason="BadRequest")
+
+
+# --- RFC 7386 ----------------------------------------------------------------------------------
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386: objects merge recursively, null deletes, anything else replaces."""
+    if not isinstance(patch, dict):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+# --- RFC 6902 ----------------------------------------------------------------------------------
+
+
+def _pointer(path: Any) -> list[str]:
+    if not isinstance(path, str):
+        raise _bad_request(f"invalid JSON pointer: {path!r}")
+    if path == "":
+        return []
+    if not path.startswith("/"):
+        raise PatchError(f'JSON pointer must be empty or start with a "/": "{path}"')
+    return [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
+
+
+def _index(container: list[Any], part: str, *, path: str, allow_end: bool) -> int:
+    if part == "-" and allow_end:
+        return len(container)
+    if not part.isdigit() or (len(part) > 1 and part.startswith("0")):
+        raise PatchError(f'unable to parse array index "{part}" in path "{path}"')
+    index = int(part)
+    limit = len(container) if allow_end else len(container) - 1
+    if index > limit:
+        raise PatchError(f"index out of bounds: {index} in path \"{path}\"")
+    return index
+
+
+def _parent(doc: Any, tokens: list[str], *, path: str, op: str) -> Any:
+    current = doc
+    for token in tokens[:-1]:
+        if isinstance(current, dict) and token in current:
+            current = current[token]
+        elif isinstance(current, list):
+            current = current[_index(current, token, path=path, allow_end=False)]
+        else:
+            raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
+    return current
+
+
+def _get(doc: Any, path: str, *, op: str) -> Any:
+    tokens = _pointer(path)
+    if not tokens:
+        return doc
+    parent = _parent(doc, tokens, path=path, op=op)
+    last = tokens[-1]
+    if isinstance(parent, dict) and last in parent:
+        return parent[last]
+    if isinstance(parent, list):
+        return parent[_index(parent, last, path=path, allow_end=False)]
+    raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
+
+
+def _add(doc: Any, path: str, value: Any, *, op: str = "add") -> Any:
+    tokens = _pointer(path)
+    if not tokens:
+        return value
+    parent = _parent(doc, tokens, path=path, op=op)
+    last = tokens[-1]
+    if isinstance(parent, dict):
+        parent[last] = value
+    elif isinstance(parent, list):
+        parent.insert(_index(parent, last, path=path, allow_end=True), value)
+    else:
+        raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
+    return doc
+
+
+def _remove(doc: Any, path: str, *, op: str = "remove") -> tuple[Any, Any]:
+    tokens = _pointer(path)
+    if not tokens:
+        raise PatchError(f"{op} operation does not apply: cannot remove the whole document")
+    parent = _parent(doc, tokens, path=path, op=op)
+    last = tokens[-1]
+    if isinstance(parent, dict) and last in parent:
+        return doc, parent.pop(last)
+    if isinstance(parent, list):
+        return doc, parent.pop(_index(parent, last, path=path, allow_end=False))
+    raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
+
+
+def json_patch(target: Any, operations: Any) -> Any:
+    """RFC 6902 add/remove/replace/move/copy/test, all or nothing."""
+    if not isinstance(operations, list):
+        raise _bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+    if len(operations) > MAX_JSON_PATCH_OPERATIONS:
+        raise PatchError(
+            f"The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS},"
+            f" got {len(operations)}",
+            code=413, reason="RequestEntityTooLarge",
+        )
+    doc = copy.deepcopy(target)
+    for operation in operations:
+        if not isinstance(operation, dict):
+            raise _bad_request("json: cannot unmarshal into Go value of type jsonpatch.Operation")
+        op = operation.get("op")
+        path = operation.get("path")
+        if not isinstance(path, str):
+            raise _bad_request(f'{op} operation does not apply: missing "path"')
+        source: Any = operation.get("from")
+        if op in ("move", "copy") and not isinstance(source, str):
+            raise _bad_request(f'{op} operation does not apply: missing "from"')
+        if op in ("add", "replace", "test") and "value" not in operation:
+            raise PatchError(f'{op} operation does not apply: missing value for path "{path}"')
+        if op == "add":
+            doc = _add(doc, path, copy.deepcopy(operation["value"]))
+        elif op == "remove":
+            doc, _ = _remove(doc, path)
+        elif op == "replace":
+            _get(doc, path, op="replace")  # the target must exist
+            if _pointer(path):
+                doc, _ = _remove(doc, path, op="replace")
+            doc = _add(doc, path, copy.deepcopy(operation["value"]), op="replace")
+        elif op == "move":
+            if path.startswith(source + "/"):
+                raise PatchError(f'move operation does not apply: "{source}" is a prefix of'
+                                 f' "{path}"')
+            doc, value = _remove(doc, source, op="move")
+            doc = _add(doc, path, value, op="move")
+        elif op == "copy":
+            value = copy.deepcopy(_get(doc, source, op="copy"))
+            doc = _add(doc, path, value, op="copy")
+        elif op == "test":
+            if _get(doc, path, op="test") != operation["value"]:
+                raise PatchError(f"testing value {path} failed: test failed")
+        else:
+            raise _bad_request(f"Unexpected kind: {op}")
+    return doc
+
+
+# --- strategic merge patch ---------------------------------------------------------------------
+
+_CONTAINER_LISTS = ("containers", "initContainers", "ephemeralContainers")
+# Field name -> merge key for lists merged by key in the built-in types. "ports" depends on
+# where it sits (see _merge_key). Lists not named here are replaced wholesale.
+_MERGE_KEYS = {
+    "containers": "name",
+    "initContainers": "name",
+    "ephemeralContainers": "name",
+    "volumes": "name",
+    "env": "name",
+    "volumeMounts": "mountPath",
+    "volumeDevices": "devicePath",
+    "imagePullSecrets": "name",
+    "hostAliases": "ip",
+    "conditions": "type",
+    "ownerReferences": "uid",
+    "topologySpreadConstraints": "topologyKey",
+    "resourceClaims": "name",
+    "secrets": "name",
+}
+# Primitive lists whose patch strategy is merge: union of values.
+_MERGED_PRIMITIVE_LISTS = frozenset({"finalizers"})
+
+
+def _go_map(value: Any) -> str:
+    """A value as Go's %v prints it (``map[image:x]``), for messages the apiserver words."""
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{_go_map(v)}" for k, v in sorted(value.items())) + "]"
+    if isinstance(value, list):
+        return "[" + " ".join(_go_map(v) for v in value) + "]"
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _merge_key(path: Sequence[str], field: str) -> str | None:
+    if field == "ports":
+        return "containerPort" if path and path[-1] in _CONTAINER_LISTS else "port"
+    return _MERGE_KEYS.get(field)
+
+
+def strategic_merge_patch(target: Any, patch: Any, *, kind: str) -> Any:
+    """Strategic merge patch for a built-in ``kind``: lists merged by their merge keys,
+    ``$patch: delete|replace|merge``, ``$retainKeys``, ``$deleteFromPrimitiveList/<f>`` and
+    ``$setElementOrder/<f>``. ``kind`` is accepted for symmetry with the apiserver; the merge
+    keys here are the same for every built-in kind."""
+    del kind
+    if not isinstance(patch, dict):
+        raise _bad_request("strategic merge patch must be a JSON object")
+    result = _smp_map(target if isinstance(target, dict) else {}, patch, path=())
+    return {} if result is None else result
+
+
+def _smp_map(target: dict[str, Any], patch: dict[str, Any], *, path: tuple[str, ...]
+             ) -> dict[str, Any] | None:
+    directive = patch.get("$patch")
+    if directive == "delete":
+        return None
+    if directive == "replace":
+        return {k: copy.deepcopy(v) for k, v in patch.items() if k != "$patch"}
+    if directive not in (None, "merge"):
+        raise _bad_request(f"Unknown patch type: {directive} in map: {_go_map(patch)}")
+    result = copy.deepcopy(target)
+    orders: dict[str, list[Any]] = {}
+    for key, value in patch.items():
+        if key in ("$patch", "$retainKeys"):
+            continue
+        if key.startswith("$setElementOrder/"):
+            orders[key.split("/", 1)[1]] = value if isinstance(value, list) else []
+            continue
+        if key.startswith("$deleteFromPrimitiveList/"):
+            field = key.split("/", 1)[1]
+            if isinstance(result.get(field), list) and isinstance(value, list):
+                result[field] = [item for item in result[field] if item not in value]
+            continue
+        if value is None:
+            result.pop(key, None)
+        elif isinstance(value, dict):
+            current = result.get(key)
+            merged = _smp_map(current if isinstance(current, dict) else {}, value,
+                              path=(*path, key))
+            if merged is None:
+                result.pop(key, None)
+            else:
+                result[key] = merged
+        elif isinstance(value, list):
+            current = result.get(key)
+            result[key] = _smp_list(current if isinstance(current, list) else [], value,
+                                    path=path, field=key)
+        else:
+            result[key] = copy.deepcopy(value)
+    for field, order in orders.items():
+        if isinstance(result.get(field), list):
+            result[field] = _reorder(result[field], order, merge_key=_merge_key(path, field))
+    retain = patch.get("$retainKeys")
+    if isinstance(retain, list):
+        result = {k: v for k, v in result.items() if k in retain}
+    return result
+
+
+def _smp_list(target: list[Any], patch: list[Any], *, path: tuple[str, ...], field: str
+              ) -> list[Any]:
+    key = _merge_key(path, field)
+    if any(isinstance(item, dict) and item.get("$patch") == "replace" for item in patch):
+        return [copy.deepcopy(i) for i in patch
+                if not (isinstance(i, dict) and i.get("$patch") == "replace")]
+    if field in _MERGED_PRIMITIVE_LISTS:
+        result = list(target)
+        result.extend(item for item in patch if item not in result)
+        return copy.deepcopy(result)
+    if key is None or not all(isinstance(item, dict) for item in patch):
+        return copy.deepcopy(patch)
+    result = copy.deepcopy(target)
+    for item in patch:
+        if key not in item:
+            raise _bad_request(f"map: {_go_map(item)} does not contain declared merge key: {key}")
+        position = next((i for i, existing in enumerate(result)
+                         if isinstance(existing, dict) and existing.get(key) == item[key]), None)
+        if item.get("$patch") == "delete":
+            if position is not None:
+                result.pop(position)
+            continue
+        if position is None:
+            merged = _smp_map({}, item, path=(*path, field))
+            if merged is not None:
+                result.append(merged)
+        else:
+            merged = _smp_map(result[position], item, path=(*path, field))
+            if merged is None:
+                result.pop(position)
+            else:
+                result[position] = merged
+    return result
+
+
+def _reorder(items: list[Any], order: list[Any], *, merge_key: str | None) -> list[Any]:
+    """Apply ``$setElementOrder``: listed elements first in that order, the rest after."""
+    def identity(item: Any) -> Any:
+        if merge_key is not None and isinstance(item, dict):
+            return item.get(merge_key)
+        return item
+
+    wanted = [identity(entry) for entry in order]
+    ranked = sorted(
+        enumerate(items),
+        key=lambda pair: (
+            wanted.index(identity(pair[1])) if identity(pair[1]) in wanted else len(wanted),
+            pair[0],
+        ),
+    )
+    return [item for _, item in ranked]
+
+
+# --- server-side apply, dispatch ---------------------------------------------------------------
+
+
+def server_side_apply(
+    live: dict[str, Any] | None, applied: dict[str, Any], *, kind: str, builtin: bool = True
+) -> dict[str, Any]:
+    """Approximate server-side apply: the applied config merged (strategically for built-ins,
+    by JSON merge for custom resources) into the live object, or the config itself when nothing
+    is live. Field ownership is not tracked, so fields dropped from the config stay."""
+    if not isinstance(applied, dict):
+        raise _bad_request("apply patch must be a YAML or JSON object")
+    if live is None:
+        return copy.deepcopy(applied)
+    if builtin:
+        result = strategic_merge_patch(live, applied, kind=kind)
+    else:
+        result = merge_patch(live, applied)
+    return result if isinstance(result, dict) else {}
+
+
+def apply_patch(
+    target: dict[str, Any], patch: Any, *, content_type: str, kind: str, builtin: bool = True
+) -> dict[str, Any]:
+    """Dispatch on the PATCH Content-Type (parameters after ``;`` are ignored).
+
+    ``builtin=False`` (custom resources) refuses strategic merge with 415 as a real server does.
+    """
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type == MERGE_PATCH:
+        if not isinstance(patch, dict):
+            raise _bad_request("merge patch must be a JSON object")
+        result = merge_patch(target, patch)
+    elif media_type == JSON_PATCH:
+        result = json_patch(target, patch)
+    elif media_type == STRATEGIC_MERGE_PATCH and builtin:
+        result = strategic_merge_patch(target, patch, kind=kind)
+    elif media_type == APPLY_PATCH:
+        result = server_side_apply(target, patch, kind=kind, builtin=builtin)
+    else:
+        accepted = [JSON_PATCH, MERGE_PATCH, APPLY_PATCH]
+        if builtin:
+            accepted.insert(2, STRATEGIC_MERGE_PATCH)
+        raise PatchError(
+            "the body of the request was in an unknown format - accepted media types include: "
+            + ", ".join(accepted),
+            code=415, reason="UnsupportedMediaType",
+        )
+    if not isinstance(result, dict):
+        raise PatchError("the patched object is not a JSON object")
+    return result
