@@ -164,3 +164,27 @@ def test_a_pod_that_stays_pending_fails_after_the_ready_timeout(
     ) in message
     assert f": Timed out after 1.2s waiting for pod {namespace}/kanister-job-" in message
     wait_until(lambda: not _pods(ctx, namespace), what="the pending job pod to be deleted")
+
+
+def test_a_job_pod_deleted_by_someone_else_fails_the_phase(
+    make_ctx: Callable[..., base.PhaseContext], namespace: str
+) -> None:
+    holder: dict[str, base.PhaseContext] = {}
+
+    def on_log(line: str) -> None:
+        if line == "started":
+            ctx = holder["ctx"]
+            for pod in _pods(ctx, namespace):
+                objects.request(
+                    ctx.api, method="DELETE",
+                    url_path=f"/api/v1/namespaces/{namespace}/pods/{pod['metadata']['name']}",
+                )  # fmt: skip
+
+    holder["ctx"] = make_ctx(on_log=on_log)
+    assert KubeTask.run is not None
+    with pytest.raises(base.FunctionError) as caught:
+        KubeTask.run(
+            holder["ctx"], {"image": "busybox", "command": ["sh", "-c", "echo started; sleep 60"]}
+        )
+    assert "Pod failed or did not transition into complete state" in str(caught.value)
+    assert not isinstance(caught.value, base.FunctionCancelledError)
