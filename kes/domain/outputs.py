@@ -139,25 +139,29 @@ class OutputScanner:
         self.marker_seen = False
 
     def feed(self, data: bytes) -> None:
-        """Consume more bytes; raises `OutputError` on a marker whose JSON does not decode."""
+        """Consume more bytes; raises `OutputError` on a marker whose JSON does not decode.
+
+        After an error the bad line counts as consumed, so feeding may go on (for logging).
+        """
         buf = self._pending + data if self._pending else data
         start, size = 0, len(buf)
-        while True:
-            newline = buf.find(b"\n", start)
-            if newline == -1 or newline - start > CHUNK:
-                # No complete line: a full read buffer is handed on as a prefix chunk (Go's
-                # ReadLine with isPrefix), anything shorter waits for more bytes.
-                if size - start >= CHUNK:
-                    self._line(buf[start : start + CHUNK], is_prefix=True)
-                    start += CHUNK
+        try:
+            while True:
+                newline = buf.find(b"\n", start)
+                if newline == -1 or newline - start > CHUNK:
+                    # No complete line: a full read buffer is handed on as a prefix chunk (Go's
+                    # ReadLine with isPrefix), anything shorter waits for more bytes.
+                    if size - start < CHUNK:
+                        break
+                    chunk, start = buf[start : start + CHUNK], start + CHUNK
+                    self._line(chunk, is_prefix=True)
                     continue
-                break
-            line = buf[start:newline]
-            start = newline + 1
-            if line.endswith(b"\r"):
-                line = line[:-1]
-            self._line(line, is_prefix=False)
-        self._pending = buf[start:]
+                line, start = buf[start:newline], newline + 1
+                if line.endswith(b"\r"):
+                    line = line[:-1]
+                self._line(line, is_prefix=False)
+        finally:
+            self._pending = buf[start:]
 
     def close(self) -> dict[str, Any]:
         """Flush the last unterminated line and return the outputs."""

@@ -31,8 +31,9 @@ class Args(args_decoding.ArgsModel):
 class _LiveScanner:
     """Logs a stream line by line as it arrives and parses its markers in the same pass.
 
-    A marker that does not decode is remembered rather than raised mid-stream: Kanister parses
-    stdout after the command ended, so a failing command reports its exec error first.
+    A marker that does not decode is remembered rather than raised mid-stream (the rest is still
+    logged): Kanister parses stdout after the command ended, so a failing command reports its
+    exec error first.
     """
 
     def __init__(self, ctx: base.PhaseContext, *, parse: bool) -> None:
@@ -41,19 +42,16 @@ class _LiveScanner:
         self.error: outputs.OutputError | None = None
 
     def feed(self, data: bytes) -> None:
-        if self.error is not None:
-            return
         try:
             self.scanner.feed(data)
         except outputs.OutputError as exc:
-            self.error = exc
+            self.error = self.error or exc
 
     def close(self) -> dict[str, Any]:
-        if self.error is None:
-            try:
-                self.scanner.close()
-            except outputs.OutputError as exc:
-                self.error = exc
+        try:
+            self.scanner.close()
+        except outputs.OutputError as exc:
+            self.error = self.error or exc
         if self.parse and self.error is not None:
             raise base.FunctionError(str(self.error)) from self.error
         return self.scanner.outputs

@@ -88,7 +88,7 @@ def test_missing_pod_fails(make_ctx: Callable[..., base.PhaseContext], namespace
 
 
 def test_exec_all_merges_the_markers_of_every_pod(
-    make_ctx: Callable[..., base.PhaseContext], namespace: str, app: str
+    make_ctx: Callable[..., base.PhaseContext], namespace: str, app: str, recorder: Any
 ) -> None:
     ctx = make_ctx()
     _app_pod(ctx, namespace=namespace, name="app-1", who="one")
@@ -99,10 +99,11 @@ def test_exec_all_merges_the_markers_of_every_pod(
             "namespace": namespace,
             "pods": f"{app} app-1",
             "containers": "app",
-            "command": ["sh", "-c", 'kando output "from_$WHO" "$WHO"'],
+            "command": ["sh", "-c", 'echo "hello-$WHO"; kando output "from_$WHO" "$WHO"'],
         },
     )
     assert out == {"from_zero": "zero", "from_one": "one"}
+    assert {"hello-zero", "hello-one"} <= set(recorder.lines)
 
 
 def test_exec_all_joins_the_errors(
