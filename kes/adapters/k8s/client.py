@@ -86,3 +86,18 @@ def load(*, kubeconfig: str | None = None, context: str | None = None) -> Api:
     raise errors.ApiConfigError(
         "No Kubernetes configuration found: set KUBECONFIG, pass a kubeconfig, or run in a pod."
     )
+
+
+# Where Kubernetes mounts a pod's service account namespace.
+_SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+
+
+def controller_namespace(*, default: str = "default") -> str:
+    """Kanister's rule: `POD_NAMESPACE`, else the service account's namespace file, else default."""
+    from_env = os.environ.get("POD_NAMESPACE", "").strip()
+    if from_env:
+        return from_env
+    try:
+        return _SA_NAMESPACE.read_text().strip() or default
+    except OSError:
+        return default

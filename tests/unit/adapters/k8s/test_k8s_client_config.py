@@ -60,3 +60,8 @@ def test_unknown_context_is_a_config_error(tmp_path: Path) -> None:
     path = _kubeconfig(tmp_path / "kc", server="https://127.0.0.1:6443")
     with pytest.raises(errors.ApiConfigError):
         client.from_kubeconfig(path=str(path), context="nope")
+
+
+def test_controller_namespace_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POD_NAMESPACE", "kanister")
+    assert client.controller_namespace() == "kanister"
