@@ -338,9 +338,15 @@ class Api:
             raise errors.bad_request(f'invalid propagationPolicy: "{policy}"')
         preconditions = options.get("preconditions") or {}
         is_dry = dry_run(request) or "All" in (options.get("dryRun") or [])
+        grace_text = request.query.get("gracePeriodSeconds", options.get("gracePeriodSeconds"))
+        try:
+            grace = None if grace_text in (None, "") else int(grace_text)
+        except (TypeError, ValueError) as exc:
+            raise errors.bad_request(f'invalid gracePeriodSeconds: "{grace_text}"') from exc
         deleted = self.db.delete_sync(
             r.key, namespace=target.namespace, name=str(target.name),
             propagation_policy=policy, dry_run=is_dry, uid_precondition=preconditions.get("uid"),
+            grace_period_seconds=grace,
         )
         return handlers_encoding.respond_object(request, r=r, obj=self.present(r=r, obj=deleted))
 

@@ -8,7 +8,7 @@ k8s.io/apimachinery's wording so a client sees what a real cluster would say (HT
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from kes.devcluster import label_parsing
@@ -152,9 +152,12 @@ def _unescape(value: str) -> str:
     return out
 
 
-def parse_field_selector(text: str | None, *, kind: str | None = None) -> FieldSelector:
+def parse_field_selector(
+    text: str | None, *, kind: str | None = None, extra_fields: Collection[str] = ()
+) -> FieldSelector:
     """Parse ``fieldSelector`` text; with ``kind`` ("Pod", "Event", ...) reject unsupported
-    fields with ``field label not supported: <field>``."""
+    fields with ``field label not supported: <field>``. ``extra_fields`` adds a CRD version's
+    ``selectableFields`` (their jsonPath without the leading dot, e.g. ``spec.color``)."""
     if not text:
         return ()
     requirements: list[FieldRequirement] = []
@@ -173,7 +176,7 @@ def parse_field_selector(text: str | None, *, kind: str | None = None) -> FieldS
         else:
             raise SelectorError(f"invalid selector: '{text}'; can't understand '{term}'")
     if kind is not None:
-        allowed = _COMMON_FIELDS | _FIELDS_BY_KIND.get(kind, frozenset())
+        allowed = _COMMON_FIELDS | _FIELDS_BY_KIND.get(kind, frozenset()) | set(extra_fields)
         for requirement in requirements:
             if requirement.field not in allowed:
                 raise SelectorError(f'field label not supported: {requirement.field}')

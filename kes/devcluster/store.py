@@ -47,6 +47,12 @@ def now_rfc3339() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _pod_grace(pod: dict[str, Any], grace: int | None) -> int:
+    if grace is not None:
+        return max(0, int(grace))
+    return int((pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
+
+
 def _spec_part(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
@@ -264,9 +270,15 @@ class Store:
     ) -> dict[str, Any]:
         return self.update_sync(key, obj, subresource=subresource)
 
-    def _remove(self, key: ResourceKey, obj: dict[str, Any]) -> dict[str, Any]:
+    def _remove(
+        self, key: ResourceKey, obj: dict[str, Any], *, grace: int | None = None
+    ) -> dict[str, Any]:
         obj = copy.deepcopy(obj)
         meta = obj["metadata"]
+        if key[2] == "pods" and key[0] == "":
+            # The DELETED pod tells the kubelet how long SIGTERM may take before SIGKILL.
+            meta.setdefault("deletionTimestamp", now_rfc3339())
+            meta["deletionGracePeriodSeconds"] = _pod_grace(obj, grace)
         rv = self._rv + 1
         self._rows.delete(_kind_id(key), namespace=meta.get("namespace", "") or "",
                           name=meta["name"], rv=rv)
@@ -284,8 +296,11 @@ class Store:
         propagation_policy: str | None = None,
         dry_run: bool = False,
         uid_precondition: str | None = None,
+        grace_period_seconds: int | None = None,
     ) -> dict[str, Any]:
-        """Delete now, or mark for deletion when finalizers (or Foreground, namespaces) hold it."""
+        """Delete now, or mark for deletion when finalizers (or Foreground, namespaces) hold it.
+
+        `grace_period_seconds` (DeleteOptions) overrides a pod's terminationGracePeriodSeconds."""
         current = self.get_sync(key, namespace=namespace, name=name)
         meta = current["metadata"]
         if uid_precondition and uid_precondition != meta.get("uid"):
@@ -302,12 +317,14 @@ class Store:
             self._orphan_dependents(meta["uid"])
         is_namespace = key == ("", "v1", "namespaces")
         if not finalizers and not is_namespace:
-            return self._remove(key, current)
+            return self._remove(key, current, grace=grace_period_seconds)
         if meta.get("deletionTimestamp"):
             return current
         new = copy.deepcopy(current)
         new["metadata"]["deletionTimestamp"] = now_rfc3339()
-        new["metadata"]["deletionGracePeriodSeconds"] = 0
+        new["metadata"]["deletionGracePeriodSeconds"] = (
+            _pod_grace(current, grace_period_seconds) if key[2] == "pods" and key[0] == ""
+            else 0)
         if finalizers:
             new["metadata"]["finalizers"] = finalizers
         if is_namespace:

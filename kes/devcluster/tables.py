@@ -118,6 +118,18 @@ def _crd_columns(printer_columns: list[dict[str, Any]]) -> tuple[list[dict[str, 
     return columns, row
 
 
+def _safe_cells(row: Row, obj: dict[str, Any], *, now: datetime.datetime,
+                width: int) -> list[Any]:
+    """The row's cells; a malformed object (the stand-in stores built-ins without checking
+    their schema) gets its name and empty cells instead of failing the whole listing."""
+    try:
+        return row(obj, now)
+    except (AttributeError, TypeError, ValueError, KeyError):
+        metadata = obj.get("metadata")
+        name = metadata.get("name", "") if isinstance(metadata, dict) else ""
+        return [name] + [None] * (width - 1)
+
+
 def _partial_object(obj: dict[str, Any]) -> dict[str, Any]:
     return {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
             "metadata": obj.get("metadata") or {}}
@@ -153,6 +165,6 @@ def table(
         "apiVersion": "meta.k8s.io/v1",
         "metadata": metadata,
         "columnDefinitions": columns if include_column_definitions else None,
-        "rows": [{"cells": row(obj, moment), "object": _partial_object(obj)}
-                 for obj in objects],
+        "rows": [{"cells": _safe_cells(row, obj, now=moment, width=len(columns)),
+                  "object": _partial_object(obj)} for obj in objects],
     }

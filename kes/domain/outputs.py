@@ -139,20 +139,29 @@ class OutputScanner:
         self.marker_seen = False
 
     def feed(self, data: bytes) -> None:
-        """Consume more bytes; raises `OutputError` on a marker whose JSON does not decode."""
-        self._pending += data
-        while True:
-            newline = self._pending.find(b"\n")
-            if newline == -1 or newline > CHUNK:
-                if len(self._pending) >= CHUNK:
-                    chunk, self._pending = self._pending[:CHUNK], self._pending[CHUNK:]
+        """Consume more bytes; raises `OutputError` on a marker whose JSON does not decode.
+
+        After an error the bad line counts as consumed, so feeding may go on (for logging).
+        """
+        buf = self._pending + data if self._pending else data
+        start, size = 0, len(buf)
+        try:
+            while True:
+                newline = buf.find(b"\n", start)
+                if newline == -1 or newline - start > CHUNK:
+                    # No complete line: a full read buffer is handed on as a prefix chunk (Go's
+                    # ReadLine with isPrefix), anything shorter waits for more bytes.
+                    if size - start < CHUNK:
+                        break
+                    chunk, start = buf[start : start + CHUNK], start + CHUNK
                     self._line(chunk, is_prefix=True)
                     continue
-                return
-            line, self._pending = self._pending[:newline], self._pending[newline + 1 :]
-            if line.endswith(b"\r"):
-                line = line[:-1]
-            self._line(line, is_prefix=False)
+                line, start = buf[start:newline], newline + 1
+                if line.endswith(b"\r"):
+                    line = line[:-1]
+                self._line(line, is_prefix=False)
+        finally:
+            self._pending = buf[start:]
 
     def close(self) -> dict[str, Any]:
         """Flush the last unterminated line and return the outputs."""
@@ -209,6 +218,9 @@ class OutputScanner:
 
 def _split_marker_suffix(line: bytes) -> bytes:
     """The rest of the marker when `line` ends with its shortest proper prefix (as Kanister)."""
+    # Every proper prefix of the marker starts with "#": skip the loop for ordinary lines.
+    if b"#" not in line[-(len(_MARKER_B) - 1) :]:
+        return b""
     for i in range(1, len(_MARKER_B)):
         if i > len(line):
             break

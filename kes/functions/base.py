@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kes.adapters.k8s import client
+from kes.functions import podmeta
 
 DEFAULT_VERSION = "v0.0.0"
 
@@ -97,6 +98,21 @@ class FunctionSpec:
     category: str = "core"
     creates_pods: bool = False
 
+    def __post_init__(self) -> None:
+        # `run` checks the args as Kanister's phase does before Exec, so every caller gets the
+        # same wrapped messages without remembering to call `check_args` first.
+        inner = self.run
+        if inner is None or getattr(inner, "checks_args", False):
+            return
+
+        @functools.wraps(inner)
+        def checked(ctx: PhaseContext, args: dict[str, Any]) -> Output:
+            self.check_args(args)
+            return inner(ctx, args)
+
+        checked.checks_args = True  # type: ignore[attr-defined]
+        object.__setattr__(self, "run", checked)
+
     def check_args(self, args: Mapping[str, Any]) -> None:
         """Kanister's phase checks: required args first, then supported args, wrapped as it does."""
         for name in self.required_args:
@@ -111,6 +127,23 @@ class FunctionSpec:
                     f"Checking supported args for function {self.name}.: "
                     f"argument {name} is not supported"
                 )
+
+
+def validate_args(spec: FunctionSpec, args: Mapping[str, Any]) -> None:
+    """Kanister's `Func.Validate` as Blueprint validation uses it (unwrapped messages): pod
+    labels/annotations for pod-creating functions, then supported args, then required args."""
+    if spec.creates_pods or {"podLabels", "podAnnotations"} & set(spec.all_args):
+        try:
+            podmeta.validate(args)
+        except podmeta.PodMetaError as exc:
+            raise ArgumentError(str(exc)) from None
+    supported = set(spec.all_args)
+    for name in sorted(str(a) for a in args):
+        if name not in supported:
+            raise ArgumentError(f"argument {name} is not supported")
+    for name in spec.required_args:
+        if name not in args:
+            raise ArgumentError(f"Required arg missing: {name}")
 
 
 def reports_progress(run: RunFunction) -> RunFunction:

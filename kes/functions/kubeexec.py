@@ -28,61 +28,58 @@ class Args(args_decoding.ArgsModel):
     container: str = ""
 
 
-def exec_and_parse(
-    ctx: base.PhaseContext, *, namespace: str, pod: str, container: str, command: list[str]
-) -> bytes:
-    """Exec once, logging stdout/stderr lines through `ctx.on_log`; the raw stdout."""
-    stderr_lines = outputs.OutputScanner(on_log=ctx.on_log)
-    try:
-        result = podexec.run(
-            ctx.api,
-            namespace=namespace,
-            pod=pod,
-            container=container,
-            command=command,
-            cancel=ctx.cancel,
-            on_stderr=_feed_without_parsing(stderr_lines),
-        )
-    except waiting.WaitCancelledError:
-        raise base.FunctionCancelledError() from None
-    except k8s_errors.ApiError as exc:
-        raise base.FunctionError(str(exc)) from exc
-    return result.stdout
+class _LiveScanner:
+    """Logs a stream line by line as it arrives and parses its markers in the same pass.
 
+    A marker that does not decode is remembered rather than raised mid-stream (the rest is still
+    logged): Kanister parses stdout after the command ended, so a failing command reports its
+    exec error first.
+    """
 
-def _feed_without_parsing(scanner: outputs.OutputScanner) -> Any:
-    def feed(data: bytes) -> None:
-        # stderr is only logged; a marker-like line there must not fail the phase.
+    def __init__(self, ctx: base.PhaseContext, *, parse: bool) -> None:
+        self.scanner = outputs.OutputScanner(on_log=ctx.on_log)
+        self.parse = parse
+        self.error: outputs.OutputError | None = None
+
+    def feed(self, data: bytes) -> None:
         try:
-            scanner.feed(data)
-        except outputs.OutputError:
-            return
+            self.scanner.feed(data)
+        except outputs.OutputError as exc:
+            self.error = self.error or exc
 
-    return feed
-
-
-def parse_stdout(ctx: base.PhaseContext, stdout: bytes) -> dict[str, Any] | None:
-    """Kanister's `parseLogAndCreateOutput`: None for empty stdout or no marker."""
-    if not stdout:
-        return None
-    try:
-        found = outputs.parse(stdout, on_log=ctx.on_log)
-    except outputs.OutputError as exc:
-        raise base.FunctionError(str(exc)) from exc
-    return found or None
+    def close(self) -> dict[str, Any]:
+        try:
+            self.scanner.close()
+        except outputs.OutputError as exc:
+            self.error = self.error or exc
+        if self.parse and self.error is not None:
+            raise base.FunctionError(str(self.error)) from self.error
+        return self.scanner.outputs
 
 
 @base.reports_progress
 def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any] | None:
     parsed = args_decoding.load(Args, args)
-    stdout = exec_and_parse(
-        ctx,
-        namespace=parsed.namespace,
-        pod=parsed.pod,
-        container=parsed.container,
-        command=parsed.command,
-    )
-    return parse_stdout(ctx, stdout)
+    stdout = _LiveScanner(ctx, parse=True)
+    stderr = _LiveScanner(ctx, parse=False)  # stderr is only logged
+    try:
+        podexec.run(
+            ctx.api,
+            namespace=parsed.namespace,
+            pod=parsed.pod,
+            container=parsed.container,
+            command=parsed.command,
+            cancel=ctx.cancel,
+            on_stdout=stdout.feed,
+            on_stderr=stderr.feed,
+        )
+    except waiting.WaitCancelledError:
+        raise base.FunctionCancelledError() from None
+    except k8s_errors.ApiError as exc:
+        raise base.FunctionError(str(exc)) from exc
+    stderr.close()
+    # Kanister's parseLogAndCreateOutput: nil when stdout is empty or holds no marker.
+    return stdout.close() or None
 
 
 SPEC = base.FunctionSpec(

@@ -7,6 +7,8 @@ newline; the output is the markers of all stdouts concatenated (None when there 
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from concurrent import futures
 from typing import Any
 
@@ -35,8 +37,16 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any] | None:
     if not targets:
         return None
 
+    lock = threading.Lock()
+
+    def log(line: str) -> None:
+        # One callback for all exec threads: keep the controller's on_log single-threaded.
+        with lock:
+            ctx.on_log(line)
+
     def one(target: tuple[str, str]) -> bytes:
         pod, container = target
+        streams = [outputs.OutputScanner(on_log=log), outputs.OutputScanner(on_log=log)]
         result = podexec.run(
             ctx.api,
             namespace=parsed.namespace,
@@ -44,7 +54,11 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any] | None:
             container=container,
             command=parsed.command,
             cancel=ctx.cancel,
+            on_stdout=_logger(streams[0]),
+            on_stderr=_logger(streams[1]),
         )
+        for stream in streams:
+            _logger(stream)(None)
         return result.stdout
 
     stdouts: list[bytes] = []
@@ -66,10 +80,25 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any] | None:
     if not combined.strip():
         return None
     try:
-        found = outputs.parse(combined, on_log=ctx.on_log)
+        found = outputs.parse(combined)
     except outputs.OutputError as exc:
         raise base.FunctionError(str(exc)) from exc
     return found or None
+
+
+def _logger(scanner: outputs.OutputScanner) -> Callable[[bytes | None], None]:
+    """Feed a stream to its scanner for logging only (None flushes); markers are parsed later."""
+
+    def feed(data: bytes | None) -> None:
+        try:
+            if data is None:
+                scanner.close()
+            else:
+                scanner.feed(data)
+        except outputs.OutputError:
+            return
+
+    return feed
 
 
 SPEC = base.FunctionSpec(

@@ -31,15 +31,18 @@ def ready_timeout() -> float:
 
 
 def go_duration(seconds: float) -> str:
-    """Go's `time.Duration` String for whole seconds (`15m0s`, `1h0m0s`, `30s`)."""
-    total = int(seconds)
-    hours, rest = divmod(total, 3600)
+    """Go's `time.Duration.String` (`15m0s`, `1h0m0s`, `1.5s`, `500ms`) for non-negative values."""
+    if seconds < 1:
+        millis = round(seconds * 1000, 6)
+        return f"{millis:g}ms" if millis else "0s"
+    hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
+    text = f"{round(secs, 9):.9f}".rstrip("0").rstrip(".") + "s"
     if hours:
-        return f"{hours}h{minutes}m{secs}s"
+        return f"{int(hours)}h{int(minutes)}m{text}"
     if minutes:
-        return f"{minutes}m{secs}s"
-    return f"{secs}s"
+        return f"{int(minutes)}m{text}"
+    return text
 
 
 def job_pod(

@@ -161,3 +161,26 @@ def test_namespace_deletion_deletes_its_contents(core: client.CoreV1Api) -> None
     core.delete_namespace(name)
     _until(lambda: _gone(lambda: core.read_namespace(name)))
     assert core.list_namespaced_config_map(name).items == []
+
+
+def test_deleted_pod_carries_its_grace_period(devcluster: Any, core: client.CoreV1Api,
+                                              ns: str) -> None:
+    from kubernetes import watch
+
+    pod = {"metadata": {"name": "graceful"},
+           "spec": {"terminationGracePeriodSeconds": 7,
+                    "containers": [{"name": "main", "image": "busybox"}]}}
+    rv = core.create_namespaced_pod(ns, pod).metadata.resource_version
+    core.delete_namespaced_pod("graceful", ns)
+    core.create_namespaced_pod(ns, {**pod, "metadata": {"name": "forced"}})
+    core.delete_namespaced_pod("forced", ns, grace_period_seconds=0)
+    graces = {}
+    w = watch.Watch()
+    for event in w.stream(core.list_namespaced_pod, ns, resource_version=rv, timeout_seconds=5):
+        if event["type"] == "DELETED":
+            meta = event["object"].metadata
+            graces[meta.name] = meta.deletion_grace_period_seconds
+            assert meta.deletion_timestamp is not None
+        if len(graces) == 2:
+            w.stop()
+    assert graces == {"graceful": 7, "forced": 0}

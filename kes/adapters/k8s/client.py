@@ -42,7 +42,11 @@ class Api:
         return kubernetes.client.ApiClient(configuration=self.configuration)
 
     def close(self) -> None:
+        """Release the client's threads and its pooled keep-alive connections."""
         self.client.close()
+        pool_manager = getattr(self.client.rest_client, "pool_manager", None)
+        if pool_manager is not None:
+            pool_manager.clear()
 
 
 def from_configuration(configuration: kubernetes.client.Configuration) -> Api:
@@ -71,12 +75,29 @@ def load(*, kubeconfig: str | None = None, context: str | None = None) -> Api:
     """An explicit kubeconfig wins; else a kubeconfig if one exists; else in-cluster config."""
     if kubeconfig or context:
         return from_kubeconfig(path=kubeconfig, context=context)
-    default_paths = os.environ.get("KUBECONFIG", "").split(os.pathsep)
-    candidates = [p for p in default_paths if p] or [str(Path.home() / ".kube" / "config")]
-    if any(Path(p).is_file() for p in candidates):
-        return from_kubeconfig()
+    # Read KUBECONFIG now (the library reads it once at import); it may list several files.
+    candidates = [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
+    candidates = candidates or [str(Path.home() / ".kube" / "config")]
+    existing = [p for p in candidates if Path(p).is_file()]
+    if existing:
+        return from_kubeconfig(path=os.pathsep.join(existing))
     if os.environ.get("KUBERNETES_SERVICE_HOST"):
         return in_cluster()
     raise errors.ApiConfigError(
         "No Kubernetes configuration found: set KUBECONFIG, pass a kubeconfig, or run in a pod."
     )
+
+
+# Where Kubernetes mounts a pod's service account namespace.
+_SA_NAMESPACE = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
+
+
+def controller_namespace(*, default: str = "default") -> str:
+    """Kanister's rule: `POD_NAMESPACE`, else the service account's namespace file, else default."""
+    from_env = os.environ.get("POD_NAMESPACE", "").strip()
+    if from_env:
+        return from_env
+    try:
+        return _SA_NAMESPACE.read_text().strip() or default
+    except OSError:
+        return default

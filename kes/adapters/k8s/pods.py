@@ -193,7 +193,8 @@ def stream_logs(
 
 def tail_text(data: bytes, *, lines: int = TAIL_LINES) -> str:
     """Kanister's LogTail: the last non-empty trimmed lines joined with CRLF."""
-    kept = [line.strip() for line in data.decode("utf-8", errors="replace").splitlines()]
+    # Split on "\n" only, as Go's bufio.Scanner does (str.splitlines also splits on \x0c, ...).
+    kept = [line.decode("utf-8", errors="replace").strip() for line in data.split(b"\n")]
     return "\r\n".join([line for line in kept if line][-lines:])
 
 

@@ -105,6 +105,44 @@ def running_pods(api: client.Api, *, kind: str, namespace: str, name: str) -> li
     return [p for p in pods(api, kind=kind, namespace=namespace, name=name) if _running(p)]
 
 
+def pvc_mounts(pod: dict[str, Any]) -> dict[str, str]:
+    """PVC claim name → mount path for the pod's PVC volumes (Kanister's `volumes(pod)`)."""
+    spec = pod.get("spec") or {}
+    claims = {
+        v["name"]: v["persistentVolumeClaim"]["claimName"]
+        for v in spec.get("volumes") or []
+        if (v.get("persistentVolumeClaim") or {}).get("claimName")
+    }
+    mounts: dict[str, str] = {}
+    for container in spec.get("containers") or []:
+        for mount in container.get("volumeMounts") or []:
+            claim = claims.get(mount.get("name"))
+            if claim is not None:
+                mounts[claim] = str(mount.get("mountPath") or "")
+    return mounts
+
+
+def container_names(pod: dict[str, Any]) -> list[str]:
+    """Names from `status.containerStatuses` (spec containers before the kubelet reports)."""
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    if statuses:
+        return [str(s.get("name")) for s in statuses]
+    return [str(c.get("name")) for c in (pod.get("spec") or {}).get("containers") or []]
+
+
+def params(api: client.Api, *, kind: str, namespace: str, name: str) -> dict[str, Any]:
+    """TemplateParams `.Deployment` / `.StatefulSet` with Kanister's Go field names."""
+    running = running_pods(api, kind=kind, namespace=namespace, name=name)
+    claims = {p["metadata"]["name"]: pvc_mounts(p) for p in running}
+    return {
+        "Name": name,
+        "Namespace": namespace,
+        "Pods": [p["metadata"]["name"] for p in running],
+        "Containers": [container_names(p) for p in running],
+        "PersistentVolumeClaims": {pod: mounts for pod, mounts in claims.items() if mounts},
+    }
+
+
 def is_ready(api: client.Api, *, kind: str, namespace: str, name: str) -> bool:
     obj = get(api, kind=kind, namespace=namespace, name=name)
     want = spec_replicas(obj)

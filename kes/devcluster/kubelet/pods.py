@@ -78,7 +78,8 @@ class PodWorker:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._tasks = [asyncio.create_task(self._run()), asyncio.create_task(self._publish())]
+        self._tasks = [asyncio.create_task(self._run_guarded()),
+                       asyncio.create_task(self._publish())]
         self._dirty.set()
 
     async def stop(self, *, grace: float, remove_files: bool) -> None:
@@ -138,6 +139,18 @@ class PodWorker:
             "Scheduled",
             f"Successfully assigned {self.namespace}/{self.name} to {recording.NODE_NAME}",
             component="default-scheduler")
+
+    async def _run_guarded(self) -> None:
+        """A fault of the kubelet fails the pod with a message rather than leaving it Pending
+        for ever."""
+        try:
+            await self._run()
+        except Exception as exc:
+            logger.exception("Running pod %s/%s failed.", self.namespace, self.name)
+            self._failure = podstatus.failed(
+                reason="KubeletError", message=f"The kes kubelet could not run the pod: {exc}",
+                now=self._start_time)
+            self._dirty.set()
 
     async def _run(self) -> None:
         await self._bind()

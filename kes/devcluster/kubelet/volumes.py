@@ -108,6 +108,9 @@ async def prepare(
             kind = volume["hostPath"].get("type", "")
             if kind == "DirectoryOrCreate":
                 host.mkdir(parents=True, exist_ok=True)
+            elif kind == "FileOrCreate" and not host.exists():
+                host.parent.mkdir(parents=True, exist_ok=True)
+                host.touch()
             elif kind == "Directory" and not host.is_dir():
                 raise environment.ConfigError(
                     f"hostPath type check failed: {host} is not a directory")

@@ -215,3 +215,12 @@ def test_matches_combines_both() -> None:
     assert selectors.matches(POD, label_selector=labels, field_selector=fields)
     other = selectors.parse_field_selector("status.phase=Pending", kind="Pod")
     assert not selectors.matches(POD, label_selector=labels, field_selector=other)
+
+
+def test_crd_selectable_fields_extend_the_supported_set() -> None:
+    widget = {"metadata": {"name": "w"}, "spec": {"color": "red"}}
+    parsed = selectors.parse_field_selector("spec.color=red", kind="Widget",
+                                            extra_fields=["spec.color"])
+    assert selectors.matches_fields(parsed, widget)
+    with pytest.raises(selectors.SelectorError, match=r"field label not supported: spec\.color"):
+        selectors.parse_field_selector("spec.color=red", kind="Widget")

@@ -291,3 +291,9 @@ def test_crd_with_bad_jsonpath_gives_empty_cell() -> None:
 )
 def test_format_label_selector(selector: dict[str, Any] | None, expected: str) -> None:
     assert table_cells.format_label_selector(selector) == expected
+
+
+def test_malformed_object_gets_its_name_and_empty_cells() -> None:
+    result = tables.table([{"metadata": _meta("odd"), "spec": True}], kind="Pod",
+                          resource_version="1", now=NOW)
+    assert result["rows"][0]["cells"] == ["odd"] + [None] * 8

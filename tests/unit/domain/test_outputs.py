@@ -152,3 +152,15 @@ def test_valid_keys(key: str) -> None:
 def test_invalid_keys(key: str, message: str) -> None:
     with pytest.raises(outputs.OutputError, match=f"^{re.escape(message)}$"):
         outputs.validate_key(key)
+
+
+def test_scanning_goes_on_after_a_bad_marker() -> None:
+    logged: list[str] = []
+    scanner = outputs.OutputScanner(on_log=logged.append)
+    with pytest.raises(outputs.OutputError):
+        scanner.feed(
+            b"one\n" + M.encode() + b"{bad\ntwo\n" + M.encode() + b'{"key":"k","value":"v"}\n'
+        )
+    scanner.feed(b"three\n")
+    assert scanner.close() == {"k": "v"}
+    assert logged == ["one", "{bad", "two", '{"key":"k","value":"v"}', "three"]

@@ -176,7 +176,17 @@ def test_bad_override_fails_the_phase_with_kanisters_prefix(api: client.Api) -> 
 
 
 @pytest.mark.parametrize(
-    ("seconds", "text"), [(900, "15m0s"), (3600, "1h0m0s"), (30, "30s"), (90, "1m30s")]
+    ("seconds", "text"),
+    [
+        (900, "15m0s"),
+        (3600, "1h0m0s"),
+        (30, "30s"),
+        (90, "1m30s"),
+        (1.2, "1.2s"),
+        (0.5, "500ms"),
+        (3661.5, "1h1m1.5s"),
+        (0, "0s"),
+    ],
 )
 def test_go_duration(seconds: float, text: str) -> None:
     assert podrunning.go_duration(seconds) == text

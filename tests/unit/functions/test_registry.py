@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import threading
 
+import kubernetes.client
 import pytest
 
+from kes.adapters.k8s import client
 from kes.functions import base, registry
 
 REFERENCE_FUNCTIONS = {
@@ -107,3 +110,26 @@ def test_all_supported_args_pass_the_check() -> None:
     spec = registry.lookup("ScaleWorkload")
     spec.check_args({a: "1" for a in spec.all_args})
     spec.check_args({"replicas": 1})
+
+
+def test_run_checks_args_before_doing_anything() -> None:
+    api = client.from_configuration(kubernetes.client.Configuration(host="http://127.0.0.1:9"))
+    progress: list[int] = []
+    ctx = base.PhaseContext(
+        api=api,
+        namespace="kanister",
+        action_set=base.ActionSetRef(name="a", namespace="kanister"),
+        cancel=threading.Event(),
+        on_progress=progress.append,
+    )
+    run = registry.lookup("KubeExec").run
+    assert run is not None
+    try:
+        with pytest.raises(base.ArgumentError) as caught:
+            run(ctx, {"namespace": "n", "pod": "p", "command": ["true"], "bogus": 1})
+    finally:
+        api.close()
+    assert str(caught.value) == (
+        "Checking supported args for function KubeExec.: argument bogus is not supported"
+    )
+    assert progress == []

@@ -98,3 +98,21 @@ def test_kando_imports_no_kubernetes_or_pydantic() -> None:
         [sys.executable, "-c", code], capture_output=True, env=env, check=True, timeout=60
     )
     assert result.stdout == b"[]\n"
+
+
+def test_plain_output_does_not_import_click() -> None:
+    code = (
+        "import sys; from kes.kando import main; main.main(['output', 'k', 'v']); "
+        "print('click' in sys.modules)"
+    )
+    env = {**os.environ, "PYTHONPATH": str(_ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, env=env, check=True, timeout=60
+    )
+    assert result.stdout == b'###Phase-output###: {"key":"k","value":"v"}\nFalse\n'
+
+
+def test_dash_values_take_the_full_path_like_cobra_flags() -> None:
+    result = _kando("output", "k", "--", "-v")
+    assert result.returncode == 0
+    assert result.stdout == b'###Phase-output###: {"key":"k","value":"-v"}\n'

@@ -440,3 +440,50 @@ def test_after_a_server_restart_a_never_pod_fails_as_lost(tmp_path: pathlib.Path
     _run(first_life())
     _run(second_life())
     assert marker.read_text() == "run\n"  # the command did not run a second time
+
+
+def test_sub_path_mounts_a_single_file_and_host_path_is_the_host(tmp_path: pathlib.Path) -> None:
+    host_dir = tmp_path / "host-side"
+
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, kubelet):
+            await store.create(("", "v1", "configmaps"), {"metadata": {
+                "name": "cfg", "namespace": "default"}, "data": {"app.conf": "x=1\n"}})
+            await store.create(h.PODS, h.pod("files", {
+                "name": "main", "image": "x", "command": ["sh", "-c",
+                 "cat /etc/kes-test-app/app.conf; echo out > /host/made"],
+                "volumeMounts": [{"name": "cfg", "mountPath": "/etc/kes-test-app/app.conf",
+                                  "subPath": "app.conf"},
+                                 {"name": "host", "mountPath": "/host"}]},
+                restartPolicy="Never",
+                volumes=[{"name": "cfg", "configMap": {"name": "cfg"}},
+                         {"name": "host", "hostPath": {"path": str(host_dir),
+                                                       "type": "DirectoryOrCreate"}}]))
+            done = await h.wait_for(store, h.PODS, namespace="default", name="files",
+                                    predicate=h.phase_is("Succeeded", "Failed"))
+            assert done["status"]["phase"] == "Succeeded", done["status"]
+            assert _log(kubelet, done, "main") == "x=1"
+
+    _run(scenario())
+    assert (host_dir / "made").read_text() == "out\n"
+    assert not pathlib.Path("/etc/kes-test-app").exists()
+
+
+def test_an_unexpected_fault_fails_the_pod_with_a_message(tmp_path: pathlib.Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("doomed", {
+                "name": "main", "image": "x", "command": ["true"],
+                "volumeMounts": [{"name": "v", "mountPath": "/v"}]},
+                volumes=[{"name": "v", "hostPath": {"path": str(blocker / "below"),
+                                                    "type": "DirectoryOrCreate"}}]))
+            failed = await h.wait_for(store, h.PODS, namespace="default", name="doomed",
+                                      predicate=h.phase_is("Failed"))
+            assert failed["status"]["reason"] == "KubeletError"
+            assert failed["status"]["message"].startswith(
+                "The kes kubelet could not run the pod: ")
+
+    _run(scenario())
