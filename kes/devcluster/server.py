@@ -25,6 +25,7 @@ from kes.devcluster import (
     errors,
     gc,
     handlers,
+    handlers_encoding,
     handlers_patch,
     handlers_watch,
     openapi,
@@ -158,8 +159,7 @@ async def _verb(
             if sub == "scale":
                 obj = api.db.get_sync(target.resource.key, namespace=target.namespace,
                                       name=target.name)
-                return handlers.handlers_encoding.json_response(
-                    handlers.handlers_encoding.scale(obj))
+                return handlers_encoding.json_response(handlers_encoding.scale(obj))
             return await api.get(request, target)
         if method == "PUT":
             return await api.replace(request, target)
@@ -287,10 +287,9 @@ async def serve(
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=port, ssl_context=certs.server_ssl_context(creds))
     await site.start()
-    server = site._server
-    bound = port
-    if server is not None and getattr(server, "sockets", None):
-        bound = int(server.sockets[0].getsockname()[1])
+    # The bound port, for port 0. aiohttp types `_server` as AbstractServer; it is a Server.
+    sockets: Any = getattr(site._server, "sockets", None)
+    bound = int(sockets[0].getsockname()[1]) if sockets else port
     (data_dir / "port").write_text(str(bound))
     logger.info("The kes devcluster is serving on https://%s:%d.", host, bound)
     if ready is not None:
