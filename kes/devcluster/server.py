@@ -209,6 +209,12 @@ def _ensure_namespaces(db: store.Store) -> None:
             })
 
 
+def _report_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("The %s stopped with an error; the API keeps serving without it.",
+                     task.get_name(), exc_info=task.exception())
+
+
 async def _background(app: web.Application) -> AsyncIterator[None]:
     state = app[_APP_STATE]
     api = app[_APP_API]
@@ -233,6 +239,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
             if run_controllers is not None:
                 tasks.append(asyncio.create_task(run_controllers(store=api.db),
                                                  name="controllers"))
+    for task in tasks:
+        task.add_done_callback(_report_crash)
     yield
     for task in tasks:
         task.cancel()
