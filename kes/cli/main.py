@@ -24,3 +24,7 @@ cli.add_command(history.history)
 from kes.cli import controller  # noqa: E402
 
 cli.add_command(controller.controller)
+
+from kes.cli import blueprint  # noqa: E402
+
+cli.add_command(blueprint.blueprint)
