@@ -15,11 +15,12 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any
 
 import click
-import yaml
 
+from kes.cli import blueprint_dryrun as dryrun
+from kes.cli import blueprint_objects as objects
 from kes.cli import blueprint_offline as offline
+from kes.cli import blueprint_options as options
 from kes.domain import masking, resources, validation
-from kes.domain.templates import errors as template_errors
 from kes.domain.templates import rendering
 from kes.functions import base, registry
 
@@ -151,97 +152,6 @@ def validate(file: IO[str], function_version: str, strict: bool) -> None:
         _fail([], summary=f"{total} {noun} found.")
 
 
-class _Dumper(yaml.SafeDumper):
-    """Block style for multi-line strings, so rendered scripts read as scripts."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
-def dump_yaml(document: Any) -> str:
-    return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1_000_000)
-
-
-def _pairs(values: tuple[str, ...], *, option: str, separator: str) -> Iterator[tuple[str, str]]:
-    for value in values:
-        left, equals, right = value.partition("=")
-        if not equals or not left:
-            raise click.BadParameter(f"{value!r} is not {separator}", param_hint=option)
-        yield left, right
-
-
-def _dotted(values: tuple[str, ...], *, option: str, shape: str) -> dict[str, dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
-    for left, right in _pairs(values, option=option, separator=shape):
-        head, dot, key = left.partition(".")
-        if not dot or not head or not key:
-            raise click.BadParameter(f"{left!r} is not {shape}", param_hint=option)
-        found.setdefault(head, {})[key] = right
-    return found
-
-
-def _refs(values: tuple[str, ...], *, option: str) -> dict[str, tuple[str, str]]:
-    found: dict[str, tuple[str, str]] = {}
-    for ref, target in _pairs(values, option=option, separator="REF=NAMESPACE/NAME"):
-        namespace, slash, name = target.partition("/")
-        if not slash or not namespace or not name:
-            raise click.BadParameter(f"{target!r} is not NAMESPACE/NAME", param_hint=option)
-        found[ref] = (namespace, name)
-    return found
-
-
-def _yaml_objects(source: IO[str], *, option: str) -> list[Any]:
-    try:
-        return resources.load_yaml_documents(source.read())
-    except resources.ResourceError as error:
-        raise click.BadParameter("; ".join(error.problems), param_hint=option) from None
-
-
-def _single_mapping(source: IO[str] | None, *, option: str) -> dict[str, Any] | None:
-    if source is None:
-        return None
-    documents = _yaml_objects(source, option=option)
-    if len(documents) != 1 or not isinstance(documents[0], dict):
-        raise click.BadParameter("expected one YAML mapping", param_hint=option)
-    return documents[0]
-
-
-def _object_ref(value: str | None) -> tuple[str, str, str] | None:
-    if value is None:
-        return None
-    parts = value.split("/")
-    if len(parts) == 2 and parts[0].lower() == "namespace":
-        return (parts[0], parts[1], parts[1])
-    if len(parts) != 3 or not all(parts):
-        raise click.BadParameter(f"{value!r} is not KIND/NAMESPACE/NAME", param_hint="--object")
-    return (parts[0], parts[1], parts[2])
-
-
-def _pods(values: tuple[str, ...]) -> list[tuple[str, list[str]]]:
-    pods = []
-    for value in values:
-        pod, _, containers = value.partition(":")
-        if not pod:
-            raise click.BadParameter(f"{value!r} is not POD[:CONTAINER,...]", param_hint="--pod")
-        pods.append((pod, [c for c in containers.split(",") if c]))
-    return pods
-
-
-def _pvcs(values: tuple[str, ...]) -> dict[str, dict[str, str]]:
-    found: dict[str, dict[str, str]] = {}
-    for left, path in _pairs(values, option="--pvc", separator="POD/CLAIM=MOUNTPATH"):
-        pod, slash, claim = left.partition("/")
-        if not slash or not pod or not claim:
-            raise click.BadParameter(f"{left!r} is not POD/CLAIM", param_hint="--pvc")
-        found.setdefault(pod, {})[claim] = path
-    return found
-
-
 def _select(loaded: list[_Loaded], name: str | None) -> resources.Blueprint:
     names = [item.blueprint.metadata.name for item in loaded]
     if name is None:
@@ -258,73 +168,6 @@ def _select(loaded: list[_Loaded], name: str | None) -> resources.Blueprint:
             return item.blueprint
     _fail([], summary=f'the input holds no Blueprint "{name}".')
     raise AssertionError("unreachable")
-
-
-@dataclasses.dataclass
-class _Render:
-    """One dry run of an action: what each phase gets, and every failure on the way."""
-
-    found: resources.Blueprint
-    action_name: str
-    state: offline.Offline
-    problems: list[str] = dataclasses.field(default_factory=list)
-
-    def run(self, *, with_artifacts: bool) -> dict[str, Any]:
-        action = self.found.actions[self.action_name]
-        document: dict[str, Any] = {
-            "blueprint": self.found.metadata.name,
-            "action": self.action_name,
-            "phases": [self.phase(p, defer=False) for p in action.phases],
-        }
-        if action.defer_phase is not None:
-            document["deferPhase"] = self.phase(action.defer_phase, defer=True)
-        if with_artifacts and action.output_artifacts:
-            document["outputArtifacts"] = self.artifacts(action)
-        return document
-
-    def phase(self, phase: resources.BlueprintPhase, *, defer: bool) -> dict[str, Any]:
-        where = f"{self.action_name}/{phase.name}"
-        rendered: dict[str, Any] = {"name": phase.name, "func": phase.func}
-        refs = self.object_refs(phase, where=where)
-        if refs:
-            rendered["objects"] = refs
-        try:
-            self.state.with_phase(name=phase.name, refs=refs, defer=defer)
-        except offline.OfflineError as error:
-            self.problems.append(f"{where}.objects: {error}")
-            return rendered
-        args: dict[str, Any] = {}
-        for arg, value in phase.args.items():
-            try:
-                args.update(rendering.render_args({arg: value}, self.state.template))
-            except template_errors.TemplateError as error:
-                self.problems.append(f"{where}.{arg}: {error}")
-        rendered["args"] = args
-        return rendered
-
-    def object_refs(
-        self, phase: resources.BlueprintPhase, *, where: str
-    ) -> dict[str, dict[str, Any]]:
-        refs: dict[str, dict[str, Any]] = {}
-        for name, ref in phase.objects.items():
-            raw = ref.model_dump(by_alias=True, exclude_defaults=True)
-            try:
-                done = rendering.render_object_refs({name: raw}, self.state.template)
-            except template_errors.TemplateError as error:
-                self.problems.append(f"{where}.objects.{name}: {error}")
-                continue
-            refs.update(done or {name: raw})
-        return refs
-
-    def artifacts(self, action: resources.BlueprintAction) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for name, artifact in action.output_artifacts.items():
-            raw = artifact.model_dump(by_alias=True, exclude_defaults=True)
-            try:
-                out.update(rendering.render_artifacts({name: raw}, self.state.template))
-            except template_errors.TemplateError as error:
-                self.problems.append(f"{self.action_name}/outputArtifacts.{name}: {error}")
-        return out
 
 
 @blueprint.command()
@@ -427,13 +270,13 @@ def render(
     show_secrets: bool,
 ) -> None:
     """Print the args ACTION's phases of FILE's Blueprint would get, as YAML, without a cluster."""
-    pool = offline.Pool()
+    pool = objects.Pool()
     for source in secrets_file:
-        for obj in _yaml_objects(source, option="--secrets-file"):
+        for obj in options.yaml_objects(source, option="--secrets-file"):
             _add(pool, obj, source="--secrets-file")
     profile = None
     if profile_file is not None:
-        for obj in _yaml_objects(profile_file, option="--profile-file"):
+        for obj in options.yaml_objects(profile_file, option="--profile-file"):
             if isinstance(obj, Mapping) and obj.get("kind") == "Profile":
                 profile = dict(obj)
             else:
@@ -441,19 +284,19 @@ def render(
         if profile is None:
             raise click.BadParameter("no Profile in the file", param_hint="--profile-file")
     inputs = offline.Inputs(
-        params_file=_single_mapping(params_file, option="--params") or {},
+        params_file=options.single_mapping(params_file, option="--params") or {},
         pool=pool,
-        object_ref=_object_ref(object_ref),
-        object=_single_mapping(object_file, option="--object-file"),
-        pods=_pods(pod),
-        pvcs=_pvcs(pvc),
-        options=dict(_pairs(option, option="--option", separator="KEY=VALUE")),
-        secret_refs=_refs(secret, option="--secret"),
-        config_map_refs=_refs(config_map, option="--config-map"),
-        secret_data=_dotted(secret_data, option="--secret-data", shape="REF.KEY=VALUE"),
-        artifacts=_dotted(artifact, option="--artifact", shape="NAME.KEY=VALUE"),
+        object_ref=options.object_ref(object_ref),
+        object=options.single_mapping(object_file, option="--object-file"),
+        pods=options.pods(pod),
+        pvcs=options.pvcs(pvc),
+        options=dict(options.pairs(option, option="--option", separator="KEY=VALUE")),
+        secret_refs=options.refs(secret, option="--secret"),
+        config_map_refs=options.refs(config_map, option="--config-map"),
+        secret_data=options.dotted(secret_data, option="--secret-data", shape="REF.KEY=VALUE"),
+        artifacts=options.dotted(artifact, option="--artifact", shape="NAME.KEY=VALUE"),
         profile=profile,
-        outputs=_dotted(outputs, option="--outputs", shape="PHASE.KEY=VALUE"),
+        outputs=options.dotted(outputs, option="--outputs", shape="PHASE.KEY=VALUE"),
         time=time_text,
     )
     found = _select(_load(file), blueprint_name)
@@ -468,9 +311,9 @@ def render(
     try:
         state = offline.assemble(inputs, now=dt.datetime.now(dt.UTC))
         secrets = state.secrets
-        dry_run = _Render(found=found, action_name=action_name, state=state)
+        dry_run = dryrun.DryRun(found=found, action_name=action_name, state=state)
         document = dry_run.run(with_artifacts=bool(state.outputs))
-    except offline.OfflineError as error:
+    except objects.OfflineError as error:
         document, problems = None, [str(error)]
     else:
         problems = dry_run.problems
@@ -478,30 +321,13 @@ def render(
     if problems or document is None:
         _fail([mask(p) for p in problems], summary=f"{len(problems)} rendering problem(s).")
         return
-    click.echo(dump_yaml(_masked(document, mask)), nl=False)
+    click.echo(dryrun.dump_yaml(dryrun.masked(document, mask)), nl=False)
 
 
-def _masked(document: dict[str, Any], mask: Any) -> dict[str, Any]:
-    # Names come from the Blueprint, not from a render: a secret equal to a common word
-    # ("postgres") must not blank the phase names out.
-    def phase(entry: dict[str, Any]) -> dict[str, Any]:
-        return {
-            key: value if key in ("name", "func") else mask(value) for key, value in entry.items()
-        }
-
-    out = dict(document)
-    out["phases"] = [phase(entry) for entry in document["phases"]]
-    if "deferPhase" in out:
-        out["deferPhase"] = phase(out["deferPhase"])
-    if "outputArtifacts" in out:
-        out["outputArtifacts"] = mask(out["outputArtifacts"])
-    return out
-
-
-def _add(pool: offline.Pool, obj: Any, *, source: str) -> None:
+def _add(pool: objects.Pool, obj: Any, *, source: str) -> None:
     if not isinstance(obj, Mapping):
         raise click.BadParameter("expected Kubernetes objects", param_hint=source)
     try:
         pool.add(obj, source=source)
-    except offline.OfflineError as error:
+    except objects.OfflineError as error:
         raise click.BadParameter(str(error), param_hint=source) from None

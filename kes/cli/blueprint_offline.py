@@ -9,14 +9,13 @@ Every secret value that goes in is collected, so the command can mask it in what
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from kes.domain import params, resources
+from kes.cli import blueprint_objects as objects
+from kes.domain import params
 from kes.domain.templates import values
 
 WORKLOAD_KINDS = {
@@ -60,49 +59,12 @@ PARAM_FIELDS = (
 )
 
 
-class OfflineError(Exception):
-    """An input of the dry run is missing or malformed; the message says which and why."""
-
-
-@dataclasses.dataclass
-class Pool:
-    """Secrets and ConfigMaps the user supplied, found by namespace and name as the API would."""
-
-    objects: dict[tuple[str, str, str], dict[str, Any]] = dataclasses.field(default_factory=dict)
-
-    def add(self, obj: Mapping[str, Any], *, source: str) -> None:
-        kind = str(obj.get("kind", ""))
-        if kind not in ("Secret", "ConfigMap"):
-            raise OfflineError(f"{source}: expected Secret or ConfigMap objects, got kind {kind!r}")
-        meta = obj.get("metadata") or {}
-        if not isinstance(meta, Mapping) or not meta.get("name"):
-            raise OfflineError(f"{source}: a {kind} without metadata.name")
-        key = (kind, str(meta.get("namespace") or "default"), str(meta["name"]))
-        self.objects[key] = dict(obj)
-
-    def get(self, *, kind: str, namespace: str, name: str, why: str) -> dict[str, Any]:
-        found = self.objects.get((kind, namespace or "default", name))
-        if found is None:
-            raise OfflineError(
-                f'{kind} "{namespace}/{name}" ({why}) is not among the supplied objects: '
-                f"add it to --secrets-file"
-            )
-        return found
-
-    def secret_values(self) -> list[bytes | str]:
-        found: list[bytes | str] = []
-        for (kind, _, _), obj in self.objects.items():
-            if kind == "Secret":
-                found.extend(_secret_data(obj).values())
-        return found
-
-
 @dataclasses.dataclass
 class Inputs:
     """What the options of `kes blueprint render` say, before it becomes TemplateParams."""
 
     params_file: dict[str, Any] = dataclasses.field(default_factory=dict)
-    pool: Pool = dataclasses.field(default_factory=Pool)
+    pool: objects.Pool = dataclasses.field(default_factory=objects.Pool)
     object_ref: tuple[str, str, str] | None = None
     object: dict[str, Any] | None = None
     pods: list[tuple[str, list[str]]] = dataclasses.field(default_factory=list)
@@ -123,7 +85,7 @@ class Offline:
 
     template: values.GoStruct
     secrets: list[bytes | str]
-    pool: Pool
+    pool: objects.Pool
     outputs: dict[str, dict[str, Any]]
     phase_secrets: dict[str, dict[str, Any]]
 
@@ -181,42 +143,43 @@ def assemble(inputs: Inputs, *, now: dt.datetime) -> Offline:
     given = inputs.params_file
     unknown = sorted(set(given) - set(PARAM_FIELDS))
     if unknown:
-        raise OfflineError(
+        raise objects.OfflineError(
             f"params file: unknown field(s) {', '.join(unknown)} "
             f"(TemplateParams has {', '.join(PARAM_FIELDS)})"
         )
     collected: list[bytes | str] = list(inputs.pool.secret_values())
     fields: dict[str, Any] = {}
-    fields["Object"] = dict(_mapping(given, "Object") or {})
+    fields["Object"] = dict(objects.mapping(given, "Object") or {})
     for key in ("StatefulSet", "Deployment", "DeploymentConfig"):
         if given.get(key) is not None:
-            fields[key] = _workload(key, _mapping(given, key) or {})
+            fields[key] = _workload(key, objects.mapping(given, key) or {})
     for key in ("PVC", "Namespace"):
         if given.get(key) is not None:
-            spec = _mapping(given, key) or {}
+            spec = objects.mapping(given, key) or {}
             fields[key] = params.name_and_namespace(
                 kind=key, name=str(spec.get("Name", "")), namespace=str(spec.get("Namespace", ""))
             )
     _apply_object(inputs, fields)
     fields["Options"] = values.TypedMap(
-        {str(k): str(v) for k, v in (_mapping(given, "Options") or {}).items()} | inputs.options
+        {str(k): str(v) for k, v in (objects.mapping(given, "Options") or {}).items()}
+        | inputs.options
     )
     fields["ArtifactsIn"] = params.artifacts(_artifacts(given, inputs))
     fields["Secrets"] = values.TypedMap(
-        _secrets(given, inputs, collected), elem_type="v1.Secret", zero=None
+        objects.secrets(given, inputs, collected), elem_type="v1.Secret", zero=None
     )
     fields["ConfigMaps"] = values.TypedMap(
-        _config_maps(given, inputs), elem_type="v1.ConfigMap", zero=None
+        objects.config_maps(given, inputs), elem_type="v1.ConfigMap", zero=None
     )
-    profile = _profile(given, inputs, collected)
+    profile = objects.profile(given, inputs, collected)
     if profile is not None:
         fields["Profile"] = profile
     fields["Time"] = inputs.time or str(given.get("Time") or "") or rfc3339_nano(now)
     for key in ("PodOverride",):
-        fields[key] = dict(_mapping(given, key) or {})
+        fields[key] = dict(objects.mapping(given, key) or {})
     for key in ("PodLabels", "PodAnnotations"):
         fields[key] = values.TypedMap(
-            {str(k): str(v) for k, v in (_mapping(given, key) or {}).items()}
+            {str(k): str(v) for k, v in (objects.mapping(given, key) or {}).items()}
         )
     outputs, phase_secrets = _phase_inputs(given, inputs, collected)
     return Offline(
@@ -226,13 +189,6 @@ def assemble(inputs: Inputs, *, now: dt.datetime) -> Offline:
         outputs=outputs,
         phase_secrets=phase_secrets,
     )
-
-
-def _mapping(given: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
-    value = given.get(key)
-    if value is not None and not isinstance(value, Mapping):
-        raise OfflineError(f"params file: {key} must be a mapping")
-    return value
 
 
 def _workload(kind: str, spec: Mapping[str, Any]) -> values.GoStruct:
@@ -261,7 +217,9 @@ def _apply_object(inputs: Inputs, fields: dict[str, Any]) -> None:
         ref = (str(obj.get("kind", "")), str(meta.get("namespace", "")), str(meta.get("name", "")))
     if ref is None:
         if inputs.pods or inputs.pvcs:
-            raise OfflineError("--pod and --pvc need --object (or --object-file) to say whose")
+            raise objects.OfflineError(
+                "--pod and --pvc need --object (or --object-file) to say whose"
+            )
         return
     kind, namespace, name = ref
     lower = kind.lower()
@@ -292,7 +250,7 @@ def _apply_object(inputs: Inputs, fields: dict[str, Any]) -> None:
             kind=_NAMED_KINDS[lower], name=name, namespace=namespace
         )
     elif inputs.pods:
-        raise OfflineError(f"--pod applies to StatefulSets and Deployments, not {kind!r}")
+        raise objects.OfflineError(f"--pod applies to StatefulSets and Deployments, not {kind!r}")
 
 
 def _replica_pods(kind: str, obj: Mapping[str, Any], *, name: str) -> list[tuple[str, list[str]]]:
@@ -309,9 +267,9 @@ def _replica_pods(kind: str, obj: Mapping[str, Any], *, name: str) -> list[tuple
 
 def _artifacts(given: Mapping[str, Any], inputs: Inputs) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    for name, spec in (_mapping(given, "ArtifactsIn") or {}).items():
+    for name, spec in (objects.mapping(given, "ArtifactsIn") or {}).items():
         if not isinstance(spec, Mapping):
-            raise OfflineError(f"params file: ArtifactsIn.{name} must be a mapping")
+            raise objects.OfflineError(f"params file: ArtifactsIn.{name} must be a mapping")
         found[str(name)] = {
             "keyValue": dict(spec.get("KeyValue") or spec.get("keyValue") or {}),
             "kopiaSnapshot": str(spec.get("KopiaSnapshot") or spec.get("kopiaSnapshot") or ""),
@@ -322,142 +280,21 @@ def _artifacts(given: Mapping[str, Any], inputs: Inputs) -> dict[str, Any]:
     return found
 
 
-def _secret_data(obj: Mapping[str, Any]) -> dict[str, bytes | str]:
-    data: dict[str, bytes | str] = {}
-    for key, value in (obj.get("data") or {}).items():
-        try:
-            data[str(key)] = base64.b64decode(str(value), validate=True)
-        except (binascii.Error, ValueError):
-            raise OfflineError(f"Secret data key {key!r} is not valid base64") from None
-    for key, value in (obj.get("stringData") or {}).items():
-        data[str(key)] = str(value)
-    return data
-
-
-def _secret_object(spec: Mapping[str, Any], *, ref: str) -> dict[str, Any]:
-    """A Secret API object from a params-file entry: an API object, or Go's `Data` in plain text."""
-    if "Data" in spec:
-        data = spec.get("Data") or {}
-        return {"metadata": {"name": ref}, "stringData": {str(k): str(v) for k, v in data.items()}}
-    return dict(spec)
-
-
-def _secrets(
-    given: Mapping[str, Any], inputs: Inputs, collected: list[bytes | str]
-) -> dict[str, values.GoStruct]:
-    objects: dict[str, dict[str, Any]] = {}
-    for ref, spec in (_mapping(given, "Secrets") or {}).items():
-        objects[str(ref)] = _secret_object(spec or {}, ref=str(ref))
-    for ref, (namespace, name) in inputs.secret_refs.items():
-        objects[ref] = inputs.pool.get(
-            kind="Secret", namespace=namespace, name=name, why=f"--secret {ref}"
-        )
-    for ref, data in inputs.secret_data.items():
-        obj = objects.setdefault(ref, {"metadata": {"name": ref}})
-        obj["stringData"] = {**(obj.get("stringData") or {}), **data}
-    for obj in objects.values():
-        collected.extend(_secret_data(obj).values())
-    return {ref: params.secret(obj) for ref, obj in objects.items()}
-
-
-def _config_maps(given: Mapping[str, Any], inputs: Inputs) -> dict[str, values.GoStruct]:
-    objects: dict[str, dict[str, Any]] = {}
-    for ref, spec in (_mapping(given, "ConfigMaps") or {}).items():
-        spec = spec or {}
-        objects[str(ref)] = {"data": spec["Data"]} if "Data" in spec else dict(spec)
-    for ref, (namespace, name) in inputs.config_map_refs.items():
-        objects[ref] = inputs.pool.get(
-            kind="ConfigMap", namespace=namespace, name=name, why=f"--config-map {ref}"
-        )
-    return {ref: params.config_map(obj) for ref, obj in objects.items()}
-
-
-def _profile(
-    given: Mapping[str, Any], inputs: Inputs, collected: list[bytes | str]
-) -> values.GoStruct | None:
-    if inputs.profile is not None:
-        return _profile_resource(inputs.profile, inputs.pool, collected)
-    spec = _mapping(given, "Profile")
-    if spec is None:
-        return None
-    if "Location" not in spec and "Credential" not in spec:
-        return _profile_resource(dict(spec), inputs.pool, collected)
-    # Go field names, as `toJson .Profile` prints them; credentials given in plain text.
-    location = {k.lower(): v for k, v in (spec.get("Location") or {}).items()}
-    credential = spec.get("Credential") or {}
-    pair = credential.get("KeyPair")
-    key_pair = (str(pair.get("ID", "")), str(pair.get("Secret", ""))) if pair else None
-    if key_pair is not None:
-        collected.extend(v for v in key_pair if v)
-    return params.profile(
-        spec={
-            "location": location,
-            "credential": {"type": credential.get("Type", "")},
-            "skipSSLVerify": bool(spec.get("SkipSSLVerify", False)),
-        },
-        key_pair=key_pair,
-        credential_secret=None,
-    )
-
-
-def _profile_resource(
-    obj: dict[str, Any], pool: Pool, collected: list[bytes | str]
-) -> values.GoStruct:
-    """A Profile resource whose credential Secret is among the supplied objects."""
-    try:
-        profile = resources.parse_as(resources.Profile, obj)
-    except resources.ResourceError as error:
-        raise OfflineError("profile: " + "; ".join(error.problems)) from None
-    spec = resources.to_object(profile)
-    credential = profile.credential
-    key_pair: tuple[str, str] | None = None
-    credential_secret: values.GoStruct | None = None
-    if credential.type == "keyPair" and credential.key_pair is not None:
-        ref = credential.key_pair.secret
-        secret = pool.get(
-            kind="Secret",
-            namespace=ref.namespace,
-            name=ref.name,
-            why="the Profile's keyPair secret",
-        )
-        data = _secret_data(secret)
-        collected.extend(data.values())
-        where = f"{ref.namespace}:{ref.name}"
-        texts = {
-            k: v.decode(errors="replace") if isinstance(v, bytes) else v for k, v in data.items()
-        }
-        for field_name in (credential.key_pair.id_field, credential.key_pair.secret_field):
-            if field_name not in texts:
-                raise OfflineError(f"Key '{field_name}' not found in secret '{where}'")
-        key_pair = (texts[credential.key_pair.id_field], texts[credential.key_pair.secret_field])
-    elif credential.type == "secret" and credential.secret is not None:
-        ref = credential.secret
-        secret = pool.get(
-            kind="Secret",
-            namespace=ref.namespace,
-            name=ref.name,
-            why="the Profile's credential secret",
-        )
-        collected.extend(_secret_data(secret).values())
-        credential_secret = params.secret(secret)
-    return params.profile(spec=spec, key_pair=key_pair, credential_secret=credential_secret)
-
-
 def _phase_inputs(
     given: Mapping[str, Any], inputs: Inputs, collected: list[bytes | str]
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """Outputs per phase (params file `Phases`/`DeferPhase`, then --outputs) and given secrets."""
     outputs: dict[str, dict[str, Any]] = {}
     phase_secrets: dict[str, dict[str, Any]] = {}
-    for name, spec in (_mapping(given, "Phases") or {}).items():
+    for name, spec in (objects.mapping(given, "Phases") or {}).items():
         if not isinstance(spec, Mapping):
-            raise OfflineError(f"params file: Phases.{name} must be a mapping")
+            raise objects.OfflineError(f"params file: Phases.{name} must be a mapping")
         outputs[str(name)] = dict(spec.get("Output") or {})
         for ref, secret in (spec.get("Secrets") or {}).items():
-            obj = _secret_object(secret or {}, ref=str(ref))
-            collected.extend(_secret_data(obj).values())
+            obj = objects.secret_object(secret or {}, ref=str(ref))
+            collected.extend(objects.secret_data(obj).values())
             phase_secrets.setdefault(str(name), {})[str(ref)] = obj
-    defer = _mapping(given, "DeferPhase")
+    defer = objects.mapping(given, "DeferPhase")
     if defer is not None:
         outputs[DEFER_KEY] = dict(defer.get("Output") or {})
     for name, key_values in inputs.outputs.items():
