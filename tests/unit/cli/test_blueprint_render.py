@@ -1,0 +1,430 @@
+"""`kes blueprint render`: offline dry runs of the fixture Blueprints, golden YAML and masking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from click.testing import CliRunner, Result
+
+from kes.cli import main
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "blueprints"
+SECRETS = str(FIXTURES / "secrets.yaml")
+PROFILE = str(FIXTURES / "profile.yaml")
+SECRET_VALUES = (
+    "s3cr3t-root",
+    "pgadmin",
+    "pg-Pa55word",
+    "AKIAEXAMPLEKEYID",
+    "wJalrXUtnFEMIexampleSECRETkey",
+    "AKIAPARAMSFILEID",
+    "params-file-secret-value",
+)
+MYSQL_DUMP = "/mysql-backups/mysql/mysql/2026-05-13T10-11-12/dump.sql.gz"
+PG_DUMP = "pg_backups/pg/postgres-postgresql/2026-05-13T10:11:12Z/backup.sql.gz"
+MYSQL = (
+    str(FIXTURES / "mysql-blueprint.yaml"),
+    "--action",
+    "backup",
+    "--object-file",
+    str(FIXTURES / "mysql-statefulset.yaml"),
+    "--secrets-file",
+    SECRETS,
+    "--profile-file",
+    PROFILE,
+    "--time",
+    "2026-05-13T10:11:12.123456789Z",
+    "--outputs",
+    "dumpToObjectStore.s3path=" + MYSQL_DUMP,
+)
+POSTGRES = (
+    str(FIXTURES / "postgres-blueprint.yaml"),
+    "--action",
+    "backup",
+    "--object",
+    "statefulset/pg/postgres-postgresql",
+    "--pod",
+    "postgres-postgresql-0:postgresql",
+    "--secret",
+    "pgSecret=pg/postgres-postgresql",
+    "--secrets-file",
+    SECRETS,
+    "--profile-file",
+    PROFILE,
+    "--time",
+    "2026-05-13T10:11:12Z",
+    "-o",
+    "retention=30d",
+    "--outputs",
+    "pgDump.backupLocation=" + PG_DUMP,
+    "--outputs",
+    "removeScratch.removed=true",
+)
+TIME_LOG = (
+    str(FIXTURES / "time-log-blueprint.yaml"),
+    "--action",
+    "backup",
+    "--params",
+    str(FIXTURES / "time-log-params.yaml"),
+)
+
+
+def render(*args: str, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(main.cli, ["blueprint", "render", *args], input=stdin)
+
+
+def rendered(result: Result) -> dict[str, Any]:
+    assert result.exit_code == 0, result.output
+    document = yaml.safe_load(result.stdout)
+    assert isinstance(document, dict)
+    return document
+
+
+def inline(args: str, *, objects: str = "", outputs: str = "") -> str:
+    """A one-action, one-phase Blueprint for focused cases."""
+    return (
+        "apiVersion: cr.kanister.io/v1alpha1\nkind: Blueprint\nmetadata: {name: inline}\n"
+        f"actions:\n  backup:\n{outputs}    phases:\n    - func: KubeTask\n      name: first\n"
+        f"{objects}      args:\n{args}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "golden"),
+    [
+        pytest.param(MYSQL, "mysql-backup.rendered.yaml", id="mysql"),
+        pytest.param(POSTGRES, "postgres-backup.rendered.yaml", id="postgres"),
+        pytest.param(TIME_LOG, "time-log-backup.rendered.yaml", id="time-log-params-file"),
+    ],
+)
+def test_output_is_the_golden_yaml(args: tuple[str, ...], golden: str) -> None:
+    result = render(*args)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == (FIXTURES / golden).read_text()
+
+
+def test_mysql_render_reads_labels_phase_secrets_profile_and_time() -> None:
+    document = rendered(render(*MYSQL, "--show-secrets"))
+    (phase,) = document["phases"]
+    assert phase["objects"] == {
+        "mysqlSecret": {"kind": "Secret", "name": "mysql", "namespace": "mysql"}
+    }
+    script = phase["args"]["command"][-1]
+    assert 's3_path="/mysql-backups/mysql/mysql/2026-05-13T10-11-12/dump.sql.gz"' in script
+    assert 'root_password="s3cr3t-root"' in script
+    assert (
+        '"Credential":{"Type":"keyPair","KeyPair":{"ID":"AKIAEXAMPLEKEYID",'
+        '"Secret":"wJalrXUtnFEMIexampleSECRETkey"},"Secret":null,"KopiaServerSecret":null}'
+    ) in script
+    assert document["outputArtifacts"] == {
+        "mysqlBackup": {
+            "keyValue": {"s3path": "/mysql-backups/mysql/mysql/2026-05-13T10-11-12/dump.sql.gz"}
+        }
+    }
+
+
+@pytest.mark.parametrize("args", [MYSQL, POSTGRES, TIME_LOG], ids=["mysql", "postgres", "time-log"])
+def test_secret_values_are_masked_by_default(args: tuple[str, ...]) -> None:
+    result = render(*args)
+    assert result.exit_code == 0
+    assert "***" in result.stdout
+    for value in SECRET_VALUES:
+        assert value not in result.stdout
+
+
+def test_show_secrets_prints_them() -> None:
+    result = render(*POSTGRES, "--show-secrets")
+    assert "export PGPASSWORD='pg-Pa55word'" in result.stdout
+    assert "export PGUSER='pgadmin'" in result.stdout
+
+
+def test_names_stay_readable_when_a_secret_is_a_common_word() -> None:
+    result = render(*POSTGRES, "--secret-data", "pgSecret.extra=backup")
+    document = rendered(result)
+    assert document["action"] == "backup"
+    assert document["phases"][0]["name"] == "pgDump"
+
+
+def test_defer_phase_and_its_output_feed_the_artifacts() -> None:
+    document = rendered(render(*POSTGRES))
+    assert document["deferPhase"]["name"] == "removeScratch"
+    assert (
+        "rm -f /tmp/postgres-postgresql-0-30d.sql.gz"
+        in document["deferPhase"]["args"]["command"][-1]
+    )
+    assert document["outputArtifacts"]["pgBackup"]["keyValue"]["cleaned"] == "true"
+
+
+def test_artifacts_are_left_out_without_outputs() -> None:
+    args = [a for a in MYSQL[:-2]]
+    document = rendered(render(*args))
+    assert "outputArtifacts" not in document
+
+
+def test_a_missing_output_names_the_artifact_with_kanisters_message() -> None:
+    result = render(
+        *TIME_LOG,
+        "--outputs",
+        "markDone.unused=x",
+        "--params",
+        str(FIXTURES / "time-log-params.yaml"),
+    )
+    assert result.exit_code == 0
+    text = (FIXTURES / "time-log-params.yaml").read_text().split("Phases:")[0]
+    result = render(
+        str(FIXTURES / "time-log-blueprint.yaml"),
+        "-a",
+        "backup",
+        "--params",
+        "-",
+        "--outputs",
+        "markDone.x=y",
+        stdin=text,
+    )
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        'backup/outputArtifacts.timeLog: Failed to render template: "pushed" not found',
+        "Error: 1 rendering problem(s).",
+    ]
+
+
+def test_template_errors_name_action_phase_and_arg() -> None:
+    result = render(
+        str(FIXTURES / "mysql-blueprint.yaml"),
+        "-a",
+        "backup",
+        "--object",
+        "statefulset/mysql/mysql",
+        "--time",
+        "2026-05-13T10:11:12Z",
+    )
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        'backup/dumpToObjectStore.objects.mysqlSecret: Failed to render template: "labels" not '
+        "found",
+        'backup/dumpToObjectStore.command: Failed to render template: "labels" not found',
+        "Error: 2 rendering problem(s).",
+    ]
+
+
+def test_go_execution_errors_keep_their_position() -> None:
+    text = inline("        image: busybox\n        command: ['{{ .Deployment.Name }}']\n")
+    result = render("-", "-a", "backup", stdin=text)
+    assert result.exit_code == 1
+    # Go names the nil field's type (*param.DeploymentParams); the engine's wording is its own.
+    assert (
+        'backup/first.command: template: config:1:14: executing "config" at '
+        "<.Deployment.Name>: nil pointer evaluating *param."
+    ) in result.stderr
+
+
+def test_error_messages_are_masked_too() -> None:
+    text = inline(
+        "        image: '{{ fail (index .Secrets.db.Data \"password\" | toString) }}'\n"
+        "        command: [sh]\n"
+    )
+    result = render("-", "-a", "backup", "--secret-data", "db.password=hunter2", stdin=text)
+    assert result.exit_code == 1
+    assert "hunter2" not in result.output
+    assert "backup/first.image:" in result.stderr
+    assert "***" in result.stderr
+    shown = render(
+        "-", "-a", "backup", "--secret-data", "db.password=hunter2", "--show-secrets", stdin=text
+    )
+    assert "hunter2" in shown.stderr
+
+
+def test_secret_data_and_config_maps_from_options() -> None:
+    text = inline(
+        "        image: busybox\n        command:\n"
+        "        - '{{ index .Secrets.db.Data \"user\" | toString }}'\n"
+        "        - '{{ .ConfigMaps.loc.Data.path }}'\n"
+    )
+    result = render(
+        "-",
+        "-a",
+        "backup",
+        "--secret-data",
+        "db.user=admin",
+        "--config-map",
+        "loc=time-log/time-log-location",
+        "--secrets-file",
+        SECRETS,
+        "--show-secrets",
+        stdin=text,
+    )
+    assert rendered(result)["phases"][0]["args"]["command"] == ["admin", "logs/time-log"]
+
+
+def test_statefulset_pods_come_from_replicas_of_the_object_file() -> None:
+    text = inline(
+        "        image: busybox\n        command:\n"
+        "        - '{{ index .StatefulSet.Pods 0 }}'\n"
+        "        - '{{ .StatefulSet.Containers }}'\n"
+        "        - '{{ .StatefulSet.Name }}/{{ .Object.metadata.labels.app.kubernetes.io }}'\n"
+    )
+    result = render(
+        "-", "-a", "backup", "--object-file", str(FIXTURES / "mysql-statefulset.yaml"), stdin=text
+    )
+    assert result.exit_code == 1  # the dotted label needs index: Kanister's message says so
+    assert 'backup/first.command: Failed to render template: "app" not found' in result.stderr
+    text = text.replace(
+        "{{ .Object.metadata.labels.app.kubernetes.io }}",
+        '{{ index .Object.metadata.labels "app.kubernetes.io/name" }}',
+    )
+    result = render(
+        "-", "-a", "backup", "--object-file", str(FIXTURES / "mysql-statefulset.yaml"), stdin=text
+    )
+    assert rendered(result)["phases"][0]["args"]["command"] == [
+        "mysql-0",
+        "[[mysql]]",
+        "mysql/mysql",
+    ]
+
+
+def test_pods_and_claims_from_options() -> None:
+    text = inline(
+        "        image: busybox\n        command:\n"
+        "        - '{{ range $pod, $claims := .Deployment.PersistentVolumeClaims }}"
+        "{{ $pod }}:{{ range $claim, $path := $claims }}{{ $claim }}={{ $path }}{{ end }} "
+        "{{ end }}'\n"
+        "        - '{{ len .Deployment.Pods }}'\n"
+    )
+    result = render(
+        "-",
+        "-a",
+        "backup",
+        "--object",
+        "deployment/app/web",
+        "--pod",
+        "web-1:nginx",
+        "--pod",
+        "web-2",
+        "--pvc",
+        "web-1/data=/srv",
+        stdin=text,
+    )
+    assert rendered(result)["phases"][0]["args"]["command"] == ["web-1:data=/srv web-2: ", "2"]
+
+
+def test_namespace_object_sets_name_and_namespace() -> None:
+    result = render(
+        str(FIXTURES / "mysql-blueprint.yaml"),
+        "-a",
+        "delete",
+        "--object",
+        "namespace/mysql",
+        "--artifact",
+        "mysqlBackup.s3path=/b/dump.sql.gz",
+        "--profile-file",
+        PROFILE,
+        "--secrets-file",
+        SECRETS,
+    )
+    document = rendered(result)
+    (phase,) = document["phases"]
+    assert phase["args"]["namespace"] == "mysql"
+    assert 's3_path="/b/dump.sql.gz"' in phase["args"]["command"][-1]
+
+
+def test_later_phases_read_earlier_outputs() -> None:
+    text = (FIXTURES / "time-log-blueprint.yaml").read_text()
+    result = render(
+        "-",
+        "-a",
+        "restore",
+        "--params",
+        str(FIXTURES / "time-log-params.yaml"),
+        "--artifact",
+        "timeLog.path=bucket/2026-05-13/time.log",
+        stdin=text,
+    )
+    document = rendered(result)
+    assert [p["name"] for p in document["phases"]] == [
+        "shutdownPod",
+        "restoreFromObjectStore",
+        "bringupPod",
+    ]
+    assert document["phases"][0]["args"]["replicas"] == 0  # scalars pass through unrendered
+    assert "--path 'bucket/2026-05-13/time.log'" in document["phases"][1]["args"]["command"][-1]
+
+
+def test_unknown_action_lists_the_available_ones() -> None:
+    result = render(str(FIXTURES / "mysql-blueprint.yaml"), "-a", "bakup")
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        'Error: Blueprint "mysql-blueprint" has no action "bakup" (available: "backup", '
+        '"restore", "delete").'
+    )
+
+
+def test_a_secret_missing_from_the_files_is_named() -> None:
+    result = render(*TIME_LOG, "--secret", "db=prod/db-creds", "--secrets-file", SECRETS)
+    assert result.exit_code == 1
+    assert (
+        'Secret "prod/db-creds" (--secret db) is not among the supplied objects: add it to '
+        "--secrets-file"
+    ) in result.stderr
+
+
+def test_a_profile_key_missing_from_its_secret_uses_kanisters_message() -> None:
+    profile = (FIXTURES / "profile.yaml").read_text().replace("aws_secret_access_key", "nope")
+    result = render(*MYSQL[:-2], "--profile-file", "-", stdin=profile)
+    assert result.exit_code == 1
+    assert "Key 'nope' not found in secret 'kanister:s3-creds'" in result.stderr
+
+
+def test_params_file_with_an_unknown_field_is_refused() -> None:
+    result = render(*TIME_LOG[:-2], "--params", "-", stdin="Deploymnet: {Name: x}\n")
+    assert result.exit_code == 1
+    assert "params file: unknown field(s) Deploymnet" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        pytest.param("--option", "novalue", id="option"),
+        pytest.param("--secret", "db=only-a-name", id="secret"),
+        pytest.param("--secret-data", "nokey=value", id="secret-data"),
+        pytest.param("--outputs", "phase=value", id="outputs"),
+        pytest.param("--object", "statefulset/onlyname", id="object"),
+        pytest.param("--pvc", "pod=/path", id="pvc"),
+    ],
+)
+def test_malformed_option_values_are_usage_errors(option: str, value: str) -> None:
+    result = render(*TIME_LOG, option, value)
+    assert result.exit_code == 2
+    assert "Invalid value" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_malformed_blueprint_yaml_is_a_message() -> None:
+    result = render(str(FIXTURES / "broken-yaml.yaml"), "-a", "backup")
+    assert result.exit_code == 1
+    assert "invalid YAML" in result.stderr
+
+
+def test_several_blueprints_need_a_choice() -> None:
+    text = "\n---\n".join(
+        (FIXTURES / name).read_text()
+        for name in ("mysql-blueprint.yaml", "time-log-blueprint.yaml")
+    )
+    result = render("-", "-a", "backup", stdin=text)
+    assert result.exit_code == 1
+    assert '("mysql-blueprint", "time-log-bp"): pick one with --blueprint' in result.stderr
+    chosen = render(
+        "-",
+        "-a",
+        "backup",
+        "--blueprint",
+        "time-log-bp",
+        "--params",
+        str(FIXTURES / "time-log-params.yaml"),
+        stdin=text,
+    )
+    assert rendered(chosen)["blueprint"] == "time-log-bp"
