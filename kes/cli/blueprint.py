@@ -25,6 +25,8 @@ from kes.domain.templates import rendering
 from kes.functions import base, registry
 
 PASS, FAIL = "✅", "❌"
+# Options whose parameter name differs from the option keep the variable the option implies.
+_ENV = "KES_BLUEPRINT_RENDER"
 
 
 @click.group()
@@ -172,17 +174,31 @@ def _select(loaded: list[_Loaded], name: str | None) -> resources.Blueprint:
 
 @blueprint.command()
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-@click.option("-a", "--action", "action_name", required=True, help="The action to render.")
-@click.option("--blueprint", "blueprint_name", help="Which Blueprint, when FILE holds several.")
+@click.option(
+    "-a",
+    "--action",
+    "action_name",
+    required=True,
+    envvar=f"{_ENV}_ACTION",
+    help="The action to render.",
+)
+@click.option(
+    "--blueprint",
+    "blueprint_name",
+    envvar=f"{_ENV}_BLUEPRINT",
+    help="Which Blueprint, when FILE holds several.",
+)
 @click.option(
     "--params",
     "params_file",
+    envvar=f"{_ENV}_PARAMS",
     type=click.File("r", encoding="utf-8"),
     help="YAML of TemplateParams fields by Go name (Object, StatefulSet, Options, …).",
 )
 @click.option(
     "--object",
     "object_ref",
+    envvar=f"{_ENV}_OBJECT",
     metavar="KIND/NAMESPACE/NAME",
     help="The ActionSet's object (e.g. statefulset/mysql/mysql).",
 )
@@ -247,7 +263,13 @@ def _select(loaded: list[_Loaded], name: str | None) -> resources.Blueprint:
     metavar="PHASE.KEY=VALUE",
     help="A phase output, for later phases and outputArtifacts.",
 )
-@click.option("--time", "time_text", metavar="RFC3339", help="The action's .Time (default: now).")
+@click.option(
+    "--time",
+    "time_text",
+    metavar="RFC3339",
+    envvar=f"{_ENV}_TIME",
+    help="The action's .Time (default: now).",
+)
 @click.option("--show-secrets", is_flag=True, help="Print secret values instead of ***.")
 def render(
     file: IO[str],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -159,20 +161,12 @@ def test_defer_phase_and_its_output_feed_the_artifacts() -> None:
 
 
 def test_artifacts_are_left_out_without_outputs() -> None:
-    args = [a for a in MYSQL[:-2]]
-    document = rendered(render(*args))
+    document = rendered(render(*MYSQL[:-2]))
     assert "outputArtifacts" not in document
 
 
 def test_a_missing_output_names_the_artifact_with_kanisters_message() -> None:
-    result = render(
-        *TIME_LOG,
-        "--outputs",
-        "markDone.unused=x",
-        "--params",
-        str(FIXTURES / "time-log-params.yaml"),
-    )
-    assert result.exit_code == 0
+    # The params file without its `Phases` section: backupToObjectStore gave no output.
     text = (FIXTURES / "time-log-params.yaml").read_text().split("Phases:")[0]
     result = render(
         str(FIXTURES / "time-log-blueprint.yaml"),
@@ -428,3 +422,91 @@ def test_several_blueprints_need_a_choice() -> None:
         stdin=text,
     )
     assert rendered(chosen)["blueprint"] == "time-log-bp"
+
+
+def test_time_defaults_to_now_in_rfc3339_nano_utc() -> None:
+    text = inline(
+        "        image: busybox\n        command:\n        - '{{ .Time }}'\n"
+        '        - \'{{ toDate "2006-01-02T15:04:05.999999999Z07:00" .Time | date "2006" }}\'\n'
+    )
+    before = dt.datetime.now(dt.UTC)
+    command = rendered(render("-", "-a", "backup", stdin=text))["phases"][0]["args"]["command"]
+    after = dt.datetime.now(dt.UTC)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d*[1-9])?Z", command[0])
+    moment = dt.datetime.fromisoformat(command[0].replace("Z", "+00:00"))
+    assert before - dt.timedelta(seconds=1) <= moment <= after
+    assert command[1] in {str(before.year), str(after.year)}
+
+
+def test_every_form_of_a_secret_is_masked() -> None:
+    text = inline(
+        "        image: busybox\n        command:\n"
+        "        - '{{ index .Secrets.db.Data \"p\" | toString | b64enc }}'\n"
+        "        - '{{ index .Secrets.db.Data \"p\" }}'\n"
+        "        - 'user={{ index .Secrets.db.Data \"p\" | toString | quote }}'\n"
+    )
+    result = render("-", "-a", "backup", "--secret-data", "db.p=hunter2", stdin=text)
+    assert rendered(result)["phases"][0]["args"]["command"] == ["***", "***", 'user="***"']
+    shown = render(
+        "-", "-a", "backup", "--secret-data", "db.p=hunter2", "--show-secrets", stdin=text
+    )
+    assert rendered(shown)["phases"][0]["args"]["command"] == [
+        "aHVudGVyMg==",
+        "[104 117 110 116 101 114 50]",
+        'user="hunter2"',
+    ]
+
+
+def test_params_file_gives_phase_secrets_and_go_shaped_secrets(tmp_path: Path) -> None:
+    blueprint_text = inline(
+        "        image: busybox\n        command:\n"
+        "        - '{{ index .Phases.first.Secrets.own.Data \"k\" | toString }}'\n"
+        "        - '{{ .Secrets.shared.Data.token | toString }}'\n"
+        "        - '{{ .Secrets.api.Data.key | toString }}'\n",
+        objects="      objects:\n        own: {kind: Secret, name: own, namespace: default}\n",
+    )
+    params_text = yaml.safe_dump(
+        {
+            "Phases": {"first": {"Secrets": {"own": {"Data": {"k": "phase-value"}}}}},
+            "Secrets": {
+                "shared": {"Data": {"token": "go-shaped"}},
+                "api": {"kind": "Secret", "data": {"key": "YXBpLXNoYXBlZA=="}},
+            },
+        }
+    )
+    (tmp_path / "bp.yaml").write_text(blueprint_text)
+    result = render(
+        str(tmp_path / "bp.yaml"),
+        "-a",
+        "backup",
+        "--params",
+        "-",
+        "--show-secrets",
+        stdin=params_text,
+    )
+    command = rendered(result)["phases"][0]["args"]["command"]
+    assert command == ["phase-value", "go-shaped", "api-shaped"]
+
+
+def test_a_phase_object_missing_from_the_files_is_named() -> None:
+    text = inline(
+        "        image: busybox\n        command: [sh]\n",
+        objects="      objects:\n        own: {kind: Secret, name: own, namespace: ns1}\n",
+    )
+    result = render("-", "-a", "backup", "--secrets-file", SECRETS, stdin=text)
+    assert result.exit_code == 1
+    assert (
+        "backup/first.objects: Secret \"ns1/own\" (object 'own' of phase 'first') is not among "
+        "the supplied objects: add it to --secrets-file"
+    ) in result.stderr
+
+
+def test_options_are_readable_from_kes_environment_variables() -> None:
+    text = inline("        image: busybox\n        command: ['{{ .Time }}']\n")
+    result = CliRunner().invoke(
+        main.cli,
+        ["blueprint", "render", "-", "-a", "backup"],
+        input=text,
+        env={"KES_BLUEPRINT_RENDER_TIME": "2030-01-02T03:04:05Z"},
+    )
+    assert rendered(result)["phases"][0]["args"]["command"] == ["2030-01-02T03:04:05Z"]
