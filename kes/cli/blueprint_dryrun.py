@@ -47,27 +47,37 @@ class DryRun:
 
     def run(self, *, with_artifacts: bool) -> dict[str, Any]:
         action = self.found.actions[self.action_name]
+        # Kanister renders every phase's object refs up front (GetPhases), before any phase runs.
+        refs = {
+            phase.name: self.object_refs(phase, where=f"{self.action_name}/{phase.name}")
+            for phase in self.found.phases_of(self.action_name)
+        }
         document: dict[str, Any] = {
             "blueprint": self.found.metadata.name,
             "action": self.action_name,
-            "phases": [self.phase(p, defer=False) for p in action.phases],
+            "phases": [self.phase(p, refs=refs[p.name], defer=False) for p in action.phases],
         }
         if action.defer_phase is not None:
-            document["deferPhase"] = self.phase(action.defer_phase, defer=True)
+            defer = action.defer_phase
+            document["deferPhase"] = self.phase(defer, refs=refs[defer.name], defer=True)
         if with_artifacts and action.output_artifacts:
             document["outputArtifacts"] = self.artifacts(action)
         return document
 
-    def phase(self, phase: resources.BlueprintPhase, *, defer: bool) -> dict[str, Any]:
+    def phase(
+        self, phase: resources.BlueprintPhase, *, refs: dict[str, dict[str, Any]], defer: bool
+    ) -> dict[str, Any]:
         where = f"{self.action_name}/{phase.name}"
         rendered: dict[str, Any] = {"name": phase.name, "func": phase.func}
-        refs = self.object_refs(phase, where=where)
         if refs:
             rendered["objects"] = refs
         try:
             self.state.with_phase(name=phase.name, refs=refs, defer=defer)
         except objects.OfflineError as error:
             self.problems.append(f"{where}.objects: {error}")
+            # Later phases may still read this one's outputs; its own args cannot render.
+            self.state.with_phase(name=phase.name, refs=None, defer=defer)
+            self.state.finish_phase(name=phase.name, defer=defer)
             return rendered
         args: dict[str, Any] = {}
         for arg, value in phase.args.items():
@@ -76,6 +86,7 @@ class DryRun:
             except template_errors.TemplateError as error:
                 self.problems.append(f"{where}.{arg}: {error}")
         rendered["args"] = args
+        self.state.finish_phase(name=phase.name, defer=defer)
         return rendered
 
     def object_refs(

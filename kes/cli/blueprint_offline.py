@@ -92,8 +92,32 @@ class Offline:
     def with_phase(
         self, *, name: str, refs: Mapping[str, Mapping[str, Any]] | None, defer: bool
     ) -> None:
-        """InitPhaseParams: the phase's Secret/ConfigMap objects; outputs once it "ran"."""
-        phase = self.phase_struct(name=name, refs=refs, defer=defer)
+        """InitPhaseParams: the phase's entry, with its Secret/ConfigMap objects, as it starts."""
+        self._set(name=name, defer=defer, phase=self._objects(name=name, refs=refs))
+
+    def finish_phase(self, *, name: str, defer: bool) -> None:
+        """The phase "ran": its output (from --outputs or the params file) becomes readable."""
+        current = self._phase(name=name, defer=defer)
+        output = {**self.outputs.get(DEFER_KEY, {})} if defer else {}
+        output.update(self.outputs.get(name, {}))
+        self._set(
+            name=name,
+            defer=defer,
+            phase=params.phase(
+                secrets=current.field("Secrets"),
+                config_maps=current.field("ConfigMaps"),
+                output=output,
+            ),
+        )
+
+    def _phase(self, *, name: str, defer: bool) -> values.GoStruct:
+        if defer:
+            found: values.GoStruct = self.template.field("DeferPhase")
+            return found
+        phase: values.GoStruct = self.template.field("Phases")[name]
+        return phase
+
+    def _set(self, *, name: str, defer: bool, phase: values.GoStruct) -> None:
         if defer:
             self.template = params.with_fields(self.template, DeferPhase=phase)
             return
@@ -103,8 +127,8 @@ class Offline:
         phases[name] = phase
         self.template = params.with_fields(self.template, Phases=phases)
 
-    def phase_struct(
-        self, *, name: str, refs: Mapping[str, Mapping[str, Any]] | None, defer: bool = False
+    def _objects(
+        self, *, name: str, refs: Mapping[str, Mapping[str, Any]] | None
     ) -> values.GoStruct:
         secrets: dict[str, values.GoStruct] = {}
         config_maps: dict[str, values.GoStruct] = {}
@@ -125,10 +149,9 @@ class Offline:
                 secrets[key] = params.secret(obj)
             else:
                 config_maps[key] = params.config_map(obj)
-        # An empty map rather than nil: Go reads both alike (a missing key is "not found").
-        output = {**self.outputs.get(DEFER_KEY, {})} if defer else {}
-        output.update(self.outputs.get(name, {}))
-        return params.phase(secrets=secrets, config_maps=config_maps, output=output)
+        # An empty output map rather than nil: Go reads both alike (a missing key is "not
+        # found"), and the engine's nil handling differs from Go's here.
+        return params.phase(secrets=secrets, config_maps=config_maps, output={})
 
 
 def rfc3339_nano(moment: dt.datetime) -> str:

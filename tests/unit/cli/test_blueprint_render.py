@@ -510,3 +510,45 @@ def test_options_are_readable_from_kes_environment_variables() -> None:
         env={"KES_BLUEPRINT_RENDER_TIME": "2030-01-02T03:04:05Z"},
     )
     assert rendered(result)["phases"][0]["args"]["command"] == ["2030-01-02T03:04:05Z"]
+
+
+TWO_PHASES = """apiVersion: cr.kanister.io/v1alpha1
+kind: Blueprint
+metadata: {name: two}
+actions:
+  backup:
+    phases:
+    - func: KubeTask
+      name: first
+      args: {image: busybox, command: ['{{ .Phases.first.Output.x }}']}
+    - func: KubeTask
+      name: second
+      objects:
+        cfg: {kind: ConfigMap, name: '{{ .Phases.first.Output.x }}', namespace: default}
+      args: {image: busybox, command: ['{{ .Phases.first.Output.x }}']}
+    - func: KubeTask
+      name: third
+      args: {image: busybox, command: ['{{ .Phases.first.Output.x }}']}
+"""
+
+
+def test_outputs_are_readable_by_later_phases_only() -> None:
+    result = render("-", "-a", "backup", "--outputs", "first.x=1", stdin=TWO_PHASES)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        # Object refs are rendered before any phase runs, as Kanister's GetPhases does.
+        'backup/second.objects.cfg: Failed to render template: "first" not found',
+        # A phase's own output does not exist while its args are rendered.
+        'backup/first.command: Failed to render template: "x" not found',
+        "Error: 2 rendering problem(s).",
+    ]
+    fixed = TWO_PHASES.replace(
+        "      objects:\n        cfg: {kind: ConfigMap, name: '{{ .Phases.first.Output.x }}', "
+        "namespace: default}\n",
+        "",
+    ).replace(
+        "name: first\n      args: {image: busybox, command: ['{{ .Phases.first.Output.x }}']}",
+        "name: first\n      args: {image: busybox, command: [dump]}",
+    )
+    document = rendered(render("-", "-a", "backup", "--outputs", "first.x=1", stdin=fixed))
+    assert [p["args"]["command"] for p in document["phases"]] == [["dump"], ["1"], ["1"]]
