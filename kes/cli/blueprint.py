@@ -291,7 +291,14 @@ def render(
     time_text: str | None,
     show_secrets: bool,
 ) -> None:
-    """Print the args ACTION's phases of FILE's Blueprint would get, as YAML, without a cluster."""
+    """Render an action of FILE's Blueprint offline and print each phase's args as YAML.
+
+    FILE may be `-` (stdin). Nothing is fetched from a cluster: the object, pods, secrets and
+    profile come from the options and files given (a StatefulSet's pods default to one per
+    replica of --object-file). Output artifacts are rendered when phase outputs are given.
+    Secret values print as *** unless --show-secrets. Exit 1 names each action/phase.arg
+    that fails to render, with Kanister's message.
+    """
     pool = objects.Pool()
     for source in secrets_file:
         for obj in options.yaml_objects(source, option="--secrets-file"):

@@ -552,3 +552,30 @@ def test_outputs_are_readable_by_later_phases_only() -> None:
     )
     document = rendered(render("-", "-a", "backup", "--outputs", "first.x=1", stdin=fixed))
     assert [p["args"]["command"] for p in document["phases"]] == [["dump"], ["1"], ["1"]]
+
+
+def test_the_example_blueprint_renders_for_its_actionset_object() -> None:
+    example = Path(__file__).parents[3] / "examples" / "time-log" / "blueprint.yaml"
+    result = render(
+        str(example),
+        "-a",
+        "backup",
+        "--object",
+        "deployment/time-log/time-logger",
+        "--pod",
+        "time-logger-5d8c9-abcde:logger",
+        "--time",
+        "2026-05-13T10:11:12Z",
+        "--outputs",
+        "backupToDisk.backupPath=/backups/x.log",
+        "--outputs",
+        "backupToDisk.lines=3",
+    )
+    document = rendered(result)
+    (phase,) = document["phases"]
+    assert phase["args"]["pod"] == "time-logger-5d8c9-abcde"
+    assert 'backup="/backups/time-log-20260513T101112.log"' in phase["args"]["command"][-1]
+    assert document["deferPhase"]["args"]["namespace"] == "time-log"
+    assert document["outputArtifacts"] == {
+        "timeLog": {"keyValue": {"path": "/backups/x.log", "lines": "3"}}
+    }

@@ -226,3 +226,29 @@ def test_check_blueprint_is_callable_without_the_cli() -> None:
         "backup/missingImage.image: Required arg missing: image",
         "backup/extraArg.image: argument image is not supported",
     ]
+
+
+ROOT = Path(__file__).parents[3]
+
+
+def committed_blueprints() -> list[Path]:
+    found = []
+    for folder in (ROOT / "examples", ROOT / "tests" / "fixtures" / "kanister", FIXTURES):
+        for path in sorted(folder.rglob("*.yaml")):
+            if path.name.startswith("broken-"):
+                continue
+            documents = resources.load_yaml_documents(path.read_text())
+            if any(isinstance(d, dict) and d.get("kind") == "Blueprint" for d in documents):
+                found.append(path)
+    return found
+
+
+def test_there_are_committed_blueprints_to_check() -> None:
+    assert len(committed_blueprints()) >= 6
+
+
+@pytest.mark.parametrize("path", committed_blueprints(), ids=lambda p: p.stem)
+def test_every_committed_blueprint_validates(path: Path) -> None:
+    result = validate(str(path))
+    assert result.exit_code == 0, result.output
+    assert all(line.endswith("check.. ✅") for line in stdout_lines(result))
