@@ -255,6 +255,8 @@ def _apply_object(inputs: Inputs, fields: dict[str, Any]) -> None:
         }
     if obj is not None:
         fields["Object"] = obj
+    if inputs.pods and lower not in WORKLOAD_KINDS:
+        raise objects.OfflineError(f"--pod applies to StatefulSets and Deployments, not {kind!r}")
     if lower in WORKLOAD_KINDS:
         label = WORKLOAD_KINDS[lower]
         pods = inputs.pods or _replica_pods(lower, fields["Object"], name=name)
@@ -272,8 +274,6 @@ def _apply_object(inputs: Inputs, fields: dict[str, Any]) -> None:
         fields[_NAMED_KINDS[lower]] = params.name_and_namespace(
             kind=_NAMED_KINDS[lower], name=name, namespace=namespace
         )
-    elif inputs.pods:
-        raise objects.OfflineError(f"--pod applies to StatefulSets and Deployments, not {kind!r}")
 
 
 def _replica_pods(kind: str, obj: Mapping[str, Any], *, name: str) -> list[tuple[str, list[str]]]:

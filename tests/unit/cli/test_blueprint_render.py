@@ -579,3 +579,56 @@ def test_the_example_blueprint_renders_for_its_actionset_object() -> None:
     assert document["outputArtifacts"] == {
         "timeLog": {"keyValue": {"path": "/backups/x.log", "lines": "3"}}
     }
+
+
+def test_profile_with_a_secret_credential_reads_the_secret(tmp_path: Path) -> None:
+    (tmp_path / "profile.yaml").write_text(
+        "apiVersion: cr.kanister.io/v1alpha1\nkind: Profile\n"
+        "metadata: {name: role-profile, namespace: kanister}\n"
+        "location: {type: s3Compliant, bucket: b, region: eu-west-1}\n"
+        "credential:\n  type: secret\n"
+        "  secret: {apiVersion: v1, kind: Secret, name: s3-creds, namespace: kanister}\n"
+    )
+    text = inline(
+        "        image: busybox\n        command:\n"
+        "        - '{{ .Profile.Credential.Secret.Data.aws_access_key_id | toString }}'\n"
+        "        - '{{ .Profile.Location.Region }}'\n"
+    )
+    args = ("-", "-a", "backup", "--secrets-file", SECRETS)
+    result = render(*args, "--profile-file", str(tmp_path / "profile.yaml"), stdin=text)
+    assert rendered(result)["phases"][0]["args"]["command"] == ["***", "eu-west-1"]
+
+
+def test_defer_phase_output_from_the_params_file() -> None:
+    result = render(*POSTGRES[:-2], "--params", "-", stdin="DeferPhase: {Output: {removed: yes}}\n")
+    document = rendered(result)
+    # YAML 1.1 reads `yes` as a boolean (as kubectl's sigs.k8s.io/yaml does); Go's %v prints it.
+    assert document["outputArtifacts"]["pgBackup"]["keyValue"]["cleaned"] == "true"
+
+
+def test_pvc_object_sets_pvc_params() -> None:
+    text = inline(
+        "        image: busybox\n        command: ['{{ .PVC.Namespace }}/{{ .PVC.Name }}']\n"
+    )
+    result = render("-", "-a", "backup", "--object", "pvc/apps/data-0", stdin=text)
+    assert rendered(result)["phases"][0]["args"]["command"] == ["apps/data-0"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        pytest.param(
+            ("--pod", "p-0"), "--pod and --pvc need --object (or --object-file)", id="no-object"
+        ),
+        pytest.param(
+            ("--object", "pvc/apps/data-0", "--pod", "p-0"),
+            "--pod applies to StatefulSets and Deployments, not 'pvc'",
+            id="not-a-workload",
+        ),
+    ],
+)
+def test_pods_need_a_workload(extra: tuple[str, ...], message: str) -> None:
+    text = inline("        image: busybox\n        command: [sh]\n")
+    result = render("-", "-a", "backup", *extra, stdin=text)
+    assert result.exit_code == 1
+    assert message in result.stderr
