@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator, Mapping
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 
 import click
 
@@ -40,7 +40,7 @@ class _Loaded:
     unknown_fields: list[str]
 
 
-def _fail(lines: list[str], *, summary: str | None = None) -> None:
+def _fail(lines: list[str], *, summary: str | None = None) -> NoReturn:
     for line in lines:
         click.echo(line, err=True)
     if summary:
@@ -169,7 +169,6 @@ def _select(loaded: list[_Loaded], name: str | None) -> resources.Blueprint:
         if item.blueprint.metadata.name == name:
             return item.blueprint
     _fail([], summary=f'the input holds no Blueprint "{name}".')
-    raise AssertionError("unreachable")
 
 
 @blueprint.command()
@@ -336,10 +335,12 @@ def render(
             summary=f'Blueprint "{found.metadata.name}" has no action "{action_name}" '
             f"(available: {available}).",
         )
-    secrets: list[bytes | str] = []
+    # Known before assembling, so even an early failure's message is masked.
+    secrets: list[bytes | str] = [*pool.secret_values()]
+    secrets.extend(value for data in inputs.secret_data.values() for value in data.values())
     try:
         state = offline.assemble(inputs, now=dt.datetime.now(dt.UTC))
-        secrets = state.secrets
+        secrets.extend(state.secrets)
         dry_run = dryrun.DryRun(found=found, action_name=action_name, state=state)
         document = dry_run.run(with_artifacts=bool(state.outputs))
     except objects.OfflineError as error:
@@ -349,7 +350,6 @@ def render(
     mask = (lambda value: value) if show_secrets else masking.Masker(secrets)
     if problems or document is None:
         _fail([mask(p) for p in problems], summary=f"{len(problems)} rendering problem(s).")
-        return
     click.echo(dryrun.dump_yaml(dryrun.masked(document, mask)), nl=False)
 
 
