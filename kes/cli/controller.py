@@ -11,7 +11,7 @@ import click
 from kes import application, storage
 from kes.adapters.k8s import client, errors
 from kes.cli import logs
-from kes.controller import executing, running, timeouts
+from kes.controller import running, timeouts
 from kes.domain.templates import sprig
 
 
@@ -108,7 +108,7 @@ def run(
         namespaces=tuple(n for item in namespaces for n in item.split(",") if n),
         workers=workers,
         controller_namespace=controller_namespace,
-        default_timeouts=executing.Timeouts(phase_s=phase_timeout, actionset_s=actionset_timeout),
+        default_timeouts=timeouts.Timeouts(phase_s=phase_timeout, actionset_s=actionset_timeout),
         create_crds=create_crds,
         health_address=health_address,
         health_port=health_port,

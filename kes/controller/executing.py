@@ -1,46 +1,26 @@
 """Run one ActionSet: actions in parallel, phases in order, the deferPhase always.
 
-Decide, then act (DESIGN rule 2): a phase is recorded as started before its function runs and its
-result is recorded after, so a crash in between is visible in the log and resolved on restart
-(`resume`). The executor never keeps state of its own: every decision reads the run from the
-application, so a resumed run continues exactly where the log says it stopped.
+The executor never keeps state of its own: every decision reads the run from the application,
+so a resumed run continues exactly where the log says it stopped. Phases are run by
+`phases.PhaseRunner`; this module decides which phase comes next and how an action and the run end.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 from kes import application
 from kes.adapters.k8s import client, customresources, errors
-from kes.controller import cancelling, parameters
+from kes.controller import cancelling, parameters, phases, timeouts
 from kes.domain import actionset_events as ev
 from kes.domain import params, templates
 from kes.functions import base, registry
 
 logger = logging.getLogger(__name__)
-
-LOG_TAIL_LINES = 10
-
-
-@dataclass(frozen=True)
-class Timeouts:
-    """Seconds; None = no limit. Annotations on the ActionSet override the controller defaults."""
-
-    phase_s: float | None = None
-    actionset_s: float | None = None
-
-
-@dataclass
-class _PhaseOutcome:
-    ok: bool
-    output: dict[str, Any] | None = None
-    error: str = ""
 
 
 class Executor:
@@ -56,20 +36,26 @@ class Executor:
     ) -> None:
         self.app = app
         self.api = api
-        self.controller_namespace = controller_namespace
-        self.on_phase_finished = on_phase_finished or (lambda _function, _seconds: None)
+        self.phases = phases.PhaseRunner(
+            app=app,
+            api=api,
+            controller_namespace=controller_namespace,
+            on_phase_finished=on_phase_finished or (lambda _function, _seconds: None),
+        )
 
     # --- one run --------------------------------------------------------------------------
 
-    def run(self, run_id: UUID, *, scope: cancelling.CancelScope, timeouts: Timeouts) -> None:
+    def run(
+        self, run_id: UUID, *, scope: cancelling.CancelScope, limits: timeouts.Timeouts
+    ) -> None:
         """Run (or resume) every action of the run and record its terminal state."""
-        run_scope = scope.child(timeout_s=timeouts.actionset_s)
+        run_scope = scope.child(timeout_s=limits.actionset_s)
         try:
             run = self.app.run(run_id)
             threads = [
                 threading.Thread(
                     target=self._run_action_safely,
-                    kwargs={"run_id": run_id, "index": i, "scope": run_scope, "timeouts": timeouts},
+                    kwargs={"run_id": run_id, "index": i, "scope": run_scope, "limits": limits},
                     name=f"action-{run.name}-{i}",
                     daemon=True,
                 )
@@ -98,10 +84,15 @@ class Executor:
             self.app.fail_run(run_id, error=run.error or _first_error(run))
 
     def _run_action_safely(
-        self, *, run_id: UUID, index: int, scope: cancelling.CancelScope, timeouts: Timeouts
+        self,
+        *,
+        run_id: UUID,
+        index: int,
+        scope: cancelling.CancelScope,
+        limits: timeouts.Timeouts,
     ) -> None:
         try:
-            self._run_action(run_id=run_id, index=index, scope=scope, timeouts=timeouts)
+            self._run_action(run_id=run_id, index=index, scope=scope, limits=limits)
         except Exception as exc:  # a bug or an API outage must still end the action
             logger.exception("Action %d of run %s stopped unexpectedly.", index, run_id)
             run = self.app.run(run_id)
@@ -111,7 +102,12 @@ class Executor:
     # --- one action -----------------------------------------------------------------------
 
     def _run_action(
-        self, *, run_id: UUID, index: int, scope: cancelling.CancelScope, timeouts: Timeouts
+        self,
+        *,
+        run_id: UUID,
+        index: int,
+        scope: cancelling.CancelScope,
+        limits: timeouts.Timeouts,
     ) -> None:
         run = self.app.run(run_id)
         action_spec: Mapping[str, Any] = run.spec["actions"][index]
@@ -126,7 +122,14 @@ class Executor:
             action_params = parameters.for_action(self.api, action=action_spec)
             secrets = action_params.secrets
             specs = self._function_specs(blueprint_action, action_spec)
-        except (parameters.ParamsError, base.FunctionError, errors.ApiError, LaunchError) as exc:
+            object_refs = _render_object_refs(blueprint_action, action_params)
+        except (
+            parameters.ParamsError,
+            base.FunctionError,
+            errors.ApiError,
+            templates.TemplateError,
+            LaunchError,
+        ) as exc:
             self.app.fail_action(
                 run_id,
                 action_index=index,
@@ -134,7 +137,7 @@ class Executor:
                 secrets=secrets,
             )
             return
-        ctx = _ActionContext(
+        ctx = phases.ActionContext(
             run_id=run_id,
             index=index,
             run_name=run.name,
@@ -143,6 +146,7 @@ class Executor:
             action_spec=action_spec,
             params=action_params,
             specs=specs,
+            object_refs=object_refs,
         )
         main_ok = True
         for phase_spec in blueprint_action.get("phases") or []:
@@ -153,7 +157,7 @@ class Executor:
                     phase_spec["name"], params.phase(output=(current.output if current else None))
                 )
                 continue
-            if state == ev.RUNNING and not self._recover_running_phase(
+            if state == ev.RUNNING and not self.phases.recover_running(
                 ctx, phase_spec, defer=False
             ):
                 main_ok = False
@@ -161,16 +165,16 @@ class Executor:
             if state in (ev.FAILED, ev.INTERRUPTED) or scope.cancelled:
                 main_ok = False
                 break
-            outcome = self._run_phase(ctx, phase_spec, scope=scope, timeouts=timeouts, defer=False)
+            outcome = self.phases.run(ctx, phase_spec, scope=scope, limits=limits, defer=False)
             if not outcome.ok:
                 main_ok = False
                 break
-        defer_ok = self._run_defer_phase(ctx, blueprint_action, scope=scope, timeouts=timeouts)
+        defer_ok = self.phases.run_defer(ctx, blueprint_action, scope=scope, limits=limits)
         self._end_action(ctx, blueprint_action, main_ok=main_ok, defer_ok=defer_ok)
 
     def _end_action(
         self,
-        ctx: _ActionContext,
+        ctx: phases.ActionContext,
         blueprint_action: Mapping[str, Any],
         *,
         main_ok: bool,
@@ -211,215 +215,6 @@ class Executor:
 
     # --- phases ---------------------------------------------------------------------------
 
-    def _recover_running_phase(
-        self, ctx: _ActionContext, phase_spec: Mapping[str, Any], *, defer: bool
-    ) -> bool:
-        """A phase the log shows running but no one runs: the controller died during it.
-
-        An idempotent function is run again (True); any other is recorded as failed, since
-        running it twice could do harm (False).
-        """
-        name = str(phase_spec["name"])
-        spec = ctx.specs[name]
-        then = "re-running it, it is idempotent" if spec.idempotent else "not re-run"
-        self.app.interrupt_phase(
-            ctx.run_id,
-            action_index=ctx.index,
-            phase_name=name,
-            reason=f"The controller stopped while the phase was running; {then}.",
-        )
-        if not spec.idempotent:
-            error = (
-                f"Phase {name} was interrupted: the controller stopped while it was running, "
-                f"and {spec.name} is not idempotent, so it was not run again"
-            )
-            self._record_failure(ctx, name=name, error=error, tail=[], defer=defer)
-        return spec.idempotent
-
-    def _run_phase(
-        self,
-        ctx: _ActionContext,
-        phase_spec: Mapping[str, Any],
-        *,
-        scope: cancelling.CancelScope,
-        timeouts: Timeouts,
-        defer: bool,
-    ) -> _PhaseOutcome:
-        name = str(phase_spec["name"])
-        spec = ctx.specs[name]
-        attempt = self._attempt_of(ctx, name)
-        try:
-            phase_struct = parameters.phase_objects(
-                self.api, object_refs=phase_spec.get("objects"), collected=ctx.params.secrets
-            )
-            if defer:
-                ctx.params.set_defer_phase(phase_struct)
-            else:
-                ctx.params.add_phase(name, phase_struct)
-            rendered = templates.render_args(
-                dict(phase_spec.get("args") or {}), ctx.params.template
-            )
-            args: dict[str, Any] = rendered if isinstance(rendered, dict) else {}
-        except (parameters.ParamsError, templates.TemplateError) as exc:
-            prefix = (
-                "Failed to init phase params: " if isinstance(exc, parameters.ParamsError) else ""
-            )
-            self._record_start(ctx, name=name, spec=spec, args={}, attempt=attempt, defer=defer)
-            return self._record_failure(
-                ctx, name=name, error=f"{prefix}{exc}", tail=[], defer=defer
-            )
-        self._record_start(ctx, name=name, spec=spec, args=args, attempt=attempt, defer=defer)
-        phase_scope = scope.child(timeout_s=timeouts.phase_s)
-        tail: list[str] = []
-        started = time.monotonic()
-        try:
-            spec.check_args(args)
-            if spec.run is None:
-                raise base.FunctionError(f"Function {spec.name} is not supported by kes yet")
-            function_ctx = base.PhaseContext(
-                api=self.api,
-                namespace=self.controller_namespace,
-                action_set=base.ActionSetRef(
-                    name=ctx.run_name,
-                    namespace=ctx.run_namespace,
-                    uid=ctx.uid,
-                ),
-                template_params=params.to_plain(ctx.params.template),
-                pod_override=ctx.action_spec.get("podOverride"),
-                pod_labels=dict(ctx.action_spec.get("podLabels") or {}),
-                pod_annotations=dict(ctx.action_spec.get("podAnnotations") or {}),
-                cancel=phase_scope.event,
-                on_log=lambda line: _keep_tail(tail, line),
-            )
-            output = spec.run(function_ctx, args)
-        except base.FunctionError as exc:
-            message = str(exc)
-            if phase_scope.cancelled and phase_scope.reason == cancelling.TIMED_OUT:
-                message = f"Phase {name} timed out: {message}"
-            return self._record_failure(ctx, name=name, error=message, tail=tail, defer=defer)
-        except Exception as exc:  # unexpected: record it, keep the controller alive
-            logger.exception("Phase %s raised unexpectedly.", name)
-            return self._record_failure(ctx, name=name, error=str(exc), tail=tail, defer=defer)
-        finally:
-            phase_scope.close()
-            self.on_phase_finished(spec.name, time.monotonic() - started)
-        duration = time.monotonic() - started
-        if phase_scope.cancelled and phase_scope.reason == cancelling.TIMED_OUT:
-            return self._record_failure(
-                ctx, name=name, error=f"Phase {name} timed out", tail=tail, defer=defer
-            )
-        phase_with_output = params.phase(
-            secrets=phase_struct.field("Secrets"),
-            config_maps=phase_struct.field("ConfigMaps"),
-            output=output,
-        )
-        if defer:
-            ctx.params.set_defer_phase(phase_with_output)
-            self.app.complete_defer_phase(
-                ctx.run_id,
-                action_index=ctx.index,
-                output=output,
-                duration_s=duration,
-                secrets=ctx.params.secrets,
-            )
-        else:
-            ctx.params.add_phase(name, phase_with_output)
-            self.app.complete_phase(
-                ctx.run_id,
-                action_index=ctx.index,
-                phase_name=name,
-                output=output,
-                duration_s=duration,
-                secrets=ctx.params.secrets,
-            )
-        return _PhaseOutcome(ok=True, output=output)
-
-    def _run_defer_phase(
-        self,
-        ctx: _ActionContext,
-        blueprint_action: Mapping[str, Any],
-        *,
-        scope: cancelling.CancelScope,
-        timeouts: Timeouts,
-    ) -> bool:
-        defer_spec = blueprint_action.get("deferPhase")
-        if not defer_spec:
-            return True
-        current = self.app.run(ctx.run_id).actions[ctx.index].defer_phase
-        if current is not None and current.state == ev.COMPLETE:
-            return True
-        if current is not None and current.state == ev.FAILED:
-            return False
-        if (
-            current is not None
-            and current.state == ev.RUNNING
-            and not self._recover_running_phase(ctx, defer_spec, defer=True)
-        ):
-            return False
-        # The deferPhase runs even after a cancellation: give it a scope of its own, bounded by
-        # the phase timeout only.
-        defer_scope = cancelling.CancelScope()
-        outcome = self._run_phase(ctx, defer_spec, scope=defer_scope, timeouts=timeouts, defer=True)
-        return outcome.ok
-
-    def _attempt_of(self, ctx: _ActionContext, name: str) -> int:
-        current = self.app.run(ctx.run_id).actions[ctx.index].phase(name)
-        return (current.attempt if current else 0) + 1
-
-    def _record_start(
-        self,
-        ctx: _ActionContext,
-        *,
-        name: str,
-        spec: registry.FunctionSpec,
-        args: dict[str, Any],
-        attempt: int,
-        defer: bool,
-    ) -> None:
-        if defer:
-            self.app.start_defer_phase(
-                ctx.run_id,
-                action_index=ctx.index,
-                function=spec.name,
-                args=args,
-                attempt=attempt,
-                secrets=ctx.params.secrets,
-            )
-        else:
-            self.app.start_phase(
-                ctx.run_id,
-                action_index=ctx.index,
-                phase_name=name,
-                function=spec.name,
-                args=args,
-                attempt=attempt,
-                secrets=ctx.params.secrets,
-            )
-
-    def _record_failure(
-        self, ctx: _ActionContext, *, name: str, error: str, tail: list[str], defer: bool
-    ) -> _PhaseOutcome:
-        if defer:
-            self.app.fail_defer_phase(
-                ctx.run_id,
-                action_index=ctx.index,
-                error=error,
-                log_tail=tail,
-                secrets=ctx.params.secrets,
-            )
-        else:
-            self.app.fail_phase(
-                ctx.run_id,
-                action_index=ctx.index,
-                phase_name=name,
-                error=error,
-                log_tail=tail,
-                secrets=ctx.params.secrets,
-            )
-        return _PhaseOutcome(ok=False, error=error)
-
-    # --- lookups --------------------------------------------------------------------------
-
     def _blueprint_action(self, *, namespace: str, blueprint: str, action: str) -> dict[str, Any]:
         try:
             obj = customresources.get(
@@ -449,21 +244,21 @@ class LaunchError(Exception):
     """The action could not start (blueprint missing, action missing)."""
 
 
-@dataclass
-class _ActionContext:
-    run_id: UUID
-    index: int
-    run_name: str
-    run_namespace: str
-    uid: str
-    action_spec: Mapping[str, Any]
-    params: parameters.ActionParams
-    specs: dict[str, registry.FunctionSpec]
-
-
-def _keep_tail(tail: list[str], line: str) -> None:
-    tail.append(line)
-    del tail[:-LOG_TAIL_LINES]
+def _render_object_refs(
+    blueprint_action: Mapping[str, Any], action_params: parameters.ActionParams
+) -> dict[str, dict[str, Any]]:
+    """Kanister renders every phase's `objects` up front, before any phase runs."""
+    phases = list(blueprint_action.get("phases") or [])
+    if blueprint_action.get("deferPhase"):
+        phases.append(blueprint_action["deferPhase"])
+    rendered: dict[str, dict[str, Any]] = {}
+    for phase in phases:
+        refs = phase.get("objects")
+        if refs:
+            rendered[phase["name"]] = templates.render_object_refs(
+                refs, action_params.template
+            ) or dict(refs)
+    return rendered
 
 
 def _first_error(run: Any) -> str:

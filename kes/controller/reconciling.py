@@ -33,7 +33,7 @@ class Reconciler:
         app: application.KesApplication,
         api: client.Api,
         executor: executing.Executor,
-        default_timeouts: executing.Timeouts,
+        default_timeouts: timeouts.Timeouts,
         requeue: Callable[[str], None],
         write_status: Callable[[UUID], bool] = lambda _run_id: True,
     ) -> None:
@@ -217,11 +217,11 @@ class Reconciler:
         key: str,
         run_id: UUID,
         scope: cancelling.CancelScope,
-        run_timeouts: executing.Timeouts,
+        run_timeouts: timeouts.Timeouts,
     ) -> None:
         try:
             if scope.reason != "controller stopping":
-                self.executor.run(run_id, scope=scope, timeouts=run_timeouts)
+                self.executor.run(run_id, scope=scope, limits=run_timeouts)
         except Exception:
             logger.exception("Run of ActionSet %s stopped unexpectedly.", key)
         finally:

@@ -14,7 +14,7 @@ from typing import Any
 
 from kes import application
 from kes.adapters.k8s import client, customresources, errors, watching
-from kes.controller import executing, queueing, reconciling, serving
+from kes.controller import executing, queueing, reconciling, serving, timeouts
 from kes.domain import crds
 from kes.projections import following, kubeevents, metrics, status
 
@@ -26,7 +26,7 @@ class Settings:
     namespaces: tuple[str, ...] = ()  # empty = all namespaces
     workers: int = 4
     controller_namespace: str = "default"
-    default_timeouts: executing.Timeouts = field(default_factory=executing.Timeouts)
+    default_timeouts: timeouts.Timeouts = field(default_factory=timeouts.Timeouts)
     create_crds: bool = True
     health_address: str = "127.0.0.1"
     health_port: int | None = None  # None = no HTTP server

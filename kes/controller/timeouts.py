@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
-from kes.controller import executing
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Seconds; None = no limit. Annotations on the ActionSet override the controller defaults."""
+
+    phase_s: float | None = None
+    actionset_s: float | None = None
+
 
 ACTIONSET_TIMEOUT = "kes.io/timeout"
 PHASE_TIMEOUT = "kes.io/phase-timeout"
@@ -40,9 +48,7 @@ def parse_duration(text: str) -> float:
     return total
 
 
-def from_annotations(
-    annotations: Mapping[str, str] | None, *, defaults: executing.Timeouts
-) -> executing.Timeouts:
+def from_annotations(annotations: Mapping[str, str] | None, *, defaults: Timeouts) -> Timeouts:
     """The run's timeouts: annotations win over the controller defaults."""
     annotations = annotations or {}
     phase = defaults.phase_s
@@ -51,4 +57,4 @@ def from_annotations(
         phase = parse_duration(annotations[PHASE_TIMEOUT])
     if ACTIONSET_TIMEOUT in annotations:
         actionset = parse_duration(annotations[ACTIONSET_TIMEOUT])
-    return executing.Timeouts(phase_s=phase or None, actionset_s=actionset or None)
+    return Timeouts(phase_s=phase or None, actionset_s=actionset or None)

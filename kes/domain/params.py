@@ -153,7 +153,8 @@ def phase(
             "ConfigMaps": values.TypedMap(
                 dict(config_maps or {}), elem_type="v1.ConfigMap", zero=None
             ),
-            "Output": dict(output) if output is not None else None,
+            # A nil Go map reads like an empty one: a missing key is "not found" either way.
+            "Output": dict(output or {}),
         },
         pointer=True,
     )

@@ -1,6 +1,6 @@
 import pytest
 
-from kes.controller import executing, timeouts
+from kes.controller import timeouts
 
 
 @pytest.mark.parametrize(
@@ -25,7 +25,7 @@ def test_bad_durations_have_gos_message(text: str) -> None:
 
 
 def test_annotations_override_the_defaults() -> None:
-    defaults = executing.Timeouts(phase_s=60.0, actionset_s=600.0)
+    defaults = timeouts.Timeouts(phase_s=60.0, actionset_s=600.0)
     got = timeouts.from_annotations({"kes.io/phase-timeout": "2s"}, defaults=defaults)
-    assert got == executing.Timeouts(phase_s=2.0, actionset_s=600.0)
+    assert got == timeouts.Timeouts(phase_s=2.0, actionset_s=600.0)
     assert timeouts.from_annotations(None, defaults=defaults) == defaults
