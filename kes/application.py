@@ -212,6 +212,13 @@ class KesApplication(es_application.Application[UUID]):
             log_tail=masker(list(log_tail)),
         ))
 
+    def time_out_phase(
+        self, run_id: UUID, *, action_index: int, phase_name: str, timeout_s: float, error: str
+    ) -> None:
+        self._execute(run_id, lambda r: r.time_out_phase(
+            action_index=action_index, phase_name=phase_name, timeout_s=timeout_s, error=error,
+        ))
+
     def interrupt_phase(
         self, run_id: UUID, *, action_index: int, phase_name: str, reason: str
     ) -> None:

@@ -89,7 +89,7 @@ class Timeline:
         if kind in ("PhaseCompleted", "DeferPhaseCompleted"):
             output = "" if data.get("output") is None else f" output {_compact(data['output'])}"
             return f"took {data['duration_s']:.2f} s{output}", False
-        if kind in ("PhaseFailed", "DeferPhaseFailed"):
+        if kind in ("PhaseFailed", "DeferPhaseFailed", "PhaseTimedOut"):
             tail = "".join(f"\n{'':>47}| {line}" for line in data.get("log_tail", []))
             return f"FAILED: {data['error']}{tail}", True
         failures: dict[str, Callable[[dict[str, Any]], str]] = {

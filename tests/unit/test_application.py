@@ -13,7 +13,7 @@ import pytest
 from eventsourcing import persistence as es_persistence
 
 from kes import application, storage
-from kes.domain import actionset
+from kes.domain import actionset, actionset_errors
 
 PLAN: list[dict[str, Any]] = [
     {
@@ -108,7 +108,7 @@ def test_an_unknown_id_is_a_kes_error(app: application.KesApplication) -> None:
 def test_an_illegal_command_records_nothing(app: application.KesApplication) -> None:
     run_id = accept(app)
     app.start_action(run_id, action_index=0)
-    with pytest.raises(actionset.PhaseNotRunningError):
+    with pytest.raises(actionset_errors.PhaseNotRunningError):
         app.complete_phase(run_id, action_index=0, phase_name="dump", output=None, duration_s=0)
     assert len(app.stored_records(run_id)) == 2
 
@@ -169,7 +169,7 @@ def test_the_loser_of_a_race_is_told_when_fresh_state_forbids_its_command(
         stale.complete_phase(action_index=0, phase_name="dump")
         with pytest.raises(es_persistence.IntegrityError):
             other.save(stale)
-        with pytest.raises(actionset.PhaseNotRunningError):
+        with pytest.raises(actionset_errors.PhaseNotRunningError):
             other.complete_phase(
                 run_id, action_index=0, phase_name="dump", output=None, duration_s=1
             )
