@@ -176,13 +176,14 @@ def _options(func: Callable[..., None]) -> Callable[..., None]:
     decorators = [
         click.argument("name"),
         click.option("-n", "--namespace", default="default", show_default=True,
-                     envvar="KES_NAMESPACE"),
+                     envvar="KES_NAMESPACE", help="Namespace of the resource."),
         click.option("--store", envvar="KES_STORE", default=None,
                      help="Event log: a file path or postgresql:// URL "
                           "[default: .kes/store.sqlite3]."),
         click.option("--json", "as_json", is_flag=True, help="One JSON event per line."),
         click.option("--verify", is_flag=True, help="Check the hash chain; exit 1 if broken."),
-        click.option("--at", metavar="TIME", help="Print the status as it was at TIME."),
+        click.option("--at", metavar="TIME",
+                     help="Print the status as it was at TIME (ISO 8601, UTC if no zone)."),
         click.option("-f", "--follow", is_flag=True, help="Keep printing until the run ends."),
     ]
     for decorator in reversed(decorators):
