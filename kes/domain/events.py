@@ -43,6 +43,8 @@ class DomainEvent(pydantic.BaseModel, es_domain.CanMutateAggregate[UUID]):
     timestamp: dt.datetime
     schema_version: int = 1
     digest: str = ""
+    # The JSON form computed while sealing, kept so the store does not dump the event again.
+    _json: dict[str, Any] | None = pydantic.PrivateAttr(default=None)
 
     @pydantic.model_validator(mode="before")
     @classmethod
@@ -64,8 +66,16 @@ class DomainEvent(pydantic.BaseModel, es_domain.CanMutateAggregate[UUID]):
 
     def sealed(self, *, previous: str) -> Self:
         """This event with its chain digest filled in."""
-        digest = hashchain.chain_digest(previous=previous, body=self.body())
-        return self.model_copy(update={"digest": digest})
+        dumped = self.model_dump(mode="json")
+        body = hashchain.body_of(topic=es_utils.get_topic(type(self)), state=dumped)
+        dumped["digest"] = hashchain.chain_digest(previous=previous, body=body)
+        event = self.model_copy(update={"digest": dumped["digest"]})
+        event._json = dumped
+        return event
+
+    def as_json(self) -> dict[str, Any]:
+        """The event as stored: its JSON dump (digest included)."""
+        return self._json if self._json is not None else self.model_dump(mode="json")
 
 
 class CreatedEvent(DomainEvent, es_domain.CanInitAggregate[UUID]):
