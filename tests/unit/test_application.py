@@ -361,3 +361,28 @@ def test_history_is_plain_data_in_order(app: application.KesApplication) -> None
     ]
     assert records[1]["data"] == {"action_index": 0}
     assert app.history(run_id, after=1) == records[1:]
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, 1), ("FULL", 2), ("off", 0)])
+def test_sqlite_synchronous_follows_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None, expected: int
+) -> None:
+    if setting is None:
+        monkeypatch.delenv(storage.SYNCHRONOUS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(storage.SYNCHRONOUS_ENV, setting)
+    kes = application.KesApplication(store=str(tmp_path / "s.sqlite3"))
+    try:
+        with kes.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == expected
+    finally:
+        kes.close()
+
+
+def test_a_bad_synchronous_setting_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(storage.SYNCHRONOUS_ENV, "sometimes")
+    with pytest.raises(storage.StoreSettingError, match="KES_SQLITE_SYNCHRONOUS"):
+        application.KesApplication(store=str(tmp_path / "s.sqlite3"))
