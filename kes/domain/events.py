@@ -21,6 +21,11 @@ from eventsourcing import utils as es_utils
 
 from kes.domain import hashchain
 
+_ENVELOPE = frozenset({
+    "originator_id", "originator_version", "timestamp", "schema_version", "digest",
+    "originator_topic",
+})
+
 
 class DomainError(Exception):
     """A command that would break a lifecycle rule; the aggregate emitted nothing."""
@@ -57,6 +62,21 @@ class DomainEvent(pydantic.BaseModel, es_domain.CanMutateAggregate[UUID]):
         aggregate = super().mutate(aggregate)
         aggregate.last_digest = self.digest
         return aggregate
+
+    def as_record(self) -> dict[str, Any]:
+        """The stable plain-data shape of this event (``kes history --json``): ``id``,
+        ``version``, ``time``, ``type``, ``schema_version``, ``digest`` and ``data``, the
+        event's own fields."""
+        dumped = self.model_dump(mode="json")
+        return {
+            "id": dumped["originator_id"],
+            "version": dumped["originator_version"],
+            "time": dumped["timestamp"],
+            "type": type(self).__name__,
+            "schema_version": dumped["schema_version"],
+            "digest": dumped["digest"],
+            "data": {k: v for k, v in dumped.items() if k not in _ENVELOPE},
+        }
 
     def body(self) -> dict[str, Any]:
         """What the hash chain covers, in the same JSON form the store keeps."""

@@ -386,3 +386,27 @@ def test_a_bad_synchronous_setting_is_refused(
     monkeypatch.setenv(storage.SYNCHRONOUS_ENV, "sometimes")
     with pytest.raises(storage.StoreSettingError, match="KES_SQLITE_SYNCHRONOUS"):
         application.KesApplication(store=str(tmp_path / "s.sqlite3"))
+
+
+def test_a_stale_cache_neither_hides_nor_invents_a_guard_error(
+    app: application.KesApplication, store: str
+) -> None:
+    """``other`` caches the run, then ``app`` moves it on: ``other`` sees it and acts on it."""
+    run_id = accept(app)
+    other = application.KesApplication(store=store)
+    try:
+        assert other.status(run_id)["state"] == "pending"  # cached in ``other`` now
+        app.start_action(run_id, action_index=0)
+        assert other.run(run_id).actions[0].state == "running"  # queries catch up
+        app.start_phase(run_id, action_index=0, phase_name="dump", function="KubeTask", args={})
+        # The phase started behind its back; the refusing guard is asked again on fresh state.
+        other.complete_phase(run_id, action_index=0, phase_name="dump", output=None,
+                             duration_s=1.0)
+        with pytest.raises(actionset_errors.PhaseNotRunningError):
+            other.complete_phase(run_id, action_index=0, phase_name="dump", output=None,
+                                 duration_s=1.0)
+    finally:
+        other.close()
+    assert [r.topic.rsplit(":", 1)[-1] for r in app.stored_records(run_id)] == [
+        "ActionSetAccepted", "ActionStarted", "PhaseStarted", "PhaseCompleted"
+    ]
