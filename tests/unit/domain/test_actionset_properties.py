@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 import hypothesis
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kes import storage
@@ -96,7 +96,7 @@ def accepts(run: actionset.ActionSetRun, candidate: tuple[str, int, str]) -> boo
     return True
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_accepted_commands_replay_to_the_same_state(data: st.DataObject) -> None:
     run = actionset.ActionSetRun.accept(name="s", namespace="n", uid="u", spec={}, plan=PLAN)
