@@ -391,11 +391,14 @@ class KesApplication(es_application.Application[UUID]):
             for s in self.recorder.select_events(aggregate_id)
         ]
 
-    def verify(self, aggregate_id: UUID) -> hashchain.ChainBreak | None:
+    def verify(
+        self, aggregate_id: UUID, *, anchor: str | None = None
+    ) -> hashchain.ChainBreak | None:
+        """The first break in the aggregate's hash chain (``anchor``: a digest kept elsewhere)."""
         records = self.stored_records(aggregate_id)
         if not records:
             raise RunNotFoundError(f"Nothing is recorded under id {aggregate_id}.")
-        return hashchain.verify(records)
+        return hashchain.verify(records, anchor=anchor)
 
     def events_of(self, aggregate_id: UUID, *, after: int = 0) -> list[Any]:
         """The aggregate's events (upcast to current schemas) after a version."""

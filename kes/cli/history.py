@@ -126,13 +126,13 @@ def _find(app: application.KesApplication, *, kind: str, namespace: str, name: s
 
 def _show(
     *, kind: str, name: str, namespace: str, store: str | None, as_json: bool, verify: bool,
-    at: str | None, follow: bool,
+    anchor: str | None, at: str | None, follow: bool,
 ) -> None:
     app = _open(store)
     try:
         aggregate_id = _find(app, kind=kind, namespace=namespace, name=name)
         if verify:
-            broken = app.verify(aggregate_id)
+            broken = app.verify(aggregate_id, anchor=anchor)
             if broken is not None:
                 click.echo(broken.describe(), err=True)
                 raise SystemExit(1)
@@ -182,6 +182,8 @@ def _options(func: Callable[..., None]) -> Callable[..., None]:
                           "[default: .kes/store.sqlite3]."),
         click.option("--json", "as_json", is_flag=True, help="One JSON event per line."),
         click.option("--verify", is_flag=True, help="Check the hash chain; exit 1 if broken."),
+        click.option("--anchor", metavar="DIGEST",
+                     help="With --verify: a digest kept elsewhere that must be in the chain."),
         click.option("--at", metavar="TIME",
                      help="Print the status as it was at TIME (ISO 8601, UTC if no zone)."),
         click.option("-f", "--follow", is_flag=True, help="Keep printing until the run ends."),
