@@ -26,7 +26,7 @@ from eventsourcing import persistence as es_persistence
 from eventsourcing import utils as es_utils
 
 from kes import storage
-from kes.domain import actionset, hashchain, masking, repositoryserver, status
+from kes.domain import actionset, events, hashchain, masking, repositoryserver, status
 from kes.domain import actionset_events as ev
 
 MAX_ATTEMPTS = 20
@@ -54,24 +54,10 @@ _CREATED_TOPICS = {
 }
 
 
-_COMMON_FIELDS = frozenset({
-    "originator_id", "originator_version", "timestamp", "schema_version", "digest",
-    "originator_topic",
-})
-
-
 def event_record(event: Any) -> dict[str, Any]:
-    """One event as plain data: id, version, time, type, schema_version, digest, data."""
-    dumped = event.model_dump(mode="json")
-    return {
-        "id": dumped["originator_id"],
-        "version": dumped["originator_version"],
-        "time": dumped["timestamp"],
-        "type": type(event).__name__,
-        "schema_version": dumped["schema_version"],
-        "digest": dumped["digest"],
-        "data": {k: v for k, v in dumped.items() if k not in _COMMON_FIELDS},
-    }
+    """One event as plain data (see :meth:`kes.domain.events.DomainEvent.as_record`)."""
+    record: dict[str, Any] = event.as_record()
+    return record
 
 
 class KesApplication(es_application.Application[UUID]):
@@ -105,13 +91,22 @@ class KesApplication(es_application.Application[UUID]):
     def _execute(self, aggregate_id: UUID, command: Callable[[Agg], None]) -> Agg:
         # The cache hands out the cached aggregate itself (no copy, no store round trip): that
         # is what makes a use case cheap. So a stripe lock keeps one thread per aggregate in
-        # here, and any failure evicts the entry, which may hold unsaved changes.
+        # here, and any failure evicts the entry, which may hold unsaved changes. The cache
+        # may also be stale (another process wrote): a save then conflicts, and a guard that
+        # refuses is asked once more on state rebuilt from the store before its error counts.
+        rechecked = False
         with self._stripes[aggregate_id.int % len(self._stripes)]:
             for attempt in range(MAX_ATTEMPTS):
                 aggregate: Agg = self._get(aggregate_id)
                 try:
                     command(aggregate)
                     self.save(aggregate)
+                except events.DomainError:
+                    self._evict(aggregate_id)
+                    if rechecked:
+                        raise
+                    rechecked = True
+                    continue
                 except es_persistence.IntegrityError:
                     # Another process saved first: decide again on fresh state. The jittered
                     # pause lets a writer that keeps losing to a busy one get its turn.
@@ -210,6 +205,13 @@ class KesApplication(es_application.Application[UUID]):
         self._execute(run_id, lambda r: r.fail_phase(
             action_index=action_index, phase_name=phase_name, error=masker(error),
             log_tail=masker(list(log_tail)),
+        ))
+
+    def time_out_phase(
+        self, run_id: UUID, *, action_index: int, phase_name: str, timeout_s: float, error: str
+    ) -> None:
+        self._execute(run_id, lambda r: r.time_out_phase(
+            action_index=action_index, phase_name=phase_name, timeout_s=timeout_s, error=error,
         ))
 
     def interrupt_phase(
@@ -317,13 +319,27 @@ class KesApplication(es_application.Application[UUID]):
         server: repositoryserver.RepositoryServerLifecycle = self._copy(server_id)
         return server
 
+    def _fresh(self, aggregate_id: UUID) -> Any:
+        """The cached aggregate brought up to date with the store (another process may write).
+
+        Call with the aggregate's stripe lock held.
+        """
+        aggregate = self._get(aggregate_id)
+        try:
+            for event in self.events_of(aggregate_id, after=aggregate.version):
+                aggregate = event.mutate(aggregate)
+        except BaseException:
+            self._evict(aggregate_id)
+            raise
+        return aggregate
+
     def _copy(self, aggregate_id: UUID) -> Any:
         with self._stripes[aggregate_id.int % len(self._stripes)]:
-            return copy.deepcopy(self._get(aggregate_id))
+            return copy.deepcopy(self._fresh(aggregate_id))
 
     def status(self, aggregate_id: UUID) -> dict[str, Any]:
         with self._stripes[aggregate_id.int % len(self._stripes)]:
-            return status.status_of(self._get(aggregate_id))
+            return status.status_of(self._fresh(aggregate_id))
 
     def _created(self, kind: str) -> list[tuple[UUID, dict[str, Any]]]:
         """(id, first-event state) of every aggregate of ``kind``, oldest first."""
@@ -362,7 +378,7 @@ class KesApplication(es_application.Application[UUID]):
 
     def _is_terminal(self, aggregate_id: UUID) -> bool:
         with self._stripes[aggregate_id.int % len(self._stripes)]:
-            return bool(self._get(aggregate_id).is_terminal)
+            return bool(self._fresh(aggregate_id).is_terminal)
 
     def stored_records(self, aggregate_id: UUID) -> list[hashchain.StoredRecord]:
         """The aggregate's events exactly as stored (no upcasting), for audit and verify."""
@@ -375,11 +391,14 @@ class KesApplication(es_application.Application[UUID]):
             for s in self.recorder.select_events(aggregate_id)
         ]
 
-    def verify(self, aggregate_id: UUID) -> hashchain.ChainBreak | None:
+    def verify(
+        self, aggregate_id: UUID, *, anchor: str | None = None
+    ) -> hashchain.ChainBreak | None:
+        """The first break in the aggregate's hash chain (``anchor``: a digest kept elsewhere)."""
         records = self.stored_records(aggregate_id)
         if not records:
             raise RunNotFoundError(f"Nothing is recorded under id {aggregate_id}.")
-        return hashchain.verify(records)
+        return hashchain.verify(records, anchor=anchor)
 
     def events_of(self, aggregate_id: UUID, *, after: int = 0) -> list[Any]:
         """The aggregate's events (upcast to current schemas) after a version."""

@@ -149,7 +149,7 @@ class PydanticMapper(es_persistence.Mapper[UUID]):
     """
 
     def to_stored_event(self, domain_event: Any) -> es_persistence.StoredEvent:
-        state = self.transcoder.encode(domain_event.model_dump(mode="json"))
+        state = self.transcoder.encode(domain_event.as_json())
         return es_persistence.StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,

@@ -89,7 +89,7 @@ class Timeline:
         if kind in ("PhaseCompleted", "DeferPhaseCompleted"):
             output = "" if data.get("output") is None else f" output {_compact(data['output'])}"
             return f"took {data['duration_s']:.2f} s{output}", False
-        if kind in ("PhaseFailed", "DeferPhaseFailed"):
+        if kind in ("PhaseFailed", "DeferPhaseFailed", "PhaseTimedOut"):
             tail = "".join(f"\n{'':>47}| {line}" for line in data.get("log_tail", []))
             return f"FAILED: {data['error']}{tail}", True
         failures: dict[str, Callable[[dict[str, Any]], str]] = {
@@ -126,13 +126,13 @@ def _find(app: application.KesApplication, *, kind: str, namespace: str, name: s
 
 def _show(
     *, kind: str, name: str, namespace: str, store: str | None, as_json: bool, verify: bool,
-    at: str | None, follow: bool,
+    anchor: str | None, at: str | None, follow: bool,
 ) -> None:
     app = _open(store)
     try:
         aggregate_id = _find(app, kind=kind, namespace=namespace, name=name)
         if verify:
-            broken = app.verify(aggregate_id)
+            broken = app.verify(aggregate_id, anchor=anchor)
             if broken is not None:
                 click.echo(broken.describe(), err=True)
                 raise SystemExit(1)
@@ -176,13 +176,16 @@ def _options(func: Callable[..., None]) -> Callable[..., None]:
     decorators = [
         click.argument("name"),
         click.option("-n", "--namespace", default="default", show_default=True,
-                     envvar="KES_NAMESPACE"),
+                     envvar="KES_NAMESPACE", help="Namespace of the resource."),
         click.option("--store", envvar="KES_STORE", default=None,
                      help="Event log: a file path or postgresql:// URL "
                           "[default: .kes/store.sqlite3]."),
         click.option("--json", "as_json", is_flag=True, help="One JSON event per line."),
         click.option("--verify", is_flag=True, help="Check the hash chain; exit 1 if broken."),
-        click.option("--at", metavar="TIME", help="Print the status as it was at TIME."),
+        click.option("--anchor", metavar="DIGEST",
+                     help="With --verify: a digest kept elsewhere that must be in the chain."),
+        click.option("--at", metavar="TIME",
+                     help="Print the status as it was at TIME (ISO 8601, UTC if no zone)."),
         click.option("-f", "--follow", is_flag=True, help="Keep printing until the run ends."),
     ]
     for decorator in reversed(decorators):

@@ -6,11 +6,13 @@ happened; output artifacts are rendered only when every phase and the deferPhase
 (reference 3.3). The controller decides, then acts: it records a phase as started before running
 it and records the outcome after.
 
-Commands (each emits one event, or raises a :class:`ActionSetRunError` and emits nothing):
+Commands (each emits one event, or raises an ``ActionSetRunError`` from ``actionset_errors``
+and emits nothing):
 
 * ``ActionSetRun.accept(...)`` / ``ActionSetRun.reject(...)`` create the run;
 * ``start_action``; ``start_phase``, ``progress_phase``, ``complete_phase``, ``fail_phase``,
-  ``interrupt_phase``; ``start_defer_phase``, ``complete_defer_phase``, ``fail_defer_phase``;
+  ``time_out_phase``, ``interrupt_phase``; ``start_defer_phase``, ``complete_defer_phase``,
+  ``fail_defer_phase``;
   ``render_artifacts``; ``complete_action`` / ``fail_action``;
 * ``request_cancel``; ``complete``, ``fail``, ``cancel`` end the run.
 
@@ -24,6 +26,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from kes.domain import actionset_errors as errors
 from kes.domain import actionset_events as ev
 from kes.domain import events
 
@@ -33,60 +36,7 @@ ActionPlan = ev.ActionPlan
 PhasePlan = ev.PhasePlan
 
 
-class ActionSetRunError(events.DomainError):
-    """A command that does not fit the run's lifecycle."""
-
-
-class RunTerminalError(ActionSetRunError):
-    """The run has already ended; nothing more may happen to it."""
-
-
-class UnknownActionError(ActionSetRunError):
-    """No action at that index."""
-
-
-class UnknownPhaseError(ActionSetRunError):
-    """The action has no phase (or deferPhase) of that name."""
-
-
-class ActionNotRunningError(ActionSetRunError):
-    """The action has not started, or has already ended."""
-
-
-class ActionAlreadyStartedError(ActionSetRunError):
-    """The action was started (or ended) before."""
-
-
-class PhaseOutOfOrderError(ActionSetRunError):
-    """Phases run one at a time, in the blueprint's order."""
-
-
-class PhaseNotRunningError(ActionSetRunError):
-    """Only a running phase can progress, complete or fail."""
-
-
-class DeferPhaseNotReadyError(ActionSetRunError):
-    """The deferPhase runs only after the action's phases ended."""
-
-
-class ActionNotFinishedError(ActionSetRunError):
-    """An action completes only when all its phases and its deferPhase did."""
-
-
-class PhasesStillRunningError(ActionSetRunError):
-    """The run cannot end while a phase is recorded as running."""
-
-
-class CancelRequestedError(ActionSetRunError):
-    """The run is being cancelled: no new action or phase may start."""
-
-
-class CancelNotRequestedError(ActionSetRunError):
-    """Cancelling needs a cancel request first."""
-
-
-class RunFailedError(ActionSetRunError):
-    """A failed run cannot complete."""
+ActionSetRunError = errors.ActionSetRunError  # the base every guard raises
 
 
 class ActionSetRun(events.EventSourced):
@@ -185,15 +135,17 @@ class ActionSetRun(events.EventSourced):
 
     def check_not_terminal(self) -> None:
         if self.is_terminal:
-            raise RunTerminalError(f'ActionSet "{self.name}" has already ended ({self.state}).')
+            raise errors.RunTerminalError(
+                f'ActionSet "{self.name}" has already ended ({self.state}).'
+            )
 
     def check_not_cancelling(self) -> None:
         if self.cancel_requested:
-            raise CancelRequestedError(f'ActionSet "{self.name}" is being cancelled.')
+            raise errors.CancelRequestedError(f'ActionSet "{self.name}" is being cancelled.')
 
     def _action(self, action_index: int) -> ev.ActionRun:
         if not 0 <= action_index < len(self.actions):
-            raise UnknownActionError(
+            raise errors.UnknownActionError(
                 f'ActionSet "{self.name}" has no action {action_index} '
                 f"(it has {len(self.actions)})."
             )
@@ -203,31 +155,35 @@ class ActionSetRun(events.EventSourced):
         self.check_not_terminal()
         action = self._action(action_index)
         if action.state != ev.RUNNING:
-            raise ActionNotRunningError(f'Action "{action.name}" is {action.state}, not running.')
+            raise errors.ActionNotRunningError(
+                f'Action "{action.name}" is {action.state}, not running.'
+            )
         return action
 
     def check_phase_running(self, action_index: int, phase_name: str, *, defer: bool) -> None:
         action = self.check_action_running(action_index)
         phase = action.defer_phase if defer else action.phase(phase_name)
         if phase is None or phase.name != phase_name or (not defer and phase not in action.phases):
-            raise UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
+            raise errors.UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
         if phase.state != ev.RUNNING:
-            raise PhaseNotRunningError(f'Phase "{phase_name}" is {phase.state}, not running.')
+            raise errors.PhaseNotRunningError(
+                f'Phase "{phase_name}" is {phase.state}, not running.'
+            )
 
     def check_no_running_phase(self) -> None:
         running = self.running_phases()
         if running:
             names = ", ".join(f'"{name}"' for _, name in running)
-            raise PhasesStillRunningError(f"Phases still running: {names}.")
+            raise errors.PhasesStillRunningError(f"Phases still running: {names}.")
 
     def check_main_phases_complete(self, action: ev.ActionRun) -> None:
         unfinished = [p.name for p in action.phases if p.state != ev.COMPLETE]
         if unfinished:
-            raise ActionNotFinishedError(
+            raise errors.ActionNotFinishedError(
                 f'Action "{action.name}" has unfinished phases: {", ".join(unfinished)}.'
             )
         if action.defer_phase is not None and action.defer_phase.state != ev.COMPLETE:
-            raise ActionNotFinishedError(
+            raise errors.ActionNotFinishedError(
                 f'Action "{action.name}" deferPhase is {action.defer_phase.state}.'
             )
 
@@ -238,7 +194,9 @@ class ActionSetRun(events.EventSourced):
         self.check_not_cancelling()
         action = self._action(action_index)
         if action.state != ev.PENDING:
-            raise ActionAlreadyStartedError(f'Action "{action.name}" is already {action.state}.')
+            raise errors.ActionAlreadyStartedError(
+                f'Action "{action.name}" is already {action.state}.'
+            )
         self.trigger_event(ev.ActionStarted, action_index=action_index)
 
     def start_phase(
@@ -248,12 +206,16 @@ class ActionSetRun(events.EventSourced):
         action = self.check_action_running(action_index)
         self.check_not_cancelling()
         if self.running_phase_of(action_index) is not None:
-            raise PhaseOutOfOrderError(f'Action "{action.name}" already has a running phase.')
+            raise errors.PhaseOutOfOrderError(
+                f'Action "{action.name}" already has a running phase.'
+            )
         expected = self.next_phase(action_index)
         if expected != phase_name:
             if action.phase(phase_name) is None:
-                raise UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
-            raise PhaseOutOfOrderError(
+                raise errors.UnknownPhaseError(
+                    f'Action "{action.name}" has no phase "{phase_name}".'
+                )
+            raise errors.PhaseOutOfOrderError(
                 f'Phase "{phase_name}" cannot start now (next: {expected or "none"}).'
             )
         self.trigger_event(
@@ -287,12 +249,24 @@ class ActionSetRun(events.EventSourced):
         action = self.check_action_running(action_index)
         phase = action.phase(phase_name)
         if phase is None or phase not in action.phases:
-            raise UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
+            raise errors.UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
         if phase.state not in (ev.RUNNING, ev.INTERRUPTED):
-            raise PhaseNotRunningError(f'Phase "{phase_name}" is {phase.state}, not running.')
+            raise errors.PhaseNotRunningError(
+                f'Phase "{phase_name}" is {phase.state}, not running.'
+            )
         self.trigger_event(
             ev.PhaseFailed, action_index=action_index, phase_name=phase_name, error=error,
             log_tail=list(log_tail)[-ev.LOG_TAIL_LINES:],
+        )
+
+    def time_out_phase(
+        self, *, action_index: int, phase_name: str, timeout_s: float, error: str
+    ) -> None:
+        """The phase (not its deferPhase) ran past its timeout; the action goes on to defer."""
+        self.check_phase_running(action_index, phase_name, defer=False)
+        self.trigger_event(
+            ev.PhaseTimedOut, action_index=action_index, phase_name=phase_name, error=error,
+            timeout_s=timeout_s,
         )
 
     def interrupt_phase(self, *, action_index: int, phase_name: str, reason: str) -> None:
@@ -300,9 +274,11 @@ class ActionSetRun(events.EventSourced):
         action = self.check_action_running(action_index)
         phase = action.phase(phase_name)
         if phase is None:
-            raise UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
+            raise errors.UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
         if phase.state != ev.RUNNING:
-            raise PhaseNotRunningError(f'Phase "{phase_name}" is {phase.state}, not running.')
+            raise errors.PhaseNotRunningError(
+                f'Phase "{phase_name}" is {phase.state}, not running.'
+            )
         self.trigger_event(
             ev.PhaseInterrupted, action_index=action_index, phase_name=phase_name, reason=reason
         )
@@ -314,15 +290,19 @@ class ActionSetRun(events.EventSourced):
         action = self.check_action_running(action_index)
         defer = action.defer_phase
         if defer is None:
-            raise UnknownPhaseError(f'Action "{action.name}" has no deferPhase.')
+            raise errors.UnknownPhaseError(f'Action "{action.name}" has no deferPhase.')
         if defer.state not in (ev.PENDING, ev.INTERRUPTED):
-            raise PhaseOutOfOrderError(f'deferPhase "{defer.name}" is already {defer.state}.')
+            raise errors.PhaseOutOfOrderError(
+                f'deferPhase "{defer.name}" is already {defer.state}.'
+            )
         states = {p.state for p in action.phases}
         if ev.RUNNING in states or ev.INTERRUPTED in states:
-            raise DeferPhaseNotReadyError(f'Action "{action.name}" still has a running phase.')
+            raise errors.DeferPhaseNotReadyError(
+                f'Action "{action.name}" still has a running phase.'
+            )
         finished = states <= {ev.COMPLETE} or ev.FAILED in states or self.cancel_requested
         if not finished:
-            raise DeferPhaseNotReadyError(
+            raise errors.DeferPhaseNotReadyError(
                 f'deferPhase "{defer.name}" runs after the phases of action "{action.name}".'
             )
         self.trigger_event(
@@ -348,7 +328,7 @@ class ActionSetRun(events.EventSourced):
         action = self.check_action_running(action_index)
         assert action.defer_phase is not None
         if action.defer_phase.state not in (ev.RUNNING, ev.INTERRUPTED):
-            raise PhaseNotRunningError(
+            raise errors.PhaseNotRunningError(
                 f'deferPhase "{name}" is {action.defer_phase.state}, not running.'
             )
         self.trigger_event(
@@ -359,7 +339,7 @@ class ActionSetRun(events.EventSourced):
     def _defer_name(self, action_index: int) -> str:
         action = self._action(action_index)
         if action.defer_phase is None:
-            raise UnknownPhaseError(f'Action "{action.name}" has no deferPhase.')
+            raise errors.UnknownPhaseError(f'Action "{action.name}" has no deferPhase.')
         return action.defer_phase.name
 
     def render_artifacts(self, *, action_index: int, artifacts: dict[str, Any]) -> None:
@@ -376,9 +356,13 @@ class ActionSetRun(events.EventSourced):
         self.check_not_terminal()
         action = self._action(action_index)
         if action.state not in (ev.PENDING, ev.RUNNING):
-            raise ActionAlreadyStartedError(f'Action "{action.name}" has already {action.state}.')
+            raise errors.ActionAlreadyStartedError(
+                f'Action "{action.name}" has already {action.state}.'
+            )
         if self.running_phase_of(action_index) is not None:
-            raise PhasesStillRunningError(f'Action "{action.name}" still has a running phase.')
+            raise errors.PhasesStillRunningError(
+                f'Action "{action.name}" still has a running phase.'
+            )
         self.trigger_event(ev.ActionFailed, action_index=action_index, error=error)
 
     # --- the run as a whole -----------------------------------------------------------------
@@ -392,10 +376,10 @@ class ActionSetRun(events.EventSourced):
         self.check_not_terminal()
         self.check_not_cancelling()
         if self.error:
-            raise RunFailedError(f'ActionSet "{self.name}" has failed: cannot complete it.')
+            raise errors.RunFailedError(f'ActionSet "{self.name}" has failed: cannot complete it.')
         unfinished = [a.name for a in self.actions if a.state != ev.COMPLETE]
         if unfinished:
-            raise ActionNotFinishedError(f"Actions not complete: {', '.join(unfinished)}.")
+            raise errors.ActionNotFinishedError(f"Actions not complete: {', '.join(unfinished)}.")
         self.trigger_event(ev.ActionSetCompleted)
 
     def fail(self, error: str = "") -> None:
@@ -406,6 +390,8 @@ class ActionSetRun(events.EventSourced):
     def cancel(self) -> None:
         self.check_not_terminal()
         if not self.cancel_requested:
-            raise CancelNotRequestedError(f'ActionSet "{self.name}" was not asked to cancel.')
+            raise errors.CancelNotRequestedError(
+                f'ActionSet "{self.name}" was not asked to cancel.'
+            )
         self.check_no_running_phase()
         self.trigger_event(ev.ActionSetCancelled)

@@ -245,6 +245,16 @@ class PhaseFailed(events.DomainEvent):
         state["log_tail"] = log.splitlines()[-LOG_TAIL_LINES:]
 
 
+class PhaseTimedOut(PhaseFailed):
+    """The phase ran past its timeout (``kes.io/phase-timeout`` or the controller default).
+
+    Kanister has no timeouts; the status shows it as a failed phase with this error.
+    """
+
+    SCHEMA_VERSION = 1  # its own history starts here; PhaseFailed's upcasters never apply
+    timeout_s: float
+
+
 class PhaseInterrupted(events.DomainEvent):
     """The controller lost a running phase (it restarted); the phase may be re-run or failed."""
 

@@ -21,6 +21,11 @@ from eventsourcing import utils as es_utils
 
 from kes.domain import hashchain
 
+_ENVELOPE = frozenset({
+    "originator_id", "originator_version", "timestamp", "schema_version", "digest",
+    "originator_topic",
+})
+
 
 class DomainError(Exception):
     """A command that would break a lifecycle rule; the aggregate emitted nothing."""
@@ -43,6 +48,8 @@ class DomainEvent(pydantic.BaseModel, es_domain.CanMutateAggregate[UUID]):
     timestamp: dt.datetime
     schema_version: int = 1
     digest: str = ""
+    # The JSON form computed while sealing, kept so the store does not dump the event again.
+    _json: dict[str, Any] | None = pydantic.PrivateAttr(default=None)
 
     @pydantic.model_validator(mode="before")
     @classmethod
@@ -56,6 +63,21 @@ class DomainEvent(pydantic.BaseModel, es_domain.CanMutateAggregate[UUID]):
         aggregate.last_digest = self.digest
         return aggregate
 
+    def as_record(self) -> dict[str, Any]:
+        """The stable plain-data shape of this event (``kes history --json``): ``id``,
+        ``version``, ``time``, ``type``, ``schema_version``, ``digest`` and ``data``, the
+        event's own fields."""
+        dumped = self.model_dump(mode="json")
+        return {
+            "id": dumped["originator_id"],
+            "version": dumped["originator_version"],
+            "time": dumped["timestamp"],
+            "type": type(self).__name__,
+            "schema_version": dumped["schema_version"],
+            "digest": dumped["digest"],
+            "data": {k: v for k, v in dumped.items() if k not in _ENVELOPE},
+        }
+
     def body(self) -> dict[str, Any]:
         """What the hash chain covers, in the same JSON form the store keeps."""
         return hashchain.body_of(
@@ -64,8 +86,16 @@ class DomainEvent(pydantic.BaseModel, es_domain.CanMutateAggregate[UUID]):
 
     def sealed(self, *, previous: str) -> Self:
         """This event with its chain digest filled in."""
-        digest = hashchain.chain_digest(previous=previous, body=self.body())
-        return self.model_copy(update={"digest": digest})
+        dumped = self.model_dump(mode="json")
+        body = hashchain.body_of(topic=es_utils.get_topic(type(self)), state=dumped)
+        dumped["digest"] = hashchain.chain_digest(previous=previous, body=body)
+        event = self.model_copy(update={"digest": dumped["digest"]})
+        event._json = dumped
+        return event
+
+    def as_json(self) -> dict[str, Any]:
+        """The event as stored: its JSON dump (digest included)."""
+        return self._json if self._json is not None else self.model_dump(mode="json")
 
 
 class CreatedEvent(DomainEvent, es_domain.CanInitAggregate[UUID]):

@@ -5,7 +5,7 @@ the event as stored (its topic and every field except ``digest``). The verifier 
 stored JSON, not on upcast objects, so an old event keeps verifying after its class evolves.
 A changed, removed, reordered or inserted event breaks the chain at that event. Removing the
 *last* events of a log cannot be seen from the log alone (there is nothing after them to
-disagree); an external anchor would be needed for that.
+disagree): pass the last digest published elsewhere (e.g. in the CR's status) as ``anchor``.
 """
 
 from __future__ import annotations
@@ -57,12 +57,17 @@ class ChainBreak:
     reason: str
 
     def describe(self) -> str:
-        event_type = self.topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1]
+        event_type = self.topic.rsplit(":", 1)[-1].rsplit(".", 1)[-1] or "missing"
         return f"Event {self.version} ({event_type}) breaks the hash chain: {self.reason}."
 
 
-def verify(records: Iterable[StoredRecord]) -> ChainBreak | None:
-    """Return the first break in one aggregate's chain, or None when every event verifies."""
+def verify(records: Iterable[StoredRecord], *, anchor: str | None = None) -> ChainBreak | None:
+    """Return the first break in one aggregate's chain, or None when every event verifies.
+
+    ``anchor``, a digest recorded outside the log, must be one of the chain's digests; when it
+    is not, events were removed from the end (or the anchor belongs to another chain).
+    """
+    digests: set[str] = set()
     previous = GENESIS
     expected_version = 1
     for record in records:
@@ -89,5 +94,12 @@ def verify(records: Iterable[StoredRecord]) -> ChainBreak | None:
                 reason="its recorded digest does not match its content and predecessor",
             )
         previous = computed
+        digests.add(computed)
         expected_version = record.version + 1
+    if anchor is not None and anchor not in digests:
+        return ChainBreak(
+            version=expected_version,
+            topic="",
+            reason="the anchored digest is not in the log: its last events were removed",
+        )
     return None

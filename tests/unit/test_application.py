@@ -13,7 +13,7 @@ import pytest
 from eventsourcing import persistence as es_persistence
 
 from kes import application, storage
-from kes.domain import actionset
+from kes.domain import actionset, actionset_errors
 
 PLAN: list[dict[str, Any]] = [
     {
@@ -108,7 +108,7 @@ def test_an_unknown_id_is_a_kes_error(app: application.KesApplication) -> None:
 def test_an_illegal_command_records_nothing(app: application.KesApplication) -> None:
     run_id = accept(app)
     app.start_action(run_id, action_index=0)
-    with pytest.raises(actionset.PhaseNotRunningError):
+    with pytest.raises(actionset_errors.PhaseNotRunningError):
         app.complete_phase(run_id, action_index=0, phase_name="dump", output=None, duration_s=0)
     assert len(app.stored_records(run_id)) == 2
 
@@ -169,7 +169,7 @@ def test_the_loser_of_a_race_is_told_when_fresh_state_forbids_its_command(
         stale.complete_phase(action_index=0, phase_name="dump")
         with pytest.raises(es_persistence.IntegrityError):
             other.save(stale)
-        with pytest.raises(actionset.PhaseNotRunningError):
+        with pytest.raises(actionset_errors.PhaseNotRunningError):
             other.complete_phase(
                 run_id, action_index=0, phase_name="dump", output=None, duration_s=1
             )
@@ -361,3 +361,52 @@ def test_history_is_plain_data_in_order(app: application.KesApplication) -> None
     ]
     assert records[1]["data"] == {"action_index": 0}
     assert app.history(run_id, after=1) == records[1:]
+
+
+@pytest.mark.parametrize(("setting", "expected"), [(None, 1), ("FULL", 2), ("off", 0)])
+def test_sqlite_synchronous_follows_the_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str | None, expected: int
+) -> None:
+    if setting is None:
+        monkeypatch.delenv(storage.SYNCHRONOUS_ENV, raising=False)
+    else:
+        monkeypatch.setenv(storage.SYNCHRONOUS_ENV, setting)
+    kes = application.KesApplication(store=str(tmp_path / "s.sqlite3"))
+    try:
+        with kes.factory.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == expected
+    finally:
+        kes.close()
+
+
+def test_a_bad_synchronous_setting_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(storage.SYNCHRONOUS_ENV, "sometimes")
+    with pytest.raises(storage.StoreSettingError, match="KES_SQLITE_SYNCHRONOUS"):
+        application.KesApplication(store=str(tmp_path / "s.sqlite3"))
+
+
+def test_a_stale_cache_neither_hides_nor_invents_a_guard_error(
+    app: application.KesApplication, store: str
+) -> None:
+    """``other`` caches the run, then ``app`` moves it on: ``other`` sees it and acts on it."""
+    run_id = accept(app)
+    other = application.KesApplication(store=store)
+    try:
+        assert other.status(run_id)["state"] == "pending"  # cached in ``other`` now
+        app.start_action(run_id, action_index=0)
+        assert other.run(run_id).actions[0].state == "running"  # queries catch up
+        app.start_phase(run_id, action_index=0, phase_name="dump", function="KubeTask", args={})
+        # The phase started behind its back; the refusing guard is asked again on fresh state.
+        other.complete_phase(run_id, action_index=0, phase_name="dump", output=None,
+                             duration_s=1.0)
+        with pytest.raises(actionset_errors.PhaseNotRunningError):
+            other.complete_phase(run_id, action_index=0, phase_name="dump", output=None,
+                                 duration_s=1.0)
+    finally:
+        other.close()
+    assert [r.topic.rsplit(":", 1)[-1] for r in app.stored_records(run_id)] == [
+        "ActionSetAccepted", "ActionStarted", "PhaseStarted", "PhaseCompleted"
+    ]

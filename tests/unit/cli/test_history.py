@@ -104,6 +104,21 @@ def test_verify_passes_then_names_the_tampered_event(store: str) -> None:
     assert "Event 6 (PhaseFailed) breaks the hash chain" in broken.output
 
 
+def test_verify_with_an_anchor_sees_a_truncated_log(store: str) -> None:
+    run_id = record_failed_run(store)
+    app = application.KesApplication(store=store)
+    anchor = app.history(run_id)[-1]["digest"]
+    app.close()
+    args = ["actionset", "nightly", "-n", "prod", "--store", store, "--verify"]
+    assert history(*args, "--anchor", anchor).exit_code == 0
+    with sqlite3.connect(store) as db:
+        db.execute("DELETE FROM stored_events WHERE originator_version >= 9")
+    db.close()
+    assert history(*args).exit_code == 0  # the log alone cannot tell
+    truncated = history(*args, "--anchor", anchor)
+    assert truncated.exit_code == 1 and "last events were removed" in truncated.output
+
+
 def test_at_shows_the_status_as_it_was(store: str) -> None:
     run_id = record_failed_run(store)
     app = application.KesApplication(store=store)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from kes.domain import actionset
+from kes.domain import actionset, actionset_errors
 from kes.domain import actionset_events as ev
 
 PLAN: list[dict[str, Any]] = [
@@ -126,7 +126,7 @@ def test_artifacts_render_and_the_run_completes_after_every_action() -> None:
                 phase_started("only", 1), phase_done("only", 1))
     run.render_artifacts(action_index=0, artifacts={"out": {"keyValue": {"k": "v"}}})
     run.complete_action(0)
-    with pytest.raises(actionset.ActionNotFinishedError):
+    with pytest.raises(actionset_errors.ActionNotFinishedError):
         run.complete()
     run.complete_action(1)
     run.complete()
@@ -149,6 +149,17 @@ def test_cancellation_lets_the_defer_phase_run_then_cancels() -> None:
         "ActionFailed", "ActionSetCancelled",
     ]
     assert run.state == "cancelled"
+
+
+def test_a_timed_out_phase_fails_and_the_defer_phase_may_run() -> None:
+    run = given(started(), phase_started("first"))
+    run.time_out_phase(action_index=0, phase_name="first", timeout_s=60.0,
+                       error='Phase "first" did not finish within 60 s.')
+    assert new_events(run) == ["PhaseTimedOut"]
+    assert run.actions[0].phases[0].state == "failed"
+    assert run.error == 'Phase "first" did not finish within 60 s.'
+    defer_started()(run)
+    assert new_events(run) == ["DeferPhaseStarted"]
 
 
 def test_an_interrupted_phase_can_be_run_again() -> None:
@@ -176,50 +187,50 @@ def test_a_launch_failure_marks_the_first_phase_failed_like_kanister() -> None:
 
 ILLEGAL: list[Any] = [
     pytest.param((), lambda r: r.start_phase(action_index=0, phase_name="first", function="F"),
-                 actionset.ActionNotRunningError, id="phase-before-action"),
-    pytest.param((started(),), phase_done("first"), actionset.PhaseNotRunningError,
+                 actionset_errors.ActionNotRunningError, id="phase-before-action"),
+    pytest.param((started(),), phase_done("first"), actionset_errors.PhaseNotRunningError,
                  id="complete-unstarted-phase"),
-    pytest.param((started(),), phase_started("second"), actionset.PhaseOutOfOrderError,
+    pytest.param((started(),), phase_started("second"), actionset_errors.PhaseOutOfOrderError,
                  id="second-before-first"),
-    pytest.param((started(),), phase_started("nope"), actionset.UnknownPhaseError,
+    pytest.param((started(),), phase_started("nope"), actionset_errors.UnknownPhaseError,
                  id="unknown-phase"),
     pytest.param((started(), phase_started("first")), phase_started("second"),
-                 actionset.PhaseOutOfOrderError, id="two-running-phases"),
-    pytest.param((), lambda r: r.start_action(5), actionset.UnknownActionError,
+                 actionset_errors.PhaseOutOfOrderError, id="two-running-phases"),
+    pytest.param((), lambda r: r.start_action(5), actionset_errors.UnknownActionError,
                  id="unknown-action"),
-    pytest.param((started(),), started(), actionset.ActionAlreadyStartedError,
+    pytest.param((started(),), started(), actionset_errors.ActionAlreadyStartedError,
                  id="start-action-twice"),
     pytest.param((started(), phase_started("first")), defer_started(),
-                 actionset.DeferPhaseNotReadyError, id="defer-while-phase-runs"),
+                 actionset_errors.DeferPhaseNotReadyError, id="defer-while-phase-runs"),
     pytest.param((started(), phase_started("first"), phase_done("first")), defer_started(),
-                 actionset.DeferPhaseNotReadyError, id="defer-before-phases-end"),
+                 actionset_errors.DeferPhaseNotReadyError, id="defer-before-phases-end"),
     pytest.param((started(1),), lambda r: r.start_defer_phase(action_index=1, function="F"),
-                 actionset.UnknownPhaseError, id="no-defer-phase"),
+                 actionset_errors.UnknownPhaseError, id="no-defer-phase"),
     pytest.param((*ALL_PHASES_DONE,), lambda r: r.complete_action(0),
-                 actionset.ActionNotFinishedError, id="complete-before-defer"),
+                 actionset_errors.ActionNotFinishedError, id="complete-before-defer"),
     pytest.param((started(), phase_started("first"), phase_failed("first")),
                  lambda r: r.render_artifacts(action_index=0, artifacts={}),
-                 actionset.ActionNotFinishedError, id="artifacts-after-failure"),
+                 actionset_errors.ActionNotFinishedError, id="artifacts-after-failure"),
     pytest.param((started(), phase_started("first")), lambda r: r.fail("x"),
-                 actionset.PhasesStillRunningError, id="fail-while-phase-runs"),
+                 actionset_errors.PhasesStillRunningError, id="fail-while-phase-runs"),
     pytest.param((started(), phase_started("first"), phase_failed("first")),
-                 lambda r: r.complete(), actionset.RunFailedError, id="complete-failed-run"),
-    pytest.param((lambda r: r.fail("x"),), lambda r: r.fail("y"), actionset.RunTerminalError,
+                 lambda r: r.complete(), actionset_errors.RunFailedError, id="complete-failed-run"),
+    pytest.param((lambda r: r.fail("x"),), lambda r: r.fail("y"), actionset_errors.RunTerminalError,
                  id="second-terminal-event"),
-    pytest.param((lambda r: r.fail("x"),), started(), actionset.RunTerminalError,
+    pytest.param((lambda r: r.fail("x"),), started(), actionset_errors.RunTerminalError,
                  id="start-action-of-ended-run"),
-    pytest.param((), lambda r: r.cancel(), actionset.CancelNotRequestedError,
+    pytest.param((), lambda r: r.cancel(), actionset_errors.CancelNotRequestedError,
                  id="cancel-without-request"),
     pytest.param((lambda r: r.request_cancel(),), lambda r: r.request_cancel(),
-                 actionset.CancelRequestedError, id="cancel-requested-twice"),
+                 actionset_errors.CancelRequestedError, id="cancel-requested-twice"),
     pytest.param((started(), lambda r: r.request_cancel()), phase_started("first"),
-                 actionset.CancelRequestedError, id="phase-after-cancel-request"),
+                 actionset_errors.CancelRequestedError, id="phase-after-cancel-request"),
     pytest.param((started(), phase_started("first")),
                  lambda r: r.progress_phase(action_index=0, phase_name="second", progress={}),
-                 actionset.PhaseNotRunningError, id="progress-of-pending-phase"),
+                 actionset_errors.PhaseNotRunningError, id="progress-of-pending-phase"),
     pytest.param((started(), phase_started("first"), phase_done("first")),
                  lambda r: r.interrupt_phase(action_index=0, phase_name="first", reason="x"),
-                 actionset.PhaseNotRunningError, id="interrupt-finished-phase"),
+                 actionset_errors.PhaseNotRunningError, id="interrupt-finished-phase"),
 ]
 
 

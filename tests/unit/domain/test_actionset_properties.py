@@ -7,7 +7,7 @@ import copy
 from typing import Any
 
 import hypothesis
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kes import storage
@@ -32,6 +32,8 @@ def command(run: actionset.ActionSetRun, name: str, i: int, phase: str) -> None:
             action_index=i, phase_name=phase, output={"k": phase}, duration_s=1.0),
         "fail_phase": lambda: run.fail_phase(action_index=i, phase_name=phase, error="e"),
         "interrupt": lambda: run.interrupt_phase(action_index=i, phase_name=phase, reason="r"),
+        "time_out": lambda: run.time_out_phase(
+            action_index=i, phase_name=phase, timeout_s=1.0, error="t"),
         "start_defer": lambda: run.start_defer_phase(action_index=i, function="F"),
         "complete_defer": lambda: run.complete_defer_phase(action_index=i),
         "fail_defer": lambda: run.fail_defer_phase(action_index=i, error="d"),
@@ -50,7 +52,7 @@ COMMANDS = st.tuples(
     st.sampled_from([
         "start_action", "start_phase", "start_phase", "progress", "complete_phase",
         "complete_phase", "fail_phase", "interrupt", "start_defer", "complete_defer",
-        "fail_defer", "artifacts", "complete_action", "fail_action", "request_cancel",
+        "fail_defer", "artifacts", "complete_action", "fail_action", "request_cancel", "time_out",
         "complete", "fail", "cancel",
     ]),
     st.integers(min_value=0, max_value=2),
@@ -69,7 +71,8 @@ def likely(run: actionset.ActionSetRun, *, disruptive: bool) -> list[tuple[str, 
             found.append(("fail_action", i, ""))
             if running is not None:
                 verb = "fail_defer" if action.defer_phase is running else "fail_phase"
-                found += [(verb, i, running.name), ("interrupt", i, running.name)]
+                found += [(verb, i, running.name), ("interrupt", i, running.name),
+                          ("time_out", i, running.name)]
             continue
         found.append(("start_action", i, ""))
         nxt = run.next_phase(i)
@@ -93,7 +96,7 @@ def accepts(run: actionset.ActionSetRun, candidate: tuple[str, int, str]) -> boo
     return True
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_accepted_commands_replay_to_the_same_state(data: st.DataObject) -> None:
     run = actionset.ActionSetRun.accept(name="s", namespace="n", uid="u", spec={}, plan=PLAN)

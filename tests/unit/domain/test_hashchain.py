@@ -82,3 +82,13 @@ def test_canonical_json_ignores_key_order() -> None:
     assert hashchain.canonical_json({"b": 1, "a": [1, "é"]}) == hashchain.canonical_json(
         {"a": [1, "é"], "b": 1}
     )
+
+
+def test_an_anchor_reveals_events_removed_from_the_end() -> None:
+    records = chain()
+    anchor = records[-1].state["digest"]
+    assert hashchain.verify(records, anchor=anchor) is None
+    assert hashchain.verify(records[:-2]) is None  # the log alone cannot tell
+    broken = hashchain.verify(records[:-2], anchor=anchor)
+    assert broken is not None and broken.version == len(records) - 1
+    assert "last events were removed" in broken.describe()
