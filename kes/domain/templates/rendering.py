@@ -24,7 +24,7 @@ _ENV: Final = execution.make_environment()
 MissingKey = Literal["error", "zero"]
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _compile(source: str, missing_zero: bool) -> execution.Unit:
     return execution.Unit(
         source=source, name=TEMPLATE_NAME, funcs=FUNCS, env=_ENV, missing_zero=missing_zero
