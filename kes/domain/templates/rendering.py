@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
+import jinja2
+
 from kes.domain.templates import errors, execution, gofuncs, sprig, values
 
 TEMPLATE_NAME: Final = "config"
@@ -37,7 +39,9 @@ def compile_template(source: str, *, missing_key: MissingKey = "error") -> execu
         return _compile(source, missing_key == "zero")
     except errors.TemplateError:
         raise
-    except RecursionError:
+    except (RecursionError, SyntaxError, jinja2.TemplateSyntaxError):
+        # Python's own limits (stack depth, about 20 nested loops per function) bound how
+        # deep a template may nest once compiled; Go's are larger, blueprints never get near.
         raise errors.TemplateError(
             f"template: {TEMPLATE_NAME}: max expression depth exceeded"
         ) from None

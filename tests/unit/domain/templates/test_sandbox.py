@@ -100,3 +100,14 @@ def test_generated_jinja_only_calls_runtime_names() -> None:
     source = unit.jinja_sources["config"]
     assert "__" not in source
     assert "upper" not in source  # functions are reached by call-site index, not by name
+
+
+def test_deeply_nested_ranges_are_a_template_error() -> None:
+    source = "{{ range . }}" * 30 + "x" + "{{ end }}" * 30
+    with pytest.raises(errors.TemplateError, match="max expression depth exceeded"):
+        rendering.render(source, [1])
+
+
+def test_moderately_nested_ranges_work() -> None:
+    source = "{{ range $ }}" * 8 + "x" + "{{ end }}" * 8
+    assert rendering.render(source, [1, 2]) == "x" * 256
