@@ -66,9 +66,9 @@ def render(template: str, params: Any, *, missing_key: MissingKey = "error") -> 
     except errors.ExecError as exc:
         raise errors.TemplateError(_message(unit, exc)) from None
     except RecursionError:
+        # Values a template builds (dict in dict in …) can nest deeper than Python prints.
         raise errors.TemplateError(
-            f"template: {TEMPLATE_NAME}: exceeded maximum template depth "
-            f"({execution.MAX_TEMPLATE_DEPTH})"
+            f"template: {TEMPLATE_NAME}: value nested deeper than kes can handle"
         ) from None
 
 

@@ -111,3 +111,15 @@ def test_deeply_nested_ranges_are_a_template_error() -> None:
 def test_moderately_nested_ranges_work() -> None:
     source = "{{ range $ }}" * 8 + "x" + "{{ end }}" * 8
     assert rendering.render(source, [1, 2]) == "x" * 256
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{{ $d := dict }}{{ range until 5000 }}{{ $d = dict "a" $d }}{{ end }}{{ $d }}',
+        "{{ $d := list }}{{ range until 5000 }}{{ $d = list $d }}{{ end }}{{ toJson $d }}",
+    ],
+)
+def test_values_nested_too_deep_are_a_template_error(payload: str) -> None:
+    with pytest.raises(errors.TemplateError, match="value nested deeper than kes can handle"):
+        rendering.render(payload, {})
