@@ -403,7 +403,7 @@ class _TreeCompiler:
             callee=callee,
         )
         self.unit.sites.append(site)
-        return f"C({len(self.unit.sites) - 1}" + "".join(", " + e for e in exprs) + ")"
+        return f"C(R, {len(self.unit.sites) - 1}" + "".join(", " + e for e in exprs) + ")"
 
 
 def _is_hex_int(text: str) -> bool:

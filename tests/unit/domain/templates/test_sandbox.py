@@ -123,3 +123,26 @@ def test_moderately_nested_ranges_work() -> None:
 def test_values_nested_too_deep_are_a_template_error(payload: str) -> None:
     with pytest.raises(errors.TemplateError, match="value nested deeper than kes can handle"):
         rendering.render(payload, {})
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{{ $s := "xxxxxxxx" }}{{ range until 64 }}{{ $s = cat $s $s }}{{ end }}',
+        '{{ $s := "xxxxxxxx" }}{{ range until 64 }}{{ $s = printf "%s%s" $s $s }}{{ end }}',
+        "{{ $d := list 1 }}{{ range until 64 }}{{ $d = list $d $d }}{{ end }}{{ $d }}",
+        "{{ $d := list 1 }}{{ range until 64 }}{{ $d = list $d $d }}{{ end }}{{ toJson $d }}",
+    ],
+)
+def test_doubling_values_are_bounded(payload: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(errors.TemplateError, match="result exceeds the size kes allows"):
+        rendering.render(payload, {})
+    assert time.monotonic() - started < 30
+
+
+def test_render_time_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(execution, "MAX_RENDER_SECONDS", 0.2)
+    payload = '{{ range until 100000 }}{{ range until 100000 }}{{ "" }}{{ end }}{{ end }}'
+    with pytest.raises(errors.TemplateError, match=r"(ran longer|iteration limit)"):
+        rendering.render(payload, {})
