@@ -87,6 +87,11 @@ def test_floats_print_in_exponent_form_but_json_in_full() -> None:
         pytest.param("{{ add 1 2 | typeOf }}", "int64", id="math-returns-int64"),
         pytest.param('{{ atoi "x" }}', "0", id="atoi-bad"),
         pytest.param('{{ toDecimal "8" }}', "0", id="toDecimal-not-octal"),
+        pytest.param('{{ toDecimal "0o17" }}', "0", id="toDecimal-no-prefix"),
+        pytest.param('{{ int64 "0o17" }}', "15", id="base-zero-prefix"),
+        pytest.param('{{ int64 "1_000" }}', "1000", id="base-zero-underscore"),
+        pytest.param('{{ atoi "1_000" }}', "0", id="atoi-no-underscore"),
+        pytest.param('{{ int64 "٣" }}', "0", id="non-ascii-digit"),
         pytest.param('{{ max "5" 2 }}', "5", id="max-string"),
     ],
 )
