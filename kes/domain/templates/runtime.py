@@ -233,7 +233,8 @@ class Budget:
 
 
 MAX_VALUE_CHARS: Final = 16 * 1024 * 1024  # a string's characters or a []byte's bytes
-MAX_VALUE_ELEMENTS: Final = 1_000_000  # elements of a list or map as printing expands them
+# Elements of a list or map as printing expands them; strings inside weigh one per 16 characters.
+MAX_VALUE_ELEMENTS: Final = 1_000_000
 MAX_VALUE_DEPTH: Final = 200  # lists and maps nested in each other (Python prints ~900 deep)
 
 
@@ -265,6 +266,8 @@ def expanded_size(node: int, value: Any) -> int:
             for child in children:
                 if isinstance(child, list | tuple | dict):
                     size += memo[id(child)]
+                elif isinstance(child, str | bytes | bytearray):
+                    size += len(child) >> 4
             memo[id(item)] = size
             continue
         if id(item) in memo:

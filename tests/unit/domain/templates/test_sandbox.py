@@ -146,3 +146,12 @@ def test_render_time_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     payload = '{{ range until 100000 }}{{ range until 100000 }}{{ "" }}{{ end }}{{ end }}'
     with pytest.raises(errors.TemplateError, match=r"(ran longer|iteration limit)"):
         rendering.render(payload, {})
+
+
+def test_shared_big_strings_in_a_list_are_bounded() -> None:
+    payload = (
+        '{{ $s := repeat 1000000 "x" }}{{ $l := list }}'
+        "{{ range until 1000 }}{{ $l = append $l $s }}{{ end }}{{ $l }}"
+    )
+    with pytest.raises(errors.TemplateError, match="result exceeds the size kes allows"):
+        rendering.render(payload, {})
