@@ -162,7 +162,7 @@ def to_float64(value: Any) -> float:
 
 def parse_go_float(text: str) -> float:
     """strconv.ParseFloat(text, 64): Python's float() minus the spellings Go rejects."""
-    if not text or text.strip() != text or "_" in text:
+    if not text or not text.isascii() or text.strip() != text or "_" in text:
         raise ValueError(text)
     if text.lower().lstrip("+-").startswith("0x"):
         return float.fromhex(text)

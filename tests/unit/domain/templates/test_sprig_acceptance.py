@@ -92,6 +92,9 @@ def test_floats_print_in_exponent_form_but_json_in_full() -> None:
         pytest.param('{{ int64 "1_000" }}', "1000", id="base-zero-underscore"),
         pytest.param('{{ atoi "1_000" }}', "0", id="atoi-no-underscore"),
         pytest.param('{{ int64 "٣" }}', "0", id="non-ascii-digit"),
+        pytest.param('{{ float64 "١.5" }}', "0", id="non-ascii-float"),
+        pytest.param('{{ float64 "-Inf" }}', "-Inf", id="float-infinity"),
+        pytest.param('{{ float64 "0x1p-2" }}', "0.25", id="hex-float"),
         pytest.param('{{ max "5" 2 }}', "5", id="max-string"),
     ],
 )
