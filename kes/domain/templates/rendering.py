@@ -109,12 +109,16 @@ def render_args(args: Any, params: Any) -> Any:
 def render_artifacts(
     artifacts: Mapping[str, Mapping[str, Any]], params: Any
 ) -> dict[str, dict[str, Any]]:
-    """RenderArtifacts: each ``keyValue`` value and ``kopiaSnapshot`` rendered on its own."""
+    """RenderArtifacts: each ``keyValue`` value and ``kopiaSnapshot`` rendered on its own.
+
+    As in Kanister each artifact is rebuilt from those two fields only, and an empty one is left
+    out (Go's nil map and empty string, both omitted from the status JSON).
+    """
     out: dict[str, dict[str, Any]] = {}
     for name, artifact in artifacts.items():
-        rendered: dict[str, Any] = dict(artifact)
-        key_value = artifact.get("keyValue")
-        if key_value is not None:
+        rendered: dict[str, Any] = {}
+        key_value = artifact.get("keyValue") or {}
+        if key_value:
             rendered["keyValue"] = {k: render(v, params) for k, v in key_value.items()}
         snapshot = artifact.get("kopiaSnapshot")
         if snapshot:
@@ -139,10 +143,15 @@ def render_object_refs(
     out: dict[str, dict[str, Any]] = {}
     for name, ref in refs.items():
         rendered = dict(ref)
-        for key in _REF_FIELDS:
-            value = ref.get(key)
-            if isinstance(value, str):
-                rendered[key] = render(value, params)
+        try:
+            for key in _REF_FIELDS:
+                value = ref.get(key)
+                if isinstance(value, str):
+                    rendered[key] = render(value, params)
+        except errors.TemplateError as exc:
+            raise errors.TemplateError(
+                f"could not render object reference {{{name}}}: {exc}"
+            ) from None
         out[name] = rendered
     return out
 
