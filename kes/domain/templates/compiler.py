@@ -1,6 +1,7 @@
 """Go template AST → Jinja2 source, plus the tables the generated code refers to by index.
 
-Control flow maps onto Jinja2 (``if``, ``for``/``else``, ``break``/``continue``); every Go
+Control flow maps onto Jinja2 (``if``, ``for``, ``break``/``continue``; a range's ``else`` tests a
+flag on the iterator, since Jinja's for/else misbehaves after ``break``); every Go
 expression becomes a call into ``runtime`` with a node index, so Go's semantics and error positions
 survive. Go variables live in a per-execution frame of slots resolved at compile time (Go scoping
 is lexical, and ``$x = v`` inside a ``range`` must reach the outer ``$x``, which Jinja scoping
