@@ -167,12 +167,16 @@ def url_parse(text: str) -> dict[str, Any]:
 @define("urlJoin", params=(_MAP,), result="string")
 def url_join(parts: dict[str, Any]) -> str:
     def field(name: str) -> str:
+        # sprig's dictGetOrEmpty: absent is "", anything but a string panics.
         value = parts.get(name, "")
-        if value is None or value == "":
-            return ""
+        if value is None:
+            raise values.FuncError(
+                "runtime error: invalid memory address or nil pointer dereference"
+            )
         if not isinstance(value, str):
             raise values.FuncError(
-                f"interface conversion: interface {{}} is {values.type_of(value)}, not string"
+                f"unable to parse {name} key, must be of type string, "
+                f"but {values.kind_of(value)} found"
             )
         return value
 

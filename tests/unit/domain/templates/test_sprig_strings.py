@@ -154,3 +154,8 @@ def test_url_parse_errors_do_not_echo_the_url() -> None:
 )
 def test_case_mapping_is_rune_by_rune_as_in_go(template: str, expected: str) -> None:
     assert sprig_cases.render(template) == expected
+
+
+def test_url_join_refuses_non_string_parts_as_sprig() -> None:
+    with pytest.raises(errors.TemplateError, match="unable to parse host key, must be of type"):
+        sprig_cases.render('{{ urlJoin (dict "host" 5) }}')
