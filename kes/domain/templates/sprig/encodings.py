@@ -200,11 +200,12 @@ def url_join(parts: dict[str, Any]) -> str:
             out.append(host)
         if path and not path.startswith("/") and host:
             out.append("/")
-        out.append(urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~"))
+        # net/url's encodePath keeps only these besides letters and digits.
+        out.append(urllib.parse.quote(path, safe="/:@$&+,;=-._~"))
     if query:
         out.append("?" + query)
     if fragment:
-        out.append("#" + urllib.parse.quote(fragment, safe="/:@!$&'()*+,;=-._~?"))
+        out.append("#" + urllib.parse.quote(fragment, safe="/:@$&+,;=?!()*-._~"))
     return "".join(out)
 
 

@@ -124,6 +124,11 @@ def test_string_functions(template: str, expected: str) -> None:
             id="urlparse-unescapes-path",
         ),
         pytest.param(
+            '{{ urlJoin (dict "path" "/a!(b)" "fragment" "x y!") }}',
+            "/a%21%28b%29#x%20y!",
+            id="urljoin-go-escape-sets",
+        ),
+        pytest.param(
             '{{ urlJoin (dict "scheme" "s3" "host" "b" "path" "p q") }}',
             "s3://b/p%20q",
             id="urljoin-escapes",
