@@ -155,6 +155,7 @@ for _entry in (
     _range,
     Unit._call,
     Unit._template,
+    Frame.set,
 ):
     # A marker only kes's runtime entry points carry; data values never have attributes.
     setattr(_entry, "_kes_trusted", True)  # noqa: B010 - functions take no typed attributes
