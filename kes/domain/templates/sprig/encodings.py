@@ -142,7 +142,7 @@ def url_parse(text: str) -> dict[str, Any]:
         raise values.FuncError("unable to parse url: net/url: invalid control character in URL")
     try:
         parts = urllib.parse.urlsplit(text)
-        hostname = parts.hostname or ""
+        _ = parts.port  # urllib checks the port lazily; Go refuses a bad one while parsing
     except ValueError as exc:
         raise values.FuncError(f"unable to parse url: {exc}") from None
     netloc = parts.netloc
@@ -155,13 +155,24 @@ def url_parse(text: str) -> dict[str, Any]:
     return {
         "scheme": parts.scheme,
         "host": host,
-        "hostname": hostname if host else "",
+        "hostname": _hostname(host),
         "path": urllib.parse.unquote(path),
         "query": parts.query,
         "opaque": opaque,
         "fragment": urllib.parse.unquote(parts.fragment),
         "userinfo": userinfo,
     }
+
+
+def _hostname(host: str) -> str:
+    """url.URL.Hostname(): the host without its port or IPv6 brackets, case kept."""
+    colon = host.rfind(":")
+    port = host[colon + 1 :]
+    if colon != -1 and all("0" <= ch <= "9" for ch in port):
+        host = host[:colon]
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host
 
 
 @define("urlJoin", params=(_MAP,), result="string")

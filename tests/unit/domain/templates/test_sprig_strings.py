@@ -124,6 +124,14 @@ def test_string_functions(template: str, expected: str) -> None:
             id="urlparse-unescapes-path",
         ),
         pytest.param(
+            '{{ (urlParse "http://MyHost.Example:80/").hostname }}',
+            "MyHost.Example",
+            id="urlparse-hostname-keeps-case",
+        ),
+        pytest.param(
+            '{{ (urlParse "http://[::1]:8080/x").hostname }}', "::1", id="urlparse-ipv6-hostname"
+        ),
+        pytest.param(
             '{{ urlJoin (dict "path" "/a!(b)" "fragment" "x y!") }}',
             "/a%21%28b%29#x%20y!",
             id="urljoin-go-escape-sets",
