@@ -1,6 +1,7 @@
 """Go template AST → Jinja2 source, plus the tables the generated code refers to by index.
 
-Control flow maps onto Jinja2 (``if``, ``for``/``else``, ``break``/``continue``); every Go
+Control flow maps onto Jinja2 (``if``, ``for``, ``break``/``continue``; a range's ``else`` tests a
+flag on the iterator, since Jinja's for/else misbehaves after ``break``); every Go
 expression becomes a call into ``runtime`` with a node index, so Go's semantics and error positions
 survive. Go variables live in a per-execution frame of slots resolved at compile time (Go scoping
 is lexical, and ``$x = v`` inside a ``range`` must reach the outer ``$x``, which Jinja scoping
@@ -11,13 +12,9 @@ would not allow). Each ``define``/``block`` becomes its own Jinja2 source with i
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Final
+from typing import Any
 
-from kes.domain.templates import errors, gofuncs, lexer, nodes, parser, runtime, values
-
-_INTEGER_TYPES: Final = frozenset(
-    {"int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64"}
-)
+from kes.domain.templates import errors, gofuncs, lexer, literals, nodes, parser, runtime, values
 
 
 @dataclasses.dataclass(frozen=True)
@@ -254,27 +251,25 @@ class _TreeCompiler:
 
     def literal(self, node: nodes.Node, dot: str) -> str:
         """evalEmptyInterface for literals: what ``{{ 3 }}`` or ``(1.5)`` evaluates to."""
-        if isinstance(node, nodes.BoolNode):
-            return "True" if node.value else "False"
         if isinstance(node, nodes.DotNode):
             return dot
-        if isinstance(node, nodes.StringNode):
-            return _jstr(node.text)
-        if isinstance(node, nodes.NumberNode):
-            is_plain_float = (
-                node.is_float
-                and not _is_hex_int(node.text)
-                and not node.is_char
-                and any(c in node.text for c in ".eEpP")
-            )
-            if is_plain_float:
-                return self.const(node.float_value)
-            if node.is_int:
-                return self.const(values.GoInt(node.int_value))
-            return self.error(node, f"{node.text} overflows int")
         if isinstance(node, nodes.NilNode):
             return "None"
+        if isinstance(node, nodes.BoolNode | nodes.NumberNode | nodes.StringNode):
+            return self.converted(node, "interface {}")
         return self.operand(node, dot)
+
+    def converted(self, node: nodes.Node, typ: str) -> str:
+        """A literal converted at compile time, or the run-time error Go would raise."""
+        try:
+            value = literals.convert(node, typ)
+        except literals.RefusedError as refused:
+            return self.error(node, refused.message)
+        if isinstance(value, bool):
+            return "True" if value else "False"
+        if isinstance(value, str):
+            return _jstr(value)
+        return self.const(value)
 
     def method_args(self, cmd: nodes.CommandNode, final: str | None, dot: str) -> list[str] | None:
         """The argument expressions of ``.Method a b``, or None when there are none."""
@@ -324,26 +319,7 @@ class _TreeCompiler:
         if not isinstance(node, nodes.BoolNode | nodes.NumberNode | nodes.StringNode):
             # Checked even for interface{}: the runtime turns typed nils and <no value> into None.
             return self.operand(node, dot), True
-        if typ in runtime.NILLABLE:
-            return self.literal(node, dot), False
-        if typ == "bool":
-            if isinstance(node, nodes.BoolNode):
-                return self.literal(node, dot), False
-            return self.error(node, f"expected bool; found {node.go()}"), False
-        if typ == "string":
-            if isinstance(node, nodes.StringNode):
-                return _jstr(node.text), False
-            return self.error(node, f"expected string; found {node.go()}"), False
-        if typ in _INTEGER_TYPES:
-            if isinstance(node, nodes.NumberNode) and node.is_int:
-                value = values.GoInt(node.int_value) if typ == "int" else node.int_value
-                return self.const(value), False
-            return self.error(node, f"expected integer; found {node.go()}"), False
-        if typ == "float64":
-            if isinstance(node, nodes.NumberNode) and node.is_float:
-                return self.const(node.float_value), False
-            return self.error(node, f"expected float; found {node.go()}"), False
-        return self.error(node, f"can't handle {node.go()} for arg of type {typ}"), False
+        return self.converted(node, typ), False
 
     def call(
         self,
@@ -403,16 +379,7 @@ class _TreeCompiler:
             callee=callee,
         )
         self.unit.sites.append(site)
-        return f"C({len(self.unit.sites) - 1}" + "".join(", " + e for e in exprs) + ")"
-
-
-def _is_hex_int(text: str) -> bool:
-    """Go's isHexInt: 0x… without a p exponent (so 0x1E is an int, 0x1p-2 a float).
-
-    Like Go, a signed literal (-0x1E) is not a hex int, so its E makes it a float constant.
-    """
-    lowered = text.lower()
-    return lowered.startswith("0x") and "p" not in lowered
+        return f"C(R, {len(self.unit.sites) - 1}" + "".join(", " + e for e in exprs) + ")"
 
 
 def _last_node(pipe: nodes.PipeNode) -> nodes.Node:

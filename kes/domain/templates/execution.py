@@ -19,6 +19,7 @@ from kes.domain.templates import compiler, errors, runtime, values
 MAX_TEMPLATE_DEPTH: Final = 40
 MAX_OUTPUT_CHARS: Final = 16 * 1024 * 1024
 MAX_RANGE_ITERATIONS: Final = 100_000
+MAX_RENDER_SECONDS: Final = 10.0
 
 
 class Frame:
@@ -45,7 +46,7 @@ class State:
 
     def __init__(self) -> None:
         self.depth = 0
-        self.budget = [MAX_RANGE_ITERATIONS]
+        self.budget = runtime.Budget(iterations=MAX_RANGE_ITERATIONS, seconds=MAX_RENDER_SECONDS)
         self.output = 0
 
 
@@ -111,8 +112,9 @@ class Unit:
         state.output -= len(out)
         return out
 
-    def _call(self, index: int, *args: Any) -> Any:
+    def _call(self, state: State, index: int, *args: Any) -> Any:
         site = self.tables.sites[index]
+        state.budget.check_time(site.cmd_node)
         checked = [
             v if n < 0 else runtime.check_arg(n, v, t)
             for v, n, t in zip(args, site.arg_nodes, site.arg_types, strict=True)
@@ -120,7 +122,7 @@ class Unit:
         if site.callee is not None:
             checked.insert(0, site.callee)
         try:
-            return site.func.fn(*checked)
+            result = site.func.fn(*checked)
         except values.FuncError as exc:
             raise errors.ExecError(
                 site.cmd_node, f"error calling {site.name}: {exc.message}"
@@ -133,6 +135,8 @@ class Unit:
             raise errors.ExecError(
                 site.cmd_node, f"error calling {site.name}: {type(exc).__name__}"
             ) from None
+        runtime.check_size(site.cmd_node, site.name, result)
+        return result
 
 
 def _raise(node: int, message: str) -> Any:
@@ -151,6 +155,7 @@ for _entry in (
     _range,
     Unit._call,
     Unit._template,
+    Frame.set,
 ):
     # A marker only kes's runtime entry points carry; data values never have attributes.
     setattr(_entry, "_kes_trusted", True)  # noqa: B010 - functions take no typed attributes

@@ -14,6 +14,7 @@ from typing import Any, Final
 from kes.domain.templates import gofloat, goquote, values
 
 _FLAGS: Final = "+-# 0"
+_MAX_WIDTH: Final = 1_000_000
 
 
 @dataclasses.dataclass
@@ -96,11 +97,9 @@ def sprintf(fmt: str, *args: Any) -> str:
             else:
                 spec.width = width
         else:
-            start = i
-            while i < n and fmt[i].isdigit():
-                i += 1
-            if i > start:
-                spec.width = int(fmt[start:i])
+            width, present, i = _parse_num(fmt, start=i)
+            if present:
+                spec.width = width
         bad_prec = False
         if i < n and fmt[i] == ".":
             i += 1
@@ -112,10 +111,8 @@ def sprintf(fmt: str, *args: Any) -> str:
                 else:
                     spec.prec = prec
             else:
-                start = i
-                while i < n and fmt[i].isdigit():
-                    i += 1
-                spec.prec = int(fmt[start:i]) if i > start else 0
+                prec, _, i = _parse_num(fmt, start=i)
+                spec.prec = prec
         if bad_width:
             out.append("%!(BADWIDTH)")
         if bad_prec:
@@ -168,11 +165,29 @@ def format_time(value: values.GoTime) -> str:
 # internals
 
 
+def _too_large(number: int) -> bool:
+    # fmt refuses widths and precisions beyond a million ("crazy long number most likely"),
+    # which also keeps a template from asking for a gigabyte of padding.
+    return number > _MAX_WIDTH or number < -_MAX_WIDTH
+
+
+def _parse_num(fmt: str, *, start: int) -> tuple[int, bool, int]:
+    """fmt's parsenum: ASCII digits from ``start``; on overflow the rest of the format is eaten."""
+    number = 0
+    i = start
+    while i < len(fmt) and "0" <= fmt[i] <= "9":
+        if _too_large(number):
+            return 0, False, len(fmt)
+        number = number * 10 + ord(fmt[i]) - 48
+        i += 1
+    return number, i > start, i
+
+
 def _int_arg(args: tuple[Any, ...], argi: int) -> tuple[int, bool, int]:
     if argi >= len(args):
         return 0, False, argi
     arg = args[argi]
-    if isinstance(arg, int) and not isinstance(arg, bool):
+    if isinstance(arg, int) and not isinstance(arg, bool) and not _too_large(int(arg)):
         return int(arg), True, argi + 1
     return 0, False, argi + 1
 

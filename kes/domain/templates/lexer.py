@@ -46,10 +46,11 @@ KEYWORDS: Final = frozenset(
 _LEFT: Final = "{{"
 _RIGHT: Final = "}}"
 _SPACES: Final = " \t\r\n"
+# Go's scanNumber: what it accepts may still be rejected by the parser ("-", "1e").
 _NUMBER: Final = re.compile(
-    r"[+-]?(?:0[xX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?[0-9_]+)?"
-    r"|0[oO][0-7_]*|0[bB][01_]*"
-    r"|[0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9_]+)?)i?"
+    r"[+-]?(?:0[xX][0-9a-fA-F_]*(?:\.[0-9a-fA-F_]*)?(?:[pP][+-]?[0-9_]*)?"
+    r"|0[oO][0-7_]*(?:\.[0-7_]*)?|0[bB][01_]*(?:\.[01_]*)?"
+    r"|[0-9_]*(?:\.[0-9_]*)?(?:[eE][+-]?[0-9_]*)?)i?"
 )
 
 
@@ -330,11 +331,9 @@ class Lexer:
     def _lex_number(self) -> bool:
         match = _NUMBER.match(self.src, self.pos)
         end = match.end() if match else self.pos
-        if end == self.pos or _is_alnum(self.src[end : end + 1]):
-            # Go reports the whole bad run, e.g. "3k" in `bad number syntax: "3k"`.
-            while end < len(self.src) and (_is_alnum(self.src[end]) or self.src[end] in ".+-"):
-                end += 1
-            self._advance(end - self.pos)
+        if _is_alnum(self.src[end : end + 1]):
+            # Go's scanNumber takes one more character into the message: "3k" of "3kk".
+            self._advance(end + 1 - self.pos)
             return self._error(f'bad number syntax: "{self.src[self.start : self.pos]}"')
         self._advance(end - self.pos)
         self._emit(Kind.NUMBER)

@@ -7,12 +7,76 @@ Which of int / uint / float a literal can be decides how it converts to a functi
 from __future__ import annotations
 
 import ast as pyast
-from typing import Final
+from typing import Any, Final
 
-from kes.domain.templates import errors, lexer, nodes
+from kes.domain.templates import errors, lexer, nodes, values
 
 _INT64_MIN: Final = -(2**63)
 _INT64_MAX: Final = 2**63 - 1
+_INTEGER_TYPES: Final = frozenset(
+    {"int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64"}
+)
+
+
+class RefusedError(Exception):
+    """Go refuses this literal for this parameter type; ``message`` is its wording."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def convert(node: nodes.Node, typ: str) -> Any:
+    """Go's evalArg for a bool, number or string literal passed as a parameter of type ``typ``.
+
+    Untyped constants convert (``1`` to an int64 parameter is int64), anything else is refused
+    with text/template's words (``expected integer; found 1.5``).
+    """
+    if typ in ("interface {}", "reflect.Value"):
+        return ideal(node)
+    if typ == "bool" and isinstance(node, nodes.BoolNode):
+        return node.value
+    if typ == "string" and isinstance(node, nodes.StringNode):
+        return node.text
+    if typ in _INTEGER_TYPES and isinstance(node, nodes.NumberNode) and node.is_int:
+        return values.GoInt(node.int_value) if typ == "int" else node.int_value
+    if typ == "float64" and isinstance(node, nodes.NumberNode) and node.is_float:
+        return node.float_value
+    expected = {"bool": "bool", "string": "string", "float64": "float"}.get(typ)
+    if typ in _INTEGER_TYPES:
+        expected = "integer"
+    if expected is None:
+        raise RefusedError(f"can't handle {node.go()} for arg of type {typ}")
+    raise RefusedError(f"expected {expected}; found {node.go()}")
+
+
+def ideal(node: nodes.Node) -> Any:
+    """evalEmptyInterface / idealConstant: a literal's value where any type is accepted."""
+    if isinstance(node, nodes.BoolNode):
+        return node.value
+    if isinstance(node, nodes.StringNode):
+        return node.text
+    assert isinstance(node, nodes.NumberNode)
+    is_plain_float = (
+        node.is_float
+        and not _is_hex_int(node.text)
+        and not node.is_char
+        and any(c in node.text for c in ".eEpP")
+    )
+    if is_plain_float:
+        return node.float_value
+    if node.is_int:
+        return values.GoInt(node.int_value)
+    raise RefusedError(f"{node.text} overflows int")
+
+
+def _is_hex_int(text: str) -> bool:
+    """Go's isHexInt: 0x… without a p exponent (so 0x1E is an int, 0x1p-2 a float).
+
+    Like Go, a signed literal (-0x1E) is not a hex int, so its E makes it a float constant.
+    """
+    lowered = text.lower()
+    return lowered.startswith("0x") and "p" not in lowered
 
 
 def parse_number(tok: lexer.Token) -> nodes.NumberNode:

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
+import jinja2
+
 from kes.domain.templates import errors, execution, gofuncs, sprig, values
 
 TEMPLATE_NAME: Final = "config"
@@ -24,7 +26,7 @@ _ENV: Final = execution.make_environment()
 MissingKey = Literal["error", "zero"]
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1024)
 def _compile(source: str, missing_zero: bool) -> execution.Unit:
     return execution.Unit(
         source=source, name=TEMPLATE_NAME, funcs=FUNCS, env=_ENV, missing_zero=missing_zero
@@ -37,7 +39,9 @@ def compile_template(source: str, *, missing_key: MissingKey = "error") -> execu
         return _compile(source, missing_key == "zero")
     except errors.TemplateError:
         raise
-    except RecursionError:
+    except (RecursionError, SyntaxError, jinja2.TemplateSyntaxError):
+        # Python's own limits (stack depth, about 20 nested loops per function) bound how
+        # deep a template may nest once compiled; Go's are larger, blueprints never get near.
         raise errors.TemplateError(
             f"template: {TEMPLATE_NAME}: max expression depth exceeded"
         ) from None
@@ -62,9 +66,9 @@ def render(template: str, params: Any, *, missing_key: MissingKey = "error") -> 
     except errors.ExecError as exc:
         raise errors.TemplateError(_message(unit, exc)) from None
     except RecursionError:
+        # Values a template builds (dict in dict in …) can nest deeper than Python prints.
         raise errors.TemplateError(
-            f"template: {TEMPLATE_NAME}: exceeded maximum template depth "
-            f"({execution.MAX_TEMPLATE_DEPTH})"
+            f"template: {TEMPLATE_NAME}: value nested deeper than kes can handle"
         ) from None
 
 
@@ -105,12 +109,16 @@ def render_args(args: Any, params: Any) -> Any:
 def render_artifacts(
     artifacts: Mapping[str, Mapping[str, Any]], params: Any
 ) -> dict[str, dict[str, Any]]:
-    """RenderArtifacts: each ``keyValue`` value and ``kopiaSnapshot`` rendered on its own."""
+    """RenderArtifacts: each ``keyValue`` value and ``kopiaSnapshot`` rendered on its own.
+
+    As in Kanister each artifact is rebuilt from those two fields only, and an empty one is left
+    out (Go's nil map and empty string, both omitted from the status JSON).
+    """
     out: dict[str, dict[str, Any]] = {}
     for name, artifact in artifacts.items():
-        rendered: dict[str, Any] = dict(artifact)
-        key_value = artifact.get("keyValue")
-        if key_value is not None:
+        rendered: dict[str, Any] = {}
+        key_value = artifact.get("keyValue") or {}
+        if key_value:
             rendered["keyValue"] = {k: render(v, params) for k, v in key_value.items()}
         snapshot = artifact.get("kopiaSnapshot")
         if snapshot:
@@ -135,10 +143,15 @@ def render_object_refs(
     out: dict[str, dict[str, Any]] = {}
     for name, ref in refs.items():
         rendered = dict(ref)
-        for key in _REF_FIELDS:
-            value = ref.get(key)
-            if isinstance(value, str):
-                rendered[key] = render(value, params)
+        try:
+            for key in _REF_FIELDS:
+                value = ref.get(key)
+                if isinstance(value, str):
+                    rendered[key] = render(value, params)
+        except errors.TemplateError as exc:
+            raise errors.TemplateError(
+                f"could not render object reference {{{name}}}: {exc}"
+            ) from None
         out[name] = rendered
     return out
 

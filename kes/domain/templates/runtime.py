@@ -8,6 +8,7 @@ GoFunc, so text/template's semantics and error wording live in one place. Errors
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -45,6 +46,8 @@ def finalize(value: Any) -> str:
         return "<no value>"
     if type(value) is NilPointer:
         return "<nil>"
+    if isinstance(value, list | tuple | dict) and expanded_size(-1, value) > MAX_VALUE_ELEMENTS:
+        raise errors.ExecError(-1, "value too big to print")
     return gofmt.format_value(value)
 
 
@@ -209,11 +212,82 @@ class RangeIter:
         return pair
 
 
-def iterate(node: int, value: Any, *, decls: int, budget: list[int]) -> RangeIter:
+class Budget:
+    """What one render may spend: range iterations, wall-clock time, size of built values."""
+
+    __slots__ = ("deadline", "iterations")
+
+    def __init__(self, *, iterations: int, seconds: float) -> None:
+        self.iterations = iterations
+        self.deadline = time.monotonic() + seconds
+
+    def tick(self, node: int) -> None:
+        self.iterations -= 1
+        if self.iterations < 0:
+            raise errors.ExecError(node, "range exceeded the iteration limit kes allows")
+        self.check_time(node)
+
+    def check_time(self, node: int) -> None:
+        if time.monotonic() > self.deadline:
+            raise errors.ExecError(node, "template ran longer than kes allows")
+
+
+MAX_VALUE_CHARS: Final = 16 * 1024 * 1024  # a string's characters or a []byte's bytes
+# Elements of a list or map as printing expands them; strings inside weigh one per 16 characters.
+MAX_VALUE_ELEMENTS: Final = 1_000_000
+MAX_VALUE_DEPTH: Final = 200  # lists and maps nested in each other (Python prints ~900 deep)
+
+
+def check_size(node: int, name: str, value: Any) -> None:
+    """Refuse a function result too big to keep (``$s = cat $s $s`` doubling in a loop)."""
+    if isinstance(value, str | bytes | bytearray):
+        too_big = len(value) > MAX_VALUE_CHARS
+    elif isinstance(value, list | tuple | dict):
+        too_big = expanded_size(node, value) > MAX_VALUE_ELEMENTS
+    else:
+        return
+    if too_big:
+        raise errors.ExecError(node, f"error calling {name}: result exceeds the size kes allows")
+
+
+def expanded_size(node: int, value: Any) -> int:
+    """Elements of ``value`` counted as printing would visit them (shared parts each time).
+
+    ``$d = list $d $d`` shares one list twice per step, so its printed size doubles while its
+    memory does not; memoising per object keeps the walk linear in distinct objects.
+    """
+    memo: dict[int, int] = {}
+    stack: list[tuple[Any, int, bool]] = [(value, 0, False)]
+    while stack:
+        item, depth, finished = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if finished:
+            size = len(item)
+            for child in children:
+                if isinstance(child, list | tuple | dict):
+                    size += memo[id(child)]
+                elif isinstance(child, str | bytes | bytearray):
+                    size += len(child) >> 4
+            memo[id(item)] = size
+            continue
+        if id(item) in memo:
+            continue
+        if depth > MAX_VALUE_DEPTH:
+            raise errors.ExecError(node, "value nested deeper than kes can handle")
+        stack.append((item, depth, True))
+        stack.extend(
+            (child, depth + 1, False)
+            for child in children
+            if isinstance(child, list | tuple | dict) and id(child) not in memo
+        )
+    return memo[id(value)]
+
+
+def iterate(node: int, value: Any, *, decls: int, budget: Budget) -> RangeIter:
     return RangeIter(_pairs(node, value, decls=decls, budget=budget))
 
 
-def _pairs(node: int, value: Any, *, decls: int, budget: list[int]) -> Iterator[tuple[Any, Any]]:
+def _pairs(node: int, value: Any, *, decls: int, budget: Budget) -> Iterator[tuple[Any, Any]]:
     """Go's walkRange order: (index/key, element) pairs; maps by sorted key; ints 0..n-1."""
     if value is None or value is values.NO_VALUE:
         return iter(())
@@ -237,12 +311,10 @@ def _pairs(node: int, value: Any, *, decls: int, budget: list[int]) -> Iterator[
 
 
 def _counted(
-    pairs: Iterator[tuple[Any, Any]], budget: list[int], node: int
+    pairs: Iterator[tuple[Any, Any]], budget: Budget, node: int
 ) -> Iterator[tuple[Any, Any]]:
     for pair in pairs:
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise errors.ExecError(node, "range exceeded the iteration limit kes allows")
+        budget.tick(node)
         yield pair
 
 

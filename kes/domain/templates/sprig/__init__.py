@@ -13,8 +13,9 @@ Where kes departs from Kanister on purpose (each covered by a test):
 * ``bcrypt``/``htpasswd`` exist and fail with Kanister's FIPS message, as ``derivePassword``
   does (sprig v2.22 lacks them, so Kanister reports ``function "bcrypt" not defined``);
 * ``keys``/``values`` come back sorted (Go's map order is random);
-* ``repeat``, ``until``, ``untilStep``, ``indent``, ``wrap``, ``replace`` and the random
-  generators stop at ``registry.MAX_ITEMS`` items or characters;
+* ``repeat``, ``until``, ``untilStep``, ``indent``, ``wrap``, ``replace``, ``join``,
+  ``regexReplaceAll`` and the random generators stop at ``registry.MAX_ITEMS`` items or
+  characters;
 * error texts that would quote a URL leave it out (URLs carry credentials);
 * regexes with nested repetition (``(a+)+``) are refused: Python's engine backtracks on them
   for exponential time where RE2 does not.

@@ -95,11 +95,13 @@ def date_modify(spec: str, moment: values.GoTime) -> values.GoTime:
     seconds, nano = divmod(total, 1_000_000_000)
     base = moment.moment.replace(microsecond=0)
     try:
-        shifted = base + datetime.timedelta(seconds=seconds)
-    except OverflowError:
+        # Go adds elapsed time; Python's aware arithmetic adds wall-clock time, so go via UTC.
+        instant = base.astimezone(datetime.UTC) + datetime.timedelta(seconds=seconds)
+        shifted = instant.astimezone(base.tzinfo)
+    except (OverflowError, ValueError):
         return moment
     shifted = shifted.replace(microsecond=nano // 1000)
-    return values.GoTime(moment=shifted, nanosecond=nano, zone=moment.zone)
+    return values.GoTime(moment=shifted, nanosecond=nano, zone=shifted.tzname() or moment.zone)
 
 
 TABLE.alias("date_modify", existing="dateModify")

@@ -142,7 +142,7 @@ def url_parse(text: str) -> dict[str, Any]:
         raise values.FuncError("unable to parse url: net/url: invalid control character in URL")
     try:
         parts = urllib.parse.urlsplit(text)
-        hostname = parts.hostname or ""
+        _ = parts.port  # urllib checks the port lazily; Go refuses a bad one while parsing
     except ValueError as exc:
         raise values.FuncError(f"unable to parse url: {exc}") from None
     netloc = parts.netloc
@@ -155,7 +155,7 @@ def url_parse(text: str) -> dict[str, Any]:
     return {
         "scheme": parts.scheme,
         "host": host,
-        "hostname": hostname if host else "",
+        "hostname": _hostname(host),
         "path": urllib.parse.unquote(path),
         "query": parts.query,
         "opaque": opaque,
@@ -164,15 +164,30 @@ def url_parse(text: str) -> dict[str, Any]:
     }
 
 
+def _hostname(host: str) -> str:
+    """url.URL.Hostname(): the host without its port or IPv6 brackets, case kept."""
+    colon = host.rfind(":")
+    port = host[colon + 1 :]
+    if colon != -1 and all("0" <= ch <= "9" for ch in port):
+        host = host[:colon]
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    return host
+
+
 @define("urlJoin", params=(_MAP,), result="string")
 def url_join(parts: dict[str, Any]) -> str:
     def field(name: str) -> str:
+        # sprig's dictGetOrEmpty: absent is "", anything but a string panics.
         value = parts.get(name, "")
-        if value is None or value == "":
-            return ""
+        if value is None:
+            raise values.FuncError(
+                "runtime error: invalid memory address or nil pointer dereference"
+            )
         if not isinstance(value, str):
             raise values.FuncError(
-                f"interface conversion: interface {{}} is {values.type_of(value)}, not string"
+                f"unable to parse {name} key, must be of type string, "
+                f"but {values.kind_of(value)} found"
             )
         return value
 
@@ -196,11 +211,12 @@ def url_join(parts: dict[str, Any]) -> str:
             out.append(host)
         if path and not path.startswith("/") and host:
             out.append("/")
-        out.append(urllib.parse.quote(path, safe="/:@!$&'()*+,;=-._~"))
+        # net/url's encodePath keeps only these besides letters and digits.
+        out.append(urllib.parse.quote(path, safe="/:@$&+,;=-._~"))
     if query:
         out.append("?" + query)
     if fragment:
-        out.append("#" + urllib.parse.quote(fragment, safe="/:@!$&'()*+,;=-._~?"))
+        out.append("#" + urllib.parse.quote(fragment, safe="/:@$&+,;=?!()*-._~"))
     return "".join(out)
 
 

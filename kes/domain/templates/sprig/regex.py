@@ -293,11 +293,14 @@ def _replace(pattern: str, *, text: str, render: Any) -> str:
     regex = _compile_or_error(pattern)
     out: list[str] = []
     last = 0
+    total = 0
     for match in find_all(regex, text=text, limit=-1):
+        piece = render(match)
+        total += match.start() - last + len(piece)
+        registry.check_size(total, what="regexReplaceAll result")
         out.append(text[last : match.start()])
-        out.append(render(match))
+        out.append(piece)
         last = match.end()
-        registry.check_size(sum(len(p) for p in out), what="regexReplaceAll result")
     out.append(text[last:])
     return "".join(out)
 

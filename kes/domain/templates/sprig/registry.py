@@ -114,7 +114,9 @@ def parse_go_int(text: str, *, base: int = 0) -> int:
         if body.startswith("_") or body.endswith("_") or "__" in body:
             raise ValueError(text)
         body = body.replace("_", "")
-    if not body or not all(ch.isascii() and ch.isalnum() for ch in body):
+    # Only the base's own digits: Python's int() would also take "0o17" in base 8, or "٣".
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"[:base]
+    if not body or not all(ch in digits for ch in body.lower()):
         raise ValueError(text)
     number = sign * int(body, base)
     if number < _INT64_MIN or number > (1 << 63) - 1:
@@ -160,7 +162,7 @@ def to_float64(value: Any) -> float:
 
 def parse_go_float(text: str) -> float:
     """strconv.ParseFloat(text, 64): Python's float() minus the spellings Go rejects."""
-    if not text or text.strip() != text or "_" in text:
+    if not text or not text.isascii() or text.strip() != text or "_" in text:
         raise ValueError(text)
     if text.lower().lstrip("+-").startswith("0x"):
         return float.fromhex(text)

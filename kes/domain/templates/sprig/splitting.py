@@ -65,7 +65,9 @@ def _go_split(text: str, sep: str, count: int) -> list[str]:
 
 @define("join", params=("string", "interface {}"), result="string")
 def join(sep: str, items: Any) -> str:
-    return sep.join(strslice(items))
+    parts = strslice(items)
+    registry.check_size(sum(map(len, parts)) + len(sep) * max(len(parts) - 1, 0), what="join")
+    return sep.join(parts)
 
 
 @define("sortAlpha", params=("interface {}",), result="[]string")

@@ -198,6 +198,8 @@ def replace(old: str, new: str, text: str) -> str:
         # Go inserts ``new`` around every rune when old is empty.
         registry.check_size(len(new) * (len(text) + 1) + len(text), what="replace")
         return new + new.join(text) + new if text else new
+    growth = text.count(old) * (len(new) - len(old))
+    registry.check_size(len(text) + growth, what="replace")
     return text.replace(old, new)
 
 

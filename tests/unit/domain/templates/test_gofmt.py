@@ -114,6 +114,10 @@ def test_format_value_is_go_percent_v(value: Any, expected: str) -> None:
             id="sharp-v-struct",
         ),
         pytest.param("%x %X", (1.5, -0.25), "0x1.8p+00 -0X1P-02", id="hex-float"),
+        pytest.param("%100000000d", (1,), "%!(NOVERB)%!(EXTRA int64=1)", id="width-too-large"),
+        pytest.param("%*d", (values.GoInt(10**7), 1), "%!(BADWIDTH)1", id="star-too-large"),
+        pytest.param("%.100000000f", (1.0,), "%!(NOVERB)%!(EXTRA float64=1)", id="prec-too-large"),
+        pytest.param("%٣d", (1,), "%!٣(int64=1)d", id="non-ascii-digit-is-a-verb"),
     ],
 )
 def test_sprintf_matches_go(fmt: str, args: tuple[Any, ...], expected: str) -> None:

@@ -255,3 +255,38 @@ def test_dashed_phase_name_needs_index() -> None:
     assert rendering.render('{{ index .Phases "my-phase" "Output" "k" }}', params) == "v"
     with pytest.raises(errors.TemplateError, match="bad character"):
         rendering.render("{{ .Phases.my-phase.Output.k }}", params)
+
+
+def test_postgres_start_stop_first_pvc_idiom() -> None:
+    params = {
+        "StatefulSet": {
+            "Name": "pg",
+            "PersistentVolumeClaims": {
+                "pg-1": {"data-pg-1": "/data"},
+                "pg-0": {"data-pg-0": "/data"},
+            },
+        }
+    }
+    template = (
+        "{{- range $pod, $pvcs := .StatefulSet.PersistentVolumeClaims }}"
+        "{{- range $pvc, $path := $pvcs }}{{ $pvc }}{{ break }}{{ end }}{{ break }}{{ end }}"
+    )
+    # Maps range in sorted key order, so the first pod is pg-0.
+    assert rendering.render(template, params) == "data-pg-0"
+
+
+def test_time_log_artifact_idiom() -> None:
+    params = {"Phases": {"backupToS3": {"Output": {"backupID": "abc"}}}, "Time": "t"}
+    out = rendering.render_artifacts(
+        {"timeLog": {"keyValue": {"backupIdentifier": "{{ .Phases.backupToS3.Output.backupID }}"}}},
+        params,
+    )
+    assert out == {"timeLog": {"keyValue": {"backupIdentifier": "abc"}}}
+
+
+def test_multiline_command_arg_keeps_newlines_and_trims_markers() -> None:
+    template = (
+        'set -o errexit\n{{- if .Options.debug }}\nset -x\n{{- end }}\necho "{{ .Options.msg }}"\n'
+    )
+    params = {"Options": {"debug": "1", "msg": "hi"}}
+    assert rendering.render(template, params) == 'set -o errexit\nset -x\necho "hi"\n'

@@ -70,11 +70,25 @@ def test_render_args_error_propagates() -> None:
         rendering.render_args({"a": ["ok", "{{ .B }}"]}, {})
 
 
-def test_render_artifacts_keeps_other_fields_and_empty_snapshot() -> None:
+def test_render_artifacts_rebuilds_each_artifact_from_its_two_fields() -> None:
     out = rendering.render_artifacts(
-        {"a": {"keyValue": {"k": "{{ .V }}"}, "kopiaSnapshot": ""}}, {"V": 1}
+        {
+            "a": {"keyValue": {"k": "{{ .V }}"}, "kopiaSnapshot": "", "other": "x"},
+            "b": {"keyValue": {}, "kopiaSnapshot": "{{ .V }}"},
+        },
+        {"V": 1},
     )
-    assert out == {"a": {"keyValue": {"k": "1"}, "kopiaSnapshot": ""}}
+    assert out == {"a": {"keyValue": {"k": "1"}}, "b": {"kopiaSnapshot": "1"}}
+
+
+def test_render_object_refs_names_the_failing_ref() -> None:
+    refs = {"authSecret": {"kind": "secret", "name": "{{ .Object.spec.missing }}"}}
+    with pytest.raises(errors.TemplateError) as info:
+        rendering.render_object_refs(refs, {"Time": "t", "Object": {"spec": {}}})
+    assert str(info.value) == (
+        'could not render object reference {authSecret}: Failed to render template: "missing" '
+        "not found"
+    )
 
 
 def test_render_object_refs_renders_every_string_field() -> None:

@@ -100,3 +100,58 @@ def test_generated_jinja_only_calls_runtime_names() -> None:
     source = unit.jinja_sources["config"]
     assert "__" not in source
     assert "upper" not in source  # functions are reached by call-site index, not by name
+
+
+def test_deeply_nested_ranges_are_a_template_error() -> None:
+    source = "{{ range . }}" * 30 + "x" + "{{ end }}" * 30
+    with pytest.raises(errors.TemplateError, match="max expression depth exceeded"):
+        rendering.render(source, [1])
+
+
+def test_moderately_nested_ranges_work() -> None:
+    source = "{{ range $ }}" * 8 + "x" + "{{ end }}" * 8
+    assert rendering.render(source, [1, 2]) == "x" * 256
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{{ $d := dict }}{{ range until 5000 }}{{ $d = dict "a" $d }}{{ end }}{{ $d }}',
+        "{{ $d := list }}{{ range until 5000 }}{{ $d = list $d }}{{ end }}{{ toJson $d }}",
+    ],
+)
+def test_values_nested_too_deep_are_a_template_error(payload: str) -> None:
+    with pytest.raises(errors.TemplateError, match="value nested deeper than kes can handle"):
+        rendering.render(payload, {})
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        '{{ $s := "xxxxxxxx" }}{{ range until 64 }}{{ $s = cat $s $s }}{{ end }}',
+        '{{ $s := "xxxxxxxx" }}{{ range until 64 }}{{ $s = printf "%s%s" $s $s }}{{ end }}',
+        "{{ $d := list 1 }}{{ range until 64 }}{{ $d = list $d $d }}{{ end }}{{ $d }}",
+        "{{ $d := list 1 }}{{ range until 64 }}{{ $d = list $d $d }}{{ end }}{{ toJson $d }}",
+    ],
+)
+def test_doubling_values_are_bounded(payload: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(errors.TemplateError, match="result exceeds the size kes allows"):
+        rendering.render(payload, {})
+    assert time.monotonic() - started < 30
+
+
+def test_render_time_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(execution, "MAX_RENDER_SECONDS", 0.2)
+    payload = '{{ range until 100000 }}{{ range until 100000 }}{{ "" }}{{ end }}{{ end }}'
+    with pytest.raises(errors.TemplateError, match=r"(ran longer|iteration limit)"):
+        rendering.render(payload, {})
+
+
+def test_shared_big_strings_in_a_list_are_bounded() -> None:
+    payload = (
+        '{{ $s := repeat 1000000 "x" }}{{ $l := list }}'
+        "{{ range until 1000 }}{{ $l = append $l $s }}{{ end }}{{ $l }}"
+    )
+    with pytest.raises(errors.TemplateError, match="result exceeds the size kes allows"):
+        rendering.render(payload, {})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 import sprig_cases
@@ -83,3 +85,11 @@ def test_encrypt_aes_round_trips_and_uses_a_fresh_iv() -> None:
         '{{ decryptAES "a-very-long-password-longer-than-32-bytes" $a }} {{ eq $a $b }}'
     )
     assert rendered == "x false"
+
+
+def test_importing_the_function_table_does_not_load_cryptography() -> None:
+    code = "import sys, kes.domain.templates.sprig; print('cryptography' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "False"

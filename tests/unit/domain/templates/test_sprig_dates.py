@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import zoneinfo
 
 import pytest
 import sprig_cases
@@ -162,3 +163,11 @@ def test_now_is_utc_with_nanoseconds() -> None:
     assert before - datetime.timedelta(seconds=1) <= current.moment <= after
     assert current.zone == "UTC"
     assert current.nanosecond // 1000 == current.moment.microsecond
+
+
+def test_date_modify_adds_elapsed_time_across_a_dst_change() -> None:
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    before = values.GoTime.from_datetime(datetime.datetime(2021, 3, 14, 1, 30, tzinfo=zone))
+    after = dates.date_modify("1h", before)
+    params = sprig_cases.PARAMS | {"T": after}
+    assert sprig_cases.render("{{ .T }}", params) == "2021-03-14 03:30:00 -0400 EDT"

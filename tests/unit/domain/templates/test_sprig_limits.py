@@ -24,6 +24,11 @@ from kes.domain.templates.sprig import registry
         pytest.param('{{ indent 1000001 "a" }}', id="indent"),
         pytest.param('{{ wrapWith 1 (repeat 1000 "|") (repeat 1000 "x") }}', id="wrapwith"),
         pytest.param('{{ replace "" (repeat 1000 "y") (repeat 2000 "x") }}', id="replace"),
+        pytest.param('{{ replace "x" (repeat 1000 "y") (repeat 2000 "x") }}', id="replace-grow"),
+        pytest.param('{{ join (repeat 1000 "-") (until 2000) }}', id="join"),
+        pytest.param(
+            '{{ regexReplaceAll "x" (repeat 2000 "x") (repeat 1000 "y") }}', id="regex-replace"
+        ),
     ],
 )
 def test_oversized_results_fail_fast(template: str) -> None:

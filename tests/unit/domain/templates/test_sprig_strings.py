@@ -124,6 +124,19 @@ def test_string_functions(template: str, expected: str) -> None:
             id="urlparse-unescapes-path",
         ),
         pytest.param(
+            '{{ (urlParse "http://MyHost.Example:80/").hostname }}',
+            "MyHost.Example",
+            id="urlparse-hostname-keeps-case",
+        ),
+        pytest.param(
+            '{{ (urlParse "http://[::1]:8080/x").hostname }}', "::1", id="urlparse-ipv6-hostname"
+        ),
+        pytest.param(
+            '{{ urlJoin (dict "path" "/a!(b)" "fragment" "x y!") }}',
+            "/a%21%28b%29#x%20y!",
+            id="urljoin-go-escape-sets",
+        ),
+        pytest.param(
             '{{ urlJoin (dict "scheme" "s3" "host" "b" "path" "p q") }}',
             "s3://b/p%20q",
             id="urljoin-escapes",
@@ -154,3 +167,8 @@ def test_url_parse_errors_do_not_echo_the_url() -> None:
 )
 def test_case_mapping_is_rune_by_rune_as_in_go(template: str, expected: str) -> None:
     assert sprig_cases.render(template) == expected
+
+
+def test_url_join_refuses_non_string_parts_as_sprig() -> None:
+    with pytest.raises(errors.TemplateError, match="unable to parse host key, must be of type"):
+        sprig_cases.render('{{ urlJoin (dict "host" 5) }}')
