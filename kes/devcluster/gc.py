@@ -5,7 +5,8 @@ store's publish), like the kube-controller-manager's garbage collector and names
 - an owner gone (Background) → its dependents are deleted;
 - an owner marked with the `foregroundDeletion` finalizer → its dependents are deleted first,
   then the finalizer is removed, which lets the store remove the owner;
-- a namespace marked for deletion → everything in it is deleted, then the namespace.
+- a namespace marked for deletion → everything in it is deleted, then the namespace;
+- a CRD gone → every object of its kind is removed.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from kes.devcluster import store
 logger = logging.getLogger(__name__)
 
 NAMESPACES: store.ResourceKey = ("", "v1", "namespaces")
+CRDS: store.ResourceKey = ("apiextensions.k8s.io", "v1", "customresourcedefinitions")
 
 
 def _key(kind_id: str) -> store.ResourceKey:
@@ -50,6 +52,8 @@ class Collector:
         meta = event.object.get("metadata", {})
         if event.type == "DELETED":
             self._schedule(self._delete_dependents(str(meta.get("uid", ""))))
+            if (key[0], key[2]) == (CRDS[0], CRDS[2]):
+                self._schedule(self._delete_custom_objects(event.object))
             # An owner in foreground deletion may have been waiting for this dependent.
             for ref in meta.get("ownerReferences") or []:
                 found = self._db.get_by_uid_sync(str(ref.get("uid", "")))
@@ -103,6 +107,15 @@ class Collector:
                       if f != "foregroundDeletion"]
         current["metadata"]["finalizers"] = finalizers
         self._db.update_sync(key, current)
+
+    async def _delete_custom_objects(self, crd: dict[str, Any]) -> None:
+        """A deleted CRD takes its objects with it, as in a real cluster."""
+        spec = crd.get("spec", {})
+        key = (str(spec.get("group", "")), "", str(spec.get("names", {}).get("plural", "")))
+        items, _, _ = self._db.list_sync(key)
+        for obj in items:
+            self._db.remove_now(key, namespace=obj["metadata"].get("namespace"),
+                                name=obj["metadata"]["name"])
 
     async def _finish_namespace(self, name: str) -> None:
         for kind_id, obj in self._db.namespace_contents_sync(name):

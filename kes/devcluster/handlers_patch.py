@@ -31,7 +31,9 @@ def _patch(
         raise errors.ApiError(code=exc.code, reason=exc.reason, message=str(exc)) from exc
 
 
-async def patch(api: handlers.Api, request: web.Request, target: handlers.Target) -> web.Response:
+async def patch(
+    api: handlers.Api, request: web.Request, target: handlers.Target
+) -> web.StreamResponse:
     r = target.resource
     content_type = _content_type(request)
     if content_type not in (patching.MERGE_PATCH, patching.JSON_PATCH,
@@ -81,7 +83,7 @@ async def patch(api: handlers.Api, request: web.Request, target: handlers.Target
 
 async def _apply_create(
     api: handlers.Api, request: web.Request, target: handlers.Target, body: Any
-) -> web.Response:
+) -> web.StreamResponse:
     r = target.resource
     obj = api.prepare_body(target=target, body=body)
     if obj["metadata"].get("name") not in (None, target.name):

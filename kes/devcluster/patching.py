@@ -283,9 +283,17 @@ def _smp_map(target: dict[str, Any], patch: dict[str, Any], *, path: tuple[str, 
 def _smp_list(target: list[Any], patch: list[Any], *, path: tuple[str, ...], field: str
               ) -> list[Any]:
     key = _merge_key(path, field)
-    if any(isinstance(item, dict) and item.get("$patch") == "replace" for item in patch):
+    special = [i for i in patch if isinstance(i, dict) and "$patch" in i]
+    for item in special:
+        if item["$patch"] == "merge":
+            raise _bad_request("merging lists cannot yet be specified in the patch")
+        if item["$patch"] not in ("replace", "delete"):
+            raise _bad_request(f"Unknown patch type: {item['$patch']} in map: {_go_map(item)}")
+    # As in apimachinery: one {"$patch": "replace"} element replaces the whole list with the
+    # patch's ordinary elements (every directive element is dropped).
+    if any(item["$patch"] == "replace" for item in special):
         return [copy.deepcopy(i) for i in patch
-                if not (isinstance(i, dict) and i.get("$patch") == "replace")]
+                if not (isinstance(i, dict) and "$patch" in i)]
     if field in _MERGED_PRIMITIVE_LISTS:
         result = list(target)
         result.extend(item for item in patch if item not in result)

@@ -25,6 +25,7 @@ from kes.devcluster import (
     errors,
     gc,
     handlers,
+    handlers_encoding,
     handlers_patch,
     handlers_watch,
     openapi,
@@ -158,8 +159,7 @@ async def _verb(
             if sub == "scale":
                 obj = api.db.get_sync(target.resource.key, namespace=target.namespace,
                                       name=target.name)
-                return handlers.handlers_encoding.json_response(
-                    handlers.handlers_encoding.scale(obj))
+                return handlers_encoding.json_response(handlers_encoding.scale(obj))
             return await api.get(request, target)
         if method == "PUT":
             return await api.replace(request, target)
@@ -209,6 +209,12 @@ def _ensure_namespaces(db: store.Store) -> None:
             })
 
 
+def _report_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("The %s stopped with an error; the API keeps serving without it.",
+                     task.get_name(), exc_info=task.exception())
+
+
 async def _background(app: web.Application) -> AsyncIterator[None]:
     state = app[_APP_STATE]
     api = app[_APP_API]
@@ -233,6 +239,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
             if run_controllers is not None:
                 tasks.append(asyncio.create_task(run_controllers(store=api.db),
                                                  name="controllers"))
+    for task in tasks:
+        task.add_done_callback(_report_crash)
     yield
     for task in tasks:
         task.cancel()
@@ -287,10 +295,9 @@ async def serve(
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=port, ssl_context=certs.server_ssl_context(creds))
     await site.start()
-    server = site._server
-    bound = port
-    if server is not None and getattr(server, "sockets", None):
-        bound = int(server.sockets[0].getsockname()[1])
+    # The bound port, for port 0. aiohttp types `_server` as AbstractServer; it is a Server.
+    sockets: Any = getattr(site._server, "sockets", None)
+    bound = int(sockets[0].getsockname()[1]) if sockets else port
     (data_dir / "port").write_text(str(bound))
     logger.info("The kes devcluster is serving on https://%s:%d.", host, bound)
     if ready is not None:

@@ -121,18 +121,6 @@ class Store:
             items.append(obj)
         return items, str(list_rv), next_token
 
-    async def list(
-        self,
-        key: ResourceKey,
-        *,
-        namespace: str | None = None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-    ) -> tuple[list[dict[str, Any]], str]:
-        matcher = make_matcher(label_selector=label_selector, field_selector=field_selector)
-        items, rv, _ = self.list_sync(key, namespace=namespace, matcher=matcher)
-        return items, rv
-
     def dependents_sync(self, uid: str) -> list[tuple[str, dict[str, Any]]]:
         """(kind id, object) for every object with an ownerReference to `uid`."""
         return self._rows.dependents(uid)
@@ -396,3 +384,16 @@ class Store:
 
     def close(self) -> None:
         self._rows.close()
+
+    # Last in the class body: below this point, `list` would name the method, not the type.
+    async def list(
+        self,
+        key: ResourceKey,
+        *,
+        namespace: str | None = None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str]:
+        matcher = make_matcher(label_selector=label_selector, field_selector=field_selector)
+        items, rv, _ = self.list_sync(key, namespace=namespace, matcher=matcher)
+        return items, rv

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Callable
 from typing import Any
 
 from kes.devcluster import jsonpath, table_cells, table_printers
 
-Row = Callable[[dict[str, Any], datetime.datetime], list[Any]]
+Row = table_cells.Row
 
-# column name -> description, as the apiserver describes its standard columns.
+# The apiserver's descriptions of the two standard columns.
 _NAME_DESCRIPTION = (
     "Name must be unique within a namespace. Is required when creating resources, although some"
     " resources may allow a client to request the generation of an appropriate name"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from typing import Any
 
@@ -142,11 +143,18 @@ def test_deleting_the_crd_stops_serving(devcluster: Any,
     ext = client.ApiextensionsV1Api(devcluster.api_client)
     plural = f"things{uuid.uuid4().hex[:6]}"
     ext.create_custom_resource_definition(_crd(plural=plural, kind="Thing"))
-    custom.list_namespaced_custom_object(GROUP, "v1", "default", plural)
+    custom.create_namespaced_custom_object(GROUP, "v1", "default", plural,
+                                           {**_widget("t1", size=1), "kind": "Thing"})
     ext.delete_custom_resource_definition(f"{plural}.{GROUP}")
     with pytest.raises(ApiException) as info:
         custom.list_namespaced_custom_object(GROUP, "v1", "default", plural)
     assert info.value.status == 404
+    # Re-creating the CRD does not bring the old objects back.
+    ext.create_custom_resource_definition(_crd(plural=plural, kind="Thing"))
+    deadline = time.monotonic() + 10
+    while custom.list_namespaced_custom_object(GROUP, "v1", "default", plural)["items"]:
+        assert time.monotonic() < deadline, "the objects of the deleted CRD are still there"
+        time.sleep(0.05)
 
 
 def test_strategic_merge_patch_on_a_custom_resource_is_415(

@@ -35,7 +35,7 @@ def _gone(read: Callable[[], Any]) -> bool:
     try:
         read()
     except ApiException as exc:
-        return exc.status == 404
+        return bool(exc.status == 404)
     return False
 
 

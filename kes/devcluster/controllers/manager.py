@@ -21,6 +21,7 @@ logger = logging.getLogger(__name__)
 Reconciler = Callable[..., Awaitable[None]]
 Item = tuple[str, str, str]  # (controller, namespace, name)
 _RETRY_SECONDS = 0.5
+_MAX_RETRY_SECONDS = 30.0
 
 RECONCILERS: dict[str, Reconciler] = {
     "deployment": deployments.reconcile,
@@ -86,21 +87,27 @@ async def _follow(store: store_mod.Store, key: store_mod.ResourceKey, queue: Wor
 
 
 async def _work(store: store_mod.Store, queue: WorkQueue) -> None:
+    failures: dict[Item, int] = {}
     while True:
         item = await queue.take()
         controller, namespace, name = item
         try:
             await RECONCILERS[controller](store, namespace=namespace, name=name)
         except (store_mod.ConflictError, store_mod.AlreadyExistsError, store_mod.NotFoundError):
-            _retry_later(queue, item)
+            # A race with another writer: the next look sees the newer state.
+            _retry_later(queue, item, delay=_RETRY_SECONDS)
         except Exception:
-            logger.exception("Reconciling %s %s/%s failed; retrying.", controller, namespace,
-                             name)
-            _retry_later(queue, item)
+            failures[item] = failures.get(item, 0) + 1
+            delay = min(_MAX_RETRY_SECONDS, _RETRY_SECONDS * 2 ** failures[item])
+            logger.exception("Reconciling %s %s/%s failed; retrying in %.1f s.", controller,
+                             namespace, name, delay)
+            _retry_later(queue, item, delay=delay)
+        else:
+            failures.pop(item, None)
 
 
-def _retry_later(queue: WorkQueue, item: Item) -> None:
-    asyncio.get_running_loop().call_later(_RETRY_SECONDS, queue.add, item)
+def _retry_later(queue: WorkQueue, item: Item, *, delay: float) -> None:
+    asyncio.get_running_loop().call_later(delay, queue.add, item)
 
 
 async def run_controllers(*, store: store_mod.Store) -> None:

@@ -327,3 +327,36 @@ def test_json_patch_malformed_operations_are_bad_requests(operation: Any) -> Non
     with pytest.raises(patching.PatchError) as info:
         patching.json_patch(DOC, [operation])
     assert (info.value.code, info.value.reason) == (400, "BadRequest")
+
+
+def test_volume_source_switch_with_retain_keys() -> None:
+    # kubectl apply sends $retainKeys in a volume when its source kind changes.
+    patch = _deployment([], volumes=[
+        {"name": "data", "$retainKeys": ["configMap", "name"], "configMap": {"name": "cfg"}}])
+    result = patching.strategic_merge_patch(BASE, patch, kind="Deployment")
+    assert result["spec"]["template"]["spec"]["volumes"] == [
+        {"name": "data", "configMap": {"name": "cfg"}}]
+
+
+def test_replace_directive_in_an_element_replaces_the_whole_list() -> None:
+    # apimachinery's mergeSliceWithSpecialElements: any {"$patch": "replace"} element turns the
+    # list into the patch's ordinary elements, directives dropped.
+    patch = _deployment([{"name": "main", "$patch": "replace", "image": "a:9"},
+                         {"name": "gone", "$patch": "delete"}, {"name": "new", "image": "n"}])
+    result = patching.strategic_merge_patch(BASE, patch, kind="Deployment")
+    assert _containers(result) == [{"name": "new", "image": "n"}]
+
+
+@pytest.mark.parametrize(
+    ("directive", "message"),
+    [
+        pytest.param("merge", "merging lists cannot yet be specified in the patch", id="merge"),
+        pytest.param("bogus", "Unknown patch type: bogus in map: map[$patch:bogus name:main]",
+                     id="unknown"),
+    ],
+)
+def test_bad_list_directives(directive: str, message: str) -> None:
+    patch = _deployment([{"name": "main", "$patch": directive}])
+    with pytest.raises(patching.PatchError) as info:
+        patching.strategic_merge_patch(BASE, patch, kind="Deployment")
+    assert (info.value.code, str(info.value)) == (400, message)

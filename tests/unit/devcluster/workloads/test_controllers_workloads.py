@@ -9,7 +9,7 @@ from typing import Any
 
 import workloads_harness as h
 
-from kes.devcluster.controllers import objects, statefulsets
+from kes.devcluster.controllers import manager, objects, statefulsets
 
 LABELS = {"app": "web"}
 
@@ -255,3 +255,30 @@ def test_recreate_scales_the_old_replicaset_down_at_once(tmp_path: pathlib.Path)
 
     asyncio.run(scenario())
 
+
+
+def test_events_wake_the_owning_controller() -> None:
+    pod = {"metadata": {"name": "web-abc-x", "namespace": "ns", "ownerReferences": [
+        {"kind": "ReplicaSet", "name": "web-abc", "controller": True, "uid": "1"}]}}
+    rs = {"metadata": {"name": "web-abc", "namespace": "ns", "ownerReferences": [
+        {"kind": "Deployment", "name": "web", "controller": True, "uid": "2"}]}}
+    orphan = {"metadata": {"name": "lone", "namespace": "ns"}}
+    assert manager.wakes(objects.PODS, pod) == [("replicaset", "ns", "web-abc")]
+    assert manager.wakes(objects.REPLICASETS, rs) == [("replicaset", "ns", "web-abc"),
+                                                      ("deployment", "ns", "web")]
+    assert manager.wakes(objects.PODS, orphan) == []
+    assert manager.wakes(objects.PVCS, orphan) == [("claim", "ns", "lone")]
+
+
+def test_the_work_queue_holds_an_item_once_until_taken() -> None:
+    async def scenario() -> None:
+        queue = manager.WorkQueue()
+        queue.add(("deployment", "ns", "a"))
+        queue.add(("deployment", "ns", "a"))
+        queue.add(("claim", "ns", "b"))
+        assert await queue.take() == ("deployment", "ns", "a")
+        queue.add(("deployment", "ns", "a"))  # taken items may come back
+        assert await queue.take() == ("claim", "ns", "b")
+        assert await queue.take() == ("deployment", "ns", "a")
+
+    asyncio.run(scenario())
