@@ -133,11 +133,13 @@ def _follow(ctx: base.PhaseContext, *, namespace: str, name: str, container: str
             f"Name:{name}: {tail}: {exc}"
         ) from exc
     scanner = outputs.OutputScanner(on_log=ctx.on_log)
+    stream = pods.stream_logs(
+        ctx.api, namespace=namespace, name=name, container=container, cancel=ctx.cancel
+    )
     try:
-        for chunk in pods.stream_logs(
-            ctx.api, namespace=namespace, name=name, container=container, cancel=ctx.cancel
-        ):
-            scanner.feed(chunk)
+        with contextlib.closing(stream):
+            for chunk in stream:
+                scanner.feed(chunk)
         result = scanner.close()
     except outputs.OutputError as exc:
         raise base.FunctionError(str(exc)) from exc

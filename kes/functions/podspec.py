@@ -46,8 +46,8 @@ def strategic_merge(original: Any, patch: Any, *, field: str = "") -> Any:
     """Strategic-merge `patch` onto `original` (both JSON-like); neither input is modified.
 
     Maps merge recursively and `null` deletes a key; lists with a merge key merge item by item
-    (`$patch: delete` removes one, `$patch: replace` on a map replaces it); other lists and
-    scalars are replaced.
+    (`$patch: delete` removes one, `$patch: replace` on a map replaces it, a `{"$patch":
+    "replace"}` element replaces the list); other lists and scalars are replaced.
     """
     if isinstance(patch, Mapping):
         if patch.get("$patch") == "replace":
@@ -66,6 +66,12 @@ def strategic_merge(original: Any, patch: Any, *, field: str = "") -> Any:
                 merged[key] = strategic_merge(None, value, field=key)
         return merged
     if isinstance(patch, list):
+        directives = [i for i in patch if isinstance(i, Mapping) and set(i) == {"$patch"}]
+        items = [i for i in patch if not any(i is d for d in directives)]
+        if any(d["$patch"] == "replace" for d in directives):
+            # A `{"$patch": "replace"}` element replaces the whole list with the other elements.
+            return [_strip_directives(item) for item in items]
+        patch = items
         merge_key = MERGE_KEYS.get(field)
         if merge_key is None or not isinstance(original, list):
             return [_strip_directives(item) for item in patch]

@@ -12,7 +12,7 @@ import click
 
 from kes.domain import outputs
 
-# Kanister's kando exits 69 on every error (see the module docstring).
+# Kanister's kando exits 69 on every error (see `kes.kando.main`).
 EXIT_FAILURE = 69
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from kes.adapters.k8s import client, errors, objects, waiting
@@ -149,7 +149,7 @@ def stream_logs(
     name: str,
     container: str = "",
     cancel: threading.Event | None,
-) -> Iterator[bytes]:
+) -> Generator[bytes, None, None]:
     """Follow the log, yielding bytes as they arrive, until the container ends or `cancel`.
 
     A helper thread shuts the connection down when `cancel` is set, so a blocked read returns at
@@ -170,6 +170,7 @@ def stream_logs(
 
     watcher = threading.Thread(target=watch_cancel, name=f"logs-{name}", daemon=True)
     watcher.start()
+    at_eof = False
     try:
         while True:
             try:
@@ -180,12 +181,17 @@ def stream_logs(
                     break
                 raise
             if not chunk:
+                at_eof = True
                 break
             yield chunk
     finally:
         finished.set()
+        # A connection with unread data must not go back to the pool: close it instead.
         with contextlib.suppress(Exception):
-            raw.release_conn()
+            if at_eof:
+                raw.release_conn()
+            else:
+                raw.close()
         watcher.join()
     if cancel is not None and cancel.is_set():
         raise waiting.WaitCancelledError(f"Cancelled while following the log of pod {name}.")

@@ -190,3 +190,11 @@ def test_bad_override_fails_the_phase_with_kanisters_prefix(api: client.Api) -> 
 )
 def test_go_duration(seconds: float, text: str) -> None:
     assert podrunning.go_duration(seconds) == text
+
+
+def test_a_replace_directive_element_replaces_the_whole_list() -> None:
+    original = {"containers": [{"name": "container", "image": "a"}, {"name": "side"}]}
+    patch = {"containers": [{"$patch": "replace"}, {"name": "only", "image": "b"}]}
+    assert podspec.strategic_merge(original, patch) == {
+        "containers": [{"name": "only", "image": "b"}]
+    }
