@@ -278,3 +278,23 @@ def test_exec_with_a_tty_gets_a_terminal_of_the_requested_size(
     assert "30 100" in output
     assert "got hello" in output
     assert json.loads(frames[-1][1]) == {"metadata": {}, "status": "Success"}
+
+
+def test_a_pod_waiting_on_a_missing_secret_says_why(core: client.CoreV1Api, ns: str) -> None:
+    core.create_namespaced_pod(ns, _pod("blocked", {
+        "command": ["true"],
+        "env": [{"name": "PW", "valueFrom": {"secretKeyRef": {"name": "absent", "key": "k"}}}]}))
+    waiting = wait_pod(core, ns, "blocked", lambda p: bool(
+        (p.get("status") or {}).get("containerStatuses")))
+    assert waiting["status"]["phase"] == "Pending"
+    assert waiting["status"]["containerStatuses"][0]["state"]["waiting"] == {
+        "reason": "CreateContainerConfigError", "message": 'secret "absent" not found'}
+    with pytest.raises(ApiException) as refused:
+        core.read_namespaced_pod_log("blocked", ns)
+    assert json.loads(refused.value.body)["message"] == (
+        'container "main" in pod "blocked" is waiting to start: CreateContainerConfigError')
+    # Creating the secret lets the pod start: the kubelet keeps retrying.
+    core.create_namespaced_secret(ns, {"metadata": {"name": "absent"},
+                                       "stringData": {"k": "v"}})
+    done = wait_pod(core, ns, "blocked", phase_in("Running", "Succeeded"))
+    assert done["status"]["phase"] in {"Running", "Succeeded"}

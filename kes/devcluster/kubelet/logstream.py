@@ -68,10 +68,13 @@ async def handle(
     log_dir = kubelet.data_dir / "pods" / pod["metadata"]["uid"] / "logs" / container
     attempts = sorted(int(p.stem) for p in log_dir.glob("*.log")) if log_dir.is_dir() else []
     if not attempts:
+        reason = "ContainerCreating"
+        if worker is not None:
+            reason = next((c.reason for c in [*worker.init, *worker.containers]
+                           if c.name == container and c.reason), reason)
         return errors.response(
             code=400,
-            message=f'container "{container}" in pod "{name}" is waiting to start: '
-                    "ContainerCreating")
+            message=f'container "{container}" in pod "{name}" is waiting to start: {reason}')
     attempt = attempts[-1]
     if _flag(request, "previous"):
         if len(attempts) < 2:
