@@ -11,7 +11,8 @@ import threading
 from dataclasses import dataclass, field
 
 DELETED = "deleted"
-TIMED_OUT = "timed out"
+TIMED_OUT = "phase timed out"
+ACTIONSET_TIMED_OUT = "actionset timed out"
 
 
 @dataclass

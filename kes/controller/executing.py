@@ -49,7 +49,9 @@ class Executor:
         self, run_id: UUID, *, scope: cancelling.CancelScope, limits: timeouts.Timeouts
     ) -> None:
         """Run (or resume) every action of the run and record its terminal state."""
-        run_scope = scope.child(timeout_s=limits.actionset_s)
+        run_scope = scope.child(
+            timeout_s=limits.actionset_s, timeout_reason=cancelling.ACTIONSET_TIMED_OUT
+        )
         try:
             run = self.app.run(run_id)
             threads = [

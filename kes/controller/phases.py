@@ -145,10 +145,11 @@ class PhaseRunner:
             )
             output = spec.run(function_ctx, args)
         except base.FunctionError as exc:
-            message = str(exc)
-            if phase_scope.cancelled and phase_scope.reason == cancelling.TIMED_OUT:
-                message = f"Phase {name} timed out: {message}"
-            return self.record_failure(ctx, name=name, error=message, tail=tail, defer=defer)
+            if _timed_out(phase_scope):
+                return self._time_out(
+                    ctx, name=name, scope=phase_scope, limits=limits, tail=tail, defer=defer
+                )
+            return self.record_failure(ctx, name=name, error=str(exc), tail=tail, defer=defer)
         except Exception as exc:  # unexpected: record it, keep the controller alive
             logger.exception("Phase %s raised unexpectedly.", name)
             return self.record_failure(ctx, name=name, error=str(exc), tail=tail, defer=defer)
@@ -156,9 +157,9 @@ class PhaseRunner:
             phase_scope.close()
             self.on_phase_finished(spec.name, time.monotonic() - started)
         duration = time.monotonic() - started
-        if phase_scope.cancelled and phase_scope.reason == cancelling.TIMED_OUT:
-            return self.record_failure(
-                ctx, name=name, error=f"Phase {name} timed out", tail=tail, defer=defer
+        if _timed_out(phase_scope):
+            return self._time_out(
+                ctx, name=name, scope=phase_scope, limits=limits, tail=tail, defer=defer
             )
         phase_with_output = params.phase(
             secrets=phase_struct.field("Secrets"),
@@ -248,6 +249,33 @@ class PhaseRunner:
                 secrets=ctx.params.secrets,
             )
 
+    def _time_out(
+        self,
+        ctx: ActionContext,
+        *,
+        name: str,
+        scope: cancelling.CancelScope,
+        limits: timeouts.Timeouts,
+        tail: list[str],
+        defer: bool,
+    ) -> PhaseOutcome:
+        """Record the expiry as its own event (Kanister has none; the status shows a failure)."""
+        if scope.reason == cancelling.TIMED_OUT:
+            limit = limits.phase_s or 0.0
+            error = f"Phase {name} timed out after {timeouts.format_duration(limit)}"
+        else:
+            limit = limits.actionset_s or 0.0
+            error = (
+                f"ActionSet {ctx.run_name} timed out after {timeouts.format_duration(limit)} "
+                f"in phase {name}"
+            )
+        if defer:
+            return self.record_failure(ctx, name=name, error=error, tail=tail, defer=True)
+        self.app.time_out_phase(
+            ctx.run_id, action_index=ctx.index, phase_name=name, timeout_s=limit, error=error
+        )
+        return PhaseOutcome(ok=False, error=error)
+
     def record_failure(
         self, ctx: ActionContext, *, name: str, error: str, tail: list[str], defer: bool
     ) -> PhaseOutcome:
@@ -271,6 +299,13 @@ class PhaseRunner:
         return PhaseOutcome(ok=False, error=error)
 
     # --- lookups --------------------------------------------------------------------------
+
+
+def _timed_out(scope: cancelling.CancelScope) -> bool:
+    return scope.cancelled and scope.reason in (
+        cancelling.TIMED_OUT,
+        cancelling.ACTIONSET_TIMED_OUT,
+    )
 
 
 def _keep_tail(tail: list[str], line: str) -> None:

@@ -48,6 +48,20 @@ def parse_duration(text: str) -> float:
     return total
 
 
+def format_duration(seconds: float) -> str:
+    """Go's `time.Duration.String()` for whole and fractional seconds (`2s`, `1m30s`, `1.5s`)."""
+    if seconds == 0:
+        return "0s"
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{secs:.9f}".rstrip("0").rstrip(".") + "s"
+    if hours:
+        return f"{int(hours)}h{int(minutes)}m{text}"
+    if minutes:
+        return f"{int(minutes)}m{text}"
+    return text
+
+
 def from_annotations(annotations: Mapping[str, str] | None, *, defaults: Timeouts) -> Timeouts:
     """The run's timeouts: annotations win over the controller defaults."""
     annotations = annotations or {}

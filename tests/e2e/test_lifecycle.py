@@ -277,7 +277,16 @@ def test_phase_timeout_from_annotation(
 ) -> None:
     kube.apply(
         [
-            blueprint("bp", namespace, {"run": {"phases": [kubetask("slow", "sleep 60")]}}),
+            blueprint(
+                "bp",
+                namespace,
+                {
+                    "run": {
+                        "phases": [kubetask("slow", "sleep 60"), kubetask("never", "true")],
+                        "deferPhase": kubetask("after", "true"),
+                    }
+                },
+            ),
             actionset(
                 "as-timeout", namespace, blueprint="bp", annotations={"kes.io/phase-timeout": "2s"}
             ),
@@ -285,7 +294,38 @@ def test_phase_timeout_from_annotation(
     )
     obj = kube.wait_actionset("as-timeout", namespace, timeout=60)
     assert obj["status"]["state"] == "failed"
-    assert "timed out" in obj["status"]["error"]["message"]
+    assert obj["status"]["error"]["message"] == "Phase slow timed out after 2s"
+    assert phase_states(obj) == [("slow", "failed"), ("never", "pending")]
+    assert obj["status"]["actions"][0]["deferPhase"]["state"] == "complete"
+    lines = controller.history("actionset", "as-timeout", "-n", namespace, "--json").stdout
+    assert "PhaseTimedOut" in [json.loads(line)["type"] for line in lines.splitlines()]
+
+
+def test_actionset_timeout_from_annotation(
+    kube: Kube, controller: ControllerProcess, namespace: str
+) -> None:
+    kube.apply(
+        [
+            blueprint(
+                "bp",
+                namespace,
+                {
+                    "run": {
+                        "phases": [kubetask("quick", "true"), kubetask("slow", "sleep 60")],
+                    }
+                },
+            ),
+            actionset(
+                "as-deadline", namespace, blueprint="bp", annotations={"kes.io/timeout": "4s"}
+            ),
+        ]
+    )
+    obj = kube.wait_actionset("as-deadline", namespace, timeout=60)
+    assert obj["status"]["state"] == "failed"
+    assert obj["status"]["error"]["message"] == (
+        "ActionSet as-deadline timed out after 4s in phase slow"
+    )
+    assert phase_states(obj) == [("quick", "complete"), ("slow", "failed")]
 
 
 def test_deleting_a_running_actionset_cancels_it_and_runs_the_defer_phase(

@@ -29,3 +29,17 @@ def test_annotations_override_the_defaults() -> None:
     got = timeouts.from_annotations({"kes.io/phase-timeout": "2s"}, defaults=defaults)
     assert got == timeouts.Timeouts(phase_s=2.0, actionset_s=600.0)
     assert timeouts.from_annotations(None, defaults=defaults) == defaults
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        pytest.param(2.0, "2s", id="seconds"),
+        pytest.param(90.0, "1m30s", id="minutes"),
+        pytest.param(5400.0, "1h30m0s", id="hours"),
+        pytest.param(1.5, "1.5s", id="fraction"),
+        pytest.param(0.0, "0s", id="zero"),
+    ],
+)
+def test_durations_print_as_go_prints_them(seconds: float, text: str) -> None:
+    assert timeouts.format_duration(seconds) == text
