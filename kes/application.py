@@ -41,6 +41,10 @@ class RunNotFoundError(KesApplicationError):
     """No ActionSet run or RepositoryServer with that id or name is in the log."""
 
 
+class StoreUnavailableError(KesApplicationError):
+    """The event log cannot be opened (a damaged file, an unreachable database)."""
+
+
 class ConcurrencyConflictError(KesApplicationError):
     """Other writers kept winning; the command was not recorded."""
 
@@ -84,7 +88,12 @@ class KesApplication(es_application.Application[UUID]):
                 # Two processes creating PostgreSQL tables at once: one sees "tuple
                 # concurrently updated". The tables exist afterwards; try again.
                 if attempt == 2:
-                    raise
+                    raise StoreUnavailableError(self._unavailable()) from None
+            except es_persistence.PersistenceError:
+                raise StoreUnavailableError(self._unavailable()) from None
+
+    def _unavailable(self) -> str:
+        return f"Cannot open the event log at {self.store.describe()}."
 
     # --- the write path ---------------------------------------------------------------------
 

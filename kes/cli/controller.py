@@ -102,7 +102,11 @@ def run(
     try:
         api = client.load(kubeconfig=kubeconfig, context=context)
         app = application.KesApplication(store=store)
-    except (errors.ApiError, storage.StoreSettingError) as exc:
+    except (
+        errors.ApiError,
+        storage.StoreSettingError,
+        application.StoreUnavailableError,
+    ) as exc:
         raise click.ClickException(str(exc)) from exc
     settings = running.Settings(
         namespaces=tuple(n for item in namespaces for n in item.split(",") if n),

@@ -21,7 +21,6 @@ from typing import Any
 from uuid import UUID
 
 import click
-from eventsourcing import persistence as es_persistence
 
 from kes import application, storage
 from kes.domain import status
@@ -37,10 +36,8 @@ def _open(store: str | None) -> application.KesApplication:
         )
     try:
         return application.KesApplication(store=resolved.location)
-    except es_persistence.PersistenceError as error:
-        raise click.ClickException(
-            f"Cannot open the event log at {resolved.describe()}: {type(error).__name__}."
-        ) from None
+    except application.StoreUnavailableError as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _parse_time(value: str) -> dt.datetime:
