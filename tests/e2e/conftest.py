@@ -184,11 +184,11 @@ def kube(devcluster: Any) -> Kube:
     return Kube(Path(devcluster.kubeconfig))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def controller(
     devcluster: Any, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ControllerProcess]:
-    """One controller for the session's e2e tests (tests that kill it start their own)."""
+    """A controller per test module; it watches every namespace, so it stops with the module."""
     work = tmp_path_factory.mktemp("controller")
     process = ControllerProcess(
         kubeconfig=Path(devcluster.kubeconfig),

@@ -201,8 +201,8 @@ def test_template_errors_name_action_phase_and_arg() -> None:
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
-        'backup/dumpToObjectStore.objects.mysqlSecret: Failed to render template: "labels" not '
-        "found",
+        "backup/dumpToObjectStore.objects.mysqlSecret: could not render object reference "
+        '{mysqlSecret}: Failed to render template: "labels" not found',
         'backup/dumpToObjectStore.command: Failed to render template: "labels" not found',
         "Error: 2 rendering problem(s).",
     ]
@@ -539,7 +539,8 @@ def test_outputs_are_readable_by_later_phases_only() -> None:
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
         # Object refs are rendered before any phase runs, as Kanister's GetPhases does.
-        'backup/second.objects.cfg: Failed to render template: "first" not found',
+        "backup/second.objects.cfg: could not render object reference {cfg}: "
+        'Failed to render template: "first" not found',
         # A phase's own output does not exist while its args are rendered.
         'backup/first.command: Failed to render template: "x" not found',
         "Error: 2 rendering problem(s).",
