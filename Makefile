@@ -23,8 +23,9 @@ debs:
 	fi
 
 lint: venv
-	$(VENV)/bin/ruff check kes tests
+	$(VENV)/bin/ruff check kes tests benchmarks
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy kes
 
 test: venv debs lint
 	$(VENV)/bin/pytest

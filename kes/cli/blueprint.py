@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import IO, Any, NoReturn
 
 import click
@@ -347,7 +347,7 @@ def render(
         document, problems = None, [str(error)]
     else:
         problems = dry_run.problems
-    mask = (lambda value: value) if show_secrets else masking.Masker(secrets)
+    mask: Callable[[Any], Any] = _unmasked if show_secrets else masking.Masker(secrets)
     if problems or document is None:
         _fail([mask(p) for p in problems], summary=f"{len(problems)} rendering problem(s).")
     click.echo(dryrun.dump_yaml(dryrun.masked(document, mask)), nl=False)
@@ -360,3 +360,7 @@ def _add(pool: objects.Pool, obj: Any, *, source: str) -> None:
         pool.add(obj, source=source)
     except objects.OfflineError as error:
         raise click.BadParameter(str(error), param_hint=source) from None
+
+
+def _unmasked(value: Any) -> Any:
+    return value

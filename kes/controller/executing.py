@@ -234,7 +234,7 @@ class Executor:
     @staticmethod
     def _function_specs(
         blueprint_action: Mapping[str, Any], action_spec: Mapping[str, Any]
-    ) -> dict[str, registry.FunctionSpec]:
+    ) -> dict[str, base.FunctionSpec]:
         version = str(action_spec.get("preferredVersion") or "")
         phases = list(blueprint_action.get("phases") or [])
         if blueprint_action.get("deferPhase"):

@@ -20,7 +20,7 @@ from kes.adapters.k8s import client
 from kes.controller import cancelling, parameters, timeouts
 from kes.domain import actionset_events as ev
 from kes.domain import params, templates
-from kes.functions import base, registry
+from kes.functions import base
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class ActionContext:
     uid: str
     action_spec: Mapping[str, Any]
     params: parameters.ActionParams
-    specs: dict[str, registry.FunctionSpec]
+    specs: dict[str, base.FunctionSpec]
     object_refs: dict[str, dict[str, Any]]
 
 
@@ -88,7 +88,7 @@ class PhaseRunner:
                 f"and {spec.name} is not idempotent, so it was not run again"
             )
             self.record_failure(ctx, name=name, error=error, tail=[], defer=defer)
-        return spec.idempotent
+        return bool(spec.idempotent)
 
     def run(
         self,
@@ -224,7 +224,7 @@ class PhaseRunner:
         ctx: ActionContext,
         *,
         name: str,
-        spec: registry.FunctionSpec,
+        spec: base.FunctionSpec,
         args: dict[str, Any],
         attempt: int,
         defer: bool,

@@ -119,8 +119,9 @@ class Reconciler:
         try:
             parsed = resources.parse_object(obj)
             assert isinstance(parsed, resources.ActionSet)
-            validation.validate_actionset(parsed)
-            plan = [self._plan(action, namespace=namespace) for action in parsed.spec.actions]
+            validation.validate_actionset(parsed)  # refuses a missing spec
+            actions = parsed.spec.actions if parsed.spec is not None else []
+            plan = [self._plan(action, namespace=namespace) for action in actions]
         except (resources.ResourceError, validation.ValidationError) as exc:
             self.app.reject_actionset(
                 name=name, namespace=namespace, uid=uid, spec=spec, reason="Error", message=str(exc)

@@ -37,7 +37,7 @@ def describe(event: Any, run: Any) -> KubeEvent | None:
     failed_reason = f"ActionSetFailed Action: {action.name}" if action else "ActionSetFailed"
     if isinstance(event, ev.ActionSetRejected):
         return KubeEvent(WARNING, event.reason or "Error", event.message)
-    if isinstance(event, ev.ActionStarted):
+    if isinstance(event, ev.ActionStarted) and action is not None:
         return KubeEvent(NORMAL, "Started Action", f"Executing action {action.name}")
     if isinstance(event, ev.DeferPhaseStarted):
         return KubeEvent(NORMAL, "Started deferPhase", f"Executing deferPhase {event.phase_name}")
