@@ -487,3 +487,20 @@ def test_an_unexpected_fault_fails_the_pod_with_a_message(tmp_path: pathlib.Path
                 "The kes kubelet could not run the pod: ")
 
     _run(scenario())
+
+
+def test_a_missing_executable_is_a_start_error(tmp_path: pathlib.Path) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("typo", {
+                "name": "main", "image": "x", "command": ["kes-no-such-binary", "--x"]},
+                restartPolicy="Never"))
+            failed = await h.wait_for(store, h.PODS, namespace="default", name="typo",
+                                      predicate=h.phase_is("Failed"))
+            terminated = _container(failed)["state"]["terminated"]
+            assert (terminated["exitCode"], terminated["reason"]) == (128, "StartError")
+            assert terminated["message"] == ('failed to start container process: exec: '
+                                             '"kes-no-such-binary": executable file not found '
+                                             'in $PATH')
+
+    _run(scenario())
