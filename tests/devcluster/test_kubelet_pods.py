@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import ssl
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -298,3 +301,29 @@ def test_a_pod_waiting_on_a_missing_secret_says_why(core: client.CoreV1Api, ns: 
                                        "stringData": {"k": "v"}})
     done = wait_pod(core, ns, "blocked", phase_in("Running", "Succeeded"))
     assert done["status"]["phase"] in {"Running", "Succeeded"}
+
+
+def _raw_get(devcluster: Any, path: str) -> tuple[int, bytes]:
+    context = ssl.create_default_context(cafile=str(devcluster.data_dir / "pki" / "ca.crt"))
+    request = urllib.request.Request(devcluster.url + path,
+                                     headers={"Authorization": f"Bearer {devcluster.token}"})
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=DEADLINE) as response:
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as error:
+        return int(error.code), bytes(error.read())
+
+
+def test_log_parameters_are_validated(devcluster: Any, core: client.CoreV1Api, ns: str) -> None:
+    core.create_namespaced_pod(ns, _pod("params", {"command": ["echo", "x"]},
+                                        restartPolicy="Never"))
+    wait_pod(core, ns, "params", phase_in("Succeeded"))
+    log = f"/api/v1/namespaces/{ns}/pods/params/log"
+    assert _raw_get(devcluster, log + "?sinceTime=2000-01-01T00:00:00Z") == (200, b"x\n")
+    assert _raw_get(devcluster, log + "?sinceTime=2999-01-01T00:00:00Z") == (200, b"")
+    assert _raw_get(devcluster, log + "?limitBytes=1") == (200, b"x")
+    for query, message in (("tailLines=many", 'tailLines must be an integer, got "many"'),
+                           ("sinceTime=soon", 'sinceTime must be an RFC 3339 time, got "soon"')):
+        status, body = _raw_get(devcluster, f"{log}?{query}")
+        assert status == 400
+        assert json.loads(body)["message"] == message
