@@ -160,10 +160,12 @@ def test_exec_into_a_finished_pod_is_refused(
 
 
 def test_deleting_a_pod_stops_its_process(core: client.CoreV1Api, ns: str) -> None:
-    core.create_namespaced_pod(ns, _pod("sleeper", {"command": ["sleep", "1000"]},
+    # A unique duration tells this test's process apart from any other run's.
+    duration = f"1000.{uuid.uuid4().int % 10**6}"
+    core.create_namespaced_pod(ns, _pod("sleeper", {"command": ["sleep", duration]},
                                         terminationGracePeriodSeconds=2))
     wait_pod(core, ns, "sleeper", phase_in("Running"))
-    marker = "sleep 1000"
+    marker = f"sleep {duration}"
     core.delete_namespaced_pod("sleeper", ns)
     end = time.monotonic() + DEADLINE
     while time.monotonic() < end and _has_process(marker, ns):
@@ -235,16 +237,18 @@ def test_a_client_that_goes_away_ends_its_exec(
 ) -> None:
     core.create_namespaced_pod(ns, _pod("hangs", {}))
     wait_pod(core, ns, "hangs", phase_in("Running"))
-    conn = _raw_exec(devcluster, ns, "hangs", "command=sleep&command=987&stdout=true",
+    duration = f"987.{uuid.uuid4().int % 10**6}"
+    conn = _raw_exec(devcluster, ns, "hangs", f"command=sleep&command={duration}&stdout=true",
                      "v5.channel.k8s.io")
+    marker = f"sleep {duration}"
     end = time.monotonic() + DEADLINE
-    while not _has_process("sleep 987", ns) and time.monotonic() < end:
+    while not _has_process(marker, ns) and time.monotonic() < end:
         time.sleep(0.05)
-    assert _has_process("sleep 987", ns)
+    assert _has_process(marker, ns)
     conn.close()
-    while _has_process("sleep 987", ns) and time.monotonic() < end:
+    while _has_process(marker, ns) and time.monotonic() < end:
         time.sleep(0.05)
-    assert not _has_process("sleep 987", ns)
+    assert not _has_process(marker, ns)
 
 
 def test_following_a_log_ends_when_the_pod_is_deleted(core: client.CoreV1Api, ns: str) -> None:
