@@ -331,3 +331,17 @@ def test_log_parameters_are_validated(devcluster: Any, core: client.CoreV1Api, n
         status, body = _raw_get(devcluster, f"{log}?{query}")
         assert status == 400
         assert json.loads(body)["message"] == message
+
+
+def test_a_large_log_is_followed_completely(core: client.CoreV1Api, ns: str) -> None:
+    core.create_namespaced_pod(ns, _pod("chatty", {
+        "command": ["sh", "-c", "sleep 0.5; seq 1 100000"]}, restartPolicy="Never"))
+    wait_pod(core, ns, "chatty", phase_in("Running", "Succeeded"))
+    response = core.read_namespaced_pod_log("chatty", ns, follow=True, _preload_content=False)
+    try:
+        body = b"".join(response.stream(65536))
+    finally:
+        response.release_conn()
+    lines = body.decode().splitlines()
+    assert len(lines) == 100000
+    assert lines == [str(i) for i in range(1, 100001)]

@@ -5,6 +5,7 @@ previous, timestamps, limitBytes, with the apiserver's messages for the usual mi
 from __future__ import annotations
 
 import datetime
+import pathlib
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -99,14 +100,16 @@ async def handle(
     sent = 0
 
     async def send(lines: list[bytes]) -> bool:
+        """Write a batch at once; False once limitBytes is reached."""
         nonlocal sent
-        for line in lines:
-            if limit_bytes is not None and sent + len(line) > limit_bytes:
-                await response.write(line[: max(limit_bytes - sent, 0)])
-                return False
-            await response.write(line)
-            sent += len(line)
-        return True
+        data = b"".join(lines)
+        full = limit_bytes is not None and sent + len(data) >= limit_bytes
+        if limit_bytes is not None:
+            data = data[: max(limit_bytes - sent, 0)]
+        if data:
+            await response.write(data)
+            sent += len(data)
+        return not full
 
     raw = path.read_bytes()
     offset = len(raw)
@@ -118,8 +121,8 @@ async def handle(
         still_open = live.is_open(attempt)
         if still_open:
             await live.wait_changed()
-        raw = path.read_bytes() if path.exists() else b""
-        fresh, offset = raw[offset:], len(raw)
+        fresh = _read_from(path, offset)
+        offset += len(fresh)
         # A partial line at the end is not possible: lines are appended whole.
         keep_going = await send([logs.format_line(line=ln, timestamps=timestamps)
                                  for ln in fresh.split(b"\n") if ln])
@@ -127,3 +130,13 @@ async def handle(
             break
     await response.write_eof()
     return response
+
+
+def _read_from(path: pathlib.Path, offset: int) -> bytes:
+    """What was appended after `offset` (a follower reads only the new part)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            return handle.read()
+    except FileNotFoundError:  # the pod was deleted and its directory removed
+        return b""
