@@ -111,10 +111,13 @@ class Attempt:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(leader, signum)
             return
-        for pid in session_members(leader):
-            if pid != leader:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signum)
+        members = [pid for pid in session_members(leader) if pid != leader]
+        if not members:
+            # Still setting up the sandbox: nothing runs yet that could shut down gracefully.
+            members = [leader]
+        for pid in members:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signum)
 
 
 def session_members(sid: int) -> list[int]:
