@@ -49,12 +49,14 @@ step "Starting the controller (kes controller run)"
 HEALTH_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 kes controller run --health-port "$HEALTH_PORT" >"$WORK/controller.log" 2>&1 &
 CONTROLLER_PID=$!
+ready() { python3 -c "import urllib.request, sys; urllib.request.urlopen(sys.argv[1], timeout=2)" \
+    "http://127.0.0.1:$HEALTH_PORT/readyz" >/dev/null 2>&1; }
 for _ in $(seq 1 300); do
-    curl -fsS "http://127.0.0.1:$HEALTH_PORT/readyz" >/dev/null 2>&1 && break
+    ready && break
     kill -0 "$CONTROLLER_PID" 2>/dev/null || fail "the controller exited"
     sleep 0.2
 done
-curl -fsS "http://127.0.0.1:$HEALTH_PORT/readyz" >/dev/null || fail "the controller is not ready"
+ready || fail "the controller is not ready"
 echo "ready (log: $WORK/controller.log)"
 
 step "Applying the time-log application and its Blueprint"
