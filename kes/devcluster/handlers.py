@@ -18,6 +18,7 @@ from kes.devcluster import (
     errors,
     handlers_defaults,
     handlers_encoding,
+    handlers_events,
     handlers_protobuf,
     resources,
     schema,
@@ -127,6 +128,13 @@ def dry_run(request: web.Request) -> bool:
     return "All" in request.query.getall("dryRun", [])
 
 
+def field_selector(request: web.Request, *, r: resources.Resource) -> str | None:
+    text = request.query.get("fieldSelector")
+    if handlers_events.is_new_api(r.group, r.plural):
+        return handlers_events.field_selector(text)
+    return text
+
+
 def strict(request: web.Request) -> bool:
     return request.query.get("fieldValidation") == "Strict"
 
@@ -220,10 +228,14 @@ class Api:
             obj["metadata"]["namespace"] = ns or body_ns or "default"
         else:
             obj["metadata"].pop("namespace", None)
+        if handlers_events.is_new_api(r.group, r.plural):
+            obj = handlers_events.to_core(obj)
         return obj
 
     def present(self, *, r: resources.Resource, obj: dict[str, Any]) -> dict[str, Any]:
         """The stored object as served under the requested version."""
+        if handlers_events.is_new_api(r.group, r.plural):
+            return handlers_events.to_new(obj)
         if obj.get("apiVersion") == r.api_version:
             return obj
         return {**obj, "apiVersion": r.api_version}
@@ -239,7 +251,7 @@ class Api:
         r = target.resource
         matcher = store.make_matcher(
             label_selector=request.query.get("labelSelector"),
-            field_selector=request.query.get("fieldSelector"),
+            field_selector=field_selector(request, r=r),
             kind=r.kind,
         )
         limit_text = request.query.get("limit", "")
@@ -278,7 +290,8 @@ class Api:
                          "message": "Required value: name or generateName is required"}],
             )
         created = self.db.create_sync(r.key, obj, dry_run=dry_run(request))
-        return handlers_encoding.respond_object(request, r=r, obj=created, code=201)
+        return handlers_encoding.respond_object(
+            request, r=r, obj=self.present(r=r, obj=created), code=201)
 
     async def replace(self, request: web.Request, target: Target) -> web.StreamResponse:
         r = target.resource
@@ -354,7 +367,7 @@ class Api:
         r = target.resource
         matcher = store.make_matcher(
             label_selector=request.query.get("labelSelector"),
-            field_selector=request.query.get("fieldSelector"),
+            field_selector=field_selector(request, r=r),
             kind=r.kind,
         )
         items, rv, _ = self.db.list_sync(r.key, namespace=target.namespace, matcher=matcher)

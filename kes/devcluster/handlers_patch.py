@@ -65,6 +65,8 @@ async def patch(
             if patched_view["metadata"].get("resourceVersion") != view["metadata"].get(
                 "resourceVersion") else None,
         )
+    # The patch applies to the object as this API version shows it.
+    current = api.present(r=r, obj=current)
     patched = _patch(target=copy.deepcopy(current), body=body, content_type=content_type,
                      kind=r.kind, builtin=r.builtin)
     if not isinstance(patched, dict):
@@ -94,4 +96,5 @@ async def _apply_create(
     obj = handlers_defaults.apply(kind=r.kind, group=r.group, obj=obj)
     obj = api.admit(r=r, obj=obj, strict=handlers.strict(request))
     created = api.db.create_sync(r.key, obj, dry_run=handlers.dry_run(request))
-    return handlers_encoding.respond_object(request, r=r, obj=created, code=201)
+    return handlers_encoding.respond_object(request, r=r, obj=api.present(r=r, obj=created),
+                                            code=201)

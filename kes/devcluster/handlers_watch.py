@@ -36,7 +36,7 @@ async def watch(
     r = target.resource
     matcher = store.make_matcher(
         label_selector=request.query.get("labelSelector"),
-        field_selector=request.query.get("fieldSelector"),
+        field_selector=handlers.field_selector(request, r=r),
         kind=r.kind,
     )
     if target.name:

@@ -149,7 +149,7 @@ def _step(values: list[Any], step: Step) -> list[Any]:
     return out
 
 
-def find(obj: Any, expression: str) -> list[Any]:
+def find(*, obj: Any, expression: str) -> list[Any]:
     """All values ``expression`` selects in ``obj`` ([] when none)."""
     values = [obj]
     for step in parse(expression):

@@ -37,7 +37,7 @@ def _bad_request(message: str) -> PatchError:
 # --- RFC 7386 ----------------------------------------------------------------------------------
 
 
-def merge_patch(target: Any, patch: Any) -> Any:
+def merge_patch(*, target: Any, patch: Any) -> Any:
     """RFC 7386: objects merge recursively, null deletes, anything else replaces."""
     if not isinstance(patch, dict):
         return copy.deepcopy(patch)
@@ -46,7 +46,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
         if value is None:
             result.pop(key, None)
         else:
-            result[key] = merge_patch(result.get(key), value)
+            result[key] = merge_patch(target=result.get(key), patch=value)
     return result
 
 
@@ -128,7 +128,7 @@ def _remove(doc: Any, path: str, *, op: str = "remove") -> tuple[Any, Any]:
     raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
 
 
-def json_patch(target: Any, operations: Any) -> Any:
+def json_patch(*, target: Any, operations: Any) -> Any:
     """RFC 6902 add/remove/replace/move/copy/test, all or nothing."""
     if not isinstance(operations, list):
         raise _bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
@@ -221,7 +221,7 @@ def _merge_key(path: Sequence[str], field: str) -> str | None:
     return _MERGE_KEYS.get(field)
 
 
-def strategic_merge_patch(target: Any, patch: Any, *, kind: str) -> Any:
+def strategic_merge_patch(*, target: Any, patch: Any, kind: str) -> Any:
     """Strategic merge patch for a built-in ``kind``: lists merged by their merge keys,
     ``$patch: delete|replace|merge``, ``$retainKeys``, ``$deleteFromPrimitiveList/<f>`` and
     ``$setElementOrder/<f>``. ``kind`` is accepted for symmetry with the apiserver; the merge
@@ -345,7 +345,7 @@ def _reorder(items: list[Any], order: list[Any], *, merge_key: str | None) -> li
 
 
 def server_side_apply(
-    live: dict[str, Any] | None, applied: dict[str, Any], *, kind: str, builtin: bool = True
+    *, live: dict[str, Any] | None, applied: dict[str, Any], kind: str, builtin: bool = True
 ) -> dict[str, Any]:
     """Approximate server-side apply: the applied config merged (strategically for built-ins,
     by JSON merge for custom resources) into the live object, or the config itself when nothing
@@ -355,9 +355,9 @@ def server_side_apply(
     if live is None:
         return copy.deepcopy(applied)
     if builtin:
-        result = strategic_merge_patch(live, applied, kind=kind)
+        result = strategic_merge_patch(target=live, patch=applied, kind=kind)
     else:
-        result = merge_patch(live, applied)
+        result = merge_patch(target=live, patch=applied)
     return result if isinstance(result, dict) else {}
 
 
@@ -372,13 +372,13 @@ def apply_patch(
     if media_type == MERGE_PATCH:
         if not isinstance(patch, dict):
             raise _bad_request("merge patch must be a JSON object")
-        result = merge_patch(target, patch)
+        result = merge_patch(target=target, patch=patch)
     elif media_type == JSON_PATCH:
-        result = json_patch(target, patch)
+        result = json_patch(target=target, operations=patch)
     elif media_type == STRATEGIC_MERGE_PATCH and builtin:
-        result = strategic_merge_patch(target, patch, kind=kind)
+        result = strategic_merge_patch(target=target, patch=patch, kind=kind)
     elif media_type == APPLY_PATCH:
-        result = server_side_apply(target, patch, kind=kind, builtin=builtin)
+        result = server_side_apply(live=target, applied=patch, kind=kind, builtin=builtin)
     else:
         accepted = [JSON_PATCH, MERGE_PATCH, APPLY_PATCH]
         if builtin:

@@ -32,6 +32,9 @@ class Resource:
 
     @property
     def key(self) -> store.ResourceKey:
+        """Where the objects are stored; events.k8s.io Events are the core/v1 ones."""
+        if (self.group, self.plural) == ("events.k8s.io", "events"):
+            return ("", "v1", "events")
         return (self.group, self.version, self.plural)
 
     @property
@@ -133,7 +136,7 @@ def crd_resources(crd: dict[str, Any]) -> list[Resource]:
 
 class Registry:
     def __init__(self) -> None:
-        self._builtin = {r.key: r for r in BUILTINS}
+        self._builtin = {(r.group, r.version, r.plural): r for r in BUILTINS}
         self._crds: dict[str, list[Resource]] = {}  # CRD name -> its served versions
 
     def attach(self, db: store.Store) -> None:

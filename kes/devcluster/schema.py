@@ -36,7 +36,7 @@ def crd_version_schema(crd: dict[str, Any], *, version: str) -> dict[str, Any] |
 # --- pruning -----------------------------------------------------------------------------------
 
 
-def prune(obj: Any, schema: dict[str, Any]) -> Any:
+def prune(*, obj: Any, schema: dict[str, Any]) -> Any:
     """Drop fields the schema does not declare, and nulls where the schema does not allow
     them (apiVersion/kind/metadata are kept at the root). Returns a new value."""
     result = _prune(copy.deepcopy(obj), schema)
@@ -115,7 +115,7 @@ def strict_decoding_message(*, kind: str, version: str, fields: list[str]) -> st
 # --- defaulting --------------------------------------------------------------------------------
 
 
-def apply_defaults(obj: Any, schema: dict[str, Any]) -> Any:
+def apply_defaults(*, obj: Any, schema: dict[str, Any]) -> Any:
     """Fill ``default`` values of absent (or null, when not nullable) properties, recursively.
     Returns a new value."""
     return _default(copy.deepcopy(obj), schema)
@@ -249,7 +249,7 @@ class _Validator:
         if isinstance(pattern, str) and re.search(pattern, value) is None:
             self.invalid(path=path, value=value, detail=f"{path} in body should match '{pattern}'")
         fmt = schema.get("format")
-        if isinstance(fmt, str) and not schema_formats.valid(value, fmt):
+        if isinstance(fmt, str) and not schema_formats.valid(value=value, fmt=fmt):
             self.invalid(path=path, value=value, type_invalid=True,
                          detail=f"{path} in body must be of type {fmt}: {json.dumps(value)}")
 
@@ -328,14 +328,14 @@ class _Validator:
                 self.check(value[key], sub, path=f"{prefix}{key}")
 
 
-def validate(obj: Any, schema: dict[str, Any], *, old: Any = None) -> list[Cause]:
+def validate(*, obj: Any, schema: dict[str, Any], old: Any = None) -> list[Cause]:
     """Every violation as a cause ``{"reason", "message", "field"}``; [] when valid.
 
     ``old`` (the stored object, on updates) enables the transition rules of
     ``x-kubernetes-validations`` (``self == oldSelf``)."""
     validator = _Validator()
     validator.check(obj, schema, path="")
-    return validator.causes + schema_rules.rule_causes(obj, schema, old=old)
+    return validator.causes + schema_rules.rule_causes(obj=obj, schema=schema, old=old)
 
 
 def admit(
@@ -346,12 +346,12 @@ def admit(
     immutability rules can compare."""
     if not schema:
         return copy.deepcopy(obj), []
-    pruned = prune(obj, schema)
-    defaulted = apply_defaults(pruned, schema)
+    pruned = prune(obj=obj, schema=schema)
+    defaulted = apply_defaults(obj=pruned, schema=schema)
     for name in _ROOT_FIELDS:  # defaults never reach into the root's apiVersion/kind/metadata
         if name in obj:
             defaulted[name] = copy.deepcopy(obj[name])
-    return defaulted, validate(defaulted, schema, old=old)
+    return defaulted, validate(obj=defaulted, schema=schema, old=old)
 
 
 def invalid_message(*, kind: str, group: str, name: str, causes: list[Cause]) -> str:

@@ -92,7 +92,7 @@ _CHECKS: dict[str, Callable[[str], bool]] = {
 }
 
 
-def valid(value: str, fmt: str) -> bool:
+def valid(*, value: str, fmt: str) -> bool:
     """True when ``value`` has format ``fmt`` (or ``fmt`` is not one the apiserver checks)."""
     check = _CHECKS.get(fmt)
     return True if check is None else check(value)

@@ -78,7 +78,7 @@ def _walk(value: Any, old: Any, schema: dict[str, Any], *, path: str,
             _walk(item, cel.ABSENT, schema["items"], path=f"{path}[{index}]", causes=causes)
 
 
-def rule_causes(obj: Any, schema: dict[str, Any], *, old: Any = cel.ABSENT) -> list[Cause]:
+def rule_causes(*, obj: Any, schema: dict[str, Any], old: Any = cel.ABSENT) -> list[Cause]:
     """Causes for every failed rule; ``old`` is the stored object on an update."""
     causes: list[Cause] = []
     _walk(obj, old if old is not None else cel.ABSENT, schema, path="", causes=causes)

@@ -82,7 +82,7 @@ def _requirement_matches(requirement: Requirement, labels: Mapping[str, str]) ->
     return False
 
 
-def matches_labels(selector: LabelSelector, labels: Mapping[str, str] | None) -> bool:
+def matches_labels(*, selector: LabelSelector, labels: Mapping[str, str] | None) -> bool:
     """True when every requirement holds for ``labels`` (an empty selector matches all)."""
     actual = labels or {}
     return all(_requirement_matches(r, actual) for r in selector)
@@ -195,7 +195,7 @@ def _find_unescaped(term: str, operator: str) -> int:
     return -1
 
 
-def field_value(obj: Mapping[str, Any], field: str) -> str:
+def field_value(*, obj: Mapping[str, Any], field: str) -> str:
     """The string a field selector compares against ("" when absent), as the apiserver's
     per-kind field sets render it (booleans as "true"/"false")."""
     if field == "source" and obj.get("kind") == "Event":
@@ -212,10 +212,10 @@ def field_value(obj: Mapping[str, Any], field: str) -> str:
     return str(current)
 
 
-def matches_fields(selector: FieldSelector, obj: Mapping[str, Any]) -> bool:
+def matches_fields(*, selector: FieldSelector, obj: Mapping[str, Any]) -> bool:
     """True when every field requirement holds for ``obj``."""
     for requirement in selector:
-        equal = field_value(obj, requirement.field) == requirement.value
+        equal = field_value(obj=obj, field=requirement.field) == requirement.value
         if equal != (requirement.operator == "="):
             return False
     return True
@@ -229,6 +229,5 @@ def matches(
 ) -> bool:
     """True when ``obj`` satisfies both selectors."""
     metadata = obj.get("metadata") or {}
-    return matches_labels(label_selector, metadata.get("labels")) and matches_fields(
-        field_selector, obj
-    )
+    return matches_labels(selector=label_selector, labels=metadata.get("labels")) and (
+        matches_fields(selector=field_selector, obj=obj))

@@ -239,6 +239,8 @@ class Store:
                 else:
                     new.pop("status", None)
         new_meta = new["metadata"]
+        # A write that changes nothing else must not look like a change.
+        new_meta["resourceVersion"] = cur_meta["resourceVersion"]
         generation = int(cur_meta.get("generation", 1))
         if subresource is None and _spec_part(new) != _spec_part(current):
             generation += 1

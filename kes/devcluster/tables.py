@@ -108,7 +108,7 @@ def _crd_columns(printer_columns: list[dict[str, Any]]) -> tuple[list[dict[str, 
         cells: list[Any] = [(obj.get("metadata") or {}).get("name", "")]
         for column in printer_columns:
             try:
-                found = jsonpath.find(obj, str(column.get("jsonPath", "")))
+                found = jsonpath.find(obj=obj, expression=str(column.get("jsonPath", "")))
             except jsonpath.JSONPathError:
                 found = []
             cells.append(_cell(found, type_=str(column.get("type", "string")), now=now))

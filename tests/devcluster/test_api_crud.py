@@ -229,3 +229,35 @@ def test_delete_collection_by_label(core: client.CoreV1Api, ns: str) -> None:
         core.create_namespaced_config_map(ns, {"metadata": {"name": name, "labels": labels}})
     core.delete_collection_namespaced_config_map(ns, label_selector="x=1")
     assert [i.metadata.name for i in core.list_namespaced_config_map(ns).items] == ["d3"]
+
+
+def test_core_and_events_k8s_io_serve_the_same_events(devcluster: Any, core: client.CoreV1Api,
+                                                      ns: str) -> None:
+    events_v1 = client.EventsV1Api(devcluster.api_client)
+    core.create_namespaced_event(ns, {
+        "metadata": {"name": "old-style"},
+        "involvedObject": {"kind": "Pod", "name": "p1", "namespace": ns},
+        "reason": "Started", "message": "from core", "type": "Normal", "count": 2,
+    })
+    events_v1.create_namespaced_event(ns, {
+        "metadata": {"name": "new-style"},
+        "regarding": {"kind": "Pod", "name": "p2", "namespace": ns},
+        "reason": "Pulled", "note": "from events.k8s.io", "type": "Normal",
+        "eventTime": "2026-01-01T00:00:00.000000Z", "action": "Pull",
+        "reportingController": "kes", "reportingInstance": "kes-1",
+    })
+    seen_new = events_v1.read_namespaced_event("old-style", ns)
+    assert seen_new.regarding.name == "p1"
+    assert seen_new.note == "from core"
+    assert seen_new.deprecated_count == 2
+    seen_core = core.read_namespaced_event("new-style", ns)
+    assert seen_core.involved_object.name == "p2"
+    assert seen_core.message == "from events.k8s.io"
+    assert seen_core.reporting_component == "kes"
+    by_core = core.list_namespaced_event(ns, field_selector="involvedObject.name=p2").items
+    assert [e.metadata.name for e in by_core] == ["new-style"]
+    by_new = events_v1.list_namespaced_event(ns, field_selector="regarding.name=p1").items
+    assert [e.metadata.name for e in by_new] == ["old-style"]
+    patched = events_v1.patch_namespaced_event("old-style", ns, {"note": "changed"})
+    assert patched.note == "changed"
+    assert core.read_namespaced_event("old-style", ns).message == "changed"

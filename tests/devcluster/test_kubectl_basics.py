@@ -229,3 +229,45 @@ def test_delete_namespace_waits_until_it_is_gone(kubectl: Kubectl) -> None:
     assert _ok(kubectl("delete", "namespace", name, "--timeout=30s")) == (
         f'namespace "{name}" deleted\n')
     assert kubectl("get", "namespace", name).returncode == 1
+
+
+def test_crd_lifecycle_with_kubectl(kubectl: Kubectl, ns: str) -> None:
+    group = f"g{uuid.uuid4().hex[:6]}.kes.dev"
+    crd = textwrap.dedent(f"""\
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {{name: blueprints.{group}}}
+        spec:
+          group: {group}
+          scope: Namespaced
+          names: {{plural: blueprints, singular: blueprint, kind: Blueprint, shortNames: [bp]}}
+          versions:
+          - name: v1alpha1
+            served: true
+            storage: true
+            schema: {{openAPIV3Schema: {{type: object,
+                                         x-kubernetes-preserve-unknown-fields: true}}}}
+        """)
+    blueprint = textwrap.dedent(f"""\
+        apiVersion: {group}/v1alpha1
+        kind: Blueprint
+        metadata: {{name: mysql}}
+        actions: {{backup: {{phases: [{{func: KubeTask, name: dump}}]}}}}
+        """)
+    assert _ok(kubectl("apply", "-f", "-", stdin=crd)) == (
+        f"customresourcedefinition.apiextensions.k8s.io/blueprints.{group} created\n")
+    assert _ok(kubectl("wait", "--for=condition=established", f"crd/blueprints.{group}",
+                       "--timeout=20s")) == (
+        f"customresourcedefinition.apiextensions.k8s.io/blueprints.{group} condition met\n")
+    assert _ok(kubectl("-n", ns, "apply", "-f", "-", stdin=blueprint)) == (
+        f"blueprint.{group}/mysql created\n")
+    assert _ok(kubectl("-n", ns, "get", f"bp.{group}", "mysql", "-o",
+                       "jsonpath={.actions.backup.phases[0].func}")) == "KubeTask"
+    rows = _ok(kubectl("-n", ns, "get", f"blueprints.{group}")).splitlines()
+    assert rows[0].split() == ["NAME", "AGE"]
+    assert rows[1].split()[0] == "mysql"
+    assert _ok(kubectl("delete", "crd", f"blueprints.{group}")) == (
+        f'customresourcedefinition.apiextensions.k8s.io "blueprints.{group}" deleted\n')
+    gone = kubectl("-n", ns, "get", f"blueprints.{group}")
+    assert gone.returncode == 1
+    assert "the server doesn't have a resource type" in gone.stderr

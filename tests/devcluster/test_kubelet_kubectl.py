@@ -138,3 +138,12 @@ def test_a_pod_reaches_the_api_with_its_service_account(kubectl: Any, ns: str) -
             "--timeout=60s")
     # jsonpath output ends without a newline, and so does the log.
     assert kubectl("-n", ns, "logs", "incluster").stdout == f"{ns}\nkes-devcluster"
+
+
+def test_exec_of_a_missing_command_exits_127(kubectl: Any, ns: str) -> None:
+    _apply_pod(kubectl, ns, "nocmd")
+    kubectl("-n", ns, "wait", "--for=condition=Ready", "pod/nocmd", "--timeout=60s")
+    missing = kubectl("-n", ns, "exec", "nocmd", "--", "kes-no-such-binary", check=False)
+    assert missing.returncode == 127
+    assert 'exec: "kes-no-such-binary": executable file not found in $PATH' in missing.stderr
+    assert "command terminated with exit code 127" in missing.stderr

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import ssl
 import time
+import urllib.error
 import urllib.parse
+import urllib.request
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -157,10 +160,12 @@ def test_exec_into_a_finished_pod_is_refused(
 
 
 def test_deleting_a_pod_stops_its_process(core: client.CoreV1Api, ns: str) -> None:
-    core.create_namespaced_pod(ns, _pod("sleeper", {"command": ["sleep", "1000"]},
+    # A unique duration tells this test's process apart from any other run's.
+    duration = f"1000.{uuid.uuid4().int % 10**6}"
+    core.create_namespaced_pod(ns, _pod("sleeper", {"command": ["sleep", duration]},
                                         terminationGracePeriodSeconds=2))
     wait_pod(core, ns, "sleeper", phase_in("Running"))
-    marker = "sleep 1000"
+    marker = f"sleep {duration}"
     core.delete_namespaced_pod("sleeper", ns)
     end = time.monotonic() + DEADLINE
     while time.monotonic() < end and _has_process(marker, ns):
@@ -232,16 +237,18 @@ def test_a_client_that_goes_away_ends_its_exec(
 ) -> None:
     core.create_namespaced_pod(ns, _pod("hangs", {}))
     wait_pod(core, ns, "hangs", phase_in("Running"))
-    conn = _raw_exec(devcluster, ns, "hangs", "command=sleep&command=987&stdout=true",
+    duration = f"987.{uuid.uuid4().int % 10**6}"
+    conn = _raw_exec(devcluster, ns, "hangs", f"command=sleep&command={duration}&stdout=true",
                      "v5.channel.k8s.io")
+    marker = f"sleep {duration}"
     end = time.monotonic() + DEADLINE
-    while not _has_process("sleep 987", ns) and time.monotonic() < end:
+    while not _has_process(marker, ns) and time.monotonic() < end:
         time.sleep(0.05)
-    assert _has_process("sleep 987", ns)
+    assert _has_process(marker, ns)
     conn.close()
-    while _has_process("sleep 987", ns) and time.monotonic() < end:
+    while _has_process(marker, ns) and time.monotonic() < end:
         time.sleep(0.05)
-    assert not _has_process("sleep 987", ns)
+    assert not _has_process(marker, ns)
 
 
 def test_following_a_log_ends_when_the_pod_is_deleted(core: client.CoreV1Api, ns: str) -> None:
@@ -278,3 +285,63 @@ def test_exec_with_a_tty_gets_a_terminal_of_the_requested_size(
     assert "30 100" in output
     assert "got hello" in output
     assert json.loads(frames[-1][1]) == {"metadata": {}, "status": "Success"}
+
+
+def test_a_pod_waiting_on_a_missing_secret_says_why(core: client.CoreV1Api, ns: str) -> None:
+    core.create_namespaced_pod(ns, _pod("blocked", {
+        "command": ["true"],
+        "env": [{"name": "PW", "valueFrom": {"secretKeyRef": {"name": "absent", "key": "k"}}}]}))
+    waiting = wait_pod(core, ns, "blocked", lambda p: bool(
+        (p.get("status") or {}).get("containerStatuses")))
+    assert waiting["status"]["phase"] == "Pending"
+    assert waiting["status"]["containerStatuses"][0]["state"]["waiting"] == {
+        "reason": "CreateContainerConfigError", "message": 'secret "absent" not found'}
+    with pytest.raises(ApiException) as refused:
+        core.read_namespaced_pod_log("blocked", ns)
+    assert json.loads(refused.value.body)["message"] == (
+        'container "main" in pod "blocked" is waiting to start: CreateContainerConfigError')
+    # Creating the secret lets the pod start: the kubelet keeps retrying.
+    core.create_namespaced_secret(ns, {"metadata": {"name": "absent"},
+                                       "stringData": {"k": "v"}})
+    done = wait_pod(core, ns, "blocked", phase_in("Running", "Succeeded"))
+    assert done["status"]["phase"] in {"Running", "Succeeded"}
+
+
+def _raw_get(devcluster: Any, path: str) -> tuple[int, bytes]:
+    context = ssl.create_default_context(cafile=str(devcluster.data_dir / "pki" / "ca.crt"))
+    request = urllib.request.Request(devcluster.url + path,
+                                     headers={"Authorization": f"Bearer {devcluster.token}"})
+    try:
+        with urllib.request.urlopen(request, context=context, timeout=DEADLINE) as response:
+            return int(response.status), bytes(response.read())
+    except urllib.error.HTTPError as error:
+        return int(error.code), bytes(error.read())
+
+
+def test_log_parameters_are_validated(devcluster: Any, core: client.CoreV1Api, ns: str) -> None:
+    core.create_namespaced_pod(ns, _pod("params", {"command": ["echo", "x"]},
+                                        restartPolicy="Never"))
+    wait_pod(core, ns, "params", phase_in("Succeeded"))
+    log = f"/api/v1/namespaces/{ns}/pods/params/log"
+    assert _raw_get(devcluster, log + "?sinceTime=2000-01-01T00:00:00Z") == (200, b"x\n")
+    assert _raw_get(devcluster, log + "?sinceTime=2999-01-01T00:00:00Z") == (200, b"")
+    assert _raw_get(devcluster, log + "?limitBytes=1") == (200, b"x")
+    for query, message in (("tailLines=many", 'tailLines must be an integer, got "many"'),
+                           ("sinceTime=soon", 'sinceTime must be an RFC 3339 time, got "soon"')):
+        status, body = _raw_get(devcluster, f"{log}?{query}")
+        assert status == 400
+        assert json.loads(body)["message"] == message
+
+
+def test_a_large_log_is_followed_completely(core: client.CoreV1Api, ns: str) -> None:
+    core.create_namespaced_pod(ns, _pod("chatty", {
+        "command": ["sh", "-c", "sleep 0.5; seq 1 100000"]}, restartPolicy="Never"))
+    wait_pod(core, ns, "chatty", phase_in("Running", "Succeeded"))
+    response = core.read_namespaced_pod_log("chatty", ns, follow=True, _preload_content=False)
+    try:
+        body = b"".join(response.stream(65536))
+    finally:
+        response.release_conn()
+    lines = body.decode().splitlines()
+    assert len(lines) == 100000
+    assert lines == [str(i) for i in range(1, 100001)]

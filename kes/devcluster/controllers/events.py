@@ -55,5 +55,17 @@ async def record(
         "reportingComponent": component,
         "reportingInstance": _HOST,
     }
+    if not await _namespace_open(store, namespace):
+        return
     with contextlib.suppress(store_mod.StoreError):
         await store.create(EVENTS, body)
+
+
+async def _namespace_open(store: store_mod.Store, namespace: str) -> bool:
+    """The apiserver refuses new objects in a missing or terminating namespace; so do we, or
+    an event written during a namespace's deletion would outlive it."""
+    try:
+        found = await store.get(("", "v1", "namespaces"), namespace=None, name=namespace)
+    except store_mod.NotFoundError:
+        return False
+    return not found["metadata"].get("deletionTimestamp")

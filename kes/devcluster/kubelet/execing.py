@@ -74,6 +74,13 @@ async def handle(
             message="Upgrade request required: this server speaks only WebSocket "
                     f"({', '.join(PROTOCOLS)}), not SPDY")
     await ws.prepare(request)
+    missing = processes.missing_executable(argv=command, env=runtime.env)
+    if missing is not None:
+        # As a runtime reports it: the message on stderr, exit code 127 in the Status.
+        with contextlib.suppress(ConnectionResetError):
+            await ws.send_bytes(bytes([STDERR]) + missing.encode() + b"\n")
+        await _finish(ws=ws, status=exit_status(127))
+        return ws
     argv = sandbox.command(argv=command, mounts=runtime.mounts, working_dir=runtime.working_dir)
     await _run(ws=ws, argv=argv, env=runtime.env, stdin=_flag(request, "stdin"),
                v5=ws.ws_protocol == PROTOCOLS[0], tty=_flag(request, "tty"))

@@ -26,6 +26,11 @@ def _stamp() -> str:
     return datetime.datetime.now(tz=datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f000Z")
 
 
+def parse_time(stamp: str) -> datetime.datetime:
+    """An RFC 3339 time as clients send it (`sinceTime`); ValueError when it is not one."""
+    return datetime.datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(datetime.UTC)
+
+
 def _parse_stamp(stamp: str) -> datetime.datetime:
     # Nanoseconds do not fit in datetime; microseconds are plenty for sinceSeconds.
     head, _, frac = stamp.rstrip("Z").partition(".")
@@ -98,12 +103,15 @@ def select(
     raw: bytes,
     tail_lines: int | None = None,
     since_seconds: int | None = None,
+    since_time: datetime.datetime | None = None,
     timestamps: bool = False,
 ) -> list[bytes]:
     """Lines of a stored log, filtered and formatted as one `GET .../log` asks."""
     lines = [line for line in raw.split(b"\n") if line]
+    cutoff = since_time
     if since_seconds is not None:
         cutoff = datetime.datetime.now(tz=datetime.UTC) - datetime.timedelta(seconds=since_seconds)
+    if cutoff is not None:
         lines = [ln for ln in lines if _parse_stamp(ln.split(b" ", 1)[0].decode()) >= cutoff]
     if tail_lines is not None:
         lines = lines[-tail_lines:] if tail_lines > 0 else []

@@ -4,6 +4,8 @@ previous, timestamps, limitBytes, with the apiserver's messages for the usual mi
 
 from __future__ import annotations
 
+import datetime
+import pathlib
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -27,8 +29,17 @@ def _int(request: web.Request, name: str) -> int | None:
     try:
         return int(raw)
     except ValueError as exc:
-        raise web.HTTPBadRequest(
-            text=f"{name} must be an integer, got \"{raw}\"") from exc
+        raise ValueError(f'{name} must be an integer, got "{raw}"') from exc
+
+
+def _time(request: web.Request, name: str) -> datetime.datetime | None:
+    raw = request.query.get(name)
+    if not raw:
+        return None
+    try:
+        return logs.parse_time(raw)
+    except ValueError as exc:
+        raise ValueError(f'{name} must be an RFC 3339 time, got "{raw}"') from exc
 
 
 def pick_container(*, pod: dict[str, Any], requested: str | None) -> str:
@@ -59,19 +70,21 @@ async def handle(
         container = pick_container(pod=pod, requested=request.query.get("container"))
         tail_lines = _int(request, "tailLines")
         since_seconds = _int(request, "sinceSeconds")
+        since_time = _time(request, "sinceTime")
         limit_bytes = _int(request, "limitBytes")
     except ValueError as exc:
         return errors.response(code=400, message=str(exc))
-    except web.HTTPBadRequest as exc:
-        return errors.response(code=400, message=exc.text or "bad request")
     worker = kubelet.worker_for(pod)
     log_dir = kubelet.data_dir / "pods" / pod["metadata"]["uid"] / "logs" / container
     attempts = sorted(int(p.stem) for p in log_dir.glob("*.log")) if log_dir.is_dir() else []
     if not attempts:
+        reason = "ContainerCreating"
+        if worker is not None:
+            reason = next((c.reason for c in [*worker.init, *worker.containers]
+                           if c.name == container and c.reason), reason)
         return errors.response(
             code=400,
-            message=f'container "{container}" in pod "{name}" is waiting to start: '
-                    "ContainerCreating")
+            message=f'container "{container}" in pod "{name}" is waiting to start: {reason}')
     attempt = attempts[-1]
     if _flag(request, "previous"):
         if len(attempts) < 2:
@@ -87,26 +100,29 @@ async def handle(
     sent = 0
 
     async def send(lines: list[bytes]) -> bool:
+        """Write a batch at once; False once limitBytes is reached."""
         nonlocal sent
-        for line in lines:
-            if limit_bytes is not None and sent + len(line) > limit_bytes:
-                await response.write(line[: max(limit_bytes - sent, 0)])
-                return False
-            await response.write(line)
-            sent += len(line)
-        return True
+        data = b"".join(lines)
+        full = limit_bytes is not None and sent + len(data) >= limit_bytes
+        if limit_bytes is not None:
+            data = data[: max(limit_bytes - sent, 0)]
+        if data:
+            await response.write(data)
+            sent += len(data)
+        return not full
 
     raw = path.read_bytes()
     offset = len(raw)
     keep_going = await send(logs.select(raw=raw, tail_lines=tail_lines,
-                                        since_seconds=since_seconds, timestamps=timestamps))
+                                        since_seconds=since_seconds, since_time=since_time,
+                                        timestamps=timestamps))
     follow = _flag(request, "follow") and live is not None and not _flag(request, "previous")
     while keep_going and follow and live is not None:
         still_open = live.is_open(attempt)
         if still_open:
             await live.wait_changed()
-        raw = path.read_bytes() if path.exists() else b""
-        fresh, offset = raw[offset:], len(raw)
+        fresh = _read_from(path, offset)
+        offset += len(fresh)
         # A partial line at the end is not possible: lines are appended whole.
         keep_going = await send([logs.format_line(line=ln, timestamps=timestamps)
                                  for ln in fresh.split(b"\n") if ln])
@@ -114,3 +130,13 @@ async def handle(
             break
     await response.write_eof()
     return response
+
+
+def _read_from(path: pathlib.Path, offset: int) -> bytes:
+    """What was appended after `offset` (a follower reads only the new part)."""
+    try:
+        with path.open("rb") as handle:
+            handle.seek(offset)
+            return handle.read()
+    except FileNotFoundError:  # the pod was deleted and its directory removed
+        return b""

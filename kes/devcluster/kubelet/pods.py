@@ -252,6 +252,13 @@ class PodWorker:
         log.begin(attempt=state.restart_count)
         attempt = processes.Attempt(log=log)
         argv = processes.argv_of(spec)
+        missing = None if argv is None else processes.missing_executable(argv=argv,
+                                                                         env=runtime.env)
+        if missing is not None:
+            await log.end()
+            await self._event("Failed", f"Error: {missing}", warning=True)
+            return self._terminated(state=state, code=128, reason="StartError",
+                                    message=f"failed to start container process: {missing}")
         try:
             wrapped = None if argv is None else sandbox.command(
                 argv=argv, mounts=runtime.mounts, working_dir=runtime.working_dir)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 from typing import Any
 
@@ -27,6 +28,19 @@ def argv_of(container: dict[str, Any]) -> list[str] | None:
     """What to run; None when the image's entrypoint would have been used."""
     argv = [*(container.get("command") or []), *(container.get("args") or [])]
     return [str(part) for part in argv] or None
+
+
+def missing_executable(*, argv: list[str], env: dict[str, str]) -> str | None:
+    """The runtime's message when `argv[0]` cannot be found, else None.
+
+    The sandbox's root is the host's, so the host's PATH lookup is the container's (paths
+    only a volume provides cannot be checked here and are left to the exec itself)."""
+    program = argv[0]
+    if "/" in program:
+        return None
+    if shutil.which(program, path=env.get("PATH", os.defpath)) is not None:
+        return None
+    return f'exec: "{program}": executable file not found in $PATH'
 
 
 class Attempt:
@@ -97,10 +111,13 @@ class Attempt:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(leader, signum)
             return
-        for pid in session_members(leader):
-            if pid != leader:
-                with contextlib.suppress(ProcessLookupError, PermissionError):
-                    os.kill(pid, signum)
+        members = [pid for pid in session_members(leader) if pid != leader]
+        if not members:
+            # Still setting up the sandbox: nothing runs yet that could shut down gracefully.
+            members = [leader]
+        for pid in members:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signum)
 
 
 def session_members(sid: int) -> list[int]:

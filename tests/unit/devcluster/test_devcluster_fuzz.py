@@ -33,7 +33,7 @@ def test_label_selector_errors_are_selector_errors(text: str) -> None:
         parsed = selectors.parse_label_selector(text)
     except selectors.SelectorError:
         return
-    selectors.matches_labels(parsed, {"a": "b"})
+    selectors.matches_labels(selector=parsed, labels={"a": "b"})
 
 
 @SETTINGS
@@ -43,14 +43,14 @@ def test_field_selector_errors_are_selector_errors(text: str, kind: str | None) 
         parsed = selectors.parse_field_selector(text, kind=kind)
     except selectors.SelectorError:
         return
-    selectors.matches_fields(parsed, {"metadata": {"name": "a"}})
+    selectors.matches_fields(selector=parsed, obj={"metadata": {"name": "a"}})
 
 
 @SETTINGS
 @given(expression=st.text(alphabet=st.sampled_from(list(".[]?()@='\"*-0a{}$ ")), max_size=25))
 def test_jsonpath_errors_are_jsonpath_errors(expression: str) -> None:
     with contextlib.suppress(jsonpath.JSONPathError):
-        jsonpath.find({"a": [{"b": 1}], "0": "x"}, expression)
+        jsonpath.find(obj={"a": [{"b": 1}], "0": "x"}, expression=expression)
 
 
 @SETTINGS

@@ -40,7 +40,7 @@ OBJ = {
     ],
 )
 def test_find(expression: str, expected: list[Any]) -> None:
-    assert jsonpath.find(OBJ, expression) == expected
+    assert jsonpath.find(obj=OBJ, expression=expression) == expected
 
 
 @pytest.mark.parametrize(
@@ -54,4 +54,4 @@ def test_find(expression: str, expected: list[Any]) -> None:
 )
 def test_parse_errors(expression: str) -> None:
     with pytest.raises(jsonpath.JSONPathError):
-        jsonpath.find(OBJ, expression)
+        jsonpath.find(obj=OBJ, expression=expression)

@@ -30,7 +30,7 @@ from kes.devcluster import patching
 )
 def test_merge_patch(target: Any, patch: Any, expected: Any) -> None:
     before = copy.deepcopy(target)
-    assert patching.merge_patch(target, patch) == expected
+    assert patching.merge_patch(target=target, patch=patch) == expected
     assert target == before
 
 
@@ -68,7 +68,7 @@ DOC = {"metadata": {"name": "x", "labels": {"a": "1"}}, "spec": {"items": ["p", 
 )
 def test_json_patch(operations: list[dict[str, Any]], expected: Any) -> None:
     before = copy.deepcopy(DOC)
-    assert patching.json_patch(DOC, operations) == expected
+    assert patching.json_patch(target=DOC, operations=operations) == expected
     assert before == DOC
 
 
@@ -96,7 +96,7 @@ def test_json_patch(operations: list[dict[str, Any]], expected: Any) -> None:
 )
 def test_json_patch_errors(operations: Any, code: int, message: str) -> None:
     with pytest.raises(patching.PatchError) as info:
-        patching.json_patch(DOC, operations)
+        patching.json_patch(target=DOC, operations=operations)
     assert info.value.code == code
     assert message in str(info.value)
 
@@ -104,7 +104,7 @@ def test_json_patch_errors(operations: Any, code: int, message: str) -> None:
 def test_json_patch_is_all_or_nothing() -> None:
     before = copy.deepcopy(DOC)
     with pytest.raises(patching.PatchError):
-        patching.json_patch(DOC, [{"op": "remove", "path": "/metadata/labels"},
+        patching.json_patch(target=DOC, operations=[{"op": "remove", "path": "/metadata/labels"},
                                   {"op": "test", "path": "/metadata/name", "value": "z"}])
     assert before == DOC
 
@@ -112,7 +112,7 @@ def test_json_patch_is_all_or_nothing() -> None:
 def test_json_patch_operation_limit_is_413() -> None:
     ops = [{"op": "test", "path": "", "value": {}}] * (patching.MAX_JSON_PATCH_OPERATIONS + 1)
     with pytest.raises(patching.PatchError) as info:
-        patching.json_patch({}, ops)
+        patching.json_patch(target={}, operations=ops)
     assert (info.value.code, info.value.reason) == (413, "RequestEntityTooLarge")
 
 
@@ -219,40 +219,42 @@ BASE = _deployment(
 )
 def test_strategic_merge_patch(patch: dict[str, Any], check: Any) -> None:
     before = copy.deepcopy(BASE)
-    result = patching.strategic_merge_patch(BASE, patch, kind="Deployment")
+    result = patching.strategic_merge_patch(target=BASE, patch=patch, kind="Deployment")
     assert check(result), result
     assert before == BASE
 
 
 def test_strategic_finalizers_union_and_delete_from_primitive_list() -> None:
     obj = {"metadata": {"finalizers": ["a", "b"]}}
-    added = patching.strategic_merge_patch(obj, {"metadata": {"finalizers": ["b", "c"]}},
-                                           kind="ConfigMap")
+    added = patching.strategic_merge_patch(
+        target=obj, patch={"metadata": {"finalizers": ["b", "c"]}}, kind="ConfigMap")
     assert added["metadata"]["finalizers"] == ["a", "b", "c"]
     removed = patching.strategic_merge_patch(
-        obj, {"metadata": {"$deleteFromPrimitiveList/finalizers": ["a"]}}, kind="ConfigMap")
+        target=obj, patch={"metadata": {"$deleteFromPrimitiveList/finalizers": ["a"]}},
+        kind="ConfigMap")
     assert removed["metadata"]["finalizers"] == ["b"]
 
 
 def test_service_ports_merge_by_port() -> None:
     svc = {"spec": {"ports": [{"port": 80, "targetPort": 8080}]}}
     result = patching.strategic_merge_patch(
-        svc, {"spec": {"ports": [{"port": 80, "targetPort": 9090}, {"port": 443}]}},
+        target=svc, patch={"spec": {"ports": [{"port": 80, "targetPort": 9090}, {"port": 443}]}},
         kind="Service")
     assert result["spec"]["ports"] == [{"port": 80, "targetPort": 9090}, {"port": 443}]
 
 
 def test_strategic_missing_merge_key_is_bad_request() -> None:
     with pytest.raises(patching.PatchError) as info:
-        patching.strategic_merge_patch(BASE, _deployment([{"image": "x"}]), kind="Deployment")
+        patching.strategic_merge_patch(target=BASE, patch=_deployment([{"image": "x"}]),
+                                       kind="Deployment")
     assert info.value.code == 400
     assert str(info.value) == "map: map[image:x] does not contain declared merge key: name"
 
 
 def test_strategic_unknown_directive_is_bad_request() -> None:
     with pytest.raises(patching.PatchError) as info:
-        patching.strategic_merge_patch({}, {"spec": {"$patch": "explode", "a": [1, None]}},
-                                       kind="Pod")
+        patching.strategic_merge_patch(
+            target={}, patch={"spec": {"$patch": "explode", "a": [1, None]}}, kind="Pod")
     assert info.value.code == 400
     assert str(info.value) == "Unknown patch type: explode in map: map[$patch:explode a:[1 <nil>]]"
 
@@ -311,7 +313,7 @@ def test_merge_patch_must_be_an_object() -> None:
 
 def test_server_side_apply_creates_when_absent() -> None:
     applied = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}}
-    assert patching.server_side_apply(None, applied, kind="ConfigMap") == applied
+    assert patching.server_side_apply(live=None, applied=applied, kind="ConfigMap") == applied
 
 
 @pytest.mark.parametrize(
@@ -325,7 +327,7 @@ def test_server_side_apply_creates_when_absent() -> None:
 )
 def test_json_patch_malformed_operations_are_bad_requests(operation: Any) -> None:
     with pytest.raises(patching.PatchError) as info:
-        patching.json_patch(DOC, [operation])
+        patching.json_patch(target=DOC, operations=[operation])
     assert (info.value.code, info.value.reason) == (400, "BadRequest")
 
 
@@ -333,7 +335,7 @@ def test_volume_source_switch_with_retain_keys() -> None:
     # kubectl apply sends $retainKeys in a volume when its source kind changes.
     patch = _deployment([], volumes=[
         {"name": "data", "$retainKeys": ["configMap", "name"], "configMap": {"name": "cfg"}}])
-    result = patching.strategic_merge_patch(BASE, patch, kind="Deployment")
+    result = patching.strategic_merge_patch(target=BASE, patch=patch, kind="Deployment")
     assert result["spec"]["template"]["spec"]["volumes"] == [
         {"name": "data", "configMap": {"name": "cfg"}}]
 
@@ -343,7 +345,7 @@ def test_replace_directive_in_an_element_replaces_the_whole_list() -> None:
     # list into the patch's ordinary elements, directives dropped.
     patch = _deployment([{"name": "main", "$patch": "replace", "image": "a:9"},
                          {"name": "gone", "$patch": "delete"}, {"name": "new", "image": "n"}])
-    result = patching.strategic_merge_patch(BASE, patch, kind="Deployment")
+    result = patching.strategic_merge_patch(target=BASE, patch=patch, kind="Deployment")
     assert _containers(result) == [{"name": "new", "image": "n"}]
 
 
@@ -358,5 +360,5 @@ def test_replace_directive_in_an_element_replaces_the_whole_list() -> None:
 def test_bad_list_directives(directive: str, message: str) -> None:
     patch = _deployment([{"name": "main", "$patch": directive}])
     with pytest.raises(patching.PatchError) as info:
-        patching.strategic_merge_patch(BASE, patch, kind="Deployment")
+        patching.strategic_merge_patch(target=BASE, patch=patch, kind="Deployment")
     assert (info.value.code, str(info.value)) == (400, message)

@@ -27,8 +27,8 @@ FAST = settings(max_examples=150, deadline=None)
 @FAST
 @given(target=MAPS, patch=PATCHES)
 def test_merge_patch_is_idempotent(target: dict[str, Any], patch: dict[str, Any]) -> None:
-    once = patching.merge_patch(target, patch)
-    assert patching.merge_patch(once, patch) == once
+    once = patching.merge_patch(target=target, patch=patch)
+    assert patching.merge_patch(target=once, patch=patch) == once
 
 
 @FAST
@@ -36,16 +36,16 @@ def test_merge_patch_is_idempotent(target: dict[str, Any], patch: dict[str, Any]
 def test_strategic_merge_equals_merge_patch_without_lists(
     target: dict[str, Any], patch: dict[str, Any]
 ) -> None:
-    assert patching.strategic_merge_patch(target, patch, kind="ConfigMap") == \
-        patching.merge_patch(target, patch)
+    assert patching.strategic_merge_patch(target=target, patch=patch, kind="ConfigMap") == \
+        patching.merge_patch(target=target, patch=patch)
 
 
 @FAST
 @given(target=MAPS, patch=PATCHES)
 def test_patches_never_mutate_their_inputs(target: dict[str, Any], patch: dict[str, Any]) -> None:
     before_target, before_patch = copy.deepcopy(target), copy.deepcopy(patch)
-    patching.merge_patch(target, patch)
-    patching.strategic_merge_patch(target, patch, kind="ConfigMap")
+    patching.merge_patch(target=target, patch=patch)
+    patching.strategic_merge_patch(target=target, patch=patch, kind="ConfigMap")
     assert (target, patch) == (before_target, before_patch)
 
 
@@ -53,9 +53,12 @@ def test_patches_never_mutate_their_inputs(target: dict[str, Any], patch: dict[s
 @given(target=MAPS, key=st.sampled_from(["new1", "new2"]), value=SCALARS)
 def test_json_patch_add_then_remove_round_trips(target: dict[str, Any], key: str,
                                                 value: Any) -> None:
-    added = patching.json_patch(target, [{"op": "add", "path": f"/{key}", "value": value}])
+    added = patching.json_patch(
+        target=target, operations=[{"op": "add", "path": f"/{key}", "value": value}])
     assert added[key] == value
-    assert patching.json_patch(added, [{"op": "remove", "path": f"/{key}"}]) == target
+    removed = patching.json_patch(target=added,
+                                  operations=[{"op": "remove", "path": f"/{key}"}])
+    assert removed == target
 
 
 @FAST
@@ -65,7 +68,8 @@ def test_label_selector_operators_agree_with_a_model(
     labels: dict[str, str], key: str, value: str, others: list[str]
 ) -> None:
     def match(text: str) -> bool:
-        return selectors.matches_labels(selectors.parse_label_selector(text), labels)
+        return selectors.matches_labels(selector=selectors.parse_label_selector(text),
+                                        labels=labels)
 
     present = key in labels
     assert match(f"{key}={value}") is (present and labels[key] == value)
@@ -84,7 +88,8 @@ def test_label_selector_operators_agree_with_a_model(
 def test_pruning_against_an_empty_object_schema_keeps_only_root_fields(
     obj: dict[str, Any],
 ) -> None:
-    pruned = schema.prune(obj, {"type": "object"})
+    pruned = schema.prune(obj=obj, schema={"type": "object"})
     assert set(pruned) <= {"apiVersion", "kind", "metadata"}
-    preserved = schema.prune(obj, {"type": "object", "x-kubernetes-preserve-unknown-fields": True})
+    preserved = schema.prune(
+        obj=obj, schema={"type": "object", "x-kubernetes-preserve-unknown-fields": True})
     assert preserved == obj

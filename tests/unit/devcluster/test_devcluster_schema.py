@@ -183,13 +183,13 @@ def test_several_violations_are_all_reported() -> None:
     ],
 )
 def test_number_type(value: Any, ok: bool) -> None:
-    causes = schema.validate({"n": value}, {"type": "object",
+    causes = schema.validate(obj={"n": value}, schema={"type": "object",
                                             "properties": {"n": {"type": "number"}}})
     assert (causes == []) is ok
 
 
 def test_integral_float_counts_as_integer() -> None:
-    assert schema.validate(3.0, {"type": "integer"}) == []
+    assert schema.validate(obj=3.0, schema={"type": "integer"}) == []
 
 
 def test_no_schema_admits_everything() -> None:
@@ -201,7 +201,7 @@ def test_no_schema_admits_everything() -> None:
 def test_prune_does_not_mutate() -> None:
     obj = _widget(size=1, bogus=2)
     before = copy.deepcopy(obj)
-    schema.prune(obj, WIDGET_SCHEMA)
+    schema.prune(obj=obj, schema=WIDGET_SCHEMA)
     assert obj == before
 
 
@@ -288,6 +288,6 @@ def test_list_types(list_schema: dict[str, Any], value: list[Any],
                     expected: list[tuple[str, str]]) -> None:
     root = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
         "l": {"type": "array", **list_schema}}}}}
-    causes = schema.validate({"spec": {"l": value}}, root)
+    causes = schema.validate(obj={"spec": {"l": value}}, schema=root)
     assert [(c["field"], c["message"]) for c in causes] == expected
     assert all(c["reason"] == "FieldValueDuplicate" for c in causes)

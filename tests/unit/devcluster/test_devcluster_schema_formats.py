@@ -41,11 +41,11 @@ from kes.devcluster import schema, schema_formats
     ],
 )
 def test_format(fmt: str, value: str, ok: bool) -> None:
-    assert schema_formats.valid(value, fmt) is ok
+    assert schema_formats.valid(value=value, fmt=fmt) is ok
 
 
 def test_format_violation_cause() -> None:
-    causes = schema.validate({"ip": "300.1.1.1"}, {
+    causes = schema.validate(obj={"ip": "300.1.1.1"}, schema={
         "type": "object", "properties": {"ip": {"type": "string", "format": "ipv4"}}})
     assert causes == [{"reason": "FieldValueTypeInvalid", "field": "ip",
                        "message": 'Invalid value: "300.1.1.1": ip in body must be of type'

@@ -42,7 +42,7 @@ LABELS = {"app": "web", "tier": "front", "version": "3"}
 )
 def test_label_selector_matches(text: str, expected: bool) -> None:
     selector = selectors.parse_label_selector(text)
-    assert selectors.matches_labels(selector, LABELS) is expected
+    assert selectors.matches_labels(selector=selector, labels=LABELS) is expected
 
 
 def test_label_selector_parses_into_sorted_requirements() -> None:
@@ -56,12 +56,12 @@ def test_label_selector_parses_into_sorted_requirements() -> None:
 
 def test_prefixed_key_is_accepted() -> None:
     parsed = selectors.parse_label_selector("app.kubernetes.io/name=kes")
-    assert selectors.matches_labels(parsed, {"app.kubernetes.io/name": "kes"})
+    assert selectors.matches_labels(selector=parsed, labels={"app.kubernetes.io/name": "kes"})
 
 
 def test_no_labels_at_all() -> None:
-    assert selectors.matches_labels(selectors.parse_label_selector("!a"), None)
-    assert not selectors.matches_labels(selectors.parse_label_selector("a"), None)
+    assert selectors.matches_labels(selector=selectors.parse_label_selector("!a"), labels=None)
+    assert not selectors.matches_labels(selector=selectors.parse_label_selector("a"), labels=None)
 
 
 @pytest.mark.parametrize(
@@ -136,7 +136,7 @@ def test_label_selector_from_dict(
     selector: dict[str, Any] | None, labels: dict[str, str], expected: bool
 ) -> None:
     parsed = selectors.label_selector_from_dict(selector)
-    assert selectors.matches_labels(parsed, labels) is expected
+    assert selectors.matches_labels(selector=parsed, labels=labels) is expected
 
 
 def test_label_selector_from_dict_bad_operator() -> None:
@@ -188,7 +188,7 @@ def test_field_selector_matches(
     obj: dict[str, Any], kind: str | None, text: str, expected: bool
 ) -> None:
     selector = selectors.parse_field_selector(text, kind=kind)
-    assert selectors.matches_fields(selector, obj) is expected
+    assert selectors.matches_fields(selector=selector, obj=obj) is expected
 
 
 @pytest.mark.parametrize(
@@ -221,6 +221,6 @@ def test_crd_selectable_fields_extend_the_supported_set() -> None:
     widget = {"metadata": {"name": "w"}, "spec": {"color": "red"}}
     parsed = selectors.parse_field_selector("spec.color=red", kind="Widget",
                                             extra_fields=["spec.color"])
-    assert selectors.matches_fields(parsed, widget)
+    assert selectors.matches_fields(selector=parsed, obj=widget)
     with pytest.raises(selectors.SelectorError, match=r"field label not supported: spec\.color"):
         selectors.parse_field_selector("spec.color=red", kind="Widget")

@@ -41,6 +41,10 @@ def test_every_write_gets_a_higher_resource_version(db: store.Store) -> None:
 def test_a_no_op_update_keeps_the_version(db: store.Store) -> None:
     a = db.create_sync(CM, _cm("a", k="v"))
     assert db.update_sync(CM, a)["metadata"]["resourceVersion"] == a["metadata"]["resourceVersion"]
+    unversioned = {**a, "metadata": {k: v for k, v in a["metadata"].items()
+                                     if k != "resourceVersion"}}
+    assert db.update_sync(CM, unversioned) == a
+    assert db.resource_version == a["metadata"]["resourceVersion"]
 
 
 def test_generation_moves_with_spec_not_metadata_or_status(db: store.Store) -> None:

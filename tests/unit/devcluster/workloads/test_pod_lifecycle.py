@@ -10,7 +10,7 @@ from typing import Any
 import workloads_harness as h
 
 from kes.devcluster import store as store_mod
-from kes.devcluster.kubelet import logs
+from kes.devcluster.kubelet import logs, recording
 
 
 def _run(coro: Any) -> Any:
@@ -485,5 +485,38 @@ def test_an_unexpected_fault_fails_the_pod_with_a_message(tmp_path: pathlib.Path
             assert failed["status"]["reason"] == "KubeletError"
             assert failed["status"]["message"].startswith(
                 "The kes kubelet could not run the pod: ")
+
+    _run(scenario())
+
+
+def test_a_missing_executable_is_a_start_error(tmp_path: pathlib.Path) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("typo", {
+                "name": "main", "image": "x", "command": ["kes-no-such-binary", "--x"]},
+                restartPolicy="Never"))
+            failed = await h.wait_for(store, h.PODS, namespace="default", name="typo",
+                                      predicate=h.phase_is("Failed"))
+            terminated = _container(failed)["state"]["terminated"]
+            assert (terminated["exitCode"], terminated["reason"]) == (128, "StartError")
+            assert terminated["message"] == ('failed to start container process: exec: '
+                                             '"kes-no-such-binary": executable file not found '
+                                             'in $PATH')
+
+    _run(scenario())
+
+
+def test_no_event_is_written_into_a_terminating_namespace(tmp_path: pathlib.Path) -> None:
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            namespaces = ("", "v1", "namespaces")
+            await store.create(namespaces, {"metadata": {"name": "closing"}})
+            pod = {"apiVersion": "v1", "kind": "Pod",
+                   "metadata": {"name": "p", "namespace": "closing", "uid": "u"}}
+            await recording.event(store, obj=pod, reason="Started", message="open")
+            await store.delete(namespaces, namespace=None, name="closing")
+            await recording.event(store, obj=pod, reason="Killing", message="closing")
+            events, _ = await store.list(("", "v1", "events"), namespace="closing")
+            assert [e["message"] for e in events] == ["open"]
 
     _run(scenario())

@@ -126,3 +126,13 @@ def test_resume_after_a_kubelet_restart(
     assert podstatus.resume(state=container, previous=previous, policy=policy, now="n",
                             init=init) is runs
     assert container.state == state
+
+
+def test_since_time_filters_like_since_seconds() -> None:
+    now = datetime.datetime.now(tz=datetime.UTC)
+    raw = _stored((now - datetime.timedelta(minutes=10), "old"), (now, "new"))
+    cutoff = logs.parse_time((now - datetime.timedelta(minutes=1)).strftime(
+        "%Y-%m-%dT%H:%M:%SZ"))
+    assert logs.select(raw=raw, since_time=cutoff) == [b"new\n"]
+    with pytest.raises(ValueError, match="Invalid isoformat"):
+        logs.parse_time("yesterday")

@@ -24,6 +24,10 @@ async def running(
     *, tmp_path: pathlib.Path, with_controllers: bool = False
 ) -> AsyncIterator[tuple[store_mod.Store, node.Kubelet]]:
     store = store_mod.Store(path=tmp_path / "state.db")
+    # The server creates "default" at start; events are only written into live namespaces.
+    with contextlib.suppress(store_mod.AlreadyExistsError):
+        await store.create(("", "v1", "namespaces"), {
+            "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
     kubelet = node.Kubelet(store=store, data_dir=tmp_path / "data")
     tasks = [asyncio.create_task(kubelet.run())]
     if with_controllers:
