@@ -6,7 +6,7 @@ from importlib import metadata
 
 import click
 
-from kes.cli import blueprint, controller, crds, dev, history
+from kes.cli import actionset, blueprint, controller, crds, dev, history
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "auto_envvar_prefix": "KES"})
@@ -15,5 +15,12 @@ def cli() -> None:
     """kes: Kanister-compatible, event-sourced data protection for Kubernetes."""
 
 
-for command in (blueprint.blueprint, controller.controller, crds.crds, dev.dev, history.history):
+for command in (
+    actionset.actionset,
+    blueprint.blueprint,
+    controller.controller,
+    crds.crds,
+    dev.dev,
+    history.history,
+):
     cli.add_command(command)
