@@ -151,6 +151,11 @@ def describe(**options: Any) -> None:
             app.close()
 
 
+def _indented(text: str, *, by: int) -> str:
+    """Continuation lines of a multi-line message, indented under its first line."""
+    return text.replace("\n", "\n" + " " * by)
+
+
 def _status_lines(
     *, name: str, namespace: str, obj: dict[str, Any] | None, status: dict[str, Any]
 ) -> list[str]:
@@ -164,7 +169,7 @@ def _status_lines(
         + (f" (running {progress['runningPhase']})" if progress.get("runningPhase") else ""),
     ]
     if (status.get("error") or {}).get("message"):
-        lines.append(f"Error:      {status['error']['message']}")
+        lines.append(f"Error:      {_indented(status['error']['message'], by=12)}")
     lines.append("Actions:")
     for action in status.get("actions") or []:
         target = action.get("object") or {}
@@ -191,7 +196,7 @@ def _kube_events(api: client.Api, *, namespace: str, name: str) -> list[str]:
                    or item["metadata"].get("creationTimestamp") or "")
 
     return [f"  {when(e):<22} {e.get('type', ''):<8} {e.get('reason', ''):<20} "
-            f"{e.get('message', '')}" for e in sorted(items, key=when)]
+            f"{_indented(e.get('message', ''), by=4)}" for e in sorted(items, key=when)]
 
 
 def phase_lines(app: application.KesApplication, run_id: UUID) -> list[str]:
@@ -215,6 +220,6 @@ def phase_lines(app: application.KesApplication, run_id: UUID) -> list[str]:
         elif kind == "PhaseInterrupted":
             lines.append(f"  {where} [{stamp}]: interrupted: {data['reason']}")
         else:
-            lines.append(f"  {where} [{stamp}]: FAILED: {data['error']}")
+            lines.append(f"  {where} [{stamp}]: FAILED: {_indented(data['error'], by=4)}")
             lines.extend(f"    | {line}" for line in data.get("log_tail") or [])
     return lines
