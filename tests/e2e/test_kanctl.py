@@ -6,6 +6,7 @@ run by the session's controller.
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -20,12 +21,15 @@ from conftest import ROOT, ControllerProcess, Kube, wait_for
 pytestmark = pytest.mark.timeout(300)
 
 
-def kes(kube: Kube, *args: str, store: Any = None) -> subprocess.CompletedProcess[str]:
+def kes(
+    kube: Kube, *args: str, store: Any = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     extra = ["--store", str(store)] if store is not None else []
     return subprocess.run(
         [sys.executable, "-m", "kes.cli", "actionset", *args, "--kubeconfig",
          str(kube.kubeconfig), *extra],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
+        env={**os.environ, **env} if env else None,
     )
 
 
@@ -268,6 +272,11 @@ def test_describe_shows_status_events_and_the_failed_phases_log_tail(
     assert "ActionSetFailed Action: broken" in out and "Started Phase" in out
     assert "broken/fail" in out and "FAILED:" in out
     assert "| last words" in out and "| about to fail" in out
+    no_log = kes(kube, "describe", name, "-n", namespace,
+                 env={"KES_STORE": str(ROOT / "no-such-dir" / "store.sqlite3")})
+    assert no_log.returncode == 0, no_log.stderr
+    assert re.search(r"^State:\s+failed$", no_log.stdout, re.MULTILINE)
+    assert "<no event log: set KES_STORE or pass --store>" in no_log.stdout
     unknown = kes(kube, "describe", "nothing-here", "-n", namespace, store=controller.store)
     assert unknown.returncode == 1
     assert 'actionsets.cr.kanister.io "nothing-here" not found' in unknown.stderr
@@ -299,3 +308,20 @@ def test_cancel_deletes_it_and_prints_the_defer_phase_the_controller_ran(
                      gone.stdout), gone.stdout
     again = kes(kube, "cancel", "to-cancel", "-n", namespace, store=controller.store)
     assert again.returncode == 1 and '"to-cancel" not found' in again.stderr
+
+
+def test_cancel_without_waiting_returns_at_once_and_the_run_still_ends(
+    kube: Kube, controller: ControllerProcess, namespace: str
+) -> None:
+    kube.apply([
+        blueprint("slow", namespace, {"run": {"phases": [kubetask("wait", "sleep 600")]}}),
+        actionset("quick-cancel", namespace, blueprint="slow"),
+    ])
+    wait_for(lambda: kube.actionset_state("quick-cancel", namespace) == "running",
+             what="the run to start")
+    result = kes(kube, "cancel", "quick-cancel", "-n", namespace, "--no-wait")
+    assert (result.returncode, result.stdout) == (0, "actionset quick-cancel deleted\n")
+    wait_for(lambda: kube.get("actionset", "quick-cancel", namespace) is None,
+             what="the controller to let the cancelled ActionSet go")
+    history = controller.history("actionset", "quick-cancel", "-n", namespace, "--json")
+    assert '"type": "ActionSetCancelled"' in history.stdout
