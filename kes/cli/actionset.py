@@ -44,23 +44,27 @@ def select_objects(
                 name = item["metadata"]["name"]
                 found.add_typed(kind=each, namespace=name, name=name)
             continue
-        group, version, resource, noun = _SELECTOR_RESOURCES[each]
+        group, version, resource, _noun = _SELECTOR_RESOURCES[each]
         try:
             items = objects.list_objects(api, group=group, version=version, resource=resource,
                                          namespace=namespace, label_selector=selector)
-        except errors.ApiNotFoundError:
-            if each == actionsets.DEPLOYMENTCONFIG and kind == actionsets.SELECTOR_ALL:
+        except errors.ApiError as exc:
+            if isinstance(exc, errors.ApiNotFoundError) and each == actionsets.DEPLOYMENTCONFIG \
+                    and kind == actionsets.SELECTOR_ALL:
                 continue  # not an OpenShift cluster: `all` means the kinds it has
-            raise actionsets.KanctlError(
-                f"failed to get {noun} using selector '{selector}' in namespace '{namespace}'"
-            ) from None
-        except errors.ApiError:
-            raise actionsets.KanctlError(
-                f"failed to get {noun} using selector '{selector}' in namespace '{namespace}'"
-            ) from None
+            message = _selector_failure(each, selector=selector, namespace=namespace, error=exc)
+            raise actionsets.KanctlError(message) from None
         for item in items:
             meta = item["metadata"]
             found.add_typed(kind=each, namespace=meta.get("namespace", ""), name=meta["name"])
+
+
+def _selector_failure(kind: str, *, selector: str, namespace: str, error: Exception) -> str:
+    if kind == actionsets.DEPLOYMENTCONFIG:  # kanctl words (and wraps) this one differently
+        return (f"failed to get deploymentconfig using select '{selector}' in namespaces "
+                f"'{namespace}': {error}")
+    noun = _SELECTOR_RESOURCES[kind][3]
+    return f"failed to get {noun} using selector '{selector}' in namespace '{namespace}'"
 
 
 def verify(api: client.Api, request: actionsets.Request) -> None:

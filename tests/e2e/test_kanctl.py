@@ -178,6 +178,16 @@ def test_selector_on_namespaces(kube: Kube, namespace: str) -> None:
     assert _objects(doc) == [("namespace", namespace, namespace)]
 
 
+def test_selector_on_deploymentconfigs_outside_openshift_is_kanctls_error(
+    kube: Kube, namespace: str
+) -> None:
+    result = kes(kube, "create", "-n", namespace, "--dry-run", "--skip-validation", *BASE,
+                 "-l", "app=x", "-k", "deploymentconfig", "--selector-namespace", namespace)
+    assert result.returncode == 1
+    assert (f"Error: failed to get deploymentconfig using select 'app=x' in namespaces "
+            f"'{namespace}': ") in result.stderr
+
+
 def test_verification_names_every_missing_object(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
