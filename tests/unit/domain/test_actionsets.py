@@ -268,3 +268,48 @@ def test_selector_kinds_follow_kanctls_fallthrough() -> None:
     assert actionsets.selector_kinds("namespace") == ("namespace",)
     with pytest.raises(actionsets.KanctlError, match=r"^unsupported or unknown object kind 'pod'"):
         actionsets.selector_kinds("pod")
+
+
+def test_built_documents_keep_every_field_through_kes_actionset_model() -> None:
+    """The spec uses the CRD's field names: nothing is dropped by the resource model."""
+    from kes.domain import resources_actionset
+
+    doc = actionsets.child_actionset(
+        _parent(),
+        request(parent="backup-x1", action="restore", options={"n": "1"},
+                config_maps={"c": actionsets.reference(name="cm", namespace=NS)},
+                repository_server=actionsets.reference(name="rs", namespace="kanister"),
+                pod_labels={"a": "b"}, pod_annotations={"c": "d"}, labels={"l": "v"}),
+        suffix="zzzzz",
+    )
+    model = resources_actionset.ActionSet.model_validate(doc)
+    dumped = model.model_dump(by_alias=True, exclude_defaults=True)
+    assert _pruned(dumped["spec"]) == _pruned(doc["spec"])
+    assert dumped["metadata"]["labels"] == {"l": "v"}
+
+
+def _pruned(value: Any) -> Any:
+    """Without empty strings and maps (the model leaves defaults out of its dump)."""
+    if isinstance(value, dict):
+        kept = {k: _pruned(v) for k, v in value.items()}
+        return {k: v for k, v in kept.items() if v not in ("", {}, None)}
+    if isinstance(value, list):
+        return [_pruned(v) for v in value]
+    return value
+
+
+@given(st.lists(st.tuples(st.sampled_from(actionsets.TYPED_KINDS[:4]),
+                          st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True),
+                          st.from_regex(r"[a-z][a-z0-9.]{0,8}", fullmatch=True)),
+                max_size=12))
+def test_typed_objects_appear_once_each_in_first_seen_order(
+    triples: list[tuple[str, str, str]]
+) -> None:
+    found = actionsets.ObjectList()
+    found.add_typed_flags({kind: [f"{ns}/{name}" for k, ns, name in triples if k == kind]
+                           for kind in actionsets.TYPED_KINDS})
+    got = [(o["kind"], o["namespace"], o["name"]) for o in found.items]
+    assert len(got) == len(set(got)) == len(set(triples))
+    for kind in actionsets.TYPED_KINDS:
+        expected = list(dict.fromkeys(t for t in triples if t[0] == kind))
+        assert [t for t in got if t[0] == kind] == expected
