@@ -13,6 +13,7 @@ import click
 
 # command name → module under kes.cli holding a click command of the same name
 COMMANDS = {
+    "actionset": "actionset",
     "blueprint": "blueprint",
     "controller": "controller",
     "crds": "crds",
