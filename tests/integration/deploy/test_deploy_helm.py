@@ -49,8 +49,8 @@ def test_chart_metadata() -> None:
 
 def test_templates_exist_and_parse_as_templates() -> None:
     names = {p.name for p in _templates()}
-    assert {"deployment.yaml", "clusterrole.yaml", "clusterrolebinding.yaml",
-            "serviceaccount.yaml", "pvc.yaml", "service.yaml", "_helpers.tpl"} <= names
+    assert {"deployment.yml", "clusterrole.yml", "clusterrolebinding.yml",
+            "serviceaccount.yml", "pvc.yml", "service.yml", "_helpers.tpl", "NOTES.txt"} <= names
     for path in _templates():
         text = path.read_text()
         assert text.count("{{") == text.count("}}"), path.name
@@ -89,6 +89,16 @@ def test_every_include_names_a_defined_template() -> None:
     included = set(re.findall(r'include "([^"]+)"', text))
     assert included
     assert included <= defined, sorted(included - defined)
+
+
+def test_every_yaml_file_under_deploy_parses() -> None:
+    # `kes dev up` reads every deploy/**/*.yaml for CRDs, so a template (not YAML until Helm has
+    # rendered it) must not end in .yaml; Helm renders .yml templates the same way.
+    paths = sorted(DEPLOY.rglob("*.yaml"))
+    assert len(paths) >= 12
+    for path in paths:
+        assert "{{" not in path.read_text(), f"{path.name}: a template named .yaml"
+        list(yaml.safe_load_all(path.read_text()))
 
 
 def test_chart_crds_are_copies_of_deploy_crds() -> None:
@@ -135,7 +145,7 @@ def test_values_defaults_match_the_kustomize_deployment(rendered: list[dict[str,
 
 
 def test_postgresql_store_reads_its_url_from_a_secret() -> None:
-    template = (CHART / "templates" / "deployment.yaml").read_text()
+    template = (CHART / "templates" / "deployment.yml").read_text()
     postgres = template.split("{{- else }}", 1)[1].split("{{- end }}", 1)[0]
     assert "name: KES_STORE" in postgres
     assert "secretKeyRef:" in postgres
