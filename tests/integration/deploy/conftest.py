@@ -36,3 +36,12 @@ def kubectl(devcluster: Any, tmp_path: Path) -> deployfiles.Kubectl:
         )
 
     return run
+
+
+@pytest.fixture(scope="session")
+def postgresql_rendered(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """deploy/ through the PostgreSQL overlay that docs/deploy.md prints."""
+    return deployfiles.render_overlay(
+        deployfiles.docs_overlay("postgresql-overlay"),
+        directory=tmp_path_factory.mktemp("overlays") / "postgresql-overlay",
+    )

@@ -3,6 +3,8 @@ importing it cannot pick up another folder's conftest)."""
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -11,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import kes
 
@@ -42,3 +45,24 @@ def one(objects: list[dict[str, Any]], kind: str, name: str | None = None) -> di
              and (name is None or o["metadata"]["name"] == name)]
     assert len(found) == 1, f"{len(found)} objects of kind {kind} {name or ''}"
     return found[0]
+
+
+def docs_overlay(name: str) -> str:
+    """The YAML block of docs/deploy.md that starts `# <name>/kustomization.yaml`."""
+    text = (ROOT / "docs" / "deploy.md").read_text()
+    blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
+    found = [b for b in blocks if b.startswith(f"# {name}/kustomization.yaml")]
+    assert len(found) == 1, f"docs/deploy.md has {len(found)} blocks for {name}"
+    return found[0]
+
+
+def render_overlay(text: str, *, directory: Path) -> list[dict[str, Any]]:
+    """Render an overlay whose `../deploy` resource means this checkout's deploy/."""
+    directory.mkdir(parents=True, exist_ok=True)
+    # kustomize takes no absolute paths and no overlay inside its base: a relative path it is.
+    relative = os.path.relpath(DEPLOY, directory)
+    (directory / "kustomization.yaml").write_text(text.replace("  - ../deploy\n",
+                                                               f"  - {relative}\n"))
+    result = run_kubectl("kustomize", str(directory))
+    assert result.returncode == 0, result.stderr
+    return [doc for doc in yaml.safe_load_all(result.stdout) if doc]
