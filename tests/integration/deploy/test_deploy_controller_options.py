@@ -27,6 +27,7 @@ from deployfiles import CHART, ROOT, one
 
 from kes.cli import controller as controller_cli
 
+_PASSWORD = "kes-deploy-secret-7c1f"
 _FLAG = re.compile(r"(?<![\w-])(--[a-z][a-z0-9-]*)")
 
 
@@ -161,34 +162,66 @@ def private_cluster(tmp_path: Path) -> Iterator[Path]:
             process.stdout.close()
 
 
-def _pod_env(container: dict[str, Any], *, namespace: str, store: Path) -> dict[str, str]:
-    """The container's env as the kubelet would set it; the store path moved under tmp."""
+def _pod_env(
+    container: dict[str, Any], *, namespace: str, secrets: dict[tuple[str, str], str]
+) -> dict[str, str]:
+    """The container's env as the kubelet would set it, Secrets looked up in `secrets`."""
     env: dict[str, str] = {}
     for entry in container["env"]:
         if "value" in entry:
             env[entry["name"]] = entry["value"]
+        elif "secretKeyRef" in entry["valueFrom"]:
+            ref = entry["valueFrom"]["secretKeyRef"]
+            env[entry["name"]] = secrets[(ref["name"], ref["key"])]
         else:
             assert entry["valueFrom"] == {"fieldRef": {"fieldPath": "metadata.namespace"}}
             env[entry["name"]] = namespace
-    assert Path(env["KES_STORE"]).is_absolute()
-    env["KES_STORE"] = str(store)
     return env
 
 
+def _log_was_written(store: str) -> bool:
+    if not store.startswith("postgresql://"):
+        return Path(store).exists()
+    import psycopg
+
+    url, _, schema = store.partition("?schema=")
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s", (schema,)
+        ).fetchone()
+    return bool(row and row[0] > 0)
+
+
 def test_controller_runs_with_the_deployments_configuration(
-    rendered: list[dict[str, Any]], private_cluster: Path, tmp_path: Path
+    rendered: list[dict[str, Any]],
+    postgresql_rendered: list[dict[str, Any]],
+    private_cluster: Path,
+    tmp_path: Path,
+    store: str,
 ) -> None:
-    container = _container(rendered)
-    deployment = one(rendered, "Deployment")
-    store = tmp_path / "var-lib-kes" / "store.sqlite3"
+    """deploy/ on SQLite, and the docs' PostgreSQL overlay with its Secret, started for real."""
+    on_postgres = store.startswith("postgresql://")
+    objects = postgresql_rendered if on_postgres else rendered
+    container = _container(objects)
+    deployment = one(objects, "Deployment")
     port = _free_port()
     # Tests bind loopback only and a free port; every other flag is the Deployment's.
     args = [a for a in container["args"] if _flag(a) not in ("--health-port", "--health-address")]
     args += [f"--health-port={port}", "--health-address=127.0.0.1"]
+    if on_postgres:
+        # The server trusts local connections and ignores it; the log must not show it.
+        store = store.replace("postgresql://postgres@", f"postgresql://postgres:{_PASSWORD}@")
+        assert _PASSWORD in store
+    pod_env = _pod_env(container, namespace=deployment["metadata"]["namespace"],
+                       secrets={("kes-store", "url"): store})
+    if not on_postgres:
+        # The claim's mount path does not exist here: the same file name, under tmp.
+        assert Path(pod_env["KES_STORE"]).is_absolute()
+        pod_env["KES_STORE"] = store
+    assert pod_env["KES_STORE"] == store
     env = {
         "PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT),
-        "KUBECONFIG": str(private_cluster),
-        **_pod_env(container, namespace=deployment["metadata"]["namespace"], store=store),
+        "KUBECONFIG": str(private_cluster), **pod_env,
     }
     log_path = tmp_path / "controller.log"
     with log_path.open("w") as log:
@@ -227,7 +260,7 @@ def test_controller_runs_with_the_deployments_configuration(
         assert {f"customresourcedefinition.apiextensions.k8s.io/{n}" for n in names} <= set(
             got.stdout.split()
         )
-        assert store.exists(), "KES_STORE was not used"
+        assert _log_was_written(store), "KES_STORE was not used"
     finally:
         process.terminate()
         try:
@@ -236,4 +269,7 @@ def test_controller_runs_with_the_deployments_configuration(
             process.kill()
             process.wait()
             raise
-    assert code == 0, log_path.read_text()[-3000:]
+    logged = log_path.read_text()
+    assert code == 0, logged[-3000:]
+    assert "Controller started" in logged
+    assert _PASSWORD not in logged
