@@ -138,14 +138,14 @@ def test_scheduling_and_service_account_values() -> None:
         "tolerations": [{"key": "dedicated", "operator": "Exists", "effect": "NoSchedule"}],
         "serviceAccount": {"annotations": {"iam": "role"}, "name": "backup"},
         "imagePullSecrets": [{"name": "pull"}],
-        "image": {"repository": "registry.example/kes", "tag": "9.9.9"},
+        "image": {"repository": "team/kes", "tag": "9.9.9"},
     })
     pod = one(objects, "Deployment")["spec"]["template"]["spec"]
     assert pod["nodeSelector"] == {"disk": "ssd"}
     assert pod["tolerations"][0]["key"] == "dedicated"
     assert pod["imagePullSecrets"] == [{"name": "pull"}]
     assert pod["serviceAccountName"] == "backup"
-    assert pod["containers"][0]["image"] == "registry.example/kes:9.9.9"
+    assert pod["containers"][0]["image"] == "team/kes:9.9.9"
     assert one(objects, "ServiceAccount")["metadata"]["annotations"] == {"iam": "role"}
     bare = helmrender.objects({"rbac": {"create": False}, "serviceAccount": {"create": False}})
     assert sorted(o["kind"] for o in bare) == ["Deployment", "PersistentVolumeClaim"]
