@@ -53,7 +53,7 @@ def docs_overlay(name: str) -> str:
     blocks = re.findall(r"```yaml\n(.*?)```", text, re.S)
     found = [b for b in blocks if b.startswith(f"# {name}/kustomization.yaml")]
     assert len(found) == 1, f"docs/deploy.md has {len(found)} blocks for {name}"
-    return found[0]
+    return str(found[0])
 
 
 def render_overlay(text: str, *, directory: Path) -> list[dict[str, Any]]:

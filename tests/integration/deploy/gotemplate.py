@@ -103,14 +103,14 @@ def parse(text: str, defines: dict[str, list[Node]]) -> list[Node]:
             name = json.loads(rest)
             stack.append((None, defines.setdefault(name, []), "define"))
         elif word == "else":
-            node = stack[-1][0]
-            if node is None:
+            owner = stack[-1][0]
+            if owner is None:
                 raise TemplateError("else outside if/with/range")
             condition = rest[2:].strip() if rest.startswith("if ") else rest
             branch: tuple[list[tuple[str, str]] | None, list[Node]] = (
                 _tokens(condition) if condition else None, [])
-            node.branches.append(branch)
-            stack[-1] = (node, branch[1], stack[-1][2])
+            owner.branches.append(branch)
+            stack[-1] = (owner, branch[1], stack[-1][2])
         elif word == "end":
             if len(stack) == 1:
                 raise TemplateError("end without an opener")

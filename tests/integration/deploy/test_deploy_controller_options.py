@@ -58,7 +58,9 @@ def _option_envvars() -> dict[str, click.Parameter]:
 
 
 def _container(rendered: list[dict[str, Any]]) -> dict[str, Any]:
-    return one(rendered, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    container: dict[str, Any] = one(rendered, "Deployment")["spec"]["template"]["spec"][
+        "containers"][0]
+    return container
 
 
 def _flag(arg: str) -> str:

@@ -29,7 +29,8 @@ def test_if_else_if_else() -> None:
 
 def test_truthiness_is_gos() -> None:
     text = "{{ if .v }}T{{ else }}F{{ end }}"
-    assert [_render(text, {"v": v}) for v in (0, "", [], {}, None, False)] == ["F"] * 6
+    falsy: tuple[Any, ...] = (0, "", [], {}, None, False)
+    assert [_render(text, {"v": v}) for v in falsy] == ["F"] * 6
     assert [_render(text, {"v": v}) for v in (1, "x", [0], {"a": 1}, True)] == ["T"] * 5
 
 

@@ -23,7 +23,8 @@ def _templates() -> list[Path]:
 
 
 def _values() -> dict[str, Any]:
-    return yaml.safe_load((CHART / "values.yaml").read_text())
+    values: dict[str, Any] = yaml.safe_load((CHART / "values.yaml").read_text())
+    return values
 
 
 def _lookup(values: dict[str, Any], dotted: str) -> Any:

@@ -14,7 +14,9 @@ from deployfiles import DEPLOY, Kubectl, one
 
 
 def _container(objects: list[dict[str, Any]]) -> dict[str, Any]:
-    return one(objects, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    container: dict[str, Any] = one(objects, "Deployment")["spec"]["template"]["spec"][
+        "containers"][0]
+    return container
 
 
 def _env(objects: list[dict[str, Any]]) -> dict[str, Any]:

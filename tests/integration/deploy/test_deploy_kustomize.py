@@ -27,7 +27,8 @@ CLUSTER_SCOPED = {"Namespace", "CustomResourceDefinition", "ClusterRole", "Clust
 def _container(rendered: list[dict[str, Any]]) -> dict[str, Any]:
     pod = one(rendered, "Deployment")["spec"]["template"]["spec"]
     assert len(pod["containers"]) == 1
-    return pod["containers"][0]
+    container: dict[str, Any] = pod["containers"][0]
+    return container
 
 
 def test_renders_exactly_the_expected_objects(rendered: list[dict[str, Any]]) -> None:

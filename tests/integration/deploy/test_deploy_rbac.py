@@ -99,7 +99,8 @@ def _needed() -> set[tuple[str, str, str]]:
 
 def _rbac_rules() -> list[dict[str, Any]]:
     docs = list(yaml.safe_load_all((DEPLOY / "rbac.yaml").read_text()))
-    return one(docs, "ClusterRole")["rules"]
+    rules: list[dict[str, Any]] = one(docs, "ClusterRole")["rules"]
+    return rules
 
 
 def test_cluster_role_grants_every_call_and_only_those(rendered: list[dict[str, Any]]) -> None:
