@@ -80,9 +80,9 @@ def _answers(data_dir: pathlib.Path) -> bool:
 
 
 def _install_crds(data_dir: pathlib.Path, deploy: pathlib.Path) -> list[str]:
-    """Create every CustomResourceDefinition found under deploy/ (existing ones are kept)."""
+    """Create the CustomResourceDefinitions in deploy/crds/ (existing ones are kept)."""
     installed = []
-    for path in sorted(deploy.rglob("*.yaml")):
+    for path in sorted((deploy / "crds").glob("*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
             if not isinstance(doc, dict) or doc.get("kind") != "CustomResourceDefinition":
                 continue

@@ -46,9 +46,17 @@ class Executor:
     # --- one run --------------------------------------------------------------------------
 
     def run(
-        self, run_id: UUID, *, scope: cancelling.CancelScope, limits: timeouts.Timeouts
+        self,
+        run_id: UUID,
+        *,
+        scope: cancelling.CancelScope,
+        limits: timeouts.Timeouts,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
-        """Run (or resume) every action of the run and record its terminal state."""
+        """Run (or resume) every action of the run and record its terminal state.
+
+        `labels` are the ActionSet's; pods get its `kanister.io/JobID`, as in Kanister.
+        """
         run_scope = scope.child(
             timeout_s=limits.actionset_s, timeout_reason=cancelling.ACTIONSET_TIMED_OUT
         )
@@ -57,7 +65,13 @@ class Executor:
             threads = [
                 threading.Thread(
                     target=self._run_action_safely,
-                    kwargs={"run_id": run_id, "index": i, "scope": run_scope, "limits": limits},
+                    kwargs={
+                        "run_id": run_id,
+                        "index": i,
+                        "scope": run_scope,
+                        "limits": limits,
+                        "labels": dict(labels or {}),
+                    },
                     name=f"action-{run.name}-{i}",
                     daemon=True,
                 )
@@ -92,9 +106,10 @@ class Executor:
         index: int,
         scope: cancelling.CancelScope,
         limits: timeouts.Timeouts,
+        labels: Mapping[str, str],
     ) -> None:
         try:
-            self._run_action(run_id=run_id, index=index, scope=scope, limits=limits)
+            self._run_action(run_id=run_id, index=index, scope=scope, limits=limits, labels=labels)
         except Exception as exc:  # a bug or an API outage must still end the action
             logger.exception("Action %d of run %s stopped unexpectedly.", index, run_id)
             run = self.app.run(run_id)
@@ -110,6 +125,7 @@ class Executor:
         index: int,
         scope: cancelling.CancelScope,
         limits: timeouts.Timeouts,
+        labels: Mapping[str, str],
     ) -> None:
         run = self.app.run(run_id)
         action_spec: Mapping[str, Any] = run.spec["actions"][index]
@@ -149,6 +165,7 @@ class Executor:
             params=action_params,
             specs=specs,
             object_refs=object_refs,
+            labels=labels,
         )
         main_ok = True
         for phase_spec in blueprint_action.get("phases") or []:

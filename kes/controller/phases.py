@@ -40,6 +40,7 @@ class ActionContext:
     params: parameters.ActionParams
     specs: dict[str, base.FunctionSpec]
     object_refs: dict[str, dict[str, Any]]
+    labels: Mapping[str, str]
 
 
 @dataclass
@@ -135,6 +136,7 @@ class PhaseRunner:
                     name=ctx.run_name,
                     namespace=ctx.run_namespace,
                     uid=ctx.uid,
+                    labels=ctx.labels,
                 ),
                 template_params=params.to_plain(ctx.params.template),
                 pod_override=ctx.action_spec.get("podOverride"),

@@ -204,9 +204,10 @@ class Reconciler:
             except timeouts.DurationError as exc:
                 logger.warning("ActionSet %s has a bad timeout annotation: %s.", key, exc)
                 run_timeouts = self.default_timeouts
+            labels = dict(((obj or {}).get("metadata") or {}).get("labels") or {})
             thread = threading.Thread(
                 target=self._run,
-                args=(key, run_id, scope, run_timeouts),
+                args=(key, run_id, scope, run_timeouts, labels),
                 name=f"run-{key}",
                 daemon=True,
             )
@@ -219,10 +220,11 @@ class Reconciler:
         run_id: UUID,
         scope: cancelling.CancelScope,
         run_timeouts: timeouts.Timeouts,
+        labels: dict[str, str],
     ) -> None:
         try:
             if scope.reason != "controller stopping":
-                self.executor.run(run_id, scope=scope, limits=run_timeouts)
+                self.executor.run(run_id, scope=scope, limits=run_timeouts, labels=labels)
         except Exception:
             logger.exception("Run of ActionSet %s stopped unexpectedly.", key)
         finally:

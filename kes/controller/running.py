@@ -106,7 +106,8 @@ class Controller:
         self.queue.close()
         self.reconciler.stop()
         self.reconciler.wait_idle(timeout=10)
-        for thread in self._threads:
+        # Watch threads may sit in a long poll; they are daemons and end with the process.
+        for thread in (t for t in self._threads if not t.name.startswith("watch-")):
             thread.join(timeout=10)
         if self._httpd is not None:
             self._httpd.shutdown()

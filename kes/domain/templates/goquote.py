@@ -21,7 +21,7 @@ def quote(text: str, *, ascii_only: bool = False) -> str:
 
 def quote_rune(code: int) -> str:
     """strconv.QuoteRune."""
-    if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+    if code < 0 or code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
         code = 0xFFFD
     return "'" + _quote_rune(chr(code), quote="'", ascii_only=False) + "'"
 
