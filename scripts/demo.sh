@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make demo`: the main job of kes on its embedded defaults, on one machine.
 #   local cluster (kes dev) → controller → the time-log application and Blueprint →
-#   backup ActionSet → restore ActionSet from the backup's artifacts → status, Events, history.
+#   backup ActionSet → restore ActionSet made from the backup's artifacts (kanctl's --from) →
+#   status, Events, history.
 # Everything it starts is stopped at the end, unless KEEP=1 (then it prints how to stop it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,30 +69,12 @@ sleep 2  # let the application write a few lines worth backing up
 step "Backing up (ActionSet backup-time-log)"
 kubectl apply -f "$EXAMPLES/backup-actionset.yaml"
 wait_state backup-time-log complete
-path=$(kubectl get actionset backup-time-log -n time-log \
-    -o jsonpath='{.status.actions[0].artifacts.timeLog.keyValue.path}')
-echo "backup artifact: $path"
+echo "backup artifact: $(kubectl get actionset backup-time-log -n time-log \
+    -o jsonpath='{.status.actions[0].artifacts.timeLog.keyValue.path}')"
 
-step "Restoring from the backup's artifacts (ActionSet restore-time-log)"
-kubectl apply -f - <<YAML
-apiVersion: cr.kanister.io/v1alpha1
-kind: ActionSet
-metadata:
-  name: restore-time-log
-  namespace: time-log
-spec:
-  actions:
-    - name: restore
-      blueprint: time-log-bp
-      object:
-        kind: Deployment
-        name: time-logger
-        namespace: time-log
-      artifacts:
-        timeLog:
-          keyValue:
-            path: "$path"
-YAML
+step "Restoring from the backup's artifacts (kes actionset create --from backup-time-log)"
+kes actionset create --namespace time-log --action restore --from backup-time-log \
+    --name restore-time-log
 wait_state restore-time-log complete
 
 step "kubectl get actionsets"
