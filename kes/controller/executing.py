@@ -221,20 +221,21 @@ class Executor:
         """
         name = str(phase_spec["name"])
         spec = ctx.specs[name]
-        then = "re-running it, it is idempotent" if spec.idempotent else "not re-run"
+        idempotent = registry.is_idempotent(spec, phase_spec.get("args"))
+        then = "re-running it, it is idempotent" if idempotent else "not re-run"
         self.app.interrupt_phase(
             ctx.run_id,
             action_index=ctx.index,
             phase_name=name,
             reason=f"The controller stopped while the phase was running; {then}.",
         )
-        if not spec.idempotent:
+        if not idempotent:
             error = (
                 f"Phase {name} was interrupted: the controller stopped while it was running, "
                 f"and {spec.name} is not idempotent, so it was not run again"
             )
             self._record_failure(ctx, name=name, error=error, tail=[], defer=defer)
-        return spec.idempotent
+        return idempotent
 
     def _run_phase(
         self,
@@ -256,8 +257,12 @@ class Executor:
                 ctx.params.set_defer_phase(phase_struct)
             else:
                 ctx.params.add_phase(name, phase_struct)
-            rendered = templates.render_args(
-                dict(phase_spec.get("args") or {}), ctx.params.template
+            raw_args = dict(phase_spec.get("args") or {})
+            # Wait/WaitV2 render their own args per poll (Kanister's skipRenderFuncs).
+            rendered = (
+                raw_args
+                if registry.renders_own_args(spec)
+                else templates.render_args(raw_args, ctx.params.template)
             )
             args: dict[str, Any] = rendered if isinstance(rendered, dict) else {}
         except (parameters.ParamsError, templates.TemplateError) as exc:
