@@ -31,9 +31,7 @@ class Args(args_decoding.ArgsModel):
     operation: str
     spec: str = ""
     namespace: str = "default"
-    object_reference: dict[str, Any] | None = pydantic.Field(
-        default=None, alias="objectReference"
-    )
+    object_reference: dict[str, Any] | None = pydantic.Field(default=None, alias="objectReference")
 
 
 def is_idempotent(args: dict[str, Any]) -> bool:

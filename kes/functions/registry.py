@@ -9,7 +9,6 @@ to `v0.0.0`; an unknown name → `Requested function {X} has not been registered
 from __future__ import annotations
 
 import re
-
 from collections.abc import Mapping
 from typing import Any
 

@@ -58,18 +58,14 @@ def _fold(mapping: Mapping[Any, Any]) -> dict[str, Any]:
 
 def _condition(raw: Any) -> Condition:
     if not isinstance(raw, Mapping):
-        raise args_decoding.DecodeError(
-            f"'' expected a map, got '{args_decoding.go_type(raw)}'"
-        )
+        raise args_decoding.DecodeError(f"'' expected a map, got '{args_decoding.go_type(raw)}'")
     folded = _fold(raw)
     ref_raw = folded.get("objectreference") or {}
     if not isinstance(ref_raw, Mapping):
         raise args_decoding.DecodeError("'ObjectReference' expected a map")
     ref_folded = _fold(ref_raw)
     ref = {key: args_decoding.to_str(ref_folded.get(key.lower())) for key in _REF_FIELDS}
-    return Condition(
-        object_reference=ref, condition=args_decoding.to_str(folded.get("condition"))
-    )
+    return Condition(object_reference=ref, condition=args_decoding.to_str(folded.get("condition")))
 
 
 def decode_conditions(raw: Any) -> Conditions:
@@ -206,9 +202,7 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> None:
     if CONDITIONS_ARG not in args:
         raise base.ArgumentError(f"Argument missing {CONDITIONS_ARG}")
     conditions = decode_conditions(args[CONDITIONS_ARG])
-    wait_for(
-        ctx, conditions=conditions, timeout_s=parse_timeout(timeout), evaluate_one=evaluate
-    )
+    wait_for(ctx, conditions=conditions, timeout_s=parse_timeout(timeout), evaluate_one=evaluate)
     return None
 
 

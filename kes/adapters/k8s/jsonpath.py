@@ -187,9 +187,7 @@ def _apply(step: Step, values: list[Any]) -> list[Any]:
                 raise JSONPathError(f"{_go_kind(value)} is not array or slice")
             index = arg + len(value) if arg < 0 else arg
             if not 0 <= index < len(value):
-                raise JSONPathError(
-                    f"array index out of bounds: index {arg}, length {len(value)}"
-                )
+                raise JSONPathError(f"array index out of bounds: index {arg}, length {len(value)}")
             out.append(value[index])
         elif kind == "slice":
             if not isinstance(value, list):
