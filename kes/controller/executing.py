@@ -250,8 +250,14 @@ class Executor:
         spec = ctx.specs[name]
         attempt = self._attempt_of(ctx, name)
         try:
+            # Kanister renders a phase's `objects` refs (RenderObjectRefs) before fetching them.
+            object_refs = phase_spec.get("objects")
+            if object_refs:
+                object_refs = (
+                    templates.render_object_refs(object_refs, ctx.params.template) or object_refs
+                )
             phase_struct = parameters.phase_objects(
-                self.api, object_refs=phase_spec.get("objects"), collected=ctx.params.secrets
+                self.api, object_refs=object_refs, collected=ctx.params.secrets
             )
             if defer:
                 ctx.params.set_defer_phase(phase_struct)
