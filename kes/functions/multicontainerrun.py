@@ -111,7 +111,13 @@ def build(ctx: base.PhaseContext, parsed: Args) -> dict[str, Any]:
         raise base.FunctionError(
             f"Failed to create pod. Failed to override pod specs.: {exc}"
         ) from None
-    containers = list(spec.get("containers") or [])
+    containers = spec.get("containers") or []
+    if not isinstance(containers, list) or not all(isinstance(c, dict) for c in containers):
+        raise base.FunctionError(
+            "Failed to create pod. Failed to override pod specs.: "
+            "json: cannot unmarshal into Go struct field PodSpec.containers"
+        )
+    containers = list(containers)
     containers.sort(key=lambda c: 0 if c.get("name") == OUTPUT else 1)
     spec["containers"] = containers
     pod["spec"] = spec
