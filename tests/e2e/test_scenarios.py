@@ -353,3 +353,79 @@ def test_failure_paths(
     obj = kube.wait_actionset(name, namespace)
     assert obj["status"]["state"] == "failed"
     assert _phase_error(obj) == message
+
+
+def test_multicontainerrun_and_preparedata_through_the_controller(
+    kube: Kube, controller: ControllerProcess, namespace: str
+) -> None:
+    kube.apply(
+        [
+            {
+                "apiVersion": "v1",
+                "kind": "PersistentVolumeClaim",
+                "metadata": {"name": "data", "namespace": namespace},
+                "spec": {
+                    "accessModes": ["ReadWriteOnce"],
+                    "resources": {"requests": {"storage": "1Mi"}},
+                },
+            },
+            _deployment(
+                namespace,
+                [
+                    {
+                        "name": "app",
+                        "image": "busybox",
+                        "command": ["sleep", "3600"],
+                        "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                    }
+                ],
+            ),
+        ]
+    )
+    patch = {"spec": {"template": {"spec": {"volumes": [
+        {"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]}}}}  # fmt: skip
+    kube.run("patch", "deployment", "app", "-n", namespace, "--type=strategic",
+             "-p", json.dumps(patch))  # fmt: skip
+    kube.run("rollout", "status", "deployment/app", "-n", namespace, "--timeout=60s")
+    phases = [
+        {
+            "func": "PrepareData",
+            "name": "seed",
+            "args": {
+                "namespace": "{{ .Deployment.Namespace }}",
+                "image": "busybox",
+                # No `volumes`: every PVC of the Deployment at /mnt/prepare_data/<pvc>.
+                "command": ["sh", "-c", "echo seeded > /mnt/prepare_data/data/marker; "
+                            "kando output seeded yes"],
+            },
+        },
+        {
+            "func": "MultiContainerRun",
+            "name": "pipe",
+            "args": {
+                "namespace": "{{ .Deployment.Namespace }}",
+                "backgroundImage": "busybox",
+                "backgroundCommand": ["sh", "-c", "echo {{ .Phases.seed.Output.seeded }} "
+                                      "> /shared/f.tmp && mv /shared/f.tmp /shared/f"],
+                "outputImage": "busybox",
+                "outputCommand": ["sh", "-c", "while [ ! -f /shared/f ]; do sleep 0.05; done; "
+                                  'kando output got "$(cat /shared/f)"'],
+                "sharedVolumeDir": "/shared",
+            },
+        },
+        {
+            "func": "KubeExec",
+            "name": "check",
+            "args": {
+                "namespace": "{{ .Deployment.Namespace }}",
+                "pod": "{{ index .Deployment.Pods 0 }}",
+                "command": ["sh", "-c", 'kando output marker "$(cat /data/marker)"'],
+            },
+        },
+    ]  # fmt: skip
+    kube.apply([blueprint("bp", namespace, {"run": {"phases": phases}}),
+                _actionset("as-pods", namespace)])  # fmt: skip
+    obj = kube.wait_actionset("as-pods", namespace)
+    assert obj["status"]["state"] == "complete", _phase_error(obj)
+    outputs = [p.get("output") for p in obj["status"]["actions"][0]["phases"]]
+    assert outputs == [{"seeded": "yes"}, {"got": "yes"}, {"marker": "seeded"}]
