@@ -51,7 +51,11 @@ def _manifest(spec: str) -> dict[str, Any]:
     try:
         manifest = yaml.safe_load(spec)
     except yaml.YAMLError as exc:
-        raise base.FunctionError(f"error converting YAML to JSON: {exc}") from None
+        # Only the position: PyYAML's full message quotes the line, which may hold a secret.
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1} column {mark.column + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise base.FunctionError(f"error converting YAML to JSON: {where}{problem}") from None
     if not isinstance(manifest, dict):
         raise base.FunctionError("error unmarshaling spec: not a YAML object")
     return manifest
@@ -85,12 +89,21 @@ def _checked_reference(parsed: Args, operation: str) -> dict[str, str]:
     return {**ref, "namespace": parsed.namespace}
 
 
+def _scoped(ctx: base.PhaseContext, ref: dict[str, str]) -> dict[str, str]:
+    """The request target: a cluster-scoped resource takes no namespace (Kanister would send
+    the default one and get NotFound)."""
+    namespaced = dynamic.is_namespaced(
+        ctx.api, group=ref["group"], version=ref["apiVersion"], resource=ref["resource"]
+    )
+    return {
+        "group": ref["group"], "version": ref["apiVersion"], "resource": ref["resource"],
+        "namespace": ref["namespace"] if namespaced else "", "name": ref["name"],
+    }  # fmt: skip
+
+
 def _delete(ctx: base.PhaseContext, parsed: Args) -> dict[str, Any]:
     ref = _checked_reference(parsed, DELETE)
-    where = {
-        "group": ref["group"], "version": ref["apiVersion"], "resource": ref["resource"],
-        "namespace": ref["namespace"], "name": ref["name"],
-    }  # fmt: skip
+    where = _scoped(ctx, ref)
     dynamic.delete(ctx.api, **where)
 
     def gone() -> bool | None:
@@ -104,15 +117,7 @@ def _patch(ctx: base.PhaseContext, parsed: Args) -> dict[str, Any]:
     if not parsed.spec:
         raise base.FunctionError(f"spec cannot be empty for {PATCH} operation")
     ref = _checked_reference(parsed, PATCH)
-    dynamic.patch(
-        ctx.api,
-        group=ref["group"],
-        version=ref["apiVersion"],
-        resource=ref["resource"],
-        namespace=ref["namespace"],
-        name=ref["name"],
-        body=_manifest(parsed.spec),
-    )
+    dynamic.patch(ctx.api, **_scoped(ctx, ref), body=_manifest(parsed.spec))
     return ref
 
 

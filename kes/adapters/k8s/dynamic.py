@@ -52,6 +52,20 @@ def rest_mapping(api: client.Api, *, api_version: str, kind: str) -> RestMapping
     )
 
 
+def is_namespaced(api: client.Api, *, group: str, version: str, resource: str) -> bool:
+    """Whether `resource` is namespaced; unknown resources count as namespaced (the request
+    then fails with the API's own NotFound)."""
+    url_path = f"/api/{version}" if group in ("", "core") else f"/apis/{group}/{version}"
+    try:
+        document = objects.request(api, method="GET", url_path=url_path)
+    except errors.ApiNotFoundError:
+        return True
+    for entry in (document or {}).get("resources") or []:
+        if entry.get("name") == resource:
+            return bool(entry.get("namespaced"))
+    return True
+
+
 def create(
     api: client.Api, *, manifest: dict[str, Any], namespace: str
 ) -> tuple[RestMapping, dict[str, Any]]:

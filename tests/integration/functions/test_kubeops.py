@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -180,3 +181,29 @@ def test_argument_errors_use_kanister_messages(
     with pytest.raises(base.FunctionError) as caught:
         _run(make_ctx(), args)
     assert str(caught.value) == message
+
+
+def test_cluster_scoped_objects_ignore_the_namespace(make_ctx: Ctx) -> None:
+    ctx = make_ctx()
+    name = f"kubeops-{uuid.uuid4().hex[:8]}"
+    spec = yaml.safe_dump({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    out = _run(ctx, {"operation": "create", "namespace": "ignored", "spec": spec})
+    assert (out["resource"], out["name"], out["namespace"]) == ("namespaces", name, "")
+    ref = {"apiVersion": "v1", "resource": "namespaces", "name": name}
+    _run(ctx, {"operation": "patch", "objectReference": ref,
+               "spec": "metadata:\n  labels:\n    patched: 'yes'\n"})  # fmt: skip
+    got = objects.get(ctx.api, group="", version="v1", resource="namespaces", namespace="",
+                      name=name)  # fmt: skip
+    assert got["metadata"]["labels"]["patched"] == "yes"
+    _run(ctx, {"operation": "delete", "objectReference": ref})
+    with pytest.raises(errors.ApiNotFoundError):
+        objects.get(ctx.api, group="", version="v1", resource="namespaces", namespace="",
+                    name=name)  # fmt: skip
+
+
+def test_a_malformed_spec_does_not_echo_its_content(make_ctx: Ctx, namespace: str) -> None:
+    spec = "apiVersion: v1\nkind: Secret\nstringData:\n  password: hunter2-secret\n : [\n"
+    with pytest.raises(base.FunctionError) as caught:
+        _run(make_ctx(), {"operation": "create", "namespace": namespace, "spec": spec})
+    assert str(caught.value).startswith("error converting YAML to JSON: line ")
+    assert "hunter2" not in str(caught.value)
