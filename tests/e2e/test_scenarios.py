@@ -429,3 +429,39 @@ def test_multicontainerrun_and_preparedata_through_the_controller(
     assert obj["status"]["state"] == "complete", _phase_error(obj)
     outputs = [p.get("output") for p in obj["status"]["actions"][0]["phases"]]
     assert outputs == [{"seeded": "yes"}, {"got": "yes"}, {"marker": "seeded"}]
+
+
+def test_wait_is_run_again_after_a_controller_restart(
+    kube: Kube, controller: ControllerProcess, namespace: str
+) -> None:
+    gate = {"apiVersion": "v1", "kind": "ConfigMap", "data": {"open": "no"},
+            "metadata": {"name": "gate", "namespace": namespace}}  # fmt: skip
+    kube.apply([gate])
+    ref = {"apiVersion": "v1", "resource": "configmaps", "name": "gate",
+           "namespace": "{{ .Namespace.Name }}"}  # fmt: skip
+    phases = [
+        {"func": "WaitV2", "name": "gate", "args": {"timeout": "120s", "conditions": {"anyOf": [
+            {"objectReference": ref, "condition": '{{ if eq .data.open "yes" }}true{{ end }}'}]}}},
+        {"func": "KubeOps", "name": "cleanup", "args": {"operation": "delete",
+                                                        "objectReference": ref}},
+    ]  # fmt: skip
+    kube.apply([blueprint("bp", namespace, {"run": {"phases": phases}}),
+                _actionset("as-restart", namespace, kind="Namespace")])  # fmt: skip
+
+    def started() -> bool:
+        lines = controller.history("actionset", "as-restart", "-n", namespace, "--json").stdout
+        return any(json.loads(line)["type"] == "PhaseStarted" for line in lines.splitlines())
+
+    wait_for(started, what="the Wait phase to start")
+    controller.kill()
+    kube.run("patch", "configmap", "gate", "-n", namespace, "--type=merge",
+             "-p", '{"data": {"open": "yes"}}')  # fmt: skip
+    controller.start()
+    obj = kube.wait_actionset("as-restart", namespace)
+    assert obj["status"]["state"] == "complete", _phase_error(obj)
+    assert phase_states(obj) == [("gate", "complete"), ("cleanup", "complete")]
+    assert kube.get("configmap", "gate", namespace) is None
+    lines = controller.history("actionset", "as-restart", "-n", namespace, "--json").stdout
+    types = [json.loads(line)["type"] for line in lines.splitlines()]
+    assert types.count("PhaseStarted") == 3  # gate twice (before and after the restart), cleanup
+    assert "PhaseInterrupted" in types
