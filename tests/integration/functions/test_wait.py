@@ -174,3 +174,41 @@ def test_bad_timeouts(make_ctx: Ctx, timeout: str, message: str) -> None:
         with pytest.raises(base.FunctionError) as caught:
             _run(spec, make_ctx(), args)
         assert str(caught.value) == message
+
+
+def test_waitv2_template_errors_are_reported_after_the_timeout(
+    make_ctx: Ctx, namespace: str
+) -> None:
+    ref = {"apiVersion": "v1", "resource": "namespaces", "name": namespace}
+    condition = "{{ eq .status.phase 1 }}"
+    args = {"timeout": "200ms", "conditions": {"anyOf": [{"objectReference": ref,
+                                                           "condition": condition}]}}  # fmt: skip
+    with pytest.raises(base.FunctionError) as caught:
+        _run(WaitV2, make_ctx(), args)
+    message = str(caught.value)
+    assert message.startswith('error executing template "{{ eq .status.phase 1 }}": ')
+    assert "incompatible types for comparison" in message
+    assert message.endswith(
+        ": Failed to wait for the condition to be met: context deadline exceeded"
+    )
+
+
+def test_waitv2_template_that_does_not_parse_is_just_false(make_ctx: Ctx, namespace: str) -> None:
+    ref = {"apiVersion": "v1", "resource": "namespaces", "name": namespace}
+    condition = {"objectReference": ref, "condition": "{{ if }}true"}
+    args = {"timeout": "200ms", "conditions": {"anyOf": [condition]}}
+    with pytest.raises(base.FunctionError) as caught:
+        _run(WaitV2, make_ctx(), args)
+    assert str(caught.value) == (
+        "Failed to wait for the condition to be met: context deadline exceeded"
+    )
+
+
+def test_wait_renders_all_its_args_so_a_bad_template_fails_at_once(make_ctx: Ctx) -> None:
+    ctx = make_ctx(template_params={"Time": "2026-01-01T00:00:00Z", "Options": {}})
+    args = {"timeout": "10m", "conditions": {"anyOf": [{"objectReference": {},
+                                                         "condition": "{{ .nope }}"}]}}  # fmt: skip
+    started = time.monotonic()
+    with pytest.raises(base.FunctionError, match=r'^Failed to render template: "nope" not found$'):
+        _run(Wait, ctx, args)
+    assert time.monotonic() - started < 5
