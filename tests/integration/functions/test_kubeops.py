@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -207,3 +208,66 @@ def test_a_malformed_spec_does_not_echo_its_content(make_ctx: Ctx, namespace: st
         _run(make_ctx(), {"operation": "create", "namespace": namespace, "spec": spec})
     assert str(caught.value).startswith("error converting YAML to JSON: line ")
     assert "hunter2" not in str(caught.value)
+
+
+def _held_configmap(ctx: base.PhaseContext, namespace: str) -> dict[str, str]:
+    objects.request(
+        ctx.api, method="POST", url_path=f"/api/v1/namespaces/{namespace}/configmaps",
+        body={"metadata": {"name": "held", "finalizers": ["kes.io/hold"]}},
+    )  # fmt: skip
+    return {"apiVersion": "v1", "resource": "configmaps", "name": "held", "namespace": namespace}
+
+
+def _deleting(ctx: base.PhaseContext, namespace: str) -> bool:
+    got = objects.get(ctx.api, group="", version="v1", resource="configmaps",
+                      namespace=namespace, name="held")  # fmt: skip
+    return bool(got["metadata"].get("deletionTimestamp"))
+
+
+def _release(ctx: base.PhaseContext, namespace: str) -> None:
+    objects.request(
+        ctx.api, method="PATCH", url_path=f"/api/v1/namespaces/{namespace}/configmaps/held",
+        body={"metadata": {"finalizers": None}}, content_type="application/merge-patch+json",
+    )  # fmt: skip
+
+
+def test_delete_returns_only_once_the_object_is_gone(
+    make_ctx: Ctx, namespace: str, wait_until: Callable[..., Any]
+) -> None:
+    ctx = make_ctx()
+    ref = _held_configmap(ctx, namespace)
+    outcome: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: outcome.append(_run(ctx, {"operation": "delete", "objectReference": ref}))
+    )
+    worker.start()
+    wait_until(lambda: _deleting(ctx, namespace), what="the delete to be requested")
+    assert worker.is_alive() and outcome == []
+    _release(ctx, namespace)
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert outcome == [{**ref, "group": "", "kind": ""}]
+
+
+def test_cancel_stops_a_delete_that_waits_for_finalizers(
+    make_ctx: Ctx, namespace: str, recorder: Any, wait_until: Callable[..., Any]
+) -> None:
+    ctx = make_ctx()
+    ref = _held_configmap(ctx, namespace)
+    errors_seen: list[BaseException] = []
+
+    def delete() -> None:
+        try:
+            _run(ctx, {"operation": "delete", "objectReference": ref})
+        except base.FunctionError as exc:
+            errors_seen.append(exc)
+
+    worker = threading.Thread(target=delete)
+    worker.start()
+    wait_until(lambda: _deleting(ctx, namespace), what="the delete to be requested")
+    recorder.cancel.set()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert len(errors_seen) == 1
+    assert isinstance(errors_seen[0], base.FunctionCancelledError)
+    _release(ctx, namespace)
