@@ -91,11 +91,8 @@ def _collect(
         raise base.FunctionError(f"Failed to fetch logs from the pod: {exc}") from None
 
 
-@base.reports_progress
-def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any]:
-    parsed = args_decoding.load(Args, args)
-    volumes = parsed.volumes or default_volumes(ctx.template_params)
-    _check_claims(ctx, namespace=parsed.namespace, volumes=volumes)
+def build(ctx: base.PhaseContext, parsed: Args, *, volumes: Mapping[str, str]) -> dict[str, Any]:
+    """The pod body: `prepare-data-job-*`, the PVCs mounted, the service account if given."""
     pod = podrunning.job_pod(
         ctx,
         namespace=parsed.namespace,
@@ -107,8 +104,19 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any]:
         generate_name=JOB_PREFIX,
         volumes=volumes,
     )
-    if parsed.service_account:
+    # Kanister sets the service account before applying podOverride, so an override wins.
+    overridden = {**dict(parsed.pod_override or {}), **dict(ctx.pod_override or {})}
+    if parsed.service_account and "serviceAccountName" not in overridden:
         pod["spec"]["serviceAccountName"] = parsed.service_account
+    return pod
+
+
+@base.reports_progress
+def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any]:
+    parsed = args_decoding.load(Args, args)
+    volumes = parsed.volumes or default_volumes(ctx.template_params)
+    _check_claims(ctx, namespace=parsed.namespace, volumes=volumes)
+    pod = build(ctx, parsed, volumes=volumes)
     if ctx.cancel.is_set():
         raise base.FunctionCancelledError()
     try:

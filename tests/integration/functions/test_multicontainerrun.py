@@ -61,3 +61,18 @@ def test_a_failing_background_container_fails_the_phase(
             "outputImage": "busybox", "outputCommand": ["sh", "-c", "echo fine"],
         })  # fmt: skip
     wait_until(lambda: not _pods(ctx, namespace), what="the failed pod to be deleted")
+
+
+def test_cancel_deletes_the_pod(
+    make_ctx: Ctx, namespace: str, recorder: Any, wait_until: Callable[..., Any]
+) -> None:
+    ctx = make_ctx()
+    recorder.cancel_on = "waiting-forever"
+    with pytest.raises(base.FunctionCancelledError):
+        _run(ctx, {
+            "namespace": namespace,
+            "backgroundImage": "busybox", "backgroundCommand": ["sleep", "3600"],
+            "outputImage": "busybox",
+            "outputCommand": ["sh", "-c", "echo waiting-forever; sleep 3600"],
+        })  # fmt: skip
+    wait_until(lambda: not _pods(ctx, namespace), what="the cancelled pod to be deleted")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -100,3 +101,27 @@ def test_default_volumes_need_a_workload_with_pvcs(
         _run(make_ctx(template_params=params),
              {"namespace": namespace, "image": "busybox", "command": ["true"]})  # fmt: skip
     assert str(caught.value) == message
+
+
+def test_cancel_while_the_pod_runs_deletes_it(
+    make_ctx: Ctx, namespace: str, recorder: Any, wait_until: Callable[..., Any]
+) -> None:
+    ctx = make_ctx()
+    _pvc(ctx, namespace, "data")
+    raised: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            _run(ctx, {"namespace": namespace, "image": "busybox", "command": ["sleep", "3600"],
+                       "volumes": {"data": "/mnt/data"}})  # fmt: skip
+        except base.FunctionError as exc:
+            raised.append(exc)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    wait_until(lambda: _pods(ctx, namespace), what="the job pod to exist")
+    recorder.cancel.set()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert [type(e) for e in raised] == [base.FunctionCancelledError]
+    wait_until(lambda: not _pods(ctx, namespace), what="the cancelled pod to be deleted")

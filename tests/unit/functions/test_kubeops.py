@@ -1,12 +1,10 @@
-"""KubeOps and PrepareData decisions that need no cluster: idempotency, default volumes."""
+"""KubeOps decisions that need no cluster: idempotency by operation, the spec."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
-from kes.functions import base, preparedata, registry
+from kes.functions import registry
 
 
 @pytest.mark.parametrize(
@@ -28,19 +26,3 @@ def test_kubeops_spec() -> None:
     assert spec.required_args == ("operation",)
     assert set(spec.all_args) == {"spec", "operation", "namespace", "objectReference"}
     assert spec.outputs == ("apiVersion", "group", "resource", "kind", "name", "namespace")
-
-
-def test_prepare_data_default_volumes_from_every_pod_of_the_workload() -> None:
-    params: dict[str, Any] = {
-        "Deployment": None,
-        "StatefulSet": {"PersistentVolumeClaims": {"p-0": {"data-0": "v"}, "p-1": {"data-1": "v"}}},
-    }
-    assert preparedata.default_volumes(params) == {
-        "data-0": "/mnt/prepare_data/data-0",
-        "data-1": "/mnt/prepare_data/data-1",
-    }
-
-
-def test_prepare_data_without_a_workload_has_no_volumes() -> None:
-    with pytest.raises(base.FunctionError, match=r"^Failed to get volumes$"):
-        preparedata.default_volumes({"Deployment": None, "StatefulSet": None})
