@@ -20,7 +20,7 @@ from kes.adapters.k8s import client
 from kes.controller import cancelling, parameters, timeouts
 from kes.domain import actionset_events as ev
 from kes.domain import params, templates
-from kes.functions import base
+from kes.functions import base, registry
 
 logger = logging.getLogger(__name__)
 
@@ -76,20 +76,21 @@ class PhaseRunner:
         """
         name = str(phase_spec["name"])
         spec = ctx.specs[name]
-        then = "re-running it, it is idempotent" if spec.idempotent else "not re-run"
+        idempotent = registry.is_idempotent(spec, phase_spec.get("args"))
+        then = "re-running it, it is idempotent" if idempotent else "not re-run"
         self.app.interrupt_phase(
             ctx.run_id,
             action_index=ctx.index,
             phase_name=name,
             reason=f"The controller stopped while the phase was running; {then}.",
         )
-        if not spec.idempotent:
+        if not idempotent:
             error = (
                 f"Phase {name} was interrupted: the controller stopped while it was running, "
                 f"and {spec.name} is not idempotent, so it was not run again"
             )
             self.record_failure(ctx, name=name, error=error, tail=[], defer=defer)
-        return bool(spec.idempotent)
+        return idempotent
 
     def run(
         self,
@@ -111,8 +112,12 @@ class PhaseRunner:
                 ctx.params.set_defer_phase(phase_struct)
             else:
                 ctx.params.add_phase(name, phase_struct)
-            rendered = templates.render_args(
-                dict(phase_spec.get("args") or {}), ctx.params.template
+            raw_args = dict(phase_spec.get("args") or {})
+            # Wait/WaitV2 render their own args per poll (Kanister's skipRenderFuncs).
+            rendered = (
+                raw_args
+                if registry.renders_own_args(spec)
+                else templates.render_args(raw_args, ctx.params.template)
             )
             args: dict[str, Any] = rendered if isinstance(rendered, dict) else {}
         except (parameters.ParamsError, templates.TemplateError) as exc:

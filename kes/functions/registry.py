@@ -9,8 +9,22 @@ to `v0.0.0`; an unknown name → `Requested function {X} has not been registered
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
-from kes.functions import base, catalog, kubeexec, kubeexecall, kubetask, scaleworkload
+from kes.functions import (
+    base,
+    catalog,
+    kubeexec,
+    kubeexecall,
+    kubeops,
+    kubetask,
+    multicontainerrun,
+    preparedata,
+    scaleworkload,
+    wait,
+    waitv2,
+)
 
 # One line per implemented function module; the catalog lists the rest.
 IMPLEMENTED: tuple[base.FunctionSpec, ...] = (
@@ -18,7 +32,15 @@ IMPLEMENTED: tuple[base.FunctionSpec, ...] = (
     kubeexec.SPEC,
     kubeexecall.SPEC,
     scaleworkload.SPEC,
+    multicontainerrun.SPEC,
+    preparedata.SPEC,
+    kubeops.SPEC,
+    wait.SPEC,
+    waitv2.SPEC,
 )
+
+# Functions Kanister exempts from pre-rendering (`skipRenderFuncs`): they render their own args.
+SKIP_RENDER: frozenset[str] = frozenset({wait.NAME, waitv2.NAME})
 
 _SEMVER = re.compile(
     r"v?(?P<major>0|[1-9]\d*)(?:\.(?P<minor>0|[1-9]\d*))?(?:\.(?P<patch>0|[1-9]\d*))?"
@@ -75,3 +97,18 @@ def all_specs() -> list[base.FunctionSpec]:
         (spec for versions in _TABLE.values() for spec in versions.values()),
         key=lambda s: (s.name, parse_version(s.version)),
     )
+
+
+def renders_own_args(spec: base.FunctionSpec) -> bool:
+    """True for Wait/WaitV2: the executor passes their args unrendered."""
+    return spec.name in SKIP_RENDER
+
+
+def is_idempotent(spec: base.FunctionSpec, args: Mapping[str, Any] | None) -> bool:
+    """Whether a phase may be re-run after a restart: the spec's flag, or for KubeOps the
+    operation (`delete` may be redone, `create`/`patch` may not)."""
+    if spec.idempotent:
+        return True
+    if spec.name == kubeops.NAME and spec.run is not None:
+        return kubeops.is_idempotent(dict(args or {}))
+    return False

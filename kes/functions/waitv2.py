@@ -1,0 +1,71 @@
+"""WaitV2: poll objects until Go-template conditions over them hold (Kanister `waitv2.go`).
+
+Like Wait (same `anyOf`/`allOf`, backoff, timeout and error wording, all from `wait`), but each
+condition is a Go template executed with the fetched object as dot, as kubectl's go-template
+printer does: `{{ if eq .status.phase "Active" }}true{{ end }}`. Only `timeout` is rendered with
+the TemplateParams up front (conditions would not survive `missingkey=error`); each condition's
+`objectReference` is rendered per poll. A template that does not parse prints nothing (Kanister
+drops the printer's parse error), so that condition is simply false. Idempotent.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kes.domain import templates
+from kes.functions import args as args_decoding
+from kes.functions import base, wait
+
+NAME = "WaitV2"
+IDEMPOTENT = True
+OUTPUTS: tuple[str, ...] = ()
+
+
+def _go_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+
+
+def evaluate(ctx: base.PhaseContext, condition: wait.Condition) -> bool:
+    obj = wait.fetch(ctx, wait.render_reference(ctx, condition.object_reference))
+    try:
+        templates.check(condition.condition)
+    except templates.TemplateError:
+        return False
+    try:
+        output = templates.render(condition.condition, obj, missing_key="zero")
+    except templates.TemplateError as exc:
+        raise base.FunctionError(
+            f"error executing template {_go_quote(condition.condition)}: {exc}"
+        ) from None
+    return output.strip() == "true"
+
+
+@base.reports_progress
+def run(ctx: base.PhaseContext, args: dict[str, Any]) -> None:
+    if wait.TIMEOUT_ARG not in args:
+        raise base.ArgumentError(f"Argument missing {wait.TIMEOUT_ARG}")
+    try:
+        rendered = templates.render_args(args[wait.TIMEOUT_ARG], dict(ctx.template_params))
+    except templates.TemplateError as exc:
+        raise base.FunctionError(str(exc)) from None
+    timeout = args_decoding.to_str(rendered)
+    if wait.CONDITIONS_ARG not in args:
+        raise base.ArgumentError(f"Argument missing {wait.CONDITIONS_ARG}")
+    conditions = wait.decode_conditions(args[wait.CONDITIONS_ARG])
+    wait.wait_for(
+        ctx,
+        conditions=conditions,
+        timeout_s=wait.parse_timeout(timeout),
+        evaluate_one=evaluate,
+    )
+    return None
+
+
+SPEC = base.FunctionSpec(
+    name=NAME,
+    required_args=(wait.TIMEOUT_ARG, wait.CONDITIONS_ARG),
+    all_args=(wait.TIMEOUT_ARG, wait.CONDITIONS_ARG),
+    idempotent=IDEMPOTENT,
+    run=run,
+    outputs=OUTPUTS,
+)
