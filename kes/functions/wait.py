@@ -131,7 +131,7 @@ def evaluate(ctx: base.PhaseContext, condition: Condition) -> bool:
         output = templates.render(resolved, None, missing_key="zero")
     except templates.TemplateError as exc:
         raise base.FunctionError(str(exc)) from None
-    return output.strip() == "true"
+    return bool(output.strip() == "true")
 
 
 def _attempt(

@@ -37,7 +37,7 @@ def evaluate(ctx: base.PhaseContext, condition: wait.Condition) -> bool:
         raise base.FunctionError(
             f"error executing template {_go_quote(condition.condition)}: {exc}"
         ) from None
-    return output.strip() == "true"
+    return bool(output.strip() == "true")
 
 
 @base.reports_progress

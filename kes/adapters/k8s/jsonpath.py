@@ -230,14 +230,16 @@ def _matches(item: Any, spec: tuple[tuple[Step, ...], str | None, Any]) -> bool:
         return False
     left = values[0]
     try:
-        return {
-            "==": lambda: left == literal,
-            "!=": lambda: left != literal,
-            "<": lambda: left < literal,
-            ">": lambda: left > literal,
-            "<=": lambda: left <= literal,
-            ">=": lambda: left >= literal,
-        }[op]()
+        return bool(
+            {
+                "==": lambda: left == literal,
+                "!=": lambda: left != literal,
+                "<": lambda: left < literal,
+                ">": lambda: left > literal,
+                "<=": lambda: left <= literal,
+                ">=": lambda: left >= literal,
+            }[op]()
+        )
     except TypeError:
         return False
 
