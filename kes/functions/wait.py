@@ -6,187 +6,30 @@ the object, replaces every `{$.path}` with kubectl's JSONPath output for it and 
 result as a Go template with `missingkey=zero` and a nil dot; the condition holds iff the output
 trims to `true`. `anyOf`: one true condition suffices; `allOf`: all must hold. Polls with backoff
 (100 ms doubling to 10 s) until the timeout; the last evaluation error prefixes the timeout error.
-The shared machinery (`decode_conditions`, `wait_for`, `fetch`) is also WaitV2's. Idempotent.
+The polling machinery lives in `waiting`, shared with WaitV2. Idempotent.
 """
 
 from __future__ import annotations
 
-import re
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from kes.adapters.k8s import errors as k8s_errors
-from kes.adapters.k8s import jsonpath, objects
 from kes.domain import templates
 from kes.functions import args as args_decoding
-from kes.functions import base, duration
+from kes.functions import base, waiting
 
 NAME = "Wait"
 IDEMPOTENT = True
 OUTPUTS: tuple[str, ...] = ()
-TIMEOUT_ARG = "timeout"
-CONDITIONS_ARG = "conditions"
-
-# Kanister `pkg/jsonpath`: the closing brace is not part of the match and is assumed to follow.
-_JSONPATH_ARG = re.compile(r"{\s*\$([^}]*)", re.MULTILINE)
-_FIRST_DELAY = 0.1
-_MAX_DELAY = 10.0
-_REF_FIELDS = ("apiVersion", "group", "resource", "kind", "name", "namespace")
 
 
-@dataclass(frozen=True)
-class Condition:
-    object_reference: dict[str, str] = field(default_factory=dict)
-    condition: str = ""
-
-
-@dataclass(frozen=True)
-class Conditions:
-    any_of: tuple[Condition, ...] = ()
-    all_of: tuple[Condition, ...] = ()
-
-
-Evaluate = Callable[[base.PhaseContext, Condition], bool]
-
-
-def _fold(mapping: Mapping[Any, Any]) -> dict[str, Any]:
-    # mapstructure matches struct field names case-insensitively.
-    return {str(k).lower(): v for k, v in mapping.items()}
-
-
-def _condition(raw: Any) -> Condition:
-    if not isinstance(raw, Mapping):
-        raise args_decoding.DecodeError(f"'' expected a map, got '{args_decoding.go_type(raw)}'")
-    folded = _fold(raw)
-    ref_raw = folded.get("objectreference") or {}
-    if not isinstance(ref_raw, Mapping):
-        raise args_decoding.DecodeError("'ObjectReference' expected a map")
-    ref_folded = _fold(ref_raw)
-    ref = {key: args_decoding.to_str(ref_folded.get(key.lower())) for key in _REF_FIELDS}
-    return Condition(object_reference=ref, condition=args_decoding.to_str(folded.get("condition")))
-
-
-def decode_conditions(raw: Any) -> Conditions:
-    """The `conditions` arg as Kanister's `WaitConditions` (weakly decoded)."""
-    try:
-        folded = _fold(args_decoding.to_any_map(raw))
-        return Conditions(
-            any_of=tuple(_condition(c) for c in folded.get("anyof") or []),
-            all_of=tuple(_condition(c) for c in folded.get("allof") or []),
-        )
-    except (args_decoding.DecodeError, TypeError) as exc:
-        raise base.ArgumentError(f"Failed to decode arg `{CONDITIONS_ARG}`: {exc}") from None
-
-
-def render_reference(ctx: base.PhaseContext, ref: Mapping[str, str]) -> dict[str, str]:
-    """Each field of the reference rendered with the phase's TemplateParams."""
-    try:
-        rendered = templates.render_object_refs({"objRef": ref}, dict(ctx.template_params))
-    except templates.TemplateError as exc:
-        raise base.FunctionError(str(exc)) from None
-    return dict(rendered["objRef"]) if rendered is not None else dict(ref)
-
-
-def fetch(ctx: base.PhaseContext, ref: Mapping[str, str]) -> dict[str, Any]:
-    """The referenced object (namespace empty → cluster-scoped)."""
-    return objects.get(
-        ctx.api,
-        group=ref.get("group", ""),
-        version=ref.get("apiVersion", ""),
-        resource=ref.get("resource", ""),
-        namespace=ref.get("namespace", ""),
-        name=ref.get("name", ""),
-    )
-
-
-def resolve_jsonpath(obj: Mapping[str, Any], condition: str) -> str:
-    """Replace each `{$.path}` with kubectl's JSONPath output (unparsable paths print nothing)."""
-    resolved = condition
-    for match in _JSONPATH_ARG.finditer(condition):
-        source = match.group(0) + "}"
-        expression = "{" + match.group(1).strip() + "}"
-        try:
-            value = jsonpath.execute(expression, obj)
-        except jsonpath.JSONPathSyntaxError:
-            value = ""  # Kanister drops the printer's parse error and substitutes nothing
-        except jsonpath.JSONPathError as exc:
-            raise base.FunctionError(
-                f"error executing jsonpath {_go_quote(expression)}: "
-                f"Error executing template: {exc}."
-            ) from None
-        resolved = resolved.replace(source, value)
-    return resolved
-
-
-def _go_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def evaluate(ctx: base.PhaseContext, condition: Condition) -> bool:
-    obj = fetch(ctx, render_reference(ctx, condition.object_reference))
-    resolved = resolve_jsonpath(obj, condition.condition)
+def evaluate(ctx: base.PhaseContext, condition: waiting.Condition) -> bool:
+    obj = waiting.fetch(ctx, waiting.render_reference(ctx, condition.object_reference))
+    resolved = waiting.resolve_jsonpath(obj, condition.condition)
     try:
         output = templates.render(resolved, None, missing_key="zero")
     except templates.TemplateError as exc:
         raise base.FunctionError(str(exc)) from None
     return bool(output.strip() == "true")
-
-
-def _attempt(
-    ctx: base.PhaseContext, condition: Condition, evaluate_one: Evaluate
-) -> tuple[bool, str]:
-    try:
-        return evaluate_one(ctx, condition), ""
-    except (base.FunctionError, k8s_errors.ApiError) as exc:
-        return False, str(exc)
-
-
-def wait_for(
-    ctx: base.PhaseContext, *, conditions: Conditions, timeout_s: float, evaluate_one: Evaluate
-) -> None:
-    """Kanister's `waitForCondition`; returns when met, raises FunctionError on timeout."""
-    deadline = time.monotonic() + timeout_s
-    delay = _FIRST_DELAY
-    last_error = ""
-    while True:
-        if ctx.cancel.is_set():
-            raise base.FunctionCancelledError()
-        met, last_error = _poll_once(ctx, conditions=conditions, evaluate_one=evaluate_one)
-        if met:
-            return
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            break
-        ctx.cancel.wait(min(delay, remaining))
-        delay = min(delay * 2, _MAX_DELAY)
-    message = "Failed to wait for the condition to be met: context deadline exceeded"
-    raise base.FunctionError(f"{last_error}: {message}" if last_error else message)
-
-
-def _poll_once(
-    ctx: base.PhaseContext, *, conditions: Conditions, evaluate_one: Evaluate
-) -> tuple[bool, str]:
-    result = False
-    for condition in conditions.any_of:
-        result, error = _attempt(ctx, condition, evaluate_one)
-        if error:
-            return False, error
-        if result:
-            return True, ""
-    for condition in conditions.all_of:
-        result, error = _attempt(ctx, condition, evaluate_one)
-        if error or not result:
-            return False, error
-    return result, ""
-
-
-def parse_timeout(value: str) -> float:
-    try:
-        return duration.parse(value)
-    except duration.DurationError as exc:
-        raise base.FunctionError(f"Failed to parse timeout: {exc}") from None
 
 
 @base.reports_progress
@@ -195,21 +38,26 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> None:
         rendered = templates.render_args(dict(args), dict(ctx.template_params))
     except templates.TemplateError as exc:
         raise base.FunctionError(str(exc)) from None
-    if TIMEOUT_ARG not in rendered:
-        raise base.ArgumentError(f"Argument missing {TIMEOUT_ARG}")
-    timeout = args_decoding.to_str(rendered[TIMEOUT_ARG])
-    # Conditions come from the unrendered args: they are evaluated per poll.
-    if CONDITIONS_ARG not in args:
-        raise base.ArgumentError(f"Argument missing {CONDITIONS_ARG}")
-    conditions = decode_conditions(args[CONDITIONS_ARG])
-    wait_for(ctx, conditions=conditions, timeout_s=parse_timeout(timeout), evaluate_one=evaluate)
+    if waiting.TIMEOUT_ARG not in rendered:
+        raise base.ArgumentError(f"Argument missing {waiting.TIMEOUT_ARG}")
+    timeout = args_decoding.to_str(rendered[waiting.TIMEOUT_ARG])
+    # waiting.Conditions come from the unrendered args: they are evaluated per poll.
+    if waiting.CONDITIONS_ARG not in args:
+        raise base.ArgumentError(f"Argument missing {waiting.CONDITIONS_ARG}")
+    conditions = waiting.decode_conditions(args[waiting.CONDITIONS_ARG])
+    waiting.wait_for(
+        ctx,
+        conditions=conditions,
+        timeout_s=waiting.parse_timeout(timeout),
+        evaluate_one=evaluate,
+    )
     return None
 
 
 SPEC = base.FunctionSpec(
     name=NAME,
-    required_args=(TIMEOUT_ARG, CONDITIONS_ARG),
-    all_args=(TIMEOUT_ARG, CONDITIONS_ARG),
+    required_args=(waiting.TIMEOUT_ARG, waiting.CONDITIONS_ARG),
+    all_args=(waiting.TIMEOUT_ARG, waiting.CONDITIONS_ARG),
     idempotent=IDEMPOTENT,
     run=run,
     outputs=OUTPUTS,

@@ -1,6 +1,6 @@
 """WaitV2: poll objects until Go-template conditions over them hold (Kanister `waitv2.go`).
 
-Like Wait (same `anyOf`/`allOf`, backoff, timeout and error wording, all from `wait`), but each
+Like Wait (same `anyOf`/`allOf`, backoff, timeout and error wording, all from `waiting`), but each
 condition is a Go template executed with the fetched object as dot, as kubectl's go-template
 printer does: `{{ if eq .status.phase "Active" }}true{{ end }}`. Only `timeout` is rendered with
 the TemplateParams up front (conditions would not survive `missingkey=error`); each condition's
@@ -14,7 +14,7 @@ from typing import Any
 
 from kes.domain import templates
 from kes.functions import args as args_decoding
-from kes.functions import base, wait
+from kes.functions import base, waiting
 
 NAME = "WaitV2"
 IDEMPOTENT = True
@@ -25,8 +25,8 @@ def _go_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def evaluate(ctx: base.PhaseContext, condition: wait.Condition) -> bool:
-    obj = wait.fetch(ctx, wait.render_reference(ctx, condition.object_reference))
+def evaluate(ctx: base.PhaseContext, condition: waiting.Condition) -> bool:
+    obj = waiting.fetch(ctx, waiting.render_reference(ctx, condition.object_reference))
     try:
         templates.check(condition.condition)
     except templates.TemplateError:
@@ -42,20 +42,20 @@ def evaluate(ctx: base.PhaseContext, condition: wait.Condition) -> bool:
 
 @base.reports_progress
 def run(ctx: base.PhaseContext, args: dict[str, Any]) -> None:
-    if wait.TIMEOUT_ARG not in args:
-        raise base.ArgumentError(f"Argument missing {wait.TIMEOUT_ARG}")
+    if waiting.TIMEOUT_ARG not in args:
+        raise base.ArgumentError(f"Argument missing {waiting.TIMEOUT_ARG}")
     try:
-        rendered = templates.render_args(args[wait.TIMEOUT_ARG], dict(ctx.template_params))
+        rendered = templates.render_args(args[waiting.TIMEOUT_ARG], dict(ctx.template_params))
     except templates.TemplateError as exc:
         raise base.FunctionError(str(exc)) from None
     timeout = args_decoding.to_str(rendered)
-    if wait.CONDITIONS_ARG not in args:
-        raise base.ArgumentError(f"Argument missing {wait.CONDITIONS_ARG}")
-    conditions = wait.decode_conditions(args[wait.CONDITIONS_ARG])
-    wait.wait_for(
+    if waiting.CONDITIONS_ARG not in args:
+        raise base.ArgumentError(f"Argument missing {waiting.CONDITIONS_ARG}")
+    conditions = waiting.decode_conditions(args[waiting.CONDITIONS_ARG])
+    waiting.wait_for(
         ctx,
         conditions=conditions,
-        timeout_s=wait.parse_timeout(timeout),
+        timeout_s=waiting.parse_timeout(timeout),
         evaluate_one=evaluate,
     )
     return None
@@ -63,8 +63,8 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> None:
 
 SPEC = base.FunctionSpec(
     name=NAME,
-    required_args=(wait.TIMEOUT_ARG, wait.CONDITIONS_ARG),
-    all_args=(wait.TIMEOUT_ARG, wait.CONDITIONS_ARG),
+    required_args=(waiting.TIMEOUT_ARG, waiting.CONDITIONS_ARG),
+    all_args=(waiting.TIMEOUT_ARG, waiting.CONDITIONS_ARG),
     idempotent=IDEMPOTENT,
     run=run,
     outputs=OUTPUTS,

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 
 from kes.adapters.k8s import client
-from kes.functions import base, duration, registry, wait
+from kes.functions import base, duration, registry, wait, waiting
 
 OBJ = {"status": {"phase": "Active", "n": 2}, "metadata": {"name": "x"}}
 
 
 def test_conditions_decode_case_insensitively_and_weakly() -> None:
-    decoded = wait.decode_conditions({
+    decoded = waiting.decode_conditions({
         "AnyOf": [{"ObjectReference": {"APIVersion": "v1", "resource": "pods", "name": 3},
                    "condition": "c"}],
         "allof": [],
@@ -28,7 +28,7 @@ def test_conditions_decode_case_insensitively_and_weakly() -> None:
 
 def test_conditions_that_are_not_a_map_are_an_argument_error() -> None:
     with pytest.raises(base.ArgumentError, match=r"^Failed to decode arg `conditions`: "):
-        wait.decode_conditions(["not", "a", "map"])
+        waiting.decode_conditions(["not", "a", "map"])
 
 
 @pytest.mark.parametrize(
@@ -42,12 +42,12 @@ def test_conditions_that_are_not_a_map_are_an_argument_error() -> None:
     ],
 )
 def test_jsonpath_substitution(condition: str, resolved: str) -> None:
-    assert wait.resolve_jsonpath(OBJ, condition) == resolved
+    assert waiting.resolve_jsonpath(OBJ, condition) == resolved
 
 
 def test_missing_key_in_a_placeholder_is_kubectls_error() -> None:
     with pytest.raises(base.FunctionError) as caught:
-        wait.resolve_jsonpath(OBJ, "{$.status.none}")
+        waiting.resolve_jsonpath(OBJ, "{$.status.none}")
     assert str(caught.value) == (
         'error executing jsonpath "{.status.none}": Error executing template: none is not found.'
     )
@@ -63,7 +63,7 @@ def _ctx() -> base.PhaseContext:
 
 
 def _table(results: dict[str, Any]) -> wait.Evaluate:
-    def evaluate(_ctx: base.PhaseContext, condition: wait.Condition) -> bool:
+    def evaluate(_ctx: base.PhaseContext, condition: waiting.Condition) -> bool:
         value = results[condition.condition]
         if isinstance(value, Exception):
             raise value
@@ -72,8 +72,8 @@ def _table(results: dict[str, Any]) -> wait.Evaluate:
     return evaluate
 
 
-def _conds(*names: str) -> tuple[wait.Condition, ...]:
-    return tuple(wait.Condition(condition=n) for n in names)
+def _conds(*names: str) -> tuple[waiting.Condition, ...]:
+    return tuple(waiting.Condition(condition=n) for n in names)
 
 
 @pytest.mark.parametrize(
@@ -89,12 +89,12 @@ def _conds(*names: str) -> tuple[wait.Condition, ...]:
 )
 def test_any_of_and_all_of(any_of: tuple[str, ...], all_of: tuple[str, ...], met: bool) -> None:
     evaluate = _table({"t": True, "t2": True, "f": False})
-    conditions = wait.Conditions(any_of=_conds(*any_of), all_of=_conds(*all_of))
+    conditions = waiting.Conditions(any_of=_conds(*any_of), all_of=_conds(*all_of))
     if met:
-        wait.wait_for(_ctx(), conditions=conditions, timeout_s=5, evaluate_one=evaluate)
+        waiting.wait_for(_ctx(), conditions=conditions, timeout_s=5, evaluate_one=evaluate)
     else:
         with pytest.raises(base.FunctionError) as caught:
-            wait.wait_for(_ctx(), conditions=conditions, timeout_s=0.05, evaluate_one=evaluate)
+            waiting.wait_for(_ctx(), conditions=conditions, timeout_s=0.05, evaluate_one=evaluate)
         assert str(caught.value) == (
             "Failed to wait for the condition to be met: context deadline exceeded"
         )
@@ -102,9 +102,9 @@ def test_any_of_and_all_of(any_of: tuple[str, ...], all_of: tuple[str, ...], met
 
 def test_the_last_evaluation_error_prefixes_the_timeout() -> None:
     evaluate = _table({"e": base.FunctionError("boom")})
-    conditions = wait.Conditions(any_of=_conds("e"))
+    conditions = waiting.Conditions(any_of=_conds("e"))
     with pytest.raises(base.FunctionError) as caught:
-        wait.wait_for(_ctx(), conditions=conditions, timeout_s=0.05, evaluate_one=evaluate)
+        waiting.wait_for(_ctx(), conditions=conditions, timeout_s=0.05, evaluate_one=evaluate)
     assert str(caught.value) == (
         "boom: Failed to wait for the condition to be met: context deadline exceeded"
     )
@@ -114,14 +114,14 @@ def test_cancel_ends_the_wait() -> None:
     ctx = _ctx()
     calls = threading.Event()
 
-    def evaluate(_ctx: base.PhaseContext, _condition: wait.Condition) -> bool:
+    def evaluate(_ctx: base.PhaseContext, _condition: waiting.Condition) -> bool:
         calls.set()
         ctx.cancel.set()
         return False
 
-    conditions = wait.Conditions(any_of=_conds("f"))
+    conditions = waiting.Conditions(any_of=_conds("f"))
     with pytest.raises(base.FunctionCancelledError):
-        wait.wait_for(ctx, conditions=conditions, timeout_s=600, evaluate_one=evaluate)
+        waiting.wait_for(ctx, conditions=conditions, timeout_s=600, evaluate_one=evaluate)
     assert calls.is_set()
 
 
