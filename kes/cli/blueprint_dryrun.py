@@ -18,6 +18,7 @@ from kes.cli import blueprint_offline as offline
 from kes.domain import resources
 from kes.domain.templates import errors as template_errors
 from kes.domain.templates import rendering
+from kes.functions import base, registry
 
 
 class _Dumper(yaml.SafeDumper):
@@ -79,6 +80,11 @@ class DryRun:
             self.state.with_phase(name=phase.name, refs=None, defer=defer)
             self.state.finish_phase(name=phase.name, defer=defer)
             return rendered
+        if _renders_own_args(phase.func):
+            # Wait/WaitV2 render their args per poll, against the live object (skipRenderFuncs).
+            rendered["args"] = dict(phase.args)
+            self.state.finish_phase(name=phase.name, defer=defer)
+            return rendered
         args: dict[str, Any] = {}
         for arg, value in phase.args.items():
             try:
@@ -129,3 +135,10 @@ def masked(document: dict[str, Any], mask: Callable[[Any], Any]) -> dict[str, An
     if "outputArtifacts" in out:
         out["outputArtifacts"] = mask(out["outputArtifacts"])
     return out
+
+
+def _renders_own_args(function: str) -> bool:
+    try:
+        return registry.renders_own_args(registry.lookup(function))
+    except base.FunctionError:
+        return False
