@@ -12,6 +12,7 @@ from kes import application, storage
 from kes.adapters.k8s import client, errors
 from kes.cli import logs
 from kes.controller import running, timeouts
+from kes.domain import durations
 from kes.domain.templates import sprig
 
 
@@ -19,8 +20,8 @@ def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     if not value:
         return None
     try:
-        return timeouts.parse_duration(value)
-    except timeouts.DurationError as exc:
+        return durations.parse_seconds(value)
+    except durations.DurationError as exc:
         raise click.BadParameter(str(exc)) from exc
 
 

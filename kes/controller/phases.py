@@ -19,7 +19,7 @@ from kes import application
 from kes.adapters.k8s import client
 from kes.controller import cancelling, parameters, timeouts
 from kes.domain import actionset_events as ev
-from kes.domain import params, templates
+from kes.domain import durations, params, templates
 from kes.functions import base, registry
 
 logger = logging.getLogger(__name__)
@@ -269,11 +269,11 @@ class PhaseRunner:
         """Record the expiry as its own event (Kanister has none; the status shows a failure)."""
         if scope.reason == cancelling.TIMED_OUT:
             limit = limits.phase_s or 0.0
-            error = f"Phase {name} timed out after {timeouts.format_duration(limit)}"
+            error = f"Phase {name} timed out after {durations.format_seconds(limit)}"
         else:
             limit = limits.actionset_s or 0.0
             error = (
-                f"ActionSet {ctx.run_name} timed out after {timeouts.format_duration(limit)} "
+                f"ActionSet {ctx.run_name} timed out after {durations.format_seconds(limit)} "
                 f"in phase {name}"
             )
         if defer:

@@ -18,7 +18,7 @@ from uuid import UUID
 from kes import application
 from kes.adapters.k8s import client, customresources, errors
 from kes.controller import cancelling, executing, timeouts
-from kes.domain import actionset, resources, validation
+from kes.domain import actionset, durations, resources, validation
 from kes.domain import actionset_events as ev
 
 logger = logging.getLogger(__name__)
@@ -201,7 +201,7 @@ class Reconciler:
                 run_timeouts = timeouts.from_annotations(
                     annotations, defaults=self.default_timeouts
                 )
-            except timeouts.DurationError as exc:
+            except durations.DurationError as exc:
                 logger.warning("ActionSet %s has a bad timeout annotation: %s.", key, exc)
                 run_timeouts = self.default_timeouts
             labels = dict(((obj or {}).get("metadata") or {}).get("labels") or {})

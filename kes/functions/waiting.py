@@ -15,9 +15,9 @@ from typing import Any
 
 from kes.adapters.k8s import errors as k8s_errors
 from kes.adapters.k8s import jsonpath, objects
-from kes.domain import templates
+from kes.domain import durations, templates
 from kes.functions import args as args_decoding
-from kes.functions import base, duration
+from kes.functions import base
 
 TIMEOUT_ARG = "timeout"
 CONDITIONS_ARG = "conditions"
@@ -167,6 +167,6 @@ def _poll_once(
 
 def parse_timeout(value: str) -> float:
     try:
-        return duration.parse(value)
-    except duration.DurationError as exc:
+        return durations.parse_seconds(value)
+    except durations.DurationError as exc:
         raise base.FunctionError(f"Failed to parse timeout: {exc}") from None

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from kes.adapters.k8s import client
-from kes.functions import base, duration, registry, wait, waiting
+from kes.domain import durations
+from kes.functions import base, registry, wait, waiting
 
 OBJ = {"status": {"phase": "Active", "n": 2}, "metadata": {"name": "x"}}
 
@@ -131,7 +132,7 @@ def test_cancel_ends_the_wait() -> None:
      ("-2s", -2.0), ("+1m", 60.0), ("100us", 1e-4), ("3µs", 3e-6), (".5s", 0.5)],
 )  # fmt: skip
 def test_go_durations(text: str, seconds: float) -> None:
-    assert duration.parse(text) == pytest.approx(seconds)
+    assert durations.parse_seconds(text) == pytest.approx(seconds)
 
 
 @pytest.mark.parametrize(
@@ -141,8 +142,8 @@ def test_go_durations(text: str, seconds: float) -> None:
      ("1d", 'time: unknown unit "d" in duration "1d"'), ("-", 'time: invalid duration "-"')],
 )  # fmt: skip
 def test_go_duration_errors(text: str, message: str) -> None:
-    with pytest.raises(duration.DurationError) as caught:
-        duration.parse(text)
+    with pytest.raises(durations.DurationError) as caught:
+        durations.parse_seconds(text)
     assert str(caught.value) == message
 
 

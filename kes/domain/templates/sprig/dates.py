@@ -12,8 +12,9 @@ import time
 import zoneinfo
 from typing import Any, Final
 
+from kes.domain import durations
 from kes.domain.templates import values
-from kes.domain.templates.sprig import durations, registry, timelayout
+from kes.domain.templates.sprig import registry, timelayout
 
 TABLE = registry.Table()
 define = TABLE.define

@@ -14,8 +14,9 @@ import hypothesis
 import pytest
 from hypothesis import strategies as st
 
+from kes.domain import durations
 from kes.domain.templates import gofmt, values
-from kes.domain.templates.sprig import FUNCS, durations, regex, timelayout
+from kes.domain.templates.sprig import FUNCS, regex, timelayout
 
 # Functions that generate keys or certificates are slow; their inputs are covered elsewhere.
 SLOW = {"genPrivateKey", "genCA", "genSelfSignedCert", "genSignedCert", "buildCustomCert"}
