@@ -7,6 +7,7 @@ through the application; the projection thread turns the log into status, Events
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -36,6 +37,10 @@ class Settings:
 
 class Controller:
     def __init__(self, *, api: client.Api, app: application.KesApplication, settings: Settings):
+        self.metrics = metrics.Metrics()
+        api = dataclasses.replace(
+            api, on_error=lambda verb: self.metrics.api_errors.labels(verb=verb).inc()
+        )
         self.api = api
         self.app = app
         self.settings = settings
@@ -44,7 +49,6 @@ class Controller:
         self.cache: dict[str, dict[str, Any]] = {}
         self.cache_lock = threading.Lock()
         self.synced = threading.Event()
-        self.metrics = metrics.Metrics()
         self.executor = executing.Executor(
             app=app,
             api=api,
@@ -193,7 +197,6 @@ class Controller:
                     obj = self.cache.get(key)
                 self.reconciler.reconcile(key, obj)
             except errors.ApiError as exc:
-                self.metrics.api_errors.labels(verb="reconcile").inc()
                 logger.warning("Reconciling %s failed: %s. Retrying.", key, exc)
                 self.stop_event.wait(0.5)
                 self.queue.add(key)

@@ -8,7 +8,8 @@ helper (exec) temporarily swaps the client's `request` method, so exec uses `Api
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import kubernetes.client
@@ -22,6 +23,8 @@ class Api:
     """A configured connection to one API server."""
 
     client: kubernetes.client.ApiClient
+    # Told the HTTP verb of every generic request that fails (other than a 404), for metrics.
+    on_error: Callable[[str], None] | None = field(default=None, compare=False)
 
     @property
     def configuration(self) -> kubernetes.client.Configuration:

@@ -33,17 +33,24 @@ def request(
     content_type: str = "application/json",
 ) -> Any:
     """One raw REST call; the decoded JSON response (None when empty)."""
-    with errors.translated():
-        response = api.client.call_api(
-            url_path,
-            method,
-            query_params=query or [],
-            header_params={"Accept": "application/json", "Content-Type": content_type},
-            body=body,
-            auth_settings=["BearerToken"],
-            _preload_content=False,
-            _return_http_data_only=True,
-        )
+    try:
+        with errors.translated():
+            response = api.client.call_api(
+                url_path,
+                method,
+                query_params=query or [],
+                header_params={"Accept": "application/json", "Content-Type": content_type},
+                body=body,
+                auth_settings=["BearerToken"],
+                _preload_content=False,
+                _return_http_data_only=True,
+            )
+    except errors.ApiNotFoundError:
+        raise
+    except errors.ApiError:
+        if api.on_error is not None:
+            api.on_error(method)
+        raise
     data = response.data if hasattr(response, "data") else response[0].data
     return json.loads(data) if data else None
 
