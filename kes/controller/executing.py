@@ -14,8 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from kes import application
-from kes.adapters.k8s import client, customresources, errors
-from kes.controller import cancelling, parameters, phases, timeouts
+from kes.adapters.k8s import client, errors
+from kes.controller import caching, cancelling, parameters, phases, timeouts
 from kes.domain import actionset_events as ev
 from kes.domain import params, templates
 from kes.functions import base, registry
@@ -32,10 +32,14 @@ class Executor:
         app: application.KesApplication,
         api: client.Api,
         controller_namespace: str,
+        blueprints: caching.ObjectCache,
+        profiles: caching.ObjectCache,
         on_phase_finished: Callable[[str, float], None] | None = None,
     ) -> None:
         self.app = app
         self.api = api
+        self.blueprints = blueprints
+        self.profiles = profiles
         self.phases = phases.PhaseRunner(
             app=app,
             api=api,
@@ -137,7 +141,9 @@ class Executor:
             blueprint_action = self._blueprint_action(
                 namespace=run.namespace, blueprint=plan.blueprint, action=plan.name
             )
-            action_params = parameters.for_action(self.api, action=action_spec)
+            action_params = parameters.for_action(
+                self.api, action=action_spec, profiles=self.profiles
+            )
             secrets = action_params.secrets
             specs = self._function_specs(blueprint_action, action_spec)
             object_refs = _render_object_refs(blueprint_action, action_params)
@@ -236,9 +242,7 @@ class Executor:
 
     def _blueprint_action(self, *, namespace: str, blueprint: str, action: str) -> dict[str, Any]:
         try:
-            obj = customresources.get(
-                self.api, resource="blueprints", namespace=namespace, name=blueprint
-            )
+            obj = self.blueprints.get(namespace=namespace, name=blueprint)
         except errors.ApiError as exc:
             raise LaunchError(f"Failed to query blueprint: {exc}") from exc
         found = (obj.get("actions") or {}).get(action)

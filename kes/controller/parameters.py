@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kes.adapters.k8s import client, customresources, errors, objects, workloads
+from kes.adapters.k8s import client, errors, objects, workloads
+from kes.controller import caching
 from kes.domain import params
 from kes.domain.templates import values
 
@@ -134,11 +135,15 @@ def _secret_values(secret: dict[str, Any]) -> list[bytes | str]:
 
 
 def _profile(
-    api: client.Api, ref: Mapping[str, Any], collected: list[bytes | str]
+    api: client.Api,
+    ref: Mapping[str, Any],
+    collected: list[bytes | str],
+    *,
+    profiles: caching.ObjectCache,
 ) -> values.GoStruct:
     namespace, name = str(ref.get("namespace", "")), str(ref.get("name", ""))
     try:
-        spec = customresources.get(api, resource="profiles", namespace=namespace, name=name)
+        spec = profiles.get(namespace=namespace, name=name)
     except errors.ApiError as exc:
         raise ParamsError(f"Failed to get profile {namespace}/{name}: {exc}") from exc
     credential = spec.get("credential") or {}
@@ -206,7 +211,11 @@ def rfc3339_nano(moment: dt.datetime) -> str:
 
 
 def for_action(
-    api: client.Api, *, action: Mapping[str, Any], now: dt.datetime | None = None
+    api: client.Api,
+    *,
+    action: Mapping[str, Any],
+    profiles: caching.ObjectCache,
+    now: dt.datetime | None = None,
 ) -> ActionParams:
     """`param.New` of Kanister: everything an action's templates may read, fetched once."""
     collected: list[bytes | str] = []
@@ -239,7 +248,7 @@ def for_action(
     fields["Secrets"] = values.TypedMap(secrets, elem_type="v1.Secret", zero=None)
     fields["ConfigMaps"] = values.TypedMap(config_maps, elem_type="v1.ConfigMap", zero=None)
     if action.get("profile"):
-        fields["Profile"] = _profile(api, action["profile"], collected)
+        fields["Profile"] = _profile(api, action["profile"], collected, profiles=profiles)
     moment = now or dt.datetime.now(dt.UTC)
     fields["Time"] = rfc3339_nano(moment)
     fields["ArtifactsIn"] = params.artifacts(action.get("artifacts"))

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from kes import application
 from kes.adapters.k8s import client, customresources, errors
-from kes.controller import cancelling, executing, timeouts
+from kes.controller import caching, cancelling, executing, timeouts
 from kes.domain import actionset, durations, resources, validation
 from kes.domain import actionset_events as ev
 
@@ -35,8 +35,10 @@ class Reconciler:
         executor: executing.Executor,
         default_timeouts: timeouts.Timeouts,
         requeue: Callable[[str], None],
+        blueprints: caching.ObjectCache,
         write_status: Callable[[UUID], bool] = lambda _run_id: True,
     ) -> None:
+        self.blueprints = blueprints
         self.app = app
         self.api = api
         self.executor = executor
@@ -148,9 +150,7 @@ class Reconciler:
         blueprint: resources.Blueprint | None = None
         if action.blueprint:
             try:
-                found = customresources.get(
-                    self.api, resource="blueprints", namespace=namespace, name=action.blueprint
-                )
+                found = self.blueprints.get(namespace=namespace, name=action.blueprint)
             except errors.ApiError as exc:
                 raise _PlanError(
                     reason="Error", message=f"Failed to query blueprint: {exc}"

@@ -15,7 +15,7 @@ from typing import Any
 
 from kes import application
 from kes.adapters.k8s import client, customresources, errors, watching
-from kes.controller import executing, queueing, reconciling, serving, timeouts
+from kes.controller import caching, executing, queueing, reconciling, serving, timeouts
 from kes.domain import crds
 from kes.projections import following, kubeevents, metrics, status
 
@@ -49,10 +49,14 @@ class Controller:
         self.cache: dict[str, dict[str, Any]] = {}
         self.cache_lock = threading.Lock()
         self.synced = threading.Event()
+        self.blueprints = caching.ObjectCache(api=api, resource="blueprints")
+        self.profiles = caching.ObjectCache(api=api, resource="profiles")
         self.executor = executing.Executor(
             app=app,
             api=api,
             controller_namespace=settings.controller_namespace,
+            blueprints=self.blueprints,
+            profiles=self.profiles,
             on_phase_finished=lambda function, seconds: self.metrics.phase_duration.labels(
                 function=function
             ).observe(seconds),
@@ -69,6 +73,7 @@ class Controller:
             executor=self.executor,
             default_timeouts=settings.default_timeouts,
             requeue=self.queue.add,
+            blueprints=self.blueprints,
             write_status=self.status.write_now,
         )
         self.followers: list[following.Follower] = [
@@ -88,9 +93,15 @@ class Controller:
             for crd in crds.crd_documents():
                 customresources.apply_definition(self.api, crd=crd)
         namespaces = self.settings.namespaces or ("",)
-        self._pending_lists = len(namespaces)
+        caches = {"blueprints": self.blueprints, "profiles": self.profiles}
+        # Ready once every watch has listed: ActionSets, and the caches runs read from.
+        self._pending_lists = len(namespaces) * (1 + len(caches))
         for namespace in namespaces:
             self._spawn(f"watch-actionsets-{namespace or 'all'}", self._watch, namespace)
+            for resource, cache in caches.items():
+                self._spawn(
+                    f"watch-{resource}-{namespace or 'all'}", self._watch_cache, namespace, cache
+                )
         for index in range(self.settings.workers):
             self._spawn(f"worker-{index}", self._work)
         self._spawn("projections", following.run_forever, self.followers, stop=self.stop_event)
@@ -165,6 +176,20 @@ class Controller:
                 else:
                     self.cache[key] = event.object
             self.queue.add(key)
+
+    def _watch_cache(self, namespace: str, cache: caching.ObjectCache) -> None:
+        collection = watching.Collection(
+            group=customresources.GROUP,
+            version=customresources.VERSION,
+            resource=cache.resource,
+            namespace=namespace,
+        )
+        first = True
+        for event in watching.follow(self.api, collection=collection, stop=self.stop_event):
+            cache.apply(event, namespace=namespace)
+            if event.type == watching.RELISTED and first:
+                first = False
+                self._list_done()
 
     def _relisted(self, namespace: str, items: tuple[dict[str, Any], ...]) -> None:
         """Drop cached objects the list no longer has (deleted while the watch was down)."""
