@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import conftest  # noqa: E402  (the devcluster starter the tests use)
+import devcluster_harness  # noqa: E402  (the devcluster starter the tests use)
 
 from kes import application  # noqa: E402
 from kes.adapters.k8s import client, podexec  # noqa: E402
@@ -153,7 +153,7 @@ def main() -> None:
     options = parser.parse_args()
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     work = Path(tempfile.mkdtemp(prefix="kes-bench-"))
-    cluster = conftest.start_devcluster(work / "cluster")
+    cluster = devcluster_harness.start_devcluster(work / "cluster")
     controller = None
     try:
         kubeconfig = Path(cluster.kubeconfig)
@@ -297,7 +297,7 @@ def main() -> None:
         if controller is not None:
             controller.terminate()
             controller.wait(timeout=30)
-        conftest.stop_devcluster(cluster)
+        devcluster_harness.stop_devcluster(cluster)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -8,6 +8,7 @@ that went into the params are masked by the application before anything is recor
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -16,11 +17,11 @@ from typing import Any
 from uuid import UUID
 
 from kes import application
-from kes.adapters.k8s import client
+from kes.adapters.k8s import client, errors, pods
 from kes.controller import cancelling, parameters, timeouts
 from kes.domain import actionset_events as ev
 from kes.domain import durations, params, templates
-from kes.functions import base, registry
+from kes.functions import base, podspec, registry
 
 logger = logging.getLogger(__name__)
 
@@ -77,6 +78,12 @@ class PhaseRunner:
         name = str(phase_spec["name"])
         spec = ctx.specs[name]
         idempotent = registry.is_idempotent(spec, phase_spec.get("args"))
+        # The pods the lost attempt started would run on, unwatched: delete them first.
+        with contextlib.suppress(errors.ApiError):
+            for pod in pods.delete_labelled(
+                self.api, label_selector=podspec.phase_selector(uid=ctx.uid, phase=name)
+            ):
+                logger.info("Deleted pod %s left by the interrupted phase %s.", pod, name)
         then = "re-running it, it is idempotent" if idempotent else "not re-run"
         self.app.interrupt_phase(
             ctx.run_id,
@@ -148,6 +155,7 @@ class PhaseRunner:
                 pod_labels=dict(ctx.action_spec.get("podLabels") or {}),
                 pod_annotations=dict(ctx.action_spec.get("podAnnotations") or {}),
                 cancel=phase_scope.event,
+                phase=name,
                 on_log=lambda line: _keep_tail(tail, line),
             )
             output = spec.run(function_ctx, args)

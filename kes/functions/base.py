@@ -80,6 +80,7 @@ class PhaseContext:
     pod_labels: Mapping[str, str] = field(default_factory=dict)
     pod_annotations: Mapping[str, str] = field(default_factory=dict)
     cancel: threading.Event = field(default_factory=threading.Event)
+    phase: str = ""  # the phase's name, put on its pods so a restarted controller finds them
     on_log: Callable[[str], None] = _ignore_log
     on_progress: Callable[[int], None] = _ignore_progress
 

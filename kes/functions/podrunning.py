@@ -65,6 +65,9 @@ def job_pod(
     merged_annotations = dict(annotations) if annotations is not None else None
     if ctx.pod_annotations:
         merged_annotations = podspec.merge_blueprint_wins(ctx.pod_annotations, annotations)
+    if ctx.action_set.uid and ctx.phase and podspec.is_label_value(ctx.phase):
+        merged_labels[podspec.RUN_LABEL] = ctx.action_set.uid
+        merged_labels[podspec.PHASE_LABEL] = ctx.phase
     job_id = ctx.action_set.labels.get(podspec.JOB_ID_LABEL)
     if job_id is not None:
         merged_labels[podspec.JOB_ID_LABEL] = job_id

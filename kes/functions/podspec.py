@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,6 +19,20 @@ DEFAULT_CONTAINER = "container"
 JOB_PREFIX = "kanister-job-"
 CREATED_BY = ("createdBy", "kanister")
 JOB_ID_LABEL = "kanister.io/JobID"
+# kes's own labels on the pods of a phase: after a crash, the restarted controller deletes
+# the pods of a phase it cannot re-run.
+RUN_LABEL = "kes.io/run"
+PHASE_LABEL = "kes.io/phase"
+_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+
+
+def phase_selector(*, uid: str, phase: str) -> str:
+    return f"{RUN_LABEL}={uid},{PHASE_LABEL}={phase}"
+
+
+def is_label_value(text: str) -> bool:
+    return len(text) <= 63 and bool(_LABEL_VALUE.match(text))
+
 
 # Patch merge keys of the PodSpec lists (k8s.io/api/core/v1 `patchMergeKey` tags). Lists not named
 # here are replaced wholesale, as strategic merge does for lists without a merge key.

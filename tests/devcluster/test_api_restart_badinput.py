@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import DevCluster, start_devcluster, stop_devcluster
+from devcluster_harness import DevCluster, start_devcluster, stop_devcluster
 from kubernetes import client, watch
 from kubernetes.client.rest import ApiException
 

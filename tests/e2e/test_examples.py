@@ -8,7 +8,7 @@ artifacts from the backup's status, as kanctl's `--from` does.
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, ControllerProcess, Kube
+from e2e_harness import ROOT, ControllerProcess, Kube
 
 pytestmark = pytest.mark.timeout(300)
 

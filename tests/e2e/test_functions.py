@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from builders import API, blueprint
-from conftest import ControllerProcess, Kube
+from e2e_harness import ControllerProcess, Kube
 
 pytestmark = pytest.mark.timeout(300)
 

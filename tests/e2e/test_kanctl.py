@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from builders import actionset, blueprint, kubetask
-from conftest import ROOT, ControllerProcess, Kube, wait_for
+from e2e_harness import ROOT, ControllerProcess, Kube, wait_for
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from builders import actionset, blueprint, kubetask, phase_states
-from conftest import ControllerProcess, Kube, wait_for
+from e2e_harness import ControllerProcess, Kube, wait_for
 
 pytestmark = pytest.mark.timeout(300)
 

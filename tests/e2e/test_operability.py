@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from builders import actionset, blueprint, kubetask
-from conftest import ControllerProcess, Kube, wait_for
+from e2e_harness import ControllerProcess, Kube, wait_for
 from prometheus_client import parser
 
 pytestmark = pytest.mark.timeout(300)

@@ -11,7 +11,7 @@ import json
 
 import pytest
 from builders import actionset, blueprint, kubetask, phase_states
-from conftest import ControllerProcess, Kube, wait_for
+from e2e_harness import ControllerProcess, Kube, wait_for
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -54,6 +54,9 @@ def test_a_non_idempotent_phase_is_failed_and_the_defer_phase_runs(
     assert types.index("PhaseInterrupted") < types.index("PhaseFailed")
     assert types[-1] == "ActionSetFailed"
     assert controller.history("actionset", "as-crash", "-n", namespace, "--verify").returncode == 0
+    # The lost attempt's pod (still sleeping) was deleted, not left to run unwatched.
+    leftover = kube.run("get", "pods", "-n", namespace, "-l", "kes.io/phase=slow", "-o", "name")
+    assert leftover.stdout.strip() == ""
 
 
 def test_an_idempotent_phase_is_run_again_and_completes(

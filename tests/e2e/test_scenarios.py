@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import yaml
 from builders import API, blueprint, phase_states
-from conftest import ControllerProcess, Kube, wait_for
+from e2e_harness import ControllerProcess, Kube, wait_for
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from builders import actionset, blueprint, kubetask
-from conftest import ControllerProcess, Kube
+from e2e_harness import ControllerProcess, Kube
 
 pytestmark = pytest.mark.timeout(300)
 

@@ -65,6 +65,19 @@ def delete(api: client.Api, *, namespace: str, name: str) -> None:
         )
 
 
+def delete_labelled(api: client.Api, *, label_selector: str) -> list[str]:
+    """Delete every pod, in any namespace, that matches the selector; their namespace/names."""
+    found = objects.list_objects(
+        api, group="", version="v1", resource="pods", label_selector=label_selector
+    )
+    deleted = []
+    for pod in found:
+        meta = pod["metadata"]
+        delete(api, namespace=meta["namespace"], name=meta["name"])
+        deleted.append(f"{meta['namespace']}/{meta['name']}")
+    return deleted
+
+
 def phase(pod: dict[str, Any]) -> str:
     return str((pod.get("status") or {}).get("phase") or "")
 
