@@ -222,18 +222,21 @@ def test_custom_resource_create_wait_and_deferred_delete(
     assert kube.get("backupjob", name, namespace) is None
 
 
-def _pod_manifest(command: str) -> str:
+def _pod_manifest(command: str, *, init_command: str | None = None) -> str:
+    spec: dict[str, Any] = {
+        "restartPolicy": "Never",
+        "containers": [{"name": "helper", "image": "busybox", "command": ["sh", "-c", command]}],
+    }
+    if init_command is not None:
+        spec["initContainers"] = [
+            {"name": "init", "image": "busybox", "command": ["sh", "-c", init_command]}
+        ]
     return yaml.safe_dump(
         {
             "apiVersion": "v1",
             "kind": "Pod",
             "metadata": {"generateName": "helper-", "labels": {"role": "helper"}},
-            "spec": {
-                "restartPolicy": "Never",
-                "containers": [
-                    {"name": "helper", "image": "busybox", "command": ["sh", "-c", command]}
-                ],
-            },
+            "spec": spec,
         }
     )
 
@@ -245,7 +248,9 @@ _READY = (
 )
 
 
-def _start_stop_phases(helper_command: str, timeout: str) -> list[dict[str, Any]]:
+def _start_stop_phases(
+    helper_command: str, timeout: str, *, init_command: str | None = None
+) -> list[dict[str, Any]]:
     pod_ref = {
         "apiVersion": "v1",
         "resource": "pods",
@@ -259,7 +264,7 @@ def _start_stop_phases(helper_command: str, timeout: str) -> list[dict[str, Any]
             "args": {
                 "operation": "create",
                 "namespace": "{{ .Deployment.Namespace }}",
-                "spec": _pod_manifest(helper_command),
+                "spec": _pod_manifest(helper_command, init_command=init_command),
             },
         },
         {
@@ -304,7 +309,9 @@ def test_a_helper_pod_that_never_becomes_ready_fails_the_wait(
 ) -> None:
     kube.apply([_deployment(namespace, [{"name": "app", "image": "busybox"}])])
     kube.run("rollout", "status", "deployment/app", "-n", namespace, "--timeout=60s")
-    phases = _start_stop_phases("exit 1", "2s")
+    # Its init container never ends, so it is never ready (a container that exits at once
+    # may be seen ready for a moment, as on a real cluster).
+    phases = _start_stop_phases("sleep 3600", "2s", init_command="sleep 3600")
     kube.apply([blueprint("bp", namespace, {"run": {"phases": phases}}),
                 _actionset("as-notready", namespace)])  # fmt: skip
     obj = kube.wait_actionset("as-notready", namespace)
