@@ -69,10 +69,14 @@ class Follower:
         except es_persistence.IntegrityError:
             logger.debug("Position %d of %s was already recorded.", notification_id, self.name)
 
+    def pending(self) -> int:
+        """Writes applied but not done yet (coalesced, or waiting for a retry)."""
+        return 0
+
     def lag(self) -> int:
-        """How many recorded events this projection has not applied yet."""
+        """How many recorded events (or buffered writes) this projection has not finished."""
         last = self.app.recorder.max_notification_id() or 0
-        return max(0, last - self.position)
+        return max(0, last - self.position) + self.pending()
 
 
 def run_forever(

@@ -87,20 +87,23 @@ class EventsProjection(following.Follower):
         super().__init__(app=app)
         self.api = api
         self.on_write = on_write
-        self.pending: list[tuple[int, Any]] = []
+        self.pending_events: list[tuple[int, Any]] = []
+
+    def pending(self) -> int:
+        return len(self.pending_events)
 
     def apply(self, event: Any, *, notification_id: int) -> None:
-        self.pending.append((notification_id, event))
+        self.pending_events.append((notification_id, event))
 
     def flush(self) -> bool:
-        while self.pending:
-            notification_id, event = self.pending[0]
+        while self.pending_events:
+            notification_id, event = self.pending_events[0]
             try:
                 self._emit(event, notification_id=notification_id)
             except errors.ApiError as exc:
                 logger.warning("Recording a Kubernetes Event failed: %s. Retrying.", exc)
                 return False
-            self.pending.pop(0)
+            self.pending_events.pop(0)
         return True
 
     def _emit(self, event: Any, *, notification_id: int) -> None:

@@ -42,6 +42,9 @@ class StatusProjection(following.Follower):
         self.on_write = on_write
         self._lock = threading.Lock()
 
+    def pending(self) -> int:
+        return len(self.dirty)
+
     def apply(self, event: Any, *, notification_id: int) -> None:
         self.dirty.add(event.originator_id)
 
