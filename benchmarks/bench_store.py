@@ -48,7 +48,7 @@ def plan() -> list[dict[str, Any]]:
 
 ARGS = {
     "namespace": "mysql",
-    "image": "ghcr.io/kanisterio/mysql-sidecar:0.119.0",
+    "image": "kanisterio/mysql-sidecar:0.119.0",
     "command": ["bash", "-o", "errexit", "-o", "pipefail", "-c",
                 "mysqldump --column-statistics=0 -u root --password=*** --single-transaction "
                 "--all-databases | gzip - | kando location push --profile '{...}' --path "

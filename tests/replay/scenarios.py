@@ -51,7 +51,7 @@ def _accept(uid: str, plan: list[dict[str, Any]]) -> actionset.ActionSetRun:
 def _phase(run: actionset.ActionSetRun, name: str, output: dict[str, Any] | None,
            index: int = 0) -> None:
     run.start_phase(action_index=index, phase_name=name, function="KubeTask",
-                    masked_args={"image": "ghcr.io/kanisterio/kanister-tools:0.119.0",
+                    masked_args={"image": "kanisterio/kanister-tools:0.119.0",
                                  "command": ["bash", "-c", "echo ***"]})
     run.complete_phase(action_index=index, phase_name=name, output=output, duration_s=1.5)
 

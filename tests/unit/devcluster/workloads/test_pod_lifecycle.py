@@ -224,12 +224,12 @@ def test_init_containers_run_first(tmp_path: pathlib.Path) -> None:
     async def scenario() -> None:
         async with h.running(tmp_path=tmp_path) as (store, kubelet):
             await store.create(h.PODS, h.pod("inited", {
-                "name": "main", "image": "x", "command": ["cat", "/work/seed"],
-                "volumeMounts": [{"name": "w", "mountPath": "/work"}]},
+                "name": "main", "image": "x", "command": ["cat", "/scratch/seed"],
+                "volumeMounts": [{"name": "w", "mountPath": "/scratch"}]},
                 restartPolicy="Never",
                 initContainers=[{"name": "seed", "image": "x",
-                                 "command": ["sh", "-c", "echo seeded > /work/seed"],
-                                 "volumeMounts": [{"name": "w", "mountPath": "/work"}]}],
+                                 "command": ["sh", "-c", "echo seeded > /scratch/seed"],
+                                 "volumeMounts": [{"name": "w", "mountPath": "/scratch"}]}],
                 volumes=[{"name": "w", "emptyDir": {}}]))
             done = await h.wait_for(store, h.PODS, namespace="default", name="inited",
                                     predicate=h.phase_is("Succeeded", "Failed"))
