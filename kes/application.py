@@ -97,6 +97,28 @@ class KesApplication(es_application.Application[UUID]):
 
     # --- the write path ---------------------------------------------------------------------
 
+    def save(self, *objs: Any, **kwargs: Any) -> list[Any]:
+        """The library's save, without its runtime-Protocol checks on every object.
+
+        `Application.save` asks `isinstance(obj, DomainEventProtocol)` of each object, and a
+        runtime-checkable Protocol compares every attribute: ~40% of recording one event. Here
+        only our own aggregates are saved, so their events are collected directly.
+        """
+        processing_event: es_application.ProcessingEvent[UUID] = (
+            es_application.ProcessingEvent()
+        )
+        for obj in objs:
+            if obj is None:
+                continue
+            processing_event.events.extend(obj.collect_events())
+            processing_event.aggregates[obj.id] = obj
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's deprecated hook, kept for parity
+        return recordings
+
     def _execute(self, aggregate_id: UUID, command: Callable[[Agg], None]) -> Agg:
         # The cache hands out the cached aggregate itself (no copy, no store round trip): that
         # is what makes a use case cheap. So a stripe lock keeps one thread per aggregate in
