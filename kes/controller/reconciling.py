@@ -100,7 +100,21 @@ class Reconciler:
             return
         if deleting and not run.cancel_requested:
             self.app.request_cancel(run_id, reason="ActionSet deleted")
+        if not deleting:
+            self._add_finalizer(obj)  # also after a crash between accepting and adding it
         self._ensure_running(key, run_id, obj=obj, cancelled=deleting)
+
+    def deleted(self, obj: dict[str, Any]) -> None:
+        """The ActionSet is gone without our finalizer's say: cancel its run if one is running."""
+        run_id = actionset.ActionSetRun.id_for(str((obj.get("metadata") or {}).get("uid", "")))
+        with self._lock:
+            active = self._active.get(run_id)
+        if active is None:
+            return
+        run = self.app.run(run_id)
+        if not run.is_terminal and not run.cancel_requested:
+            self.app.request_cancel(run_id, reason="ActionSet deleted")
+        active[1].cancel(cancelling.DELETED)
 
     def resume_orphans(self, present_uids: set[str], *, namespaces: tuple[str, ...]) -> None:
         """Runs left unfinished whose ActionSet is gone: cancel them (their deferPhase runs)."""
@@ -142,7 +156,6 @@ class Reconciler:
         run_id = self.app.accept_actionset(
             name=name, namespace=namespace, uid=uid, spec=spec, plan=plan
         )
-        self._add_finalizer(obj)
         logger.info("ActionSet %s/%s accepted.", namespace, name)
         return self.app.run(run_id)
 

@@ -175,6 +175,8 @@ class Controller:
                     self.cache.pop(key, None)
                 else:
                     self.cache[key] = event.object
+            if event.type == "DELETED":
+                self.reconciler.deleted(event.object)
             self.queue.add(key)
 
     def _watch_cache(self, namespace: str, cache: caching.ObjectCache) -> None:
