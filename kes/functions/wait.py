@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 from kes.domain import templates
-from kes.functions import args as args_decoding
 from kes.functions import base, waiting
 
 NAME = "Wait"
@@ -40,18 +39,10 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> None:
         raise base.FunctionError(str(exc)) from None
     if waiting.TIMEOUT_ARG not in rendered:
         raise base.ArgumentError(f"Argument missing {waiting.TIMEOUT_ARG}")
-    timeout = args_decoding.to_str(rendered[waiting.TIMEOUT_ARG])
-    # waiting.Conditions come from the unrendered args: they are evaluated per poll.
-    if waiting.CONDITIONS_ARG not in args:
-        raise base.ArgumentError(f"Argument missing {waiting.CONDITIONS_ARG}")
-    conditions = waiting.decode_conditions(args[waiting.CONDITIONS_ARG])
-    waiting.wait_for(
-        ctx,
-        conditions=conditions,
-        timeout_s=waiting.parse_timeout(timeout),
-        evaluate_one=evaluate,
+    # The conditions come from the unrendered args: they are evaluated per poll.
+    waiting.wait_until_met(
+        ctx, timeout=rendered[waiting.TIMEOUT_ARG], args=args, evaluate_one=evaluate
     )
-    return None
 
 
 SPEC = base.FunctionSpec(

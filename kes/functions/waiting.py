@@ -170,3 +170,14 @@ def parse_timeout(value: str) -> float:
         return durations.parse_seconds(value)
     except durations.DurationError as exc:
         raise base.FunctionError(f"Failed to parse timeout: {exc}") from None
+
+
+def wait_until_met(
+    ctx: base.PhaseContext, *, timeout: Any, args: Mapping[str, Any], evaluate_one: Evaluate
+) -> None:
+    """Wait's and WaitV2's common end: decode the unrendered conditions, poll until they hold."""
+    if CONDITIONS_ARG not in args:
+        raise base.ArgumentError(f"Argument missing {CONDITIONS_ARG}")
+    conditions = decode_conditions(args[CONDITIONS_ARG])
+    timeout_s = parse_timeout(args_decoding.to_str(timeout))
+    wait_for(ctx, conditions=conditions, timeout_s=timeout_s, evaluate_one=evaluate_one)

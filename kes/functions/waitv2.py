@@ -13,7 +13,6 @@ from __future__ import annotations
 from typing import Any
 
 from kes.domain import templates
-from kes.functions import args as args_decoding
 from kes.functions import base, waiting
 
 NAME = "WaitV2"
@@ -48,17 +47,7 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> None:
         rendered = templates.render_args(args[waiting.TIMEOUT_ARG], dict(ctx.template_params))
     except templates.TemplateError as exc:
         raise base.FunctionError(str(exc)) from None
-    timeout = args_decoding.to_str(rendered)
-    if waiting.CONDITIONS_ARG not in args:
-        raise base.ArgumentError(f"Argument missing {waiting.CONDITIONS_ARG}")
-    conditions = waiting.decode_conditions(args[waiting.CONDITIONS_ARG])
-    waiting.wait_for(
-        ctx,
-        conditions=conditions,
-        timeout_s=waiting.parse_timeout(timeout),
-        evaluate_one=evaluate,
-    )
-    return None
+    waiting.wait_until_met(ctx, timeout=rendered, args=args, evaluate_one=evaluate)
 
 
 SPEC = base.FunctionSpec(
