@@ -15,7 +15,7 @@ from uuid import UUID
 
 from kes import application
 from kes.adapters.k8s import client, errors
-from kes.controller import caching, cancelling, parameters, phases, timeouts
+from kes.controller import caching, cancelling, parameters, phases, timeouts, unexpected
 from kes.domain import actionset_events as ev
 from kes.domain import params, templates
 from kes.functions import base, registry
@@ -115,10 +115,13 @@ class Executor:
         try:
             self._run_action(run_id=run_id, index=index, scope=scope, limits=limits, labels=labels)
         except Exception as exc:  # a bug or an API outage must still end the action
-            logger.exception("Action %d of run %s stopped unexpectedly.", index, run_id)
+            unexpected.log(
+                logger, "Action %d of run %s stopped unexpectedly.", index, run_id, exc=exc
+            )
             run = self.app.run(run_id)
             if run.actions[index].state not in ev.TERMINAL and not run.running_phase_of(index):
-                self.app.fail_action(run_id, action_index=index, error=f"Internal error: {exc}")
+                error = f"Internal error: {type(exc).__name__}"
+                self.app.fail_action(run_id, action_index=index, error=error)
 
     # --- one action -----------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from uuid import UUID
 
 from kes import application
 from kes.adapters.k8s import client, errors, pods
-from kes.controller import cancelling, parameters, timeouts
+from kes.controller import cancelling, parameters, timeouts, unexpected
 from kes.domain import actionset_events as ev
 from kes.domain import durations, params, templates
 from kes.functions import base, podspec, registry
@@ -166,7 +166,7 @@ class PhaseRunner:
                 )
             return self.record_failure(ctx, name=name, error=str(exc), tail=tail, defer=defer)
         except Exception as exc:  # unexpected: record it, keep the controller alive
-            logger.exception("Phase %s raised unexpectedly.", name)
+            unexpected.log(logger, "Phase %s raised unexpectedly.", name, exc=exc)
             return self.record_failure(ctx, name=name, error=str(exc), tail=tail, defer=defer)
         finally:
             phase_scope.close()

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from kes import application
 from kes.adapters.k8s import client, customresources, errors
-from kes.controller import caching, cancelling, executing, timeouts
+from kes.controller import caching, cancelling, executing, timeouts, unexpected
 from kes.domain import actionset, durations, resources, validation
 from kes.domain import actionset_events as ev
 
@@ -238,8 +238,8 @@ class Reconciler:
         try:
             if scope.reason != "controller stopping":
                 self.executor.run(run_id, scope=scope, limits=run_timeouts, labels=labels)
-        except Exception:
-            logger.exception("Run of ActionSet %s stopped unexpectedly.", key)
+        except Exception as exc:
+            unexpected.log(logger, "Run of ActionSet %s stopped unexpectedly.", key, exc=exc)
         finally:
             with self._lock:
                 self._active.pop(run_id, None)

@@ -15,7 +15,15 @@ from typing import Any
 
 from kes import application
 from kes.adapters.k8s import client, customresources, errors, watching
-from kes.controller import caching, executing, queueing, reconciling, serving, timeouts
+from kes.controller import (
+    caching,
+    executing,
+    queueing,
+    reconciling,
+    serving,
+    timeouts,
+    unexpected,
+)
 from kes.domain import crds
 from kes.projections import following, kubeevents, metrics, status
 
@@ -227,7 +235,7 @@ class Controller:
                 logger.warning("Reconciling %s failed: %s. Retrying.", key, exc)
                 self.stop_event.wait(0.5)
                 self.queue.add(key)
-            except Exception:
-                logger.exception("Reconciling %s failed.", key)
+            except Exception as exc:
+                unexpected.log(logger, "Reconciling %s failed.", key, exc=exc)
             finally:
                 self.queue.done(key)
