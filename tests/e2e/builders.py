@@ -61,3 +61,25 @@ def actionset(
 
 def phase_states(obj: dict[str, Any], action: int = 0) -> list[tuple[str, str]]:
     return [(p["name"], p["state"]) for p in obj["status"]["actions"][action]["phases"]]
+
+
+def one_action(
+    name: str,
+    namespace: str,
+    *,
+    phases: list[dict[str, Any]],
+    defer: dict[str, Any] | None = None,
+    artifacts: dict[str, Any] | None = None,
+    annotations: dict[str, str] | None = None,
+    **action_fields: Any,
+) -> list[dict[str, Any]]:
+    """A Blueprint `bp` with one action `run`, and an ActionSet `name` that runs it."""
+    action: dict[str, Any] = {"phases": phases}
+    if defer is not None:
+        action["deferPhase"] = defer
+    if artifacts is not None:
+        action["outputArtifacts"] = artifacts
+    return [
+        blueprint("bp", namespace, {"run": action}),
+        actionset(name, namespace, blueprint="bp", annotations=annotations, **action_fields),
+    ]

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from builders import actionset, blueprint, kubetask, phase_states
+from builders import actionset, blueprint, kubetask, one_action, phase_states
 from e2e_harness import ControllerProcess, Kube, wait_for
 
 pytestmark = pytest.mark.timeout(300)
@@ -19,31 +19,18 @@ def _reasons(kube: Kube, namespace: str, name: str) -> list[tuple[str, str]]:
 def test_success_records_outputs_artifacts_events_and_a_verified_history(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
+    greeting = "{{ .Phases.first.Output.greeting }}-{{ .Phases.second.Output.n }}"
     kube.apply(
-        [
-            blueprint(
-                "bp",
-                namespace,
-                {
-                    "run": {
-                        "outputArtifacts": {
-                            "result": {
-                                "keyValue": {
-                                    "greeting": "{{ .Phases.first.Output.greeting }}-"
-                                    "{{ .Phases.second.Output.n }}"
-                                }
-                            }
-                        },
-                        "phases": [
-                            kubetask("first", "kando output greeting hello"),
-                            kubetask("second", "echo noise; kando output n 2"),
-                        ],
-                        "deferPhase": kubetask("cleanup", "kando output cleaned yes"),
-                    }
-                },
-            ),
-            actionset("as-ok", namespace, blueprint="bp"),
-        ]
+        one_action(
+            "as-ok",
+            namespace,
+            phases=[
+                kubetask("first", "kando output greeting hello"),
+                kubetask("second", "echo noise; kando output n 2"),
+            ],
+            defer=kubetask("cleanup", "kando output cleaned yes"),
+            artifacts={"result": {"keyValue": {"greeting": greeting}}},
+        )
     )
     obj = kube.wait_actionset("as-ok", namespace)
     status = obj["status"]
@@ -82,26 +69,17 @@ def test_failing_phase_leaves_later_phases_pending_and_runs_the_defer_phase(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
     kube.apply(
-        [
-            blueprint(
-                "bp",
-                namespace,
-                {
-                    "run": {
-                        "outputArtifacts": {
-                            "never": {"keyValue": {"k": "{{ .Phases.one.Output.x }}"}}
-                        },
-                        "phases": [
-                            kubetask("one", "kando output x 1"),
-                            kubetask("two", "echo about to fail; exit 3"),
-                            kubetask("three", "true"),
-                        ],
-                        "deferPhase": kubetask("always", "kando output ran yes"),
-                    }
-                },
-            ),
-            actionset("as-fail", namespace, blueprint="bp"),
-        ]
+        one_action(
+            "as-fail",
+            namespace,
+            phases=[
+                kubetask("one", "kando output x 1"),
+                kubetask("two", "echo about to fail; exit 3"),
+                kubetask("three", "true"),
+            ],
+            defer=kubetask("always", "kando output ran yes"),
+            artifacts={"never": {"keyValue": {"k": "{{ .Phases.one.Output.x }}"}}},
+        )
     )
     obj = kube.wait_actionset("as-fail", namespace)
     status = obj["status"]
@@ -122,19 +100,12 @@ def test_defer_phase_failure_fails_the_actionset_with_its_error(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
     kube.apply(
-        [
-            blueprint(
-                "bp",
-                namespace,
-                {
-                    "run": {
-                        "phases": [kubetask("main", "true")],
-                        "deferPhase": kubetask("broken-defer", "echo defer broke; exit 1"),
-                    }
-                },
-            ),
-            actionset("as-defer", namespace, blueprint="bp"),
-        ]
+        one_action(
+            "as-defer",
+            namespace,
+            phases=[kubetask("main", "true")],
+            defer=kubetask("broken-defer", "echo defer broke; exit 1"),
+        )
     )
     obj = kube.wait_actionset("as-defer", namespace)
     assert obj["status"]["state"] == "failed"
@@ -276,21 +247,13 @@ def test_phase_timeout_from_annotation(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
     kube.apply(
-        [
-            blueprint(
-                "bp",
-                namespace,
-                {
-                    "run": {
-                        "phases": [kubetask("slow", "sleep 60"), kubetask("never", "true")],
-                        "deferPhase": kubetask("after", "true"),
-                    }
-                },
-            ),
-            actionset(
-                "as-timeout", namespace, blueprint="bp", annotations={"kes.io/phase-timeout": "2s"}
-            ),
-        ]
+        one_action(
+            "as-timeout",
+            namespace,
+            phases=[kubetask("slow", "sleep 60"), kubetask("never", "true")],
+            defer=kubetask("after", "true"),
+            annotations={"kes.io/phase-timeout": "2s"},
+        )
     )
     obj = kube.wait_actionset("as-timeout", namespace, timeout=60)
     assert obj["status"]["state"] == "failed"
@@ -305,20 +268,12 @@ def test_actionset_timeout_from_annotation(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
     kube.apply(
-        [
-            blueprint(
-                "bp",
-                namespace,
-                {
-                    "run": {
-                        "phases": [kubetask("quick", "true"), kubetask("slow", "sleep 60")],
-                    }
-                },
-            ),
-            actionset(
-                "as-deadline", namespace, blueprint="bp", annotations={"kes.io/timeout": "4s"}
-            ),
-        ]
+        one_action(
+            "as-deadline",
+            namespace,
+            phases=[kubetask("quick", "true"), kubetask("slow", "sleep 60")],
+            annotations={"kes.io/timeout": "4s"},
+        )
     )
     obj = kube.wait_actionset("as-deadline", namespace, timeout=60)
     assert obj["status"]["state"] == "failed"
@@ -332,19 +287,12 @@ def test_deleting_a_running_actionset_cancels_it_and_runs_the_defer_phase(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
     kube.apply(
-        [
-            blueprint(
-                "bp",
-                namespace,
-                {
-                    "run": {
-                        "phases": [kubetask("long", "kando output started yes; sleep 120")],
-                        "deferPhase": kubetask("after", "kando output deferred yes"),
-                    }
-                },
-            ),
-            actionset("as-cancel", namespace, blueprint="bp"),
-        ]
+        one_action(
+            "as-cancel",
+            namespace,
+            phases=[kubetask("long", "kando output started yes; sleep 120")],
+            defer=kubetask("after", "kando output deferred yes"),
+        )
     )
     wait_for(lambda: kube.actionset_state("as-cancel", namespace) == "running", what="running")
     wait_for(

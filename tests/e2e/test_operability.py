@@ -42,10 +42,12 @@ def value(samples: Samples, name: str, **labels: str) -> float:
 
 
 def _run(kube: Kube, namespace: str, name: str, script: str) -> dict[str, Any]:
-    kube.apply([
-        blueprint(f"bp-{name}", namespace, {"run": {"phases": [kubetask("only", script)]}}),
-        actionset(name, namespace, blueprint=f"bp-{name}"),
-    ])
+    kube.apply(
+        [
+            blueprint(f"bp-{name}", namespace, {"run": {"phases": [kubetask("only", script)]}}),
+            actionset(name, namespace, blueprint=f"bp-{name}"),
+        ]
+    )
     return kube.wait_actionset(name, namespace)
 
 
@@ -57,17 +59,20 @@ def test_resolutions_are_preinitialised_and_counted_per_ended_action(
         assert ("kanister_action_set_resolutions_total", (("resolution", resolution),)) in before
     assert _run(kube, namespace, "ok", "kando output a 1")["status"]["state"] == "complete"
     wait_for(
-        lambda: value(scrape(controller), "kanister_action_set_resolutions_total",
-                      resolution="success")
-        >= value(before, "kanister_action_set_resolutions_total", resolution="success") + 1,
+        lambda: (
+            value(scrape(controller), "kanister_action_set_resolutions_total", resolution="success")
+            >= value(before, "kanister_action_set_resolutions_total", resolution="success") + 1
+        ),
         what="the success count to grow",
     )
     assert _run(kube, namespace, "bad", "exit 2")["status"]["state"] == "failed"
     after = wait_for(
-        lambda: (s := scrape(controller))
-        and value(s, "kanister_action_set_resolutions_total", resolution="failure")
-        >= value(before, "kanister_action_set_resolutions_total", resolution="failure") + 1
-        and s,
+        lambda: (
+            (s := scrape(controller))
+            and value(s, "kanister_action_set_resolutions_total", resolution="failure")
+            >= value(before, "kanister_action_set_resolutions_total", resolution="failure") + 1
+            and s
+        ),
         what="the failure count to grow",
     )
     # The phases' wall time, by function; two KubeTask phases ended since `before`.
@@ -81,20 +86,27 @@ def test_resolutions_are_preinitialised_and_counted_per_ended_action(
 def test_running_actionsets_and_projection_lag_are_gauges(
     kube: Kube, controller: ControllerProcess, namespace: str
 ) -> None:
-    kube.apply([
-        blueprint("bp-slow", namespace, {"run": {"phases": [kubetask("wait", "sleep 600")]}}),
-        actionset("slow", namespace, blueprint="bp-slow"),
-    ])
-    wait_for(lambda: value(scrape(controller), "kes_running_actionsets") >= 1,
-             what="a running ActionSet to show")
+    kube.apply(
+        [
+            blueprint("bp-slow", namespace, {"run": {"phases": [kubetask("wait", "sleep 600")]}}),
+            actionset("slow", namespace, blueprint="bp-slow"),
+        ]
+    )
+    wait_for(
+        lambda: value(scrape(controller), "kes_running_actionsets") >= 1,
+        what="a running ActionSet to show",
+    )
     kube.run("delete", "actionset", "slow", "-n", namespace, "--wait=false")
     wait_for(lambda: kube.get("actionset", "slow", namespace) is None, what="the cancellation")
     samples = wait_for(
         lambda: (s := scrape(controller)) and value(s, "kes_running_actionsets") == 0 and s,
         what="no running ActionSet",
     )
-    lags = {dict(k[1])["projection"]: v for k, v in samples.items()
-            if k[0] == "kes_projection_lag_events"}
+    lags = {
+        dict(k[1])["projection"]: v
+        for k, v in samples.items()
+        if k[0] == "kes_projection_lag_events"
+    }
     assert "status" in lags and "metrics" in lags, lags
     assert all(lag >= 0 for lag in lags.values())
     # Caught up once idle: ready means lag 0 everywhere.
@@ -117,9 +129,12 @@ def test_health_and_readiness_bodies_are_kanisters(controller: ControllerProcess
 
 def test_log_json_writes_one_json_object_per_line(devcluster: Any, tmp_path: Path) -> None:
     log = tmp_path / "controller.log"
-    process = ControllerProcess(kubeconfig=Path(devcluster.kubeconfig),
-                                store=tmp_path / "store.sqlite3", log=log,
-                                extra=["--log-json", "--no-create-crds"])
+    process = ControllerProcess(
+        kubeconfig=Path(devcluster.kubeconfig),
+        store=tmp_path / "store.sqlite3",
+        log=log,
+        extra=["--log-json", "--no-create-crds"],
+    )
     process.start()
     try:
         wait_for(lambda: "Controller started." in log.read_text(), what="the start log line")
