@@ -289,26 +289,15 @@ class Lexer:
         return self.src.startswith(_RIGHT, self.pos)
 
     def _lex_quote(self) -> bool:
-        i = self.pos + 1
-        while True:
-            ch = self.src[i] if i < len(self.src) else ""
-            if ch == "\\":
-                nxt = self.src[i + 1] if i + 1 < len(self.src) else ""
-                if nxt not in ("", "\n"):
-                    i += 2
-                    continue
-                ch = nxt
-            if ch in ("", "\n"):
-                self._advance(i - self.pos)
-                return self._error("unterminated quoted string")
-            if ch == '"':
-                break
-            i += 1
-        self._advance(i + 1 - self.pos)
-        self._emit(Kind.STRING)
-        return True
+        return self._lex_quoted('"', kind=Kind.STRING, unterminated="unterminated quoted string")
 
     def _lex_char(self) -> bool:
+        return self._lex_quoted(
+            "'", kind=Kind.CHAR_CONSTANT, unterminated="unterminated character constant"
+        )
+
+    def _lex_quoted(self, quote: str, *, kind: Kind, unterminated: str) -> bool:
+        """Go's lexQuote/lexChar: up to the closing quote, skipping escapes, on one line."""
         i = self.pos + 1
         while True:
             ch = self.src[i] if i < len(self.src) else ""
@@ -320,12 +309,12 @@ class Lexer:
                 ch = nxt
             if ch in ("", "\n"):
                 self._advance(i - self.pos)
-                return self._error("unterminated character constant")
-            if ch == "'":
+                return self._error(unterminated)
+            if ch == quote:
                 break
             i += 1
         self._advance(i + 1 - self.pos)
-        self._emit(Kind.CHAR_CONSTANT)
+        self._emit(kind)
         return True
 
     def _lex_number(self) -> bool:
