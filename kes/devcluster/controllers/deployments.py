@@ -12,8 +12,9 @@ import contextlib
 import copy
 from typing import Any
 
+from kes.devcluster import eventrecorder
 from kes.devcluster import store as store_mod
-from kes.devcluster.controllers import events, objects
+from kes.devcluster.controllers import objects
 
 
 def revision(rs: dict[str, Any]) -> int:
@@ -71,7 +72,7 @@ async def _scale(store: store_mod.Store, rs: dict[str, Any], *, deployment: dict
 async def _scaled_event(store: store_mod.Store, *, deployment: dict[str, Any],
                         rs: dict[str, Any], before: int, after: int) -> None:
     direction = "up" if after > before else "down"
-    await events.record(
+    await eventrecorder.record(
         store, obj=deployment, reason="ScalingReplicaSet",
         message=f"Scaled {direction} replica set {rs['metadata']['name']} from {before} to "
                 f"{after}", component="deployment-controller")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from kes.devcluster import eventrecorder
 from kes.devcluster import store as store_mod
-from kes.devcluster.controllers import events, objects
+from kes.devcluster.controllers import objects
 
 
 def _deletion_order(pod: dict[str, Any]) -> tuple[int, int, str]:
@@ -43,7 +44,7 @@ async def reconcile(store: store_mod.Store, *, namespace: str, name: str) -> Non
             owner=owner, labels={})
         created = await store.create(objects.PODS, pod)
         active.append(created)
-        await events.record(store, obj=rs, reason="SuccessfulCreate",
+        await eventrecorder.record(store, obj=rs, reason="SuccessfulCreate",
                               message=f"Created pod: {created['metadata']['name']}",
                               component="replicaset-controller")
     if len(active) > desired:
@@ -52,7 +53,7 @@ async def reconcile(store: store_mod.Store, *, namespace: str, name: str) -> Non
             with contextlib.suppress(store_mod.NotFoundError):
                 await store.delete(objects.PODS, namespace=namespace,
                                    name=pod["metadata"]["name"])
-                await events.record(store, obj=rs, reason="SuccessfulDelete",
+                await eventrecorder.record(store, obj=rs, reason="SuccessfulDelete",
                                       message=f"Deleted pod: {pod['metadata']['name']}",
                                       component="replicaset-controller")
         active = [p for p in active if p not in doomed]

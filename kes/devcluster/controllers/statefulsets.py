@@ -13,8 +13,9 @@ import copy
 import re
 from typing import Any
 
+from kes.devcluster import eventrecorder
 from kes.devcluster import store as store_mod
-from kes.devcluster.controllers import events, objects
+from kes.devcluster.controllers import objects
 
 
 def ordinal(*, set_name: str, pod_name: str) -> int | None:
@@ -68,7 +69,7 @@ async def _ensure_claims(store: store_mod.Store, *, sts: dict[str, Any], index: 
         with contextlib.suppress(store_mod.AlreadyExistsError):
             await store.create(objects.PVCS, claim)
             pod = f"{meta['name']}-{index}"
-            await events.record(
+            await eventrecorder.record(
                 store, obj=sts, reason="SuccessfulCreate",
                 message=f"create Claim {name} Pod {pod} in StatefulSet "
                         f"{meta['name']} success", component="statefulset-controller")
@@ -100,7 +101,7 @@ async def _delete(store: store_mod.Store, pod: dict[str, Any], *, sts: dict[str,
     with contextlib.suppress(store_mod.NotFoundError):
         await store.delete(objects.PODS, namespace=pod["metadata"]["namespace"],
                            name=pod["metadata"]["name"])
-        await events.record(
+        await eventrecorder.record(
             store, obj=sts, reason="SuccessfulDelete",
             message=f"delete Pod {pod['metadata']['name']} in StatefulSet "
                     f"{sts['metadata']['name']} successful", component="statefulset-controller")
@@ -116,7 +117,7 @@ async def _converge(
             await _ensure_claims(store, sts=sts, index=index)
             pods[index] = await store.create(
                 objects.PODS, _pod(sts=sts, index=index, revision=revision))
-            await events.record(
+            await eventrecorder.record(
                 store, obj=sts, reason="SuccessfulCreate",
                 message=f"create Pod {pods[index]['metadata']['name']} in StatefulSet "
                         f"{sts['metadata']['name']} successful",

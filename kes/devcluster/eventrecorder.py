@@ -1,8 +1,8 @@
-"""Events the workload controllers record (ScalingReplicaSet, SuccessfulCreate ...).
+"""Record core/v1 Events the way Kubernetes' event recorder does, for the kubelet and controllers.
 
-`kubectl describe deployment|statefulset|replicaset` shows them. The kubelet has its own
-recorder for pod events: the two packages are siblings and do not import each other.
-Recording is best effort; an event that cannot be written is dropped.
+`kubectl describe` and `kubectl events` show what happened to a pod (Scheduled, Started,
+Killing ...) and to a workload (ScalingReplicaSet, SuccessfulCreate). Recording is best effort:
+an event that cannot be written (its namespace is missing or going away) is dropped.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 from kes.devcluster import store as store_mod
 
 EVENTS: store_mod.ResourceKey = ("", "v1", "events")
-_HOST = "kes-devcluster"
+NAMESPACES: store_mod.ResourceKey = ("", "v1", "namespaces")
 _last_nanos = 0
 
 
@@ -25,19 +25,29 @@ def _unique_nanos() -> int:
 
 
 async def record(
-    store: store_mod.Store, *, obj: dict[str, Any], reason: str, message: str, component: str
+    store: store_mod.Store,
+    *,
+    obj: dict[str, Any],
+    reason: str,
+    message: str,
+    component: str,
+    warning: bool = False,
+    host: str | None = None,
 ) -> None:
-    """One Normal event about `obj`, named `<name>.<nanoseconds in hex>` as the real recorder
-    names them (so a list shows them in order)."""
+    """One Event about `obj` in its namespace, named `<name>.<nanoseconds in hex>` like the real
+    recorder's (so a list, sorted by name, shows an object's events in order)."""
     meta = obj.get("metadata", {})
     namespace = meta.get("namespace") or "default"
     now = store_mod.now_rfc3339()
+    source: dict[str, str] = {"component": component}
+    if host is not None:
+        source["host"] = host
     body = {
         "apiVersion": "v1",
         "kind": "Event",
         "metadata": {"name": f"{meta.get('name')}.{_unique_nanos():x}", "namespace": namespace},
         "involvedObject": {
-            "apiVersion": obj.get("apiVersion", "apps/v1"),
+            "apiVersion": obj.get("apiVersion", "v1"),
             "kind": obj.get("kind", ""),
             "namespace": namespace,
             "name": meta.get("name"),
@@ -46,14 +56,14 @@ async def record(
         },
         "reason": reason,
         "message": message,
-        "type": "Normal",
+        "type": "Warning" if warning else "Normal",
         "count": 1,
         "firstTimestamp": now,
         "lastTimestamp": now,
         "eventTime": None,
-        "source": {"component": component},
+        "source": source,
         "reportingComponent": component,
-        "reportingInstance": _HOST,
+        "reportingInstance": host or "kes-devcluster",
     }
     if not await _namespace_open(store, namespace):
         return
@@ -65,7 +75,7 @@ async def _namespace_open(store: store_mod.Store, namespace: str) -> bool:
     """The apiserver refuses new objects in a missing or terminating namespace; so do we, or
     an event written during a namespace's deletion would outlive it."""
     try:
-        found = await store.get(("", "v1", "namespaces"), namespace=None, name=namespace)
+        found = await store.get(NAMESPACES, namespace=None, name=namespace)
     except store_mod.NotFoundError:
         return False
     return not found["metadata"].get("deletionTimestamp")
