@@ -154,13 +154,6 @@ class Offline:
         return params.phase(secrets=secrets, config_maps=config_maps, output={})
 
 
-def rfc3339_nano(moment: dt.datetime) -> str:
-    """Go's `time.Now().UTC().Format(time.RFC3339Nano)`: trailing zeros of the fraction dropped."""
-    moment = moment.astimezone(dt.UTC)
-    fraction = f"{moment.microsecond:06d}".rstrip("0")
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
-
-
 def assemble(inputs: Inputs, *, now: dt.datetime) -> Offline:
     """`param.New` without a cluster: params file first, options on top."""
     given = inputs.params_file
@@ -197,7 +190,7 @@ def assemble(inputs: Inputs, *, now: dt.datetime) -> Offline:
     profile = objects.profile(given, inputs, collected)
     if profile is not None:
         fields["Profile"] = profile
-    fields["Time"] = inputs.time or str(given.get("Time") or "") or rfc3339_nano(now)
+    fields["Time"] = inputs.time or str(given.get("Time") or "") or params.rfc3339_nano(now)
     for key in ("PodOverride",):
         fields[key] = dict(objects.mapping(given, key) or {})
     for key in ("PodLabels", "PodAnnotations"):

@@ -200,16 +200,6 @@ def _named_objects(
     return found
 
 
-def rfc3339_nano(moment: dt.datetime) -> str:
-    """Go's `time.Now().UTC().Format(time.RFC3339Nano)`: trailing zeros of the fraction dropped."""
-    fraction = f"{moment.astimezone(dt.UTC).microsecond:06d}".rstrip("0")
-    return (
-        moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        + (f".{fraction}" if fraction else "")
-        + "Z"
-    )
-
-
 def for_action(
     api: client.Api,
     *,
@@ -250,7 +240,7 @@ def for_action(
     if action.get("profile"):
         fields["Profile"] = _profile(api, action["profile"], collected, profiles=profiles)
     moment = now or dt.datetime.now(dt.UTC)
-    fields["Time"] = rfc3339_nano(moment)
+    fields["Time"] = params.rfc3339_nano(moment)
     fields["ArtifactsIn"] = params.artifacts(action.get("artifacts"))
     fields["Options"] = values.TypedMap(
         {k: str(v) for k, v in (action.get("options") or {}).items()}

@@ -11,6 +11,7 @@ Nothing here does I/O: the controller fetches, these functions shape.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -203,6 +204,13 @@ def profile(
         },
         pointer=True,
     )
+
+
+def rfc3339_nano(moment: dt.datetime) -> str:
+    """`.Time`: Go's `time.Now().UTC().Format(time.RFC3339Nano)`, trailing zeros dropped."""
+    moment = moment.astimezone(dt.UTC)
+    fraction = f"{moment.microsecond:06d}".rstrip("0")
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + (f".{fraction}" if fraction else "") + "Z"
 
 
 def template_params(**fields: Any) -> values.GoStruct:

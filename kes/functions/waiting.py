@@ -16,6 +16,7 @@ from typing import Any
 from kes.adapters.k8s import errors as k8s_errors
 from kes.adapters.k8s import jsonpath, objects
 from kes.domain import durations, templates
+from kes.domain.templates import goquote
 from kes.functions import args as args_decoding
 from kes.functions import base
 
@@ -106,15 +107,11 @@ def resolve_jsonpath(obj: Mapping[str, Any], condition: str) -> str:
             value = ""  # Kanister drops the printer's parse error and substitutes nothing
         except jsonpath.JSONPathError as exc:
             raise base.FunctionError(
-                f"error executing jsonpath {_go_quote(expression)}: "
+                f"error executing jsonpath {goquote.quote(expression)}: "
                 f"Error executing template: {exc}."
             ) from None
         resolved = resolved.replace(source, value)
     return resolved
-
-
-def _go_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _attempt(

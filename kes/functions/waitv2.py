@@ -13,15 +13,12 @@ from __future__ import annotations
 from typing import Any
 
 from kes.domain import templates
+from kes.domain.templates import goquote
 from kes.functions import base, waiting
 
 NAME = "WaitV2"
 IDEMPOTENT = True
 OUTPUTS: tuple[str, ...] = ()
-
-
-def _go_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
 def evaluate(ctx: base.PhaseContext, condition: waiting.Condition) -> bool:
@@ -34,7 +31,7 @@ def evaluate(ctx: base.PhaseContext, condition: waiting.Condition) -> bool:
         output = templates.render(condition.condition, obj, missing_key="zero")
     except templates.TemplateError as exc:
         raise base.FunctionError(
-            f"error executing template {_go_quote(condition.condition)}: {exc}"
+            f"error executing template {goquote.quote(condition.condition)}: {exc}"
         ) from None
     return bool(output.strip() == "true")
 
