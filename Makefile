@@ -1,10 +1,20 @@
-# The two commands of the README: `make test` and `make demo`.
+# The two commands of the README: `make test` and `make demo`. Both install what they need.
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBS := restic bubblewrap
+# Debian packages: bubblewrap for pod mount namespaces, PostgreSQL (scripts/postgres.sh) for the
+# shared event store, and the database clients the example Blueprints run on the node.
+DEBS := bubblewrap
 
-.PHONY: test lint debs venv demo clean
+include tools/versions.mk
+
+# Go-built tools live in the project (git-ignored) and come first on PATH for everything make runs.
+TOOLS_DIR ?= $(CURDIR)/.tools
+TOOLS_BIN := $(TOOLS_DIR)/bin
+export PATH := $(TOOLS_BIN):$(PATH)
+export KES_TOOLS_DIR := $(TOOLS_DIR)
+
+.PHONY: test lint debs venv tools postgres demo clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -14,24 +24,33 @@ $(VENV)/.installed: pyproject.toml
 
 venv: $(VENV)/.installed
 
-# Debian packages the tests use (restic for data movement, bubblewrap for pod mount namespaces).
 debs:
 	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing Debian packages:$$missing"; \
-		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q $$missing; \
+		$(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	fi
+
+# restic and kopia built from their Go modules at the pinned versions (scripts/go-tool.sh says
+# why not `go install`); a second run builds nothing.
+tools:
+	@bash scripts/go-tool.sh github.com/restic/restic $(RESTIC_VERSION) ./cmd/restic $(TOOLS_BIN)/restic
+	@bash scripts/go-tool.sh github.com/kopia/kopia $(KOPIA_VERSION) . $(TOOLS_BIN)/kopia \
+		"-s -w -X github.com/kopia/kopia/repo.BuildVersion=$(KOPIA_VERSION:v%=%)"
+
+postgres:
+	@bash scripts/postgres.sh
 
 lint: venv
 	$(VENV)/bin/ruff check kes tests benchmarks
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy kes
 
-test: venv debs lint
+test: venv debs tools postgres lint
 	$(VENV)/bin/pytest
 
 # The main job on the embedded defaults; KEEP=1 leaves the cluster and controller running.
-demo: venv
+demo: venv debs tools
 	bash scripts/demo.sh
 
 clean:

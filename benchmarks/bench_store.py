@@ -152,8 +152,8 @@ def one_long_history(location: str, *, events: int) -> None:
 
 
 def postgres_rate(*, events: int) -> float | None:
-    """Append rate on the local PostgreSQL (127.0.0.1:5432, database test), if it is running."""
-    url = "postgresql://postgres@127.0.0.1:5432/test"
+    """Append rate on the local PostgreSQL (`make postgres`; KES_TEST_POSTGRES_URL), if it runs."""
+    url = os.environ.get("KES_TEST_POSTGRES_URL", "postgresql://kes:kes@127.0.0.1:5432/test")
     try:
         import psycopg
 

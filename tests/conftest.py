@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from devcluster_harness import DevCluster, start_devcluster, stop_devcluster
 
+pytest_plugins = ["toolcheck"]
+
 _LEVELS = {"unit", "replay", "integration", "devcluster", "e2e"}
 
 
@@ -28,20 +30,7 @@ def devcluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevCluster]
         stop_devcluster(cluster)
 
 
-# --- the event store, over SQLite and (where it runs) PostgreSQL -------------------------------
-
-_PG_HOST, _PG_PORT = "127.0.0.1", 5432
-_PG_URL = f"postgresql://postgres@{_PG_HOST}:{_PG_PORT}/test"
-
-
-def _postgres_reachable() -> bool:
-    import socket
-
-    try:
-        with socket.create_connection((_PG_HOST, _PG_PORT), timeout=1):
-            return True
-    except OSError:
-        return False
+# --- the event store, over SQLite and PostgreSQL (started by `make test`) ---------------------
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -50,17 +39,19 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield str(tmp_path / "store.sqlite3")
         return
-    if not _postgres_reachable():
-        pytest.skip(f"PostgreSQL is not reachable at {_PG_HOST}:{_PG_PORT}")
     import uuid
+
+    import toolcheck  # registered as a plugin above, so imported only once pytest has it
+
+    toolcheck.require(request, "postgres")
 
     import psycopg
 
     schema = f"kes_test_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_PG_URL, autocommit=True) as conn:
+    with psycopg.connect(toolcheck.POSTGRES_URL, autocommit=True) as conn:
         conn.execute(f"CREATE SCHEMA {schema}")
     try:
-        yield f"{_PG_URL}?schema={schema}"
+        yield f"{toolcheck.POSTGRES_URL}?schema={schema}"
     finally:
-        with psycopg.connect(_PG_URL, autocommit=True) as conn:
+        with psycopg.connect(toolcheck.POSTGRES_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
