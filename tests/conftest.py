@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from devcluster_harness import DevCluster, start_devcluster, stop_devcluster
+from s3_harness import S3Server, start_moto, stop_moto
 
 pytest_plugins = ["toolcheck"]
 
@@ -55,3 +56,15 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(toolcheck.POSTGRES_URL, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+# --- a real S3 API (moto's server on 127.0.0.1) -----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def moto_s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    server = start_moto(tmp_path_factory.mktemp("moto"))
+    try:
+        yield server
+    finally:
+        stop_moto(server)
