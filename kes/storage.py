@@ -26,7 +26,14 @@ from eventsourcing import persistence as es_persistence
 from eventsourcing import sqlite as es_sqlite
 from eventsourcing import utils as es_utils
 
-from kes.domain import events
+from kes.domain import actionset, actionset_events, events, hashchain, repositoryserver
+
+# The modules whose classes are stored as events, for exports that name a type but no topic.
+EVENT_MODULES = (actionset_events, repositoryserver)
+_RETIRED = {
+    f"{actionset_events.__name__}:{name}": successor
+    for name, successor in actionset_events.RETIRED.items()
+}
 
 STORE_ENV = "KES_STORE"
 SYNCHRONOUS_ENV = "KES_SQLITE_SYNCHRONOUS"
@@ -158,9 +165,70 @@ class PydanticMapper(es_persistence.Mapper[UUID]):
         )
 
     def to_domain_event(self, stored_event: es_persistence.StoredEvent) -> Any:
-        cls = es_utils.resolve_topic(stored_event.topic)
-        state = decode_state(self.transcoder, stored_event)
-        return cls.model_validate(events.upcast(cls, state))
+        return read_event(stored_event.topic, decode_state(self.transcoder, stored_event))
+
+
+def read_event(topic: str, state: dict[str, Any]) -> Any:
+    """The domain event of a stored (topic, state), through retired names and upcasters."""
+    retired = _RETIRED.get(topic)
+    if retired is not None:
+        cls, change = retired
+        if change is not None:
+            change(state)
+    else:
+        cls = es_utils.resolve_topic(topic)
+    return cls.model_validate(events.upcast(cls, state))
+
+
+def topic_of_type(type_name: str) -> str:
+    """The topic an event type name was stored under (exports before they carried topics)."""
+    for module in EVENT_MODULES:
+        candidate = getattr(module, type_name, None)
+        if isinstance(candidate, type) and issubclass(candidate, events.DomainEvent):
+            return es_utils.get_topic(candidate)
+    if type_name in actionset_events.RETIRED:
+        return f"{actionset_events.__name__}:{type_name}"
+    raise ValueError(f'"{type_name}" is not an event type of kes.')
+
+
+def export_record(record: hashchain.StoredRecord) -> dict[str, Any]:
+    """One stored event as a line of an export (``kes history --json``).
+
+    ``id``, ``version``, ``time``, ``type``, ``schema_version``, ``digest`` and ``data`` (the
+    event's own fields), plus its ``topic``: exactly the stored payload, so the chain verifies.
+    """
+    state = dict(record.state)
+    return {
+        "id": state.get("originator_id"),
+        "version": record.version,
+        "time": state.get("timestamp"),
+        "type": record.topic.rsplit(":", 1)[-1],
+        "topic": record.topic,
+        "schema_version": state.get("schema_version", 1),
+        "digest": state.get("digest", ""),
+        "data": {k: v for k, v in state.items() if k not in events.ENVELOPE},
+    }
+
+
+def stored_from_export(record: dict[str, Any]) -> hashchain.StoredRecord:
+    """An export line back in its stored shape (topic from the line, or from its type)."""
+    state = {
+        **record["data"],
+        "originator_id": record["id"],
+        "originator_version": record["version"],
+        "timestamp": record["time"],
+        "schema_version": record["schema_version"],
+        "digest": record["digest"],
+    }
+    topic = record.get("topic") or topic_of_type(str(record["type"]))
+    if record["version"] == 1 and "originator_topic" not in state:
+        # Exports without topics left out the created event's aggregate topic; it is fixed
+        # per event type.
+        cls = es_utils.resolve_topic(topic)
+        owner: type = repositoryserver.RepositoryServerLifecycle if cls.__module__ == (
+            repositoryserver.__name__) else actionset.ActionSetRun
+        state["originator_topic"] = es_utils.get_topic(owner)
+    return hashchain.StoredRecord(version=int(record["version"]), topic=topic, state=state)
 
 
 def decode_state(
@@ -178,3 +246,29 @@ def application_env(store: Store, *, create: bool = True) -> dict[str, str]:
         "TRANSCODER_TOPIC": es_utils.get_topic(JSONTranscoder),
         "CREATE_TABLE": "y" if create else "n",
     }
+
+
+def delete_aggregates(recorder: Any, ids: list[UUID]) -> int:
+    """Remove every stored event of these aggregates (``kes history prune``); how many went.
+
+    Aggregates go as a whole: each hash chain covers one aggregate, so the others still verify.
+    """
+    if not ids:
+        return 0
+    table = recorder.events_table_name
+    if isinstance(recorder, es_sqlite.SQLiteAggregateRecorder):
+        marks = ",".join("?" * len(ids))
+        with recorder.datastore.transaction(commit=True) as cursor:
+            cursor.execute(
+                f"DELETE FROM {table} WHERE originator_id IN ({marks})",  # noqa: S608
+                [i.hex for i in ids],
+            )
+            return int(cursor.sqlite_cursor.rowcount)
+    from psycopg import sql  # only with the postgres extra, which a PostgreSQL store needs
+
+    statement = sql.SQL("DELETE FROM {schema}.{table} WHERE originator_id = ANY(%s)").format(
+        schema=sql.Identifier(recorder.datastore.schema), table=sql.Identifier(table)
+    )
+    with recorder.datastore.transaction(commit=True) as cursor:
+        cursor.execute(statement, [ids])
+        return int(cursor.rowcount)

@@ -21,7 +21,7 @@ from eventsourcing import utils as es_utils
 
 from kes.domain import hashchain
 
-_ENVELOPE = frozenset({
+ENVELOPE = frozenset({
     "originator_id", "originator_version", "timestamp", "schema_version", "digest",
     "originator_topic",
 })
@@ -75,7 +75,7 @@ class DomainEvent(pydantic.BaseModel, es_domain.CanMutateAggregate[UUID]):
             "type": type(self).__name__,
             "schema_version": dumped["schema_version"],
             "digest": dumped["digest"],
-            "data": {k: v for k, v in dumped.items() if k not in _ENVELOPE},
+            "data": {k: v for k, v in dumped.items() if k not in ENVELOPE},
         }
 
     def body(self) -> dict[str, Any]:
