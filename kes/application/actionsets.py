@@ -45,14 +45,14 @@ class ActionSetUseCases(log.EventLog):
         return run
 
     def start_action(self, run_id: UUID, *, action_index: int) -> None:
-        self.run_command(run_id, lambda r: r.start_action(action_index))
+        self.execute(run_id, lambda r: r.start_action(action_index))
 
     def start_phase(
         self, run_id: UUID, *, action_index: int, phase_name: str, function: str,
         args: dict[str, Any], attempt: int = 1, secrets: Iterable[str | bytes] = (),
     ) -> None:
         masked = masking.mask(args, secrets=secrets)
-        self.run_command(run_id, lambda r: r.start_phase(
+        self.execute(run_id, lambda r: r.start_phase(
             action_index=action_index, phase_name=phase_name, function=function,
             masked_args=masked, attempt=attempt,
         ))
@@ -60,7 +60,7 @@ class ActionSetUseCases(log.EventLog):
     def progress_phase(
         self, run_id: UUID, *, action_index: int, phase_name: str, progress: dict[str, Any]
     ) -> None:
-        self.run_command(run_id, lambda r: r.progress_phase(
+        self.execute(run_id, lambda r: r.progress_phase(
             action_index=action_index, phase_name=phase_name, progress=progress,
         ))
 
@@ -69,7 +69,7 @@ class ActionSetUseCases(log.EventLog):
         output: dict[str, Any] | None, duration_s: float, secrets: Iterable[str | bytes] = (),
     ) -> None:
         masked = masking.mask(output, secrets=secrets)
-        self.run_command(run_id, lambda r: r.complete_phase(
+        self.execute(run_id, lambda r: r.complete_phase(
             action_index=action_index, phase_name=phase_name, output=masked,
             duration_s=duration_s,
         ))
@@ -79,7 +79,7 @@ class ActionSetUseCases(log.EventLog):
         log_tail: Sequence[str] = (), secrets: Iterable[str | bytes] = (),
     ) -> None:
         masker = masking.Masker(secrets)
-        self.run_command(run_id, lambda r: r.fail_phase(
+        self.execute(run_id, lambda r: r.fail_phase(
             action_index=action_index, phase_name=phase_name, error=masker(error),
             log_tail=masker(list(log_tail)),
         ))
@@ -87,7 +87,7 @@ class ActionSetUseCases(log.EventLog):
     def time_out_phase(
         self, run_id: UUID, *, action_index: int, phase_name: str, timeout_s: float, error: str
     ) -> None:
-        self.run_command(run_id, lambda r: r.time_out_phase(
+        self.execute(run_id, lambda r: r.time_out_phase(
             action_index=action_index, phase_name=phase_name, timeout_s=timeout_s, error=error,
         ))
 
@@ -95,7 +95,7 @@ class ActionSetUseCases(log.EventLog):
         self, run_id: UUID, *, action_index: int, phase_name: str, reason: str,
         rerun: bool, error: str = "",
     ) -> None:
-        self.run_command(run_id, lambda r: r.interrupt_phase(
+        self.execute(run_id, lambda r: r.interrupt_phase(
             action_index=action_index, phase_name=phase_name, reason=reason, rerun=rerun,
             error=error,
         ))
@@ -105,36 +105,36 @@ class ActionSetUseCases(log.EventLog):
         secrets: Iterable[str | bytes] = (),
     ) -> None:
         masked = masking.mask(artifacts, secrets=secrets)
-        self.run_command(run_id, lambda r: r.render_artifacts(
+        self.execute(run_id, lambda r: r.render_artifacts(
             action_index=action_index, artifacts=masked,
         ))
 
     def complete_action(self, run_id: UUID, *, action_index: int) -> None:
-        self.run_command(run_id, lambda r: r.complete_action(action_index))
+        self.execute(run_id, lambda r: r.complete_action(action_index))
 
     def fail_action(
         self, run_id: UUID, *, action_index: int, error: str,
         secrets: Iterable[str | bytes] = (),
     ) -> None:
         masked = masking.mask(error, secrets=secrets)
-        self.run_command(
+        self.execute(
             run_id, lambda r: r.fail_action(action_index=action_index, error=masked)
         )
 
     def request_cancel(self, run_id: UUID, *, reason: str = "") -> None:
-        self.run_command(run_id, lambda r: r.request_cancel(reason))
+        self.execute(run_id, lambda r: r.request_cancel(reason))
 
     def complete_run(self, run_id: UUID) -> None:
-        self.run_command(run_id, lambda r: r.complete())
+        self.execute(run_id, lambda r: r.complete())
 
     def fail_run(
         self, run_id: UUID, *, error: str = "", secrets: Iterable[str | bytes] = ()
     ) -> None:
         masked = masking.mask(error, secrets=secrets)
-        self.run_command(run_id, lambda r: r.fail(masked))
+        self.execute(run_id, lambda r: r.fail(masked))
 
     def cancel_run(self, run_id: UUID) -> None:
-        self.run_command(run_id, lambda r: r.cancel())
+        self.execute(run_id, lambda r: r.cancel())
 
     # --- queries ----------------------------------------------------------------------------
 

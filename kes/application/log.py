@@ -20,7 +20,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing import application as es_application
@@ -54,21 +54,21 @@ class EventLog(es_application.Application[UUID]):
     """The event log of every ActionSet run and RepositoryServer, in one store."""
 
     name = "kes"
-    # A cache of live aggregates updated on save (see _execute): the controller is the one
-    # writer of its runs, and a conflict with another writer evicts and reloads.
-    env: ClassVar[dict[str, str]] = {
-        "AGGREGATE_CACHE_MAXSIZE": "1000",
-        "AGGREGATE_CACHE_FASTFORWARD": "n",
-        "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
-    }
+    # Live aggregates are kept here (see execute), not in the library's LRU cache: the
+    # controller is the one writer of its runs, a conflict with another writer evicts and
+    # reloads, and a plain dict costs a lookup where the LRU costs a lock and list surgery.
+    CACHE_SIZE = 1000
 
     def __init__(self, *, store: str | None = None, create: bool = True) -> None:
         self.store = storage.resolve(store)
         self._stripes = [threading.Lock() for _ in range(64)]
+        self._live: dict[int, Any] = {}
+        self._live_lock = threading.Lock()
         env = storage.application_env(self.store, create=create)
         for attempt in range(3):
             try:
                 super().__init__(env=env)
+                self.appender = storage.appender_for(self.store, recorder=self.recorder)
                 return
             except es_persistence.InternalError:
                 # Two processes creating PostgreSQL tables at once: one sees "tuple
@@ -84,26 +84,33 @@ class EventLog(es_application.Application[UUID]):
     # --- the write path ---------------------------------------------------------------------
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Any]:
-        """The library's save, without its runtime-Protocol checks on every object.
+        """Record the new events of these aggregates in one transaction, then cache them.
 
-        `Application.save` asks `isinstance(obj, DomainEventProtocol)` of each object, and a
-        runtime-checkable Protocol compares every attribute: ~40% of recording one event. Here
-        only our own aggregates are saved, so their events are collected directly.
+        Not the library's save: that one checks runtime Protocols on every object, builds
+        recordings and notifies subscribers (kes has none), and records through a recorder made
+        for every use; this is the controller's hot path, so it appends through kes's own
+        writer (``kes.storage.appending``) and does nothing else.
         """
-        processing_event: es_application.ProcessingEvent[UUID] = (
-            es_application.ProcessingEvent()
-        )
+        pending: list[Any] = []
         for obj in objs:
-            if obj is None:
-                continue
-            processing_event.events.extend(obj.collect_events())
-            processing_event.aggregates[obj.id] = obj
-        processing_event.saved_kwargs.update(kwargs)
-        recordings = self._record(processing_event)
-        self._take_snapshots(processing_event)
-        self._notify(recordings)
-        self.notify(processing_event.events)  # the library's deprecated hook, kept for parity
-        return recordings
+            if obj is not None:
+                pending.extend(obj.collect_events())
+        if pending:
+            self.appender.append([e.stored_row() for e in pending])
+        for obj in objs:
+            if obj is not None and self._live.get(obj.id.int) is not obj:
+                self._keep(obj)
+        return []
+
+    def _keep(self, aggregate: Any) -> None:
+        with self._live_lock:
+            if len(self._live) >= self.CACHE_SIZE:
+                self._live.pop(next(iter(self._live)), None)  # the oldest kept: reloaded if used
+            self._live[aggregate.id.int] = aggregate  # int keys: UUID hashes in Python
+
+    def close(self) -> None:
+        self.appender.close()
+        super().close()
 
     def stripe(self, aggregate_id: UUID) -> threading.Lock:
         """The lock that keeps one thread at a time on this aggregate's cached state."""
@@ -117,7 +124,7 @@ class EventLog(es_application.Application[UUID]):
         # may also be stale (another process wrote): a save then conflicts, and a guard that
         # refuses is asked once more on state rebuilt from the store before its error counts.
         rechecked = False
-        with self.stripe(aggregate_id):
+        with self._stripes[aggregate_id.int % len(self._stripes)]:
             for attempt in range(MAX_ATTEMPTS):
                 aggregate: Agg = self._get(aggregate_id)
                 try:
@@ -150,10 +157,8 @@ class EventLog(es_application.Application[UUID]):
         self._evict(aggregate_id)
 
     def _evict(self, aggregate_id: UUID) -> None:
-        cache = self.repository.cache
-        if cache is not None:
-            with contextlib.suppress(KeyError):
-                cache.get(aggregate_id, evict=True)
+        with self._live_lock:
+            self._live.pop(aggregate_id.int, None)
 
     def create(self, aggregate: Agg) -> UUID:
         """Record a new aggregate; a second record of the same id is ignored (first one stands)."""
@@ -163,13 +168,19 @@ class EventLog(es_application.Application[UUID]):
 
     _create = create
 
-    def _get(self, aggregate_id: UUID, *, version: int | None = None) -> Any:
+    def _get(self, aggregate_id: UUID) -> Any:
+        """The live aggregate (kept from the last use, or rebuilt from the store and kept)."""
+        live = self._live.get(aggregate_id.int)
+        if live is not None:
+            return live
         try:
-            return self.repository.get(aggregate_id, version=version)
+            aggregate: Any = self.repository.get(aggregate_id)
         except es_application.AggregateNotFoundError:
             raise errors.RunNotFoundError(
                 f"Nothing is recorded under id {aggregate_id}."
             ) from None
+        self._keep(aggregate)
+        return aggregate
 
     # --- reading aggregates -----------------------------------------------------------------
 
@@ -221,7 +232,9 @@ class EventLog(es_application.Application[UUID]):
 
     # --- reading events ---------------------------------------------------------------------
 
-    def stored_records(self, aggregate_id: UUID) -> list[hashchain.StoredRecord]:
+    def stored_records(
+        self, aggregate_id: UUID, *, after: int = 0
+    ) -> list[hashchain.StoredRecord]:
         """The aggregate's events exactly as stored (no upcasting), for audit and verify."""
         return [
             hashchain.StoredRecord(
@@ -229,7 +242,7 @@ class EventLog(es_application.Application[UUID]):
                 topic=s.topic,
                 state=storage.decode_state(self.mapper.transcoder, s),
             )
-            for s in self.recorder.select_events(aggregate_id)
+            for s in self.recorder.select_events(aggregate_id, gt=after or None)
         ]
 
     def verify(
@@ -257,8 +270,7 @@ class EventLog(es_application.Application[UUID]):
         """
         return [
             storage.export_record(record)
-            for record in self.stored_records(aggregate_id)
-            if record.version > after
+            for record in self.stored_records(aggregate_id, after=after)
         ]
 
     def state_at(self, aggregate_id: UUID, *, at: dt.datetime) -> Any:

@@ -203,6 +203,11 @@ def _print_links(app: application.KesApplication, run_id: UUID) -> None:
 def _print_events(
     app: application.KesApplication, aggregate_id: UUID, *, as_json: bool, follow: bool
 ) -> None:
+    if as_json and not follow:  # the export as stored: no need to read the events as objects
+        lines = [json.dumps(r, sort_keys=True) for r in app.export(aggregate_id)]
+        if lines:
+            click.echo("\n".join(lines))
+        return
     timeline = Timeline()
     color = sys.stdout.isatty()
     aggregate: Any = None  # rebuilt from exactly the events printed, so the end is never missed

@@ -132,16 +132,22 @@ class ActionSetRun(events.EventSourced):
             return Step(NOTHING)
         if action.state == ev.PENDING:
             return Step(NOTHING if self.cancel_requested else START_ACTION)
-        running = self.running_phase_of(action_index)
-        if running is not None:
-            return Step(RECOVER, phase=running.plan, attempt=running.attempt)
-        main = action.phases
-        stopped = self.cancel_requested or any(p.state == ev.FAILED for p in main)
-        if not stopped:
-            for phase in main:
-                if phase.state == ev.COMPLETE:
-                    continue
-                return Step(RUN, phase=phase.plan, attempt=phase.attempt + 1)
+        # One pass (this runs for every phase start): a running phase, a failed one, and the
+        # first main phase not complete.
+        stopped = self.cancel_requested
+        candidate: ev.PhaseRun | None = None
+        for phase in action.steps:
+            state = phase.state
+            if state == ev.RUNNING:
+                return Step(RECOVER, phase=phase.plan, attempt=phase.attempt)
+            if phase.defer:
+                continue
+            if state == ev.FAILED:
+                stopped = True
+            elif candidate is None and state != ev.COMPLETE:
+                candidate = phase
+        if candidate is not None and not stopped:
+            return Step(RUN, phase=candidate.plan, attempt=candidate.attempt + 1)
         defer = action.defer_phase
         if defer is not None and defer.state in (ev.PENDING, ev.INTERRUPTED):
             return Step(RUN, phase=defer.plan, attempt=defer.attempt + 1)
@@ -183,7 +189,8 @@ class ActionSetRun(events.EventSourced):
         return self.actions[action_index]
 
     def check_action_running(self, action_index: int) -> ev.ActionRun:
-        self.check_not_terminal()
+        if self.state in ev.TERMINAL:
+            self.check_not_terminal()
         action = self._action(action_index)
         if action.state != ev.RUNNING:
             raise errors.ActionNotRunningError(

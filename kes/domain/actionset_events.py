@@ -105,18 +105,22 @@ class PhaseRun:
     ended_at: dt.datetime | None = None
     duration_s: float | None = None
     reused: bool = False  # completed by the parent run of a retry
+    # Copied from the plan (read on every step) and the progress as a number (see _percent).
+    name: str = dataclasses.field(init=False, repr=False, compare=False)
+    function: str = dataclasses.field(init=False, repr=False, compare=False)
+    defer: bool = dataclasses.field(init=False, repr=False, compare=False)
+    percent: int = dataclasses.field(default=0, init=False, repr=False, compare=False)
 
-    @property
-    def name(self) -> str:
-        return self.plan.name
+    def __post_init__(self) -> None:
+        self.name, self.function, self.defer = self.plan.name, self.plan.function, self.plan.defer
 
-    @property
-    def function(self) -> str:
-        return self.plan.function
-
-    @property
-    def defer(self) -> bool:
-        return self.plan.defer
+    def set_progress(self, progress: dict[str, Any]) -> None:
+        self.progress = progress
+        value = progress.get("progressPercent") or 0
+        try:
+            self.percent = 100 if value == "100" else int(float(str(value)))
+        except ValueError:
+            self.percent = 0
 
 
 @dataclasses.dataclass
@@ -127,6 +131,17 @@ class ActionRun:
     artifacts_rendered: bool = False
     state: str = PENDING
     error: str = ""
+    # Derived from `steps` once (they never change): the main phases, the deferPhase, by name.
+    phases: list[PhaseRun] = dataclasses.field(init=False, repr=False, compare=False)
+    defer_phase: PhaseRun | None = dataclasses.field(init=False, repr=False, compare=False)
+    _by_name: dict[str, PhaseRun] = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.phases = [p for p in self.steps if not p.defer]
+        self.defer_phase = next((p for p in self.steps if p.defer), None)
+        self._by_name = {}
+        for phase in self.steps:
+            self._by_name.setdefault(phase.name, phase)
 
     @property
     def name(self) -> str:
@@ -140,17 +155,8 @@ class ActionRun:
     def blueprint(self) -> str:
         return self.plan.blueprint
 
-    @property
-    def phases(self) -> list[PhaseRun]:
-        """The main phases (the deferPhase aside)."""
-        return [p for p in self.steps if not p.defer]
-
-    @property
-    def defer_phase(self) -> PhaseRun | None:
-        return next((p for p in self.steps if p.defer), None)
-
     def phase(self, name: str) -> PhaseRun | None:
-        return next((p for p in self.steps if p.name == name), None)
+        return self._by_name.get(name)
 
     @classmethod
     def from_plan(cls, plan: ActionPlan) -> ActionRun:
@@ -165,16 +171,12 @@ def _set_error(run: Any, message: str, *, overwrite: bool = False) -> None:
 
 def _percent(run: Any) -> str:
     """Kanister's percentCompleted: integer mean of main phases' progressPercent (empty = 0)."""
-    phases = [p for a in run.actions for p in a.phases]
-    if not phases:
-        return "0"
-    total = 0
-    for phase in phases:
-        try:
-            total += int(float(str((phase.progress or {}).get("progressPercent") or 0)))
-        except ValueError:
-            total += 0
-    return str(total // len(phases))
+    total = count = 0
+    for action in run.actions:
+        for phase in action.phases:
+            count += 1
+            total += phase.percent
+    return str(total // count) if count else "0"
 
 
 def _touch_progress(run: Any, when: dt.datetime) -> None:
@@ -185,7 +187,8 @@ def _touch_progress(run: Any, when: dt.datetime) -> None:
 
 
 def _kanister_time(when: dt.datetime) -> str:
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 to the second, in UTC (metav1.Time)."""
+    return events.iso_time(when.astimezone(dt.UTC).replace(microsecond=0))
 
 
 # --- creation -------------------------------------------------------------------------------
@@ -199,6 +202,7 @@ class ActionSetAccepted(events.CreatedEvent):
     """
 
     SCHEMA_VERSION = 2
+    schema_version: int = 2
     name: str
     namespace: str
     uid: str
@@ -213,8 +217,8 @@ class ActionSetAccepted(events.CreatedEvent):
         for reused in self.retry_of.reused if self.retry_of else []:
             phase = run.actions[reused.action_index].phase(reused.phase_name)
             phase.state, phase.output, phase.reused = COMPLETE, reused.output, True
-            phase.progress = {"progressPercent": "100",
-                              "lastTransitionTime": _kanister_time(self.timestamp)}
+            phase.set_progress({"progressPercent": "100",
+                                "lastTransitionTime": _kanister_time(self.timestamp)})
         if self.retry_of and self.retry_of.reused:
             _touch_progress(run, self.timestamp)
 
@@ -282,7 +286,7 @@ class PhaseProgressed(events.DomainEvent):
 
     def apply(self, run: Any) -> None:
         phase = run.actions[self.action_index].phase(self.phase_name)
-        phase.progress = {**(phase.progress or {}), **self.progress}
+        phase.set_progress({**(phase.progress or {}), **self.progress})
         _touch_progress(run, self.timestamp)
 
 
@@ -296,11 +300,11 @@ class PhaseCompleted(events.DomainEvent):
         phase = run.actions[self.action_index].phase(self.phase_name)
         phase.state, phase.output = COMPLETE, self.output
         phase.ended_at, phase.duration_s = self.timestamp, self.duration_s
-        phase.progress = {
+        phase.set_progress({
             **(phase.progress or {}),
             "progressPercent": "100",
             "lastTransitionTime": _kanister_time(self.timestamp),
-        }
+        })
         _touch_progress(run, self.timestamp)
 
 
@@ -314,6 +318,7 @@ class PhaseFailed(events.DomainEvent):
     """
 
     SCHEMA_VERSION = 2
+    schema_version: int = 2
     action_index: int
     phase_name: str
     error: str
@@ -345,6 +350,7 @@ class PhaseTimedOut(PhaseFailed):
     """
 
     SCHEMA_VERSION = 1  # its own history starts here; PhaseFailed's upcasters never apply
+    schema_version: int = 1
     timeout_s: float
 
 
