@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterator
 from http import server
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from kubernetes import client
@@ -27,7 +27,7 @@ from kes.controller import certificates
 class _Denier(server.BaseHTTPRequestHandler):
     """Refuses a ConfigMap whose data has `deny`, allows the rest; records the reviews."""
 
-    reviews: list[dict[str, Any]] = []
+    reviews: ClassVar[list[dict[str, Any]]] = []
 
     def do_POST(self) -> None:
         review = json.loads(self.rfile.read(int(self.headers["Content-Length"])))

@@ -88,7 +88,7 @@ def test_deployment_env_is_read_by_the_options(rendered: list[dict[str, Any]]) -
 
 
 def test_helm_template_flags_and_env_are_real() -> None:
-    template = (CHART / "templates" / "deployment.yml").read_text()
+    template = (CHART / "templates" / "deployment.yaml").read_text()
     flags = set(re.findall(r"^\s*- (--[a-z][a-z0-9-]*)", template, re.M))
     assert {"--health-port", "--health-address", "--workers"} <= flags
     assert flags <= _help_flags()

@@ -148,7 +148,7 @@ def test_watch_is_granted_where_the_controller_watches() -> None:
 
 
 def test_helm_cluster_role_has_the_same_rules() -> None:
-    template = (CHART / "templates" / "clusterrole.yml").read_text()
+    template = (CHART / "templates" / "clusterrole.yaml").read_text()
     body = template.split("rules:\n", 1)[1]
     # Dropping the template's own lines leaves the rules with every conditional one kept.
     plain = "\n".join(line for line in body.splitlines() if "{{" not in line)

@@ -69,7 +69,7 @@ def test_review_and_verdict_round_trip() -> None:
     assert not allowed
     assert admission_rules.denial("hook.example.com", status) == (
         403, "Forbidden", 'admission webhook "hook.example.com" denied the request: no')
-    with pytest.raises(admission_rules.InvalidResponseError, match="expected response.uid"):
+    with pytest.raises(admission_rules.InvalidResponseError, match=r"expected response\.uid"):
         admission_rules.verdict(sent, {**answer, "response": {"uid": "other"}})
 
 
