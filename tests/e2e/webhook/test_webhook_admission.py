@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
+from builders import actionset, blueprint, kubetask
 from cryptography import x509
 from e2e_harness import ROOT
 from webhook_harness import (
@@ -163,3 +164,34 @@ def test_certificate_rotation_keeps_the_webhook_answering(
     logged = controller.log.read_text()
     assert "Blueprint webhook certificate reloaded" in logged
     assert "Serving the previous certificate" in logged
+
+
+def test_an_admitted_blueprint_runs_and_the_json_log_says_what_the_run_does(
+    wired: Cluster, webhook_controller: WebhookController,
+) -> None:
+    """`--log-json` lines of a run carry namespace, actionset, action and phase as fields."""
+    wired.kube.apply([
+        blueprint("bp-logged", "apps", {"backup": {"phases": [
+            kubetask("first", "kando output a 1"), kubetask("second", "exit 3")]}}),
+        actionset("logged", "apps", blueprint="bp-logged", actions=["backup"]),
+    ])
+    assert wired.kube.wait_actionset("logged", "apps")["status"]["state"] == "failed"
+
+    def entries() -> list[dict[str, str]]:
+        lines = webhook_controller.log.read_text().splitlines()
+        found = [json.loads(line) for line in lines if line.startswith("{")]
+        return [e for e in found if e.get("actionset") == "logged"]
+
+    wait_until(lambda: any(e["message"].endswith("ended: failed.") for e in entries()),
+               what="the run's last log line")
+    found = entries()
+    assert all(e["namespace"] == "apps" for e in found)
+    messages = [(e.get("action"), e.get("phase"), e["message"]) for e in found
+                if e["level"] == "info"]
+    assert messages[0] == (None, None, "ActionSet apps/logged started: 1 action(s).")
+    assert ("backup", "first", "Phase first started (KubeTask).") in messages
+    assert ("backup", "first", "Phase first completed.") in messages
+    assert ("backup", "second", "Phase second started (KubeTask).") in messages
+    failed = [m for m in messages if m[2].startswith("Phase second failed:")]
+    assert failed and failed[0][:2] == ("backup", "second")
+    assert messages[-1] == (None, None, "ActionSet apps/logged ended: failed.")
