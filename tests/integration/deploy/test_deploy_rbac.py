@@ -76,7 +76,7 @@ NEEDED = (
     Need("", "persistentvolumeclaims", ("get", "list"), "kes.controller.parameters",
          '"persistentvolumeclaims"', "`.Object` of a PVC subject"),
     Need("coordination.k8s.io", "leases", ("get", "list", "watch", "create", "update", "patch"),
-         "", "", "leader election between replicas (none yet)"),
+         "", "", "leader election between replicas: kept for the code being added (issue 15)"),
 )
 
 # Resources named as literals in kes's calls to the API (devcluster excluded: it is the server).
