@@ -143,3 +143,21 @@ def test_postgresql_store_reads_its_url_from_a_secret() -> None:
     assert "secretKeyRef:" in postgres
     # A URL with a password never sits in values.yaml or in the rendered Deployment.
     assert "postgresql://" not in template
+
+
+def test_chart_readme_lists_every_value_and_helmignore_exists() -> None:
+    readme = (CHART / "README.md").read_text()
+    keys: list[str] = []
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict) and value:
+                walk(value, f"{prefix}{key}.")
+            keys.append(f"{prefix}{key}")
+
+    walk(_values(), "")
+    top_level = [k for k in keys if "." not in k]
+    assert len(top_level) >= 15
+    missing = [k for k in keys if f"`{k}" not in readme]
+    assert not missing, f"README.md does not list: {missing}"
+    assert ".git/" in (CHART / ".helmignore").read_text()
