@@ -88,7 +88,7 @@ def test_deployment_env_is_read_by_the_options(rendered: list[dict[str, Any]]) -
 
 
 def test_helm_template_flags_and_env_are_real() -> None:
-    template = (CHART / "templates" / "deployment.yml").read_text()
+    template = (CHART / "templates" / "deployment.yaml").read_text()
     flags = set(re.findall(r"^\s*- (--[a-z][a-z0-9-]*)", template, re.M))
     assert {"--health-port", "--health-address", "--workers"} <= flags
     assert flags <= _help_flags()
@@ -100,7 +100,7 @@ def test_helm_template_flags_and_env_are_real() -> None:
 
 def test_dockerfile_runs_the_controller_as_non_root() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.M)
+    assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm$", dockerfile, re.M)
     entrypoint = re.search(r"^ENTRYPOINT (\[.*\])$", dockerfile, re.M)
     cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.M)
     assert entrypoint and cmd
@@ -108,7 +108,7 @@ def test_dockerfile_runs_the_controller_as_non_root() -> None:
     assert {_flag(a) for a in json.loads(cmd.group(1))} <= _help_flags()
     user = re.search(r"^USER (\d+):(\d+)$", dockerfile, re.M)
     assert user and user.groups() == ("1000", "3000")  # the Deployment's runAsUser/runAsGroup
-    assert re.search(r'pip install "?\.', dockerfile)
+    assert re.search(r'pip install --constraint constraints\.txt "\.', dockerfile)
 
 
 # --- the Deployment's configuration, run for real -----------------------------------------------
