@@ -20,7 +20,7 @@ from kes import application
 from kes.adapters.k8s import client, errors, pods
 from kes.controller import cancelling, logcontext, parameters, timeouts, unexpected
 from kes.domain import actionset_events as ev
-from kes.domain import durations, params, templates
+from kes.domain import durations, masking, params, templates
 from kes.functions import base, podspec, registry
 
 logger = logging.getLogger(__name__)
@@ -117,7 +117,9 @@ class PhaseRunner:
             if outcome.ok:
                 logger.info("%s %s completed.", kind, name)
             else:
-                logger.info("%s %s failed: %s", kind, name, outcome.error)
+                # The error may quote what the phase printed: masked as the log records it.
+                error = masking.mask(outcome.error, secrets=ctx.params.secrets)
+                logger.info("%s %s failed: %s", kind, name, error)
         return outcome
 
     def _run(
