@@ -79,7 +79,9 @@ def _reject_kopia(profile: profiles.ResolvedProfile) -> None:
         )
 
 
-@location.command(name="push", help="Push a source file or stdin stream to s3-compliant object storage")
+@location.command(
+    name="push", help="Push a source file or stdin stream to s3-compliant object storage"
+)
 @click.argument("source", nargs=-1)
 @_location_options
 @click.option(
@@ -111,7 +113,9 @@ def push(source: tuple[str, ...], path: str | None, profile: str | None, output_
     default="",
     help="Pass the kopia snapshot information from the location push command (optional)",
 )
-def pull(target: tuple[str, ...], path: str | None, profile: str | None, kopia_snapshot: str) -> None:
+def pull(
+    target: tuple[str, ...], path: str | None, profile: str | None, kopia_snapshot: str
+) -> None:
     del kopia_snapshot
     argument = _exactly_one(target)
     resolved, suffix = _resolve(path, profile)
@@ -122,8 +126,9 @@ def pull(target: tuple[str, ...], path: str | None, profile: str | None, kopia_s
         out.flush()
         return
     try:
-        handle = open(argument, "wb")  # noqa: SIM115 - closed below, after a possible failure
-        os.chmod(argument, 0o755)  # Kanister creates the target with mode 0755
+        # Kanister creates the target with mode 0755 (less the umask).
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        handle = os.fdopen(os.open(argument, flags, 0o755), "wb")
     except OSError as exc:
         raise click.ClickException(f"open {argument}: {exc.strerror}") from None
     with handle:
@@ -154,7 +159,7 @@ def _exactly_one(values: tuple[str, ...]) -> str:
 def _source(argument: str) -> BinaryIO:
     if argument != PIPE:
         try:
-            return open(argument, "rb")  # noqa: SIM115 - the caller closes it
+            return open(argument, "rb")
         except OSError as exc:
             raise click.ClickException(f"open {argument}: {exc.strerror}") from None
     try:

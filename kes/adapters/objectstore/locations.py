@@ -76,7 +76,9 @@ def write(profile: profiles.ResolvedProfile, path: str, stream: BinaryIO) -> int
     return bucket.put_stream(_key(profile, path), stream)
 
 
-def read(profile: profiles.ResolvedProfile, path: str, write_chunk: Callable[[bytes], object]) -> int:
+def read(
+    profile: profiles.ResolvedProfile, path: str, write_chunk: Callable[[bytes], object]
+) -> int:
     """`location.Read`: the object at `<prefix>/<path>` to `write_chunk`; the number of bytes."""
     bucket = open_bucket(profile)
     return bucket.get_to(_key(profile, path), write_chunk)

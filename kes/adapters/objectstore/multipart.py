@@ -10,6 +10,7 @@ sent with one PutObject, as the SDKs' upload managers do.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from concurrent import futures
 from typing import Any, BinaryIO
@@ -71,10 +72,9 @@ def upload(
             Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
         )
     except BaseException:
-        try:
+        # The first failure is the one to report; a failed abort leaves parts S3 expires.
+        with contextlib.suppress(Exception):
             client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
-        except Exception:  # noqa: S110 - the first failure is the one to report
-            pass
         raise
     return total
 

@@ -169,7 +169,7 @@ class S3Bucket:
     def _make_client(self, session: Any, region: str) -> Any:
         settings = botocore.config.Config(
             region_name=region,
-            retries=_RETRIES,  # type: ignore[arg-type]
+            retries=_RETRIES,
             connect_timeout=10,
             read_timeout=120,
             s3={"addressing_style": "path" if self.config.path_style else "auto"},
