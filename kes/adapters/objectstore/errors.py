@@ -29,6 +29,13 @@ class EndpointUnreachableError(ObjectStoreError):
     """No connection could be made to the store's endpoint."""
 
 
+class SourceError(ObjectStoreError):
+    """Reading the stream to upload failed (a broken pipe, an unreadable file)."""
+
+    def __init__(self, cause: OSError) -> None:
+        super().__init__(f"failed to read the source: {cause.strerror or cause}")
+
+
 class UnsupportedLocationError(ObjectStoreError):
     """kes cannot move data to this kind of location."""
 

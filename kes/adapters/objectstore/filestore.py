@@ -69,7 +69,7 @@ class FileStoreBucket:
         total = 0
         try:
             with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
+                while chunk := _read(stream):
                     out.write(chunk)
                     total += len(chunk)
                 out.flush()
@@ -129,6 +129,13 @@ class FileStoreBucket:
         except OSError as exc:
             raise _os_error(context, exc) from None
         return count
+
+
+def _read(stream: BinaryIO) -> bytes:
+    try:
+        return stream.read(CHUNK)
+    except OSError as exc:
+        raise errors.SourceError(exc) from exc
 
 
 def _os_error(context: str, exc: OSError) -> errors.ObjectStoreError:

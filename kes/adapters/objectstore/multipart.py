@@ -15,6 +15,8 @@ import threading
 from concurrent import futures
 from typing import Any, BinaryIO
 
+from kes.adapters.objectstore import errors
+
 MiB = 1024 * 1024
 PART_SIZE = 8 * MiB
 MAX_PART_SIZE = 5 * 1024 * MiB
@@ -34,6 +36,13 @@ def part_size(number: int, *, base: int = PART_SIZE) -> int:
 
 def read_full(stream: BinaryIO, size: int) -> bytes:
     """Up to `size` bytes; fewer only at the end of the stream (pipes return short reads)."""
+    try:
+        return _read_full(stream, size)
+    except OSError as exc:
+        raise errors.SourceError(exc) from exc
+
+
+def _read_full(stream: BinaryIO, size: int) -> bytes:
     first = stream.read(size)
     if not first or len(first) == size:
         return first or b""

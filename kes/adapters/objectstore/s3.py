@@ -119,6 +119,8 @@ class S3Bucket:
     def _call(self, context: str, operation: Callable[[Any], T]) -> T:
         try:
             return operation(self.client())
+        except errors.SourceError:
+            raise  # the stream broke, not the store: no bucket context to add
         except errors.ObjectStoreError as exc:
             raise type(exc)(f"{context}: {exc}") from None
         except multipart.StreamTooLargeError as exc:
