@@ -54,7 +54,8 @@ def test_valid_typed_secrets(given: profiles.CredentialSecret) -> None:
 
 def test_key_pair_names_the_missing_key_as_kanister_does() -> None:
     given = secret("Opaque", id="AK", other="x")
-    with pytest.raises(credentials.CredentialError, match=r"^Key 'nope' not found in secret 'ns:creds'$"):
+    with pytest.raises(credentials.CredentialError,
+                       match=r"^Key 'nope' not found in secret 'ns:creds'$"):
         credentials.key_pair(given, id_field="nope", secret_field="other")
     with pytest.raises(credentials.CredentialError,
                        match=r"^Value 'nope' not found in secret 'ns:creds'$"):
@@ -104,9 +105,11 @@ def test_aws_keys_from_a_pair_or_a_typed_secret() -> None:
     assert credentials.aws(pair) == credentials.AwsCredentials("AK", "SK")
     typed = profiles.Credential("secret", secret=secret(
         AWS, aws_access_key_id="AK", aws_secret_access_key="SK", role="arn:aws:iam::1:role/r"))
-    assert credentials.aws(typed) == credentials.AwsCredentials("AK", "SK", role="arn:aws:iam::1:role/r")
+    assert credentials.aws(typed) == credentials.AwsCredentials(
+        "AK", "SK", role="arn:aws:iam::1:role/r")
     wrong = profiles.Credential("secret", secret=secret(credentials.GCP_SECRET_TYPE, a="b"))
-    with pytest.raises(credentials.CredentialError, match="Expected type secrets.kanister.io/aws"):
+    with pytest.raises(credentials.CredentialError,
+                       match=r"Expected type secrets\.kanister\.io/aws"):
         credentials.aws(wrong)
 
 

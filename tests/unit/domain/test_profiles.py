@@ -19,7 +19,8 @@ KEY_PAIR_JSON = (
 
 def test_the_rendered_key_pair_profile_parses() -> None:
     found = profiles.from_json(KEY_PAIR_JSON)
-    assert found.location == profiles.Location("s3Compliant", "b", "http://127.0.0.1:9000", "p", "r")
+    assert found.location == profiles.Location(
+        "s3Compliant", "b", "http://127.0.0.1:9000", "p", "r")
     assert found.credential.type == "keyPair"
     assert found.credential.key_pair == profiles.KeyPair("AKID", "SECRETKEY")
     assert found.skip_ssl_verify is True
@@ -126,7 +127,8 @@ def test_delete_prefixes_are_kanisters(prefix: str, path: str, expected: str) ->
 
 @pytest.mark.parametrize(
     ("path", "clean"),
-    [("", "."), ("//a//b/", "/a/b"), ("/..", "/"), ("a/../..", ".."), ("./", "."), ("a/./b", "a/b")],
+    [("", "."), ("//a//b/", "/a/b"), ("/..", "/"), ("a/../..", ".."), ("./", "."),
+     ("a/./b", "a/b")],
 )
 def test_go_clean(path: str, clean: str) -> None:
     assert profiles.go_clean(path) == clean

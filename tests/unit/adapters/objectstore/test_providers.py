@@ -67,7 +67,7 @@ def test_an_unknown_azure_environment_is_named() -> None:
     secret = profiles.CredentialSecret("s", "n", "secrets.kanister.io/azure", {
         "azure_storage_account_id": b"ID", "azure_storage_key": b"KEY",
         "azure_storage_environment": b"Mars"})
-    with pytest.raises(errors.ObjectStoreError, match='no cloud environment matching the name "MARS"'):
+    with pytest.raises(errors.ObjectStoreError, match='matching the name "MARS"'):
         providers.azure_blob_endpoint(
             profile("azure", credential=profiles.Credential("secret", secret=secret)))
 
@@ -79,7 +79,7 @@ def test_gcs_and_azure_are_refused_with_the_s3_alternative(kind: str) -> None:
 
 
 def test_an_unknown_location_type_uses_kanisters_message() -> None:
-    with pytest.raises(errors.UnsupportedLocationError, match="^Unsupported Location type: nfs$"):
+    with pytest.raises(errors.UnsupportedLocationError, match=r"^Unsupported Location type: nfs$"):
         locations.open_bucket(profile("nfs"))
 
 
