@@ -34,27 +34,35 @@ def part_size(number: int, *, base: int = PART_SIZE) -> int:
     return min(base << ((number - 1) // DOUBLE_EVERY), MAX_PART_SIZE)
 
 
-def read_full(stream: BinaryIO, size: int) -> bytes:
-    """Up to `size` bytes; fewer only at the end of the stream (pipes return short reads)."""
+def read_full(stream: BinaryIO, size: int) -> bytearray:
+    """Up to `size` bytes; fewer only at the end of the stream (pipes return short reads).
+
+    Read into one preallocated buffer, so a part costs its size once (joining short reads
+    would hold it twice for a moment).
+    """
+    buffer = bytearray(size)
+    filled = 0
     try:
-        return _read_full(stream, size)
+        with memoryview(buffer) as view:
+            while filled < size:
+                count = _read_into(stream, view[filled:])
+                if not count:
+                    break
+                filled += count
     except OSError as exc:
         raise errors.SourceError(exc) from exc
+    if filled < size:
+        del buffer[filled:]
+    return buffer
 
 
-def _read_full(stream: BinaryIO, size: int) -> bytes:
-    first = stream.read(size)
-    if not first or len(first) == size:
-        return first or b""
-    chunks = [first]
-    missing = size - len(first)
-    while missing:
-        chunk = stream.read(missing)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        missing -= len(chunk)
-    return b"".join(chunks)
+def _read_into(stream: BinaryIO, view: memoryview) -> int:
+    readinto = getattr(stream, "readinto", None)
+    if readinto is not None:
+        return int(readinto(view) or 0)
+    chunk = stream.read(len(view))
+    view[: len(chunk)] = chunk
+    return len(chunk)
 
 
 def upload(
@@ -69,12 +77,14 @@ def upload(
     """Upload the stream to `bucket`/`key`; the number of bytes sent."""
     first = read_full(stream, part_size(1, base=base_part_size))
     if len(first) < part_size(1, base=base_part_size):
-        client.put_object(Bucket=bucket, Key=key, Body=first)
+        client.put_object(Bucket=bucket, Key=key, Body=bytes(first))
         return len(first)
     upload_id = client.create_multipart_upload(Bucket=bucket, Key=key)["UploadId"]
+    pending = [first]
+    del first  # the part list is its only owner, so a sent part is freed at once
     try:
         parts, total = _send_parts(
-            client, bucket=bucket, key=key, upload_id=upload_id, stream=stream, first=first,
+            client, bucket=bucket, key=key, upload_id=upload_id, stream=stream, pending=pending,
             base=base_part_size, concurrency=concurrency,
         )
         client.complete_multipart_upload(
@@ -95,7 +105,7 @@ def _send_parts(
     key: str,
     upload_id: str,
     stream: BinaryIO,
-    first: bytes,
+    pending: list[bytearray],
     base: int,
     concurrency: int,
 ) -> tuple[list[dict[str, Any]], int]:
@@ -103,7 +113,7 @@ def _send_parts(
     failed = threading.Event()
     sent: list[futures.Future[dict[str, Any]]] = []
 
-    def send(number: int, body: bytes) -> dict[str, Any]:
+    def send(number: int, body: bytearray) -> dict[str, Any]:
         try:
             answer = client.upload_part(
                 Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
@@ -117,7 +127,7 @@ def _send_parts(
 
     total = 0
     with futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
-        number, chunk = 1, first
+        number, chunk = 1, pending.pop()
         slots.acquire()
         while chunk and not failed.is_set():
             total += len(chunk)

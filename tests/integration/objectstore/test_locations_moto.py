@@ -57,12 +57,13 @@ class Failing(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
+    def readinto(self, buffer: Any) -> int:
         if self.left <= 0:
             raise OSError("read failed halfway")
-        chunk = min(size, self.left)
-        self.left -= chunk
-        return b"x" * chunk
+        count = min(len(buffer), self.left)
+        self.left -= count
+        buffer[:count] = b"x" * count
+        return count
 
 
 def test_a_stream_failing_halfway_aborts_the_upload(moto_s3: S3Server) -> None:

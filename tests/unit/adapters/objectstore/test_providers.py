@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 
@@ -100,9 +101,10 @@ class Trickle(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, size: int = -1) -> bytes:
-        chunk, self.data = self.data[: min(size, 3)], self.data[min(size, 3):]
-        return chunk
+    def readinto(self, buffer: Any) -> int:
+        chunk, self.data = self.data[: min(len(buffer), 3)], self.data[min(len(buffer), 3):]
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
 
 
 def test_read_full_collects_short_reads() -> None:
