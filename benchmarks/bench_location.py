@@ -103,7 +103,8 @@ def main() -> None:
             baseline = [sys.executable, "-c", BASELINE, endpoint, "bench", KEY_ID, SECRET]
             kes_s, kes_rss = timed_pipeline(size, kando)
             base_s, base_rss = timed_pipeline(size, baseline)
-            sizes = {o["Key"]: o["Size"] for o in client.list_objects_v2(Bucket="bench")["Contents"]}
+            listed = client.list_objects_v2(Bucket="bench")["Contents"]
+            sizes = {o["Key"]: o["Size"] for o in listed}
             assert sizes == {"kes/kando.bin": size, "baseline.bin": size}, sizes
         finally:
             moto.terminate()
