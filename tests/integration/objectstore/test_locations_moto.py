@@ -200,3 +200,23 @@ def test_filestore_missing_directory_is_named(tmp_path: Path) -> None:
     profile = profiles.ResolvedProfile(profiles.Location("filestore", str(tmp_path / "nope")))
     with pytest.raises(errors.BucketNotFoundError, match="does not exist"):
         locations.write(profile, "x", io.BytesIO(b"x"))
+
+
+def test_a_typed_secret_with_a_role_is_exchanged_for_sts_credentials(
+    moto_s3: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`secrets.kanister.io/aws` with `role`: AssumeRole first (moto's STS stands in for AWS's)."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", moto_s3.endpoint)
+    bucket = moto_s3.bucket()
+    secret = profiles.CredentialSecret("creds", "ns", "secrets.kanister.io/aws", {
+        "aws_access_key_id": ACCESS_KEY_ID.encode(),
+        "aws_secret_access_key": SECRET_ACCESS_KEY.encode(),
+        "role": b"arn:aws:iam::123456789012:role/kes-backup",
+    })
+    profile = profiles.ResolvedProfile(
+        profiles.Location("s3Compliant", bucket, moto_s3.endpoint, "p", REGION),
+        profiles.Credential("secret", secret=secret),
+    )
+    locations.write(profile, "x", io.BytesIO(b"via a role"))
+    body = moto_s3.client().get_object(Bucket=bucket, Key="p/x")["Body"].read()
+    assert body == b"via a role"
