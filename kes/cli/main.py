@@ -21,6 +21,7 @@ COMMANDS = {
     "history": "history",
     "profile": "profile",
     "validate": "validate",
+    "webhook": "webhook",
 }
 
 
