@@ -20,7 +20,7 @@ from kes import application
 from kes.adapters.k8s import client, errors, pods
 from kes.controller import cancelling, logcontext, parameters, timeouts, unexpected
 from kes.domain import actionset_events as ev
-from kes.domain import durations, params, templates
+from kes.domain import durations, masking, params, templates
 from kes.functions import base, podspec, registry
 
 logger = logging.getLogger(__name__)
@@ -332,7 +332,8 @@ class PhaseRunner:
                 log_tail=tail,
                 secrets=ctx.params.secrets,
             )
-        return PhaseOutcome(ok=False, error=error)
+        # The outcome's error is logged ("Phase x failed: …"): masked like the recorded one.
+        return PhaseOutcome(ok=False, error=masking.mask(error, secrets=ctx.params.secrets))
 
     # --- lookups --------------------------------------------------------------------------
 
