@@ -15,7 +15,8 @@ from typing import Any
 
 from kes.adapters.k8s import client, errors, objects, workloads
 from kes.controller import caching
-from kes.domain import params
+from kes.domain import credentials, params
+from kes.domain import profiles as domain_profiles
 from kes.domain.templates import values
 
 # kind (lower case) → (group, version, resource) for the object kinds Kanister knows by name
@@ -149,24 +150,25 @@ def _profile(
     credential = spec.get("credential") or {}
     key_pair: tuple[str, str] | None = None
     credential_secret: values.GoStruct | None = None
-    if credential.get("type") == "keyPair":
-        pair = credential.get("keyPair") or {}
-        secret_ref = pair.get("secret") or {}
-        secret = _checked_secret(api, secret_ref)
-        collected.extend(_secret_values(secret))
-        data = {
-            k: base64.b64decode(v).decode(errors="replace")
-            for k, v in (secret.get("data") or {}).items()
-        }
-        where = f"{secret_ref.get('namespace', '')}:{secret_ref.get('name', '')}"
-        for field_name in (pair.get("idField", ""), pair.get("secretField", "")):
-            if field_name not in data:
-                raise ParamsError(f"Key '{field_name}' not found in secret '{where}'")
-        key_pair = (data[pair["idField"]], data[pair["secretField"]])
-    elif credential.get("type") == "secret":
-        secret = _checked_secret(api, credential.get("secret") or {})
-        collected.extend(_secret_values(secret))
-        credential_secret = params.secret(secret)
+    try:
+        if credential.get("type") == "keyPair":
+            pair = credential.get("keyPair") or {}
+            secret = _checked_secret(api, pair.get("secret") or {})
+            collected.extend(_secret_values(secret))
+            found = credentials.key_pair(
+                domain_profiles.CredentialSecret.from_api(secret),
+                id_field=str(pair.get("idField", "")),
+                secret_field=str(pair.get("secretField", "")),
+            )
+            key_pair = (found.id, found.secret)
+        elif credential.get("type") == "secret":
+            secret = _checked_secret(api, credential.get("secret") or {})
+            collected.extend(_secret_values(secret))
+            # Kanister checks a typed Secret's keys when it fetches it (`fetchSecretCredential`).
+            credentials.validate_secret(domain_profiles.CredentialSecret.from_api(secret))
+            credential_secret = params.secret(secret)
+    except credentials.CredentialError as exc:
+        raise ParamsError(str(exc)) from None
     return params.profile(spec=spec, key_pair=key_pair, credential_secret=credential_secret)
 
 

@@ -334,7 +334,8 @@ class PhaseRunner:
                 log_tail=tail,
                 secrets=ctx.params.secrets,
             )
-        return PhaseOutcome(ok=False, error=error)
+        # The outcome's error is logged ("Phase x failed: …"): masked like the recorded one.
+        return PhaseOutcome(ok=False, error=masking.mask(error, secrets=ctx.params.secrets))
 
     # --- lookups --------------------------------------------------------------------------
 
