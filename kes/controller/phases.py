@@ -117,9 +117,7 @@ class PhaseRunner:
             if outcome.ok:
                 logger.info("%s %s completed.", kind, name)
             else:
-                # The error may quote what the phase printed: masked as the log records it.
-                error = masking.mask(outcome.error, secrets=ctx.params.secrets)
-                logger.info("%s %s failed: %s", kind, name, error)
+                logger.info("%s %s failed: %s", kind, name, outcome.error)
         return outcome
 
     def _run(
