@@ -10,8 +10,6 @@ Where kes departs from Kanister on purpose (each covered by a test):
 * ``env``/``expandenv`` see only allow-listed variables (Kanister exposes the controller's
   whole environment, credentials included);
 * ``getHostByName`` resolves only ``localhost`` (the template engine does no network I/O);
-* ``bcrypt``/``htpasswd`` exist and fail with Kanister's FIPS message, as ``derivePassword``
-  does (sprig v2.22 lacks them, so Kanister reports ``function "bcrypt" not defined``);
 * ``keys``/``values`` come back sorted (Go's map order is random);
 * ``repeat``, ``until``, ``untilStep``, ``indent``, ``wrap``, ``replace``, ``join``,
   ``regexReplaceAll`` and the random generators stop at ``registry.MAX_ITEMS`` items or
