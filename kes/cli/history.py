@@ -93,6 +93,7 @@ class Timeline:
             "ActionSetRejected": lambda d: f"REJECTED ({d['reason']}): {d['message']}",
             "PhaseInterrupted": lambda d: f"INTERRUPTED: {d['reason']}",
             "ActionFailed": lambda d: f"FAILED: {d['error'] or 'see the events above'}",
+            "ActionLaunchFailed": lambda d: f"FAILED to launch: {d['error']}",
             "ActionSetFailed": lambda d: f"FAILED: {d['error'] or 'see the events above'}",
             "ServerFailed": lambda d: f"FAILED {d['condition']} ({d['reason']}): {d['message']}",
         }

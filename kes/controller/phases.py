@@ -75,7 +75,7 @@ class PhaseRunner:
         An idempotent function is run again (True); any other is recorded as failed, since
         running it twice could do harm (False).
         """
-        name = str(phase_spec["name"])
+        name = str(phase_spec.get("name", ""))
         spec = ctx.specs[name]
         idempotent = registry.is_idempotent(spec, phase_spec.get("args"))
         # The pods the lost attempt started would run on, unwatched: delete them first.
@@ -108,7 +108,7 @@ class PhaseRunner:
         limits: timeouts.Timeouts,
         defer: bool,
     ) -> PhaseOutcome:
-        name = str(phase_spec["name"])
+        name = str(phase_spec.get("name", ""))
         spec = ctx.specs[name]
         attempt = self._attempt_of(ctx, name)
         try:
