@@ -75,7 +75,7 @@ class PhaseRunner:
         An idempotent function is run again (True); any other is recorded as failed, since
         running it twice could do harm (False).
         """
-        name = str(phase_spec["name"])
+        name = str(phase_spec.get("name", ""))
         spec = ctx.specs[name]
         idempotent = registry.is_idempotent(spec, phase_spec.get("args"))
         # The pods the lost attempt started would run on, unwatched: delete them first.
@@ -109,7 +109,7 @@ class PhaseRunner:
         defer: bool,
     ) -> PhaseOutcome:
         """`_run` with the phase on every log line (logcontext), its start and end said."""
-        name = str(phase_spec["name"])
+        name = str(phase_spec.get("name", ""))
         kind = "deferPhase" if defer else "Phase"
         with logcontext.bound(phase=name):
             logger.info("%s %s started (%s).", kind, name, phase_spec.get("func", ""))
@@ -129,7 +129,7 @@ class PhaseRunner:
         limits: timeouts.Timeouts,
         defer: bool,
     ) -> PhaseOutcome:
-        name = str(phase_spec["name"])
+        name = str(phase_spec.get("name", ""))
         spec = ctx.specs[name]
         attempt = self._attempt_of(ctx, name)
         try:
