@@ -15,6 +15,7 @@ RunNotFoundError = errors.RunNotFoundError
 StoreUnavailableError = errors.StoreUnavailableError
 ConcurrencyConflictError = errors.ConcurrencyConflictError
 event_record = log.event_record
+RecordedResource = log.RecordedResource
 
 
 class KesApplication(actionsets.ActionSetUseCases, repositoryservers.RepositoryServerUseCases):
@@ -25,6 +26,7 @@ __all__ = [
     "ConcurrencyConflictError",
     "KesApplication",
     "KesApplicationError",
+    "RecordedResource",
     "RunNotFoundError",
     "StoreUnavailableError",
     "event_record",

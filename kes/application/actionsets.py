@@ -114,12 +114,12 @@ class ActionSetUseCases(log.EventLog):
 
     def fail_action(
         self, run_id: UUID, *, action_index: int, error: str,
-        secrets: Iterable[str | bytes] = (),
+        secrets: Iterable[str | bytes] = (), launching: bool = False,
     ) -> None:
         masked = masking.mask(error, secrets=secrets)
-        self.execute(
-            run_id, lambda r: r.fail_action(action_index=action_index, error=masked)
-        )
+        self.execute(run_id, lambda r: r.fail_action(
+            action_index=action_index, error=masked, launching=launching,
+        ))
 
     def request_cancel(self, run_id: UUID, *, reason: str = "") -> None:
         self.execute(run_id, lambda r: r.request_cancel(reason))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import datetime as dt
 import random
 import threading
@@ -42,6 +43,16 @@ CREATED_TOPICS = {
     ],
     "repositoryserver": [es_utils.get_topic(repositoryserver.ServerRegistered)],
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordedResource:
+    """One recorded ActionSet run or RepositoryServer, as `kes history` lists it."""
+
+    namespace: str
+    name: str
+    state: str
+    created: dt.datetime
 
 
 def event_record(event: Any) -> dict[str, Any]:
@@ -221,6 +232,25 @@ class EventLog(es_application.Application[UUID]):
             if len(page) < 1000:
                 return found
             start = page[-1].id + 1
+
+    def recorded(self, *, kind: str, namespace: str | None) -> list[RecordedResource]:
+        """The latest run (or server) of each name, sorted by namespace and name; every
+        namespace when `namespace` is None."""
+        latest: dict[tuple[str, str], UUID] = {}
+        for aggregate_id, state in self.created(kind):
+            key = (str(state.get("namespace", "")), str(state.get("name", "")))
+            if namespace is None or key[0] == namespace:
+                latest[key] = aggregate_id
+        found = []
+        for (ns, name), aggregate_id in sorted(latest.items()):
+            aggregate = self.copy_of(aggregate_id)
+            shown = getattr(aggregate, "state", None) or getattr(aggregate, "progress", "")
+            found.append(
+                RecordedResource(
+                    namespace=ns, name=name, state=str(shown), created=aggregate.created_on
+                )
+            )
+        return found
 
     def find(self, *, kind: str, namespace: str, name: str) -> UUID | None:
         """The id of the latest ActionSet run / RepositoryServer with this namespace and name."""

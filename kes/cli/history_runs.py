@@ -17,7 +17,7 @@ import click
 import yaml
 
 from kes.application import listing, pruning
-from kes.cli import history
+from kes.cli import history, kubecontext
 from kes.domain import durations
 
 
@@ -52,8 +52,7 @@ def _store_option(func: Any) -> Any:
 
 
 @click.command("list")
-@click.option("-n", "--namespace", default="default", show_default=True, envvar="KES_NAMESPACE",
-              help="Namespace of the runs.")
+@kubecontext.kubeconfig_options(what="runs")
 @click.option("-A", "--all-namespaces", is_flag=True, help="Runs of every namespace.")
 @click.option("--state", type=click.Choice(listing.STATES), default=None,
               help="Only runs in this state.")
@@ -73,7 +72,7 @@ def list_runs(**options: Any) -> None:
     try:
         found = listing.summaries(
             app,
-            namespace=None if options["all_namespaces"] else options["namespace"],
+            namespace=None if options["all_namespaces"] else kubecontext.namespace_of(options),
             state=options["state"],
             blueprint=options["blueprint"],
             since=since,
@@ -88,7 +87,7 @@ def list_runs(**options: Any) -> None:
         return
     if not found:
         where = "any namespace" if options["all_namespaces"] else (
-            f'namespace "{options["namespace"]}"')
+            f'namespace "{kubecontext.namespace_of(options)}"')
         click.echo(f"No runs recorded in {where}.", err=True)
         return
     header = ["NAMESPACE", "NAME", "STATE", "BLUEPRINT", "ACTION", "STARTED", "DURATION",

@@ -19,7 +19,10 @@ COMMANDS = {
     "crds": "crds",
     "dev": "dev",
     "history": "history",
+    "profile": "profile",
     "replay": "replay",
+    "validate": "validate",
+    "webhook": "webhook",
 }
 
 

@@ -20,6 +20,7 @@ from kes.adapters.k8s import client, errors
 from kes.controller import (
     caching,
     cancelling,
+    logcontext,
     parameters,
     phases,
     progressing,
@@ -33,8 +34,8 @@ from kes.functions import base, registry
 logger = logging.getLogger(__name__)
 
 NOT_RECORDED = (
-    "Failed to launch Action {run}: it was accepted by an earlier kes that did not record its "
-    "phases, so it cannot be resumed; create the ActionSet again"
+    "This run was accepted by an earlier kes that did not record its phases, so it cannot be "
+    "resumed; create the ActionSet again"
 )
 
 
@@ -70,6 +71,26 @@ class Executor:
         limits: timeouts.Timeouts,
         labels: Mapping[str, str] | None = None,
     ) -> None:
+        """`_run` with the run's namespace and name on every log line (logcontext), and its
+        start and end said at info level."""
+        run = self.app.run(run_id)
+        with logcontext.bound(namespace=run.namespace, actionset=run.name):
+            logger.info("ActionSet %s/%s started: %d action(s).", run.namespace, run.name,
+                        len(run.actions))
+            try:
+                self._run(run_id, scope=scope, limits=limits, labels=labels)
+            finally:
+                state = self.app.run(run_id).state
+                logger.info("ActionSet %s/%s ended: %s.", run.namespace, run.name, state)
+
+    def _run(
+        self,
+        run_id: UUID,
+        *,
+        scope: cancelling.CancelScope,
+        limits: timeouts.Timeouts,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
         """Run (or resume) every action of the run and record its terminal state.
 
         `labels` are the ActionSet's; pods get its `kanister.io/JobID`, as in Kanister.
@@ -81,7 +102,7 @@ class Executor:
             run = self.app.run(run_id)
             threads = [
                 threading.Thread(
-                    target=self._run_action_safely,
+                    target=logcontext.thread_target(self._run_action_safely, action=action.name),
                     kwargs={
                         "run_id": run_id,
                         "index": i,
@@ -185,8 +206,7 @@ class Executor:
         action = run.actions[index]
         action_spec: Mapping[str, Any] = run.spec["actions"][index]
         if not action.plan.recorded:
-            self.app.fail_action(run.id, action_index=index,
-                                 error=NOT_RECORDED.format(run=run.name))
+            self.app.fail_action(run.id, action_index=index, error=NOT_RECORDED, launching=True)
             return None
         secrets: list[bytes | str] = []
         try:
@@ -203,11 +223,9 @@ class Executor:
             errors.ApiError,
             templates.TemplateError,
         ) as exc:
+            # Kanister's status shows the bare error; the Event adds "Failed to launch Action".
             self.app.fail_action(
-                run.id,
-                action_index=index,
-                error=f"Failed to launch Action {run.name}: {exc}",
-                secrets=secrets,
+                run.id, action_index=index, error=str(exc), secrets=secrets, launching=True
             )
             return None
         for phase in action.steps:  # outputs of phases already complete (resumed or reused)

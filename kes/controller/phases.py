@@ -21,8 +21,15 @@ from uuid import UUID
 
 from kes import application
 from kes.adapters.k8s import client, errors, pods
-from kes.controller import cancelling, parameters, progressing, timeouts, unexpected
-from kes.domain import actionset, durations, params, templates
+from kes.controller import (
+    cancelling,
+    logcontext,
+    parameters,
+    progressing,
+    timeouts,
+    unexpected,
+)
+from kes.domain import actionset, durations, masking, params, templates
 from kes.domain import actionset_events as ev
 from kes.functions import base, podspec, registry
 
@@ -100,6 +107,27 @@ class PhaseRunner:
         )
 
     def run(
+        self,
+        ctx: ActionContext,
+        step: actionset.Step,
+        *,
+        scope: cancelling.CancelScope,
+        limits: timeouts.Timeouts,
+    ) -> PhaseOutcome:
+        """`_run` with the phase on every log line (logcontext), its start and end said."""
+        assert step.phase is not None
+        name = step.phase.name
+        kind = "deferPhase" if step.phase.defer else "Phase"
+        with logcontext.bound(phase=name):
+            logger.info("%s %s started (%s).", kind, name, step.phase.function)
+            outcome = self._run(ctx, step, scope=scope, limits=limits)
+            if outcome.ok:
+                logger.info("%s %s completed.", kind, name)
+            elif not outcome.stopped:
+                logger.info("%s %s failed: %s", kind, name, outcome.error)
+        return outcome
+
+    def _run(
         self,
         ctx: ActionContext,
         step: actionset.Step,
@@ -256,7 +284,8 @@ class PhaseRunner:
             log_tail=tail,
             secrets=ctx.params.secrets,
         )
-        return PhaseOutcome(ok=False, error=error)
+        # The outcome's error is logged ("Phase x failed: …"): masked like the recorded one.
+        return PhaseOutcome(ok=False, error=masking.mask(error, secrets=ctx.params.secrets))
 
 
 def _keep_tail(tail: list[str], line: str) -> None:

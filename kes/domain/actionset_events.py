@@ -170,7 +170,8 @@ def _set_error(run: Any, message: str, *, overwrite: bool = False) -> None:
 
 
 def _percent(run: Any) -> str:
-    """Kanister's percentCompleted: integer mean of main phases' progressPercent (empty = 0)."""
+    """Kanister's SetActionSetPercentCompleted: integer mean of the main phases' progressPercent
+    (a phase without one counts 0)."""
     total = count = 0
     for action in run.actions:
         for phase in action.phases:
@@ -180,6 +181,8 @@ def _percent(run: Any) -> str:
 
 
 def _touch_progress(run: Any, when: dt.datetime) -> None:
+    # percentCompleted stays empty until a phase first reports progress or completes, as in
+    # Kanister; from then on lastTransitionTime moves only when the figure changes.
     percent = _percent(run)
     if percent != run.percent_completed:
         run.percent_completed = percent
@@ -287,7 +290,8 @@ class PhaseProgressed(events.DomainEvent):
     def apply(self, run: Any) -> None:
         phase = run.actions[self.action_index].phase(self.phase_name)
         phase.set_progress({**(phase.progress or {}), **self.progress})
-        _touch_progress(run, self.timestamp)
+        if not phase.defer:  # percentCompleted leaves the deferPhase out
+            _touch_progress(run, self.timestamp)
 
 
 class PhaseCompleted(events.DomainEvent):
@@ -305,7 +309,8 @@ class PhaseCompleted(events.DomainEvent):
             "progressPercent": "100",
             "lastTransitionTime": _kanister_time(self.timestamp),
         })
-        _touch_progress(run, self.timestamp)
+        if not phase.defer:  # percentCompleted leaves the deferPhase out
+            _touch_progress(run, self.timestamp)
 
 
 class PhaseFailed(events.DomainEvent):
@@ -398,6 +403,13 @@ class ActionFailed(events.DomainEvent):
             action.phases[0].error = self.error
         _set_error(action, self.error)
         _set_error(run, self.error)
+
+
+class ActionLaunchFailed(ActionFailed):
+    """The action could not start (its object, a Secret or the Profile missing …).
+
+    Kanister's status shows the bare error; its Event says "Failed to launch Action <as>: …".
+    """
 
 
 # --- the ActionSet as a whole ---------------------------------------------------------------

@@ -4,6 +4,9 @@ tests/fixtures/histories holds histories of every schema kes has had: `v1-*` wer
 schema 1 (exports of real runs made by `kes history --json`, and scenario store dumps) and stay
 for good; `v2-scenario-*` are today's scenarios (tests/replay/scenarios.py). Each is replayed
 the way `kes replay` does it (today's upcasters, aggregate, status projection, hash chain).
+The events of a history never change; its `.status.json` changes only when a status rule
+changes on purpose (issue 10 dropped an empty percentCompleted: v1-cancelled's lost it then),
+so every difference here is either a bug or a decision the git log names.
 """
 
 from __future__ import annotations
