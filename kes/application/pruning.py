@@ -4,7 +4,9 @@ A run goes as a whole, never in part: each run's hash chain is its own, so every
 remains still verifies with ``kes history --verify``. Before anything is deleted, the prune
 ledger (:mod:`kes.domain.pruning`) records each removed run with its event count and last
 digest, in its own hash chain; a crash between the two leaves runs listed as pruned but
-present, and the next prune deletes them without listing them twice.
+present, and the next prune deletes them without listing them twice. Recording the ledger first
+also keeps the newest notification in the log: SQLite numbers rows from the largest id left, and
+the projections, which follow the log by that number, must never see an id again.
 """
 
 from __future__ import annotations

@@ -153,3 +153,28 @@ def test_a_retry_with_the_current_blueprint_is_refused_when_a_reused_phase_chang
     child = kube.wait_actionset("weekly-retry-1", namespace)
     assert child["status"]["state"] == "complete", child["status"]
     assert child["status"]["actions"][0]["phases"][2]["output"] == {"got": "snap-2"}
+
+
+def test_prune_removes_ended_runs_while_the_controller_runs_and_the_rest_verifies(
+    kube: Kube, controller: ControllerProcess, namespace: str
+) -> None:
+    kube.apply([blueprint("bp", namespace, {"run": {"phases": [kubetask("p", "true")]}}),
+                actionset("short", namespace, blueprint="bp")])
+    kube.wait_actionset("short", namespace)
+    dry = kes(kube, controller, "history", "prune", "--older-than", "0s", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert f"Would remove {namespace}/short (complete" in dry.stdout
+    assert "short" in kes(kube, controller, "history", "list", "-n", namespace).stdout
+    pruned = kes(kube, controller, "history", "prune", "--older-than", "0s")
+    assert pruned.returncode == 0, pruned.stderr
+    assert f"Removed {namespace}/short (complete" in pruned.stdout
+    listed = kes(kube, controller, "history", "list", "-n", namespace)
+    assert "No runs recorded" in listed.stderr
+    gone = controller.history("actionset", "short", "-n", namespace)
+    assert gone.returncode == 1 and "is recorded in the event log" in gone.stderr
+    # The controller goes on: a new run is recorded, verified, listed.
+    kube.apply([actionset("after-prune", namespace, blueprint="bp")])
+    assert kube.wait_actionset("after-prune", namespace)["status"]["state"] == "complete"
+    assert controller.history("actionset", "after-prune", "-n", namespace,
+                              "--verify").returncode == 0
+    assert (kube.get("actionset", "short", namespace) or {})["status"]["state"] == "complete"
