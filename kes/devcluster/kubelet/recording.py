@@ -29,6 +29,14 @@ async def event(
     )
 
 
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="ascii") as handle:
+            return handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
 def _ready(*, runtime_problem: str | None, now: str) -> dict[str, Any]:
     """The Ready condition: a kubelet whose runtime is down reports NotReady with why."""
     if runtime_problem is None:
@@ -57,9 +65,12 @@ def _node(existing: dict[str, Any] | None, *, runtime_problem: str | None) -> di
         "addresses": [{"type": "InternalIP", "address": "127.0.0.1"},
                       {"type": "Hostname", "address": NODE_NAME}],
         "conditions": [_ready(runtime_problem=runtime_problem, now=now)],
+        # Every field the clients require (the Python client refuses a Node without them).
         "nodeInfo": {"kubeletVersion": "v1.32.0-kes", "operatingSystem": "linux",
                      "architecture": platform.machine(), "kernelVersion": platform.release(),
-                     "osImage": platform.platform(), "containerRuntimeVersion": "process://bwrap"},
+                     "osImage": platform.platform(), "containerRuntimeVersion": "process://bwrap",
+                     "kubeProxyVersion": "", "bootID": _read("/proc/sys/kernel/random/boot_id"),
+                     "machineID": _read("/etc/machine-id"), "systemUUID": ""},
     }
     return node
 
