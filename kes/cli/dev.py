@@ -184,9 +184,8 @@ def up(data_dir: pathlib.Path, port: int, kubeconfig: pathlib.Path | None,
         click.echo(f"Installed CRDs: {', '.join(installed)}.")
     problem = _node_problem(data_dir, since=started_at)
     if problem:
-        click.echo(f"Warning: pods cannot run and stay Pending: {problem} Install bubblewrap "
-                   "(`make debs` or `apt-get install bubblewrap`); pods start once it works.",
-                   err=True)
+        click.echo(f"Warning: pods cannot run and stay Pending: {problem} They start once "
+                   "bubblewrap works (`make debs` installs it).", err=True)
     click.echo(str(kubeconfig.resolve() if kubeconfig else data_dir / "kubeconfig"))
 
 
@@ -199,9 +198,13 @@ def status(data_dir: pathlib.Path) -> None:
     if pid is None:
         click.echo("The kes devcluster is not running.")
         sys.exit(1)
-    state = "answering" if _answers(data_dir) else "not answering"
+    answering = _answers(data_dir)
+    state = "answering" if answering else "not answering"
     click.echo(f"The kes devcluster is running at {_url(data_dir)} (pid {pid}, {state}).")
     click.echo(f"kubeconfig: {data_dir / 'kubeconfig'}")
+    problem = _node_problem(data_dir, since=0) if answering else None
+    if problem:
+        click.echo(f"Warning: pods cannot run and stay Pending: {problem}", err=True)
 
 
 def _stop(data_dir: pathlib.Path) -> bool:

@@ -135,6 +135,10 @@ def test_kes_dev_up_puts_the_tools_dir_on_pod_path_and_warns_without_bwrap(
         assert up.returncode == 0, up.stderr
         assert up.stderr.startswith("Warning: pods cannot run and stay Pending: container "
                                     "runtime is down: bubblewrap (bwrap) is not installed")
+        status = _kes_dev(tmp_path, "status", env=env)
+        assert status.returncode == 0
+        assert status.stderr.startswith("Warning: pods cannot run and stay Pending: container "
+                                        "runtime is down: bubblewrap (bwrap) is not installed")
         api = client.CoreV1Api(_client(data_dir))
         api.create_namespaced_pod("default", {"metadata": {"name": "tool"}, "spec": {
             "restartPolicy": "Never",
