@@ -55,11 +55,6 @@ class Helpers:
     # The command that runs switchuser.py in a sandbox, arguments to follow.
     switcher: tuple[str, ...] = ()
 
-    def path_value(self, server_path: str) -> str:
-        """A container's PATH: the helpers first, then the server's own."""
-        parts = [p for p in server_path.split(os.pathsep) if p and p not in self.search_path]
-        return os.pathsep.join([*self.search_path, *parts])
-
     def on_host(self, path_value: str) -> str:
         """The same PATH with sandbox-only directories replaced by their host sources, for the
         kubelet's own lookups (is the container's program there at all?)."""
