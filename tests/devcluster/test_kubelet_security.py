@@ -75,7 +75,8 @@ def volume_dir(devcluster: DevCluster, pod: dict[str, Any], volume: str) -> path
 
 
 REPORT = ("id -u; id -g; id -G; echo $HOME; pwd; stat -c '%g %a' /data; "
-          "touch /data/by-$(id -u); stat -c '%u %g' /data/by-$(id -u); exec sleep 3600")
+          "touch /data/by-$(id -u); stat -c '%u %g' /data/by-$(id -u); "
+          "echo LD=${LD_LIBRARY_PATH-unset}; exec sleep 3600")
 
 
 def test_pod_runs_as_its_user_and_groups_and_fs_group_owns_its_volume(
@@ -90,15 +91,20 @@ def test_pod_runs_as_its_user_and_groups_and_fs_group_owns_its_volume(
              "volumeMounts": [{"name": "data", "mountPath": "/data"}]},
             {"name": "other", "image": "x", "command": ["sh", "-c", REPORT],
              "securityContext": {"runAsUser": 4321},
+             "env": [{"name": "LD_LIBRARY_PATH", "value": "/opt/own"}],
              "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}})
     pod = wait_pod(core, ns, "who", running)
     end = time.monotonic() + DEADLINE
-    while len(log_of(core, ns, "who").splitlines()) < 7 and time.monotonic() < end:
+    while time.monotonic() < end and any(
+            len(log_of(core, ns, "who", c).splitlines()) < 8 for c in ("main", "other")):
         pass  # the report is a few lines printed right after the start
     main = log_of(core, ns, "who").splitlines()
-    # uid 1234 has no passwd entry: no groups from /etc/group, HOME is /.
-    assert main[:7] == ["1234", "2345", "2345 3456 4567", "/", "/", "3456 2777",
-                        "1234 3456" if ROOT_KUBELET else f"1234 {os.getgid()}"]
+    # uid 1234 has no passwd entry: no groups from /etc/group, HOME is /. The container's own
+    # LD_LIBRARY_PATH is its own (the helpers' interpreter may need one: it is not passed on).
+    assert main[:8] == ["1234", "2345", "2345 3456 4567", "/", "/", "3456 2777",
+                        "1234 3456" if ROOT_KUBELET else f"1234 {os.getgid()}", "LD=unset"]
+    other = log_of(core, ns, "who", "other").splitlines()
+    assert (other[0], other[7]) == ("4321", "LD=/opt/own")
     assert run_in(core, ns, "who", ["id", "-u"]) == "1234"
     assert run_in(core, ns, "who", ["id", "-u"], container="other") == "4321"
     host = volume_dir(devcluster, pod, "data") / "by-1234"

@@ -10,13 +10,18 @@ container's PATH:
   site-packages; `/.kes/src/kes`: the kes package itself when installed in editable mode;
 - `/.kes/venv`: a virtualenv generated here whose interpreter is `/.kes/python`'s and whose
   site-packages are `/.kes/site`, so it works at that path;
-- `/.kes/bin`: one small script per console script of the distribution that holds this package
-  (`kando`, `kes`), run by `/.kes/venv`'s interpreter;
+- `/.kes/bin`: one small shell script per console script of the distribution that holds this
+  package (`kando`, `kes`), running its Python part in `/.kes/libexec` with `/.kes/venv`'s
+  interpreter;
 - `/.kes/path/0`, `/1`, ...: the directories given with `serve --pod-path` (`kes dev up` passes
   the project's tools: restic, kopia), next on PATH;
 - `/.kes/switchuser.py`: what a root kubelet runs to become a pod's user (security.py).
 
 The generated files live in `<data dir>/helpers`, rewritten at every start.
+
+An interpreter built with a shared libpython finds it through an absolute RUNPATH into its own
+prefix, which a pod may hide too; then every helper interpreter starts with LD_LIBRARY_PATH set
+to `/.kes/python/lib`, and puts the container's own value back before running anything else.
 """
 
 from __future__ import annotations
@@ -40,6 +45,9 @@ SOURCE = f"{ROOT}/src"
 VENV = f"{ROOT}/venv"
 PATHS = f"{ROOT}/path"
 SWITCHER = f"{ROOT}/switchuser.py"
+LIBEXEC = f"{ROOT}/libexec"
+# Set by a helper's shell part for its Python part: the container's own LD_LIBRARY_PATH.
+SAVED_LIBRARY_PATH = "_KES_LD_LIBRARY_PATH"
 # This package's top-level name ("kes"): its distribution's console scripts become helpers.
 _PACKAGE = __name__.split(".", 1)[0]
 
@@ -98,17 +106,31 @@ def _write_venv(*, target: pathlib.Path, interpreter: str, site: bool) -> None:
         (target / "lib" / f"python{version}" / "site-packages").symlink_to(SITE)
 
 
-def _write_scripts(*, target: pathlib.Path, interpreter: str, editable: bool) -> None:
-    target.mkdir(parents=True)
+def _library_env(library: str | None) -> str:
+    """Shell assignments that give a helper interpreter its libpython, saving the caller's."""
+    if library is None:
+        return ""
+    return (f'{SAVED_LIBRARY_PATH}="${{LD_LIBRARY_PATH-}}" '
+            f"LD_LIBRARY_PATH={library}${{LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}} ")
+
+
+def _write_scripts(*, root: pathlib.Path, interpreter: str, editable: bool,
+                   library: str | None) -> None:
+    (root / "bin").mkdir(parents=True)
+    (root / "libexec").mkdir(parents=True)
+    restore = (f"_saved = os.environ.pop({SAVED_LIBRARY_PATH!r}, '')\n"
+               "if _saved:\n    os.environ['LD_LIBRARY_PATH'] = _saved\n"
+               "else:\n    os.environ.pop('LD_LIBRARY_PATH', None)\n") if library else ""
     for name, value in _console_scripts().items():
         module, _, attribute = value.partition(":")
         path_line = f"sys.path[:0] = [{SOURCE!r}]\n" if editable else ""
-        script = target / name
-        script.write_text(
-            f"#!{interpreter}\n"
+        (root / "libexec" / name).write_text(
             f"# `{name}` of {_PACKAGE}, runnable whatever the pod mounts (kubelet/helpers.py).\n"
-            f"import sys\n{path_line}import {module}\n"
+            f"import os\nimport sys\n{restore}{path_line}import {module}\n"
             f"sys.exit({module}.{attribute}())\n")
+        script = root / "bin" / name
+        script.write_text(f'#!/bin/sh\n{_library_env(library)}exec {interpreter} '
+                          f'{LIBEXEC}/{name} "$@"\n')
         script.chmod(0o755)
 
 
@@ -120,11 +142,14 @@ def prepare(*, data_dir: pathlib.Path, pod_path: list[pathlib.Path]) -> Helpers:
     switch_script = pathlib.Path(__file__).with_name("switchuser.py")
     mounts = [sandbox.Mount(source=switch_script, target=SWITCHER, read_only=True)]
     search: list[str] = []
-    switcher = (sys.executable, "-I", "-S", SWITCHER)
+    switcher: tuple[str, ...] = (sys.executable, "-I", "-S", SWITCHER)
     base = _base_python()
     if base is not None:
         base_dir, interpreter = base
+        library = f"{PYTHON}/lib" if any((base_dir / "lib").glob("libpython*.so*")) else None
         switcher = (f"{PYTHON}/{interpreter}", "-I", "-S", SWITCHER)
+        if library is not None:
+            switcher = ("/bin/sh", "-c", f'{_library_env(library)}exec "$@"', "sh", *switcher)
         mounts.append(sandbox.Mount(source=base_dir, target=PYTHON, read_only=True))
         in_venv = os.path.realpath(sys.prefix) != str(base_dir)
         site = pathlib.Path(os.path.realpath(sysconfig.get_paths()["purelib"]))
@@ -138,12 +163,13 @@ def prepare(*, data_dir: pathlib.Path, pod_path: list[pathlib.Path]) -> Helpers:
         _write_venv(target=root / "venv", interpreter=interpreter, site=in_venv)
         mounts.append(sandbox.Mount(source=root / "venv", target=VENV, read_only=True))
         try:
-            _write_scripts(target=root / "bin", interpreter=f"{VENV}/bin/python3",
-                           editable=editable)
+            _write_scripts(root=root, interpreter=f"{VENV}/bin/python3", editable=editable,
+                           library=library)
         except importlib.metadata.PackageNotFoundError:
             logger.warning("No installed distribution of %s: pods get no console scripts.",
                            _PACKAGE)
         mounts.append(sandbox.Mount(source=root / "bin", target=BIN, read_only=True))
+        mounts.append(sandbox.Mount(source=root / "libexec", target=LIBEXEC, read_only=True))
         search.append(BIN)
     else:
         logger.warning("The server's Python (%s) is not inside its base prefix; pods find its "

@@ -16,7 +16,8 @@ sandbox, and the child with the parent. The kubelet signals every process of the
 session itself, so the parent ignores the polite signals and leaves them to the child.
 
 It imports nothing but the standard library and runs without site-packages, so it works
-whatever the pod mounts.
+whatever the pod mounts. When the kubelet had to give its interpreter a library path, the
+container's own LD_LIBRARY_PATH is in _KES_LD_LIBRARY_PATH and is put back first (helpers.py).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import sys
 import warnings  # noqa: F401  (os.execvp imports it lazily: after the switch it may be unreadable)
 
 _PR_SET_PDEATHSIG = 1
+_SAVED_LIBRARY_PATH = "_KES_LD_LIBRARY_PATH"
 USAGE = "usage: switchuser.py UID GID GROUPS -- PROGRAM [ARG ...]"
 
 
@@ -54,6 +56,11 @@ def main(argv: list[str]) -> int:
         return 2
     uid, gid = int(argv[1]), int(argv[2])
     groups = [int(group) for group in argv[3].split(",") if group]
+    saved = os.environ.pop(_SAVED_LIBRARY_PATH, None)
+    if saved:
+        os.environ["LD_LIBRARY_PATH"] = saved
+    elif saved is not None:
+        os.environ.pop("LD_LIBRARY_PATH", None)
     guard = os.getpid()
     child = os.fork()
     if child == 0:

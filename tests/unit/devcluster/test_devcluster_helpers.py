@@ -24,14 +24,16 @@ def test_prepare_binds_the_interpreter_scripts_and_pod_path(tmp_path: pathlib.Pa
     assert targets["/.kes/python"].source == pathlib.Path(os.path.realpath(sys.base_prefix))
     assert found.search_path == ("/.kes/bin", "/.kes/path/0")
     kando = tmp_path / "data" / "helpers" / "bin" / "kando"
-    lines = kando.read_text().splitlines()
-    assert lines[0] == "#!/.kes/venv/bin/python3"
-    assert lines[-2:] == ["import kes.kando.main", "sys.exit(kes.kando.main.main())"]
+    shell = kando.read_text().splitlines()
+    assert shell[0] == "#!/bin/sh"
+    assert shell[1].endswith('exec /.kes/venv/bin/python3 /.kes/libexec/kando "$@"')
     assert os.access(kando, os.X_OK)
+    body = (tmp_path / "data" / "helpers" / "libexec" / "kando").read_text().splitlines()
+    assert body[-2:] == ["import kes.kando.main", "sys.exit(kes.kando.main.main())"]
     venv = tmp_path / "data" / "helpers" / "venv"
     assert os.readlink(venv / "bin" / "python3").startswith("/.kes/python/")
     assert "home = /.kes/python/" in (venv / "pyvenv.cfg").read_text()
-    assert found.switcher[-1] == "/.kes/switchuser.py"
+    assert found.switcher[-3:] == ("-I", "-S", "/.kes/switchuser.py")
 
 
 def test_the_kubelet_looks_helpers_up_at_their_host_sources(tmp_path: pathlib.Path) -> None:
