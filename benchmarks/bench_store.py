@@ -12,9 +12,11 @@ rounds so load on a shared machine hits both alike:
 Replay: one long history printed by ``kes history --json`` (in process, and end to end).
 
 Run: ``python benchmarks/bench_store.py [--events N] [--smoke]`` (``--smoke``: a few seconds,
-what ``make test`` runs; its figures mean little). Targets (issue 13): append >= 0.5x raw sqlite3 at the same
-synchronous setting, >= 0.5x the raw psycopg loop; replay of 10,000 events < 1 s.
+what ``make test`` runs; its figures mean little). Targets (issue 13): append >= 0.5x raw
+sqlite3 at the same synchronous setting, >= 0.5x the raw psycopg loop; replay of 10,000 events
+< 1 s.
 """
+
 from __future__ import annotations
 
 import argparse
