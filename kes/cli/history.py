@@ -87,13 +87,13 @@ class Timeline:
         """(text, is_failure) for one event."""
         if kind == "ActionSetAccepted":
             return self._accepted(data), False
-        if kind in ("PhaseStarted", "DeferPhaseStarted"):
+        if kind == "PhaseStarted":
             args = _compact(data["args"])
             return f"{data['function']} attempt {data['attempt']} args {args}", False
-        if kind in ("PhaseCompleted", "DeferPhaseCompleted"):
+        if kind == "PhaseCompleted":
             output = "" if data.get("output") is None else f" output {_compact(data['output'])}"
             return f"took {data['duration_s']:.2f} s{output}", False
-        if kind in ("PhaseFailed", "DeferPhaseFailed", "PhaseTimedOut"):
+        if kind in ("PhaseFailed", "PhaseTimedOut"):
             tail = "".join(f"\n{'':>47}| {line}" for line in data.get("log_tail", []))
             return f"FAILED: {data['error']}{tail}", True
         failures: dict[str, Callable[[dict[str, Any]], str]] = {
