@@ -13,14 +13,23 @@ from collections.abc import Mapping
 from typing import Any
 
 from kes.functions import (
+    backupdata,
+    backupdataall,
+    backupdatastats,
     base,
     catalog,
+    checkrepository,
+    copyvolumedata,
+    deletedata,
+    deletedataall,
     kubeexec,
     kubeexecall,
     kubeops,
     kubetask,
     multicontainerrun,
     preparedata,
+    restoredata,
+    restoredataall,
     scaleworkload,
     wait,
     waitv2,
@@ -37,6 +46,15 @@ IMPLEMENTED: tuple[base.FunctionSpec, ...] = (
     kubeops.SPEC,
     wait.SPEC,
     waitv2.SPEC,
+    backupdata.SPEC,
+    backupdataall.SPEC,
+    restoredata.SPEC,
+    restoredataall.SPEC,
+    deletedata.SPEC,
+    deletedataall.SPEC,
+    copyvolumedata.SPEC,
+    backupdatastats.SPEC,
+    checkrepository.SPEC,
 )
 
 # Functions Kanister exempts from pre-rendering (`skipRenderFuncs`): they render their own args.
