@@ -24,7 +24,10 @@ from kes.adapters.restic import commands, locations
 def s3_profile(endpoint: str, bucket: str, *, skip_ssl_verify: bool = False) -> dict[str, Any]:
     return {
         "Location": {
-            "Type": "s3Compliant", "Bucket": bucket, "Endpoint": endpoint, "Prefix": "",
+            "Type": "s3Compliant",
+            "Bucket": bucket,
+            "Endpoint": endpoint,
+            "Prefix": "",
             "Region": "us-east-1",
         },
         "Credential": {
@@ -34,7 +37,7 @@ def s3_profile(endpoint: str, bucket: str, *, skip_ssl_verify: bool = False) -> 
             "KopiaServerSecret": None,
         },
         "SkipSSLVerify": skip_ssl_verify,
-    }  # fmt: skip
+    }
 
 
 def moto_profile(server: S3Server, bucket: str) -> dict[str, Any]:
@@ -43,11 +46,16 @@ def moto_profile(server: S3Server, bucket: str) -> dict[str, Any]:
 
 def filestore_profile(root: Path) -> dict[str, Any]:
     return {
-        "Location": {"Type": "filestore", "Bucket": str(root), "Endpoint": "", "Prefix": "",
-                     "Region": ""},
+        "Location": {
+            "Type": "filestore",
+            "Bucket": str(root),
+            "Endpoint": "",
+            "Prefix": "",
+            "Region": "",
+        },
         "Credential": {"Type": "", "KeyPair": None, "Secret": None, "KopiaServerSecret": None},
         "SkipSSLVerify": False,
-    }  # fmt: skip
+    }
 
 
 def repository_of(profile: dict[str, Any], prefix: str) -> locations.Repository:
@@ -62,9 +70,7 @@ def direct_restic(
         "PATH": os.environ["PATH"],
         **commands.direct_environment(repository, password=password),
     }
-    done = subprocess.run(
-        ["restic", *args], env=env, capture_output=True, text=True, timeout=120
-    )
+    done = subprocess.run(["restic", *args], env=env, capture_output=True, text=True, timeout=120)
     if check and done.returncode != 0:
         raise AssertionError(f"restic {' '.join(args)} failed: {done.stderr}")
     return done

@@ -42,30 +42,49 @@ def _run(name: str, ctx: base.PhaseContext, args: dict[str, Any]) -> Any:
 
 def _pvc(ctx: base.PhaseContext, namespace: str, name: str) -> None:
     objects.request(
-        ctx.api, method="POST", url_path=f"/api/v1/namespaces/{namespace}/persistentvolumeclaims",
-        body={"metadata": {"name": name}, "spec": {
-            "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}},
-    )  # fmt: skip
+        ctx.api,
+        method="POST",
+        url_path=f"/api/v1/namespaces/{namespace}/persistentvolumeclaims",
+        body={
+            "metadata": {"name": name},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+    )
 
 
 def _pvc_dir(cluster: Any, ctx: base.PhaseContext, namespace: str, name: str) -> Path:
     claim = objects.get(
-        ctx.api, group="", version="v1", resource="persistentvolumeclaims",
-        namespace=namespace, name=name,
-    )  # fmt: skip
+        ctx.api,
+        group="",
+        version="v1",
+        resource="persistentvolumeclaims",
+        namespace=namespace,
+        name=name,
+    )
     volume = claim.get("spec", {}).get("volumeName") or f"pvc-{claim['metadata']['uid']}"
     return Path(cluster.data_dir) / "volumes" / volume
 
 
 def _app(ctx: base.PhaseContext, namespace: str, *, pvc: str, mount: str) -> str:
     body = {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app", "namespace": namespace},
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "app", "namespace": namespace},
         "spec": {
-            "containers": [{"name": "app", "image": "busybox", "command": ["sleep", "600"],
-                            "volumeMounts": [{"name": "data", "mountPath": mount}]}],
+            "containers": [
+                {
+                    "name": "app",
+                    "image": "busybox",
+                    "command": ["sleep", "600"],
+                    "volumeMounts": [{"name": "data", "mountPath": mount}],
+                }
+            ],
             "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": pvc}}],
         },
-    }  # fmt: skip
+    }
     pods.create(ctx.api, body=body)
     pods.wait_until_not_pending(ctx.api, namespace=namespace, name="app", cancel=None, timeout=60)
     return "app"
@@ -96,22 +115,38 @@ def _ctx(make_ctx: Ctx, profile: dict[str, Any], **params: Any) -> base.PhaseCon
 
 def _no_tool_pods(ctx: base.PhaseContext, namespace: str) -> bool:
     return not objects.list_objects(
-        ctx.api, group="", version="v1", resource="pods", namespace=namespace,
+        ctx.api,
+        group="",
+        version="v1",
+        resource="pods",
+        namespace=namespace,
         label_selector="createdBy=kanister",
-    )  # fmt: skip
+    )
 
 
 def test_backup_destroy_restore_delete(
-    make_ctx: Ctx, namespace: str, app_data: Path, profile: dict[str, Any],
-    recorder: Any, wait_until: Callable[..., Any],
-) -> None:  # fmt: skip
+    make_ctx: Ctx,
+    namespace: str,
+    app_data: Path,
+    profile: dict[str, Any],
+    recorder: Any,
+    wait_until: Callable[..., Any],
+) -> None:
     ctx = _ctx(make_ctx, profile)
     before = tree_digest(app_data)
     prefix = f"kes/{uuid.uuid4().hex[:8]}"
-    out = _run("BackupData", ctx, {
-        "namespace": namespace, "pod": "app", "container": "app", "includePath": "/data",
-        "backupArtifactPrefix": prefix, "encryptionKey": KEY,
-    })  # fmt: skip
+    out = _run(
+        "BackupData",
+        ctx,
+        {
+            "namespace": namespace,
+            "pod": "app",
+            "container": "app",
+            "includePath": "/data",
+            "backupArtifactPrefix": prefix,
+            "encryptionKey": KEY,
+        },
+    )
     assert re.fullmatch(r"[0-9a-f]{8}", out["backupID"])
     assert re.fullmatch(r"[bcdfghjklmnpqrstvwxz2456789]{10}", out["backupTag"])
     regular = sum(1 for v in before.values() if v != "dir" and not v.startswith("->"))
@@ -127,37 +162,74 @@ def test_backup_destroy_restore_delete(
 
     wipe(app_data)
     assert tree_digest(app_data) == {}
-    restored = _run("RestoreData", ctx, {
-        "namespace": namespace, "image": "busybox", "backupArtifactPrefix": prefix,
-        "volumes": {"data": "/data"}, "backupIdentifier": out["backupID"], "encryptionKey": KEY,
-    })  # fmt: skip
+    restored = _run(
+        "RestoreData",
+        ctx,
+        {
+            "namespace": namespace,
+            "image": "busybox",
+            "backupArtifactPrefix": prefix,
+            "volumes": {"data": "/data"},
+            "backupIdentifier": out["backupID"],
+            "encryptionKey": KEY,
+        },
+    )
     assert restored is None  # Kanister: no output markers in restic's stdout
     assert tree_digest(app_data) == before
 
     wipe(app_data)
     by_tag = {"backupTag": out["backupTag"], "restorePath": "/"}
-    _run("RestoreData", ctx, {
-        "namespace": namespace, "image": "busybox", "backupArtifactPrefix": prefix,
-        "volumes": {"data": "/data"}, "encryptionKey": KEY, **by_tag,
-    })  # fmt: skip
+    _run(
+        "RestoreData",
+        ctx,
+        {
+            "namespace": namespace,
+            "image": "busybox",
+            "backupArtifactPrefix": prefix,
+            "volumes": {"data": "/data"},
+            "encryptionKey": KEY,
+            **by_tag,
+        },
+    )
     assert tree_digest(app_data) == before
 
-    stats = _run("BackupDataStats", ctx, {
-        "namespace": namespace, "backupArtifactPrefix": prefix, "backupID": out["backupID"],
-        "encryptionKey": KEY, "image": "busybox",
-    })  # fmt: skip
+    stats = _run(
+        "BackupDataStats",
+        ctx,
+        {
+            "namespace": namespace,
+            "backupArtifactPrefix": prefix,
+            "backupID": out["backupID"],
+            "encryptionKey": KEY,
+            "image": "busybox",
+        },
+    )
     assert stats["mode"] == "restore-size" and stats["version"] == "v0.0.0"
     assert int(stats["fileCount"]) >= int(out["fileCount"])
 
-    check = _run("CheckRepository", ctx, {
-        "backupArtifactPrefix": prefix, "encryptionKey": KEY, "image": "busybox",
-    })  # fmt: skip
+    check = _run(
+        "CheckRepository",
+        ctx,
+        {
+            "backupArtifactPrefix": prefix,
+            "encryptionKey": KEY,
+            "image": "busybox",
+        },
+    )
     assert check == {"passwordIncorrect": "false", "repoUnavailable": "false", "version": "v0.0.0"}
 
-    deleted = _run("DeleteData", ctx, {
-        "namespace": namespace, "backupArtifactPrefix": prefix, "backupTag": out["backupTag"],
-        "encryptionKey": KEY, "reclaimSpace": True, "image": "busybox",
-    })  # fmt: skip
+    deleted = _run(
+        "DeleteData",
+        ctx,
+        {
+            "namespace": namespace,
+            "backupArtifactPrefix": prefix,
+            "backupTag": out["backupTag"],
+            "encryptionKey": KEY,
+            "reclaimSpace": True,
+            "image": "busybox",
+        },
+    )
     assert snapshots(repository, KEY) == []
     freed = int(deleted["spaceFreed"].removesuffix(" B"))
     assert freed > 100_000  # restic ≥ 0.12's `total prune` line is read (Kanister: always 0 B)
@@ -168,19 +240,39 @@ def test_restore_data_mounts_the_pvcs_of_the_pod_from_the_template_params(
     make_ctx: Ctx, namespace: str, app_data: Path, tmp_path: Path
 ) -> None:
     profile = filestore_profile(tmp_path / "repos")
-    workload = {"Name": "app", "Namespace": namespace, "Pods": ["app"],
-                "PersistentVolumeClaims": {"app": {"data": "/data"}}}  # fmt: skip
+    workload = {
+        "Name": "app",
+        "Namespace": namespace,
+        "Pods": ["app"],
+        "PersistentVolumeClaims": {"app": {"data": "/data"}},
+    }
     ctx = _ctx(make_ctx, profile, StatefulSet=workload)
     before = tree_digest(app_data)
-    out = _run("BackupData", ctx, {
-        "namespace": namespace, "pod": "app", "container": "app", "includePath": "/data",
-        "backupArtifactPrefix": "sts", "encryptionKey": KEY,
-    })  # fmt: skip
+    out = _run(
+        "BackupData",
+        ctx,
+        {
+            "namespace": namespace,
+            "pod": "app",
+            "container": "app",
+            "includePath": "/data",
+            "backupArtifactPrefix": "sts",
+            "encryptionKey": KEY,
+        },
+    )
     wipe(app_data)
-    _run("RestoreData", ctx, {
-        "namespace": namespace, "image": "busybox", "backupArtifactPrefix": "sts", "pod": "app",
-        "backupIdentifier": out["backupID"], "encryptionKey": KEY,
-    })  # fmt: skip
+    _run(
+        "RestoreData",
+        ctx,
+        {
+            "namespace": namespace,
+            "image": "busybox",
+            "backupArtifactPrefix": "sts",
+            "pod": "app",
+            "backupIdentifier": out["backupID"],
+            "encryptionKey": KEY,
+        },
+    )
     assert tree_digest(app_data) == before
 
 
@@ -193,10 +285,17 @@ def test_copy_volume_data_backs_up_a_pvc_from_its_own_pod(
     _app(ctx, namespace, pvc="vol", mount="/srv")  # binds the claim to its directory
     directory = _pvc_dir(cluster, ctx, namespace, "vol")
     seed_tree(directory, seed=11)
-    out = _run("CopyVolumeData", ctx, {
-        "namespace": namespace, "volume": "vol", "dataArtifactPrefix": "copies",
-        "encryptionKey": KEY, "image": "busybox",
-    })  # fmt: skip
+    out = _run(
+        "CopyVolumeData",
+        ctx,
+        {
+            "namespace": namespace,
+            "volume": "vol",
+            "dataArtifactPrefix": "copies",
+            "encryptionKey": KEY,
+            "image": "busybox",
+        },
+    )
     bucket = profile["Location"]["Bucket"]
     assert out["backupRoot"] == "/mnt/vol_data/vol"
     assert out["backupArtifactLocation"] == f"{bucket}/copies"

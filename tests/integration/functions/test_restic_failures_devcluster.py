@@ -39,24 +39,43 @@ def app(cluster: Any, make_ctx: Ctx, namespace: str) -> str:
     """Pod `app` with a PVC at /data holding a few files (restic runs in it by exec)."""
     ctx = make_ctx()
     objects.request(
-        ctx.api, method="POST", url_path=f"/api/v1/namespaces/{namespace}/persistentvolumeclaims",
-        body={"metadata": {"name": "data"}, "spec": {
-            "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}},
-    )  # fmt: skip
+        ctx.api,
+        method="POST",
+        url_path=f"/api/v1/namespaces/{namespace}/persistentvolumeclaims",
+        body={
+            "metadata": {"name": "data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+    )
     body = {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app", "namespace": namespace},
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "app", "namespace": namespace},
         "spec": {
-            "containers": [{"name": "app", "image": "busybox", "command": ["sleep", "600"],
-                            "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
+            "containers": [
+                {
+                    "name": "app",
+                    "image": "busybox",
+                    "command": ["sleep", "600"],
+                    "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                }
+            ],
             "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
         },
-    }  # fmt: skip
+    }
     pods.create(ctx.api, body=body)
     pods.wait_until_not_pending(ctx.api, namespace=namespace, name="app", cancel=None, timeout=60)
     claim = objects.get(
-        ctx.api, group="", version="v1", resource="persistentvolumeclaims",
-        namespace=namespace, name="data",
-    )  # fmt: skip
+        ctx.api,
+        group="",
+        version="v1",
+        resource="persistentvolumeclaims",
+        namespace=namespace,
+        name="data",
+    )
     volume = claim["spec"].get("volumeName") or f"pvc-{claim['metadata']['uid']}"
     seed_tree(Path(cluster.data_dir) / "volumes" / volume, small_files=5)
     return "app"
@@ -64,9 +83,13 @@ def app(cluster: Any, make_ctx: Ctx, namespace: str) -> str:
 
 def _backup_args(namespace: str, prefix: str, **extra: Any) -> dict[str, Any]:
     return {
-        "namespace": namespace, "pod": "app", "container": "app", "includePath": "/data",
-        "backupArtifactPrefix": prefix, **extra,
-    }  # fmt: skip
+        "namespace": namespace,
+        "pod": "app",
+        "container": "app",
+        "includePath": "/data",
+        "backupArtifactPrefix": prefix,
+        **extra,
+    }
 
 
 def _closed_port() -> int:
@@ -83,10 +106,17 @@ def test_a_missing_encryption_key_says_what_to_set(
         message = _fails("BackupData", ctx, args)
         assert message.startswith("BackupData needs the argument encryptionKey")
         assert "{{ .Secrets.<name>.Data.<key> | toString }}" in message
-    message = _fails("RestoreData", ctx, {
-        "namespace": namespace, "image": "busybox", "backupArtifactPrefix": "p",
-        "volumes": {"data": "/data"}, "backupIdentifier": "abcd1234",
-    })  # fmt: skip
+    message = _fails(
+        "RestoreData",
+        ctx,
+        {
+            "namespace": namespace,
+            "image": "busybox",
+            "backupArtifactPrefix": "p",
+            "volumes": {"data": "/data"},
+            "backupIdentifier": "abcd1234",
+        },
+    )
     assert message.startswith("RestoreData needs the argument encryptionKey")
 
 
@@ -95,21 +125,33 @@ def test_wrong_encryption_key(make_ctx: Ctx, namespace: str, app: str, moto_s3: 
     ctx = make_ctx(template_params={"Profile": profile})
     first = _run("BackupData", ctx, _backup_args(namespace, "wk", encryptionKey=KEY))
     message = _fails("BackupData", ctx, _backup_args(namespace, "wk", encryptionKey="wrong"))
-    assert message.startswith("Failed to backup data: Wrong encryption key for the restic "
-                              f"repository s3:{moto_s3.endpoint}/{profile['Location']['Bucket']}/wk")  # fmt: skip
+    assert message.startswith(
+        "Failed to backup data: Wrong encryption key for the restic "
+        f"repository s3:{moto_s3.endpoint}/{profile['Location']['Bucket']}/wk"
+    )
     assert "wrong password or no key found" in message
     assert "Set encryptionKey to the key the repository was created with" in message
     assert "wrong" not in message.split("(restic:")[0].replace("Wrong", "")
     repository = repository_of(profile, "wk")
     assert [s["short_id"] for s in snapshots(repository, KEY)] == [first["backupID"]]
-    check = _run("CheckRepository", ctx, {
-        "backupArtifactPrefix": "wk", "encryptionKey": "wrong", "image": "busybox"})  # fmt: skip
+    check = _run(
+        "CheckRepository",
+        ctx,
+        {"backupArtifactPrefix": "wk", "encryptionKey": "wrong", "image": "busybox"},
+    )
     assert check["passwordIncorrect"] == "true" and check["repoUnavailable"] == "false"
-    message = _fails("RestoreData", ctx, {
-        "namespace": namespace, "image": "busybox", "backupArtifactPrefix": "wk",
-        "volumes": {"data": "/data"}, "backupIdentifier": first["backupID"],
-        "encryptionKey": "wrong",
-    })  # fmt: skip
+    message = _fails(
+        "RestoreData",
+        ctx,
+        {
+            "namespace": namespace,
+            "image": "busybox",
+            "backupArtifactPrefix": "wk",
+            "volumes": {"data": "/data"},
+            "backupIdentifier": first["backupID"],
+            "encryptionKey": "wrong",
+        },
+    )
     assert message.startswith("Failed to restore backup: Wrong encryption key")
 
 
@@ -117,19 +159,37 @@ def test_missing_repository(make_ctx: Ctx, namespace: str, app: str, moto_s3: S3
     profile = moto_profile(moto_s3, moto_s3.bucket())
     ctx = make_ctx(template_params={"Profile": profile})
     prefix = f"never-{uuid.uuid4().hex[:6]}"
-    message = _fails("RestoreData", ctx, {
-        "namespace": namespace, "image": "busybox", "backupArtifactPrefix": prefix,
-        "volumes": {"data": "/data"}, "backupIdentifier": "abcd1234", "encryptionKey": KEY,
-    })  # fmt: skip
+    message = _fails(
+        "RestoreData",
+        ctx,
+        {
+            "namespace": namespace,
+            "image": "busybox",
+            "backupArtifactPrefix": prefix,
+            "volumes": {"data": "/data"},
+            "backupIdentifier": "abcd1234",
+            "encryptionKey": KEY,
+        },
+    )
     assert "No restic repository at s3:" in message and f"/{prefix}" in message
     assert "Check backupArtifactPrefix" in message
-    message = _fails("DeleteData", ctx, {
-        "namespace": namespace, "backupArtifactPrefix": prefix, "backupID": "abcd1234",
-        "encryptionKey": KEY, "image": "busybox",
-    })  # fmt: skip
+    message = _fails(
+        "DeleteData",
+        ctx,
+        {
+            "namespace": namespace,
+            "backupArtifactPrefix": prefix,
+            "backupID": "abcd1234",
+            "encryptionKey": KEY,
+            "image": "busybox",
+        },
+    )
     assert "No restic repository at" in message
-    check = _run("CheckRepository", ctx, {
-        "backupArtifactPrefix": prefix, "encryptionKey": KEY, "image": "busybox"})  # fmt: skip
+    check = _run(
+        "CheckRepository",
+        ctx,
+        {"backupArtifactPrefix": prefix, "encryptionKey": KEY, "image": "busybox"},
+    )
     assert check["repoUnavailable"] == "true" and check["passwordIncorrect"] == "false"
 
 
@@ -157,18 +217,27 @@ def test_endpoint_unreachable(make_ctx: Ctx, namespace: str, app: str) -> None:
         f"s3:{endpoint}/bucket/p"
     )
     assert "connection refused" in message and "location.endpoint" in message
-    check = _run("CheckRepository", ctx, {
-        "backupArtifactPrefix": "p", "encryptionKey": KEY, "image": "busybox"})  # fmt: skip
+    check = _run(
+        "CheckRepository",
+        ctx,
+        {"backupArtifactPrefix": "p", "encryptionKey": KEY, "image": "busybox"},
+    )
     assert check["repoUnavailable"] == "true"
 
 
 def test_profile_secret_lacking_a_key(make_ctx: Ctx, namespace: str, app: str) -> None:
     profile = s3_profile("http://127.0.0.1:1", "bucket")
     profile["Credential"] = {
-        "Type": "secret", "KeyPair": None, "KopiaServerSecret": None,
-        "Secret": {"Name": "s3-creds", "Namespace": namespace, "Type": "secrets.kanister.io/aws",
-                   "Data": {"aws_access_key_id": b"AKIA"}},
-    }  # fmt: skip
+        "Type": "secret",
+        "KeyPair": None,
+        "KopiaServerSecret": None,
+        "Secret": {
+            "Name": "s3-creds",
+            "Namespace": namespace,
+            "Type": "secrets.kanister.io/aws",
+            "Data": {"aws_access_key_id": b"AKIA"},
+        },
+    }
     ctx = make_ctx(template_params={"Profile": profile})
     message = _fails("BackupData", ctx, _backup_args(namespace, "p", encryptionKey=KEY))
     assert message == (
@@ -184,21 +253,43 @@ def test_snapshot_not_found(make_ctx: Ctx, namespace: str, app: str, moto_s3: S3
     profile = moto_profile(moto_s3, moto_s3.bucket())
     ctx = make_ctx(template_params={"Profile": profile})
     first = _run("BackupData", ctx, _backup_args(namespace, "nf", encryptionKey=KEY))
-    message = _fails("RestoreData", ctx, {
-        "namespace": namespace, "image": "busybox", "backupArtifactPrefix": "nf",
-        "volumes": {"data": "/data"}, "backupIdentifier": "deadbeef", "encryptionKey": KEY,
-    })  # fmt: skip
+    message = _fails(
+        "RestoreData",
+        ctx,
+        {
+            "namespace": namespace,
+            "image": "busybox",
+            "backupArtifactPrefix": "nf",
+            "volumes": {"data": "/data"},
+            "backupIdentifier": "deadbeef",
+            "encryptionKey": KEY,
+        },
+    )
     assert message.startswith("Failed to restore backup: Snapshot not found in the restic")
     assert 'no matching ID found for prefix "deadbeef"' in message
-    message = _fails("DeleteData", ctx, {
-        "namespace": namespace, "backupArtifactPrefix": "nf", "backupID": "deadbeef",
-        "encryptionKey": KEY, "image": "busybox",
-    })  # fmt: skip
+    message = _fails(
+        "DeleteData",
+        ctx,
+        {
+            "namespace": namespace,
+            "backupArtifactPrefix": "nf",
+            "backupID": "deadbeef",
+            "encryptionKey": KEY,
+            "image": "busybox",
+        },
+    )
     assert message.startswith("Failed to forget data: Snapshot not found")
-    message = _fails("DeleteData", ctx, {
-        "namespace": namespace, "backupArtifactPrefix": "nf", "backupTag": "nosuchtag",
-        "encryptionKey": KEY, "image": "busybox",
-    })  # fmt: skip
+    message = _fails(
+        "DeleteData",
+        ctx,
+        {
+            "namespace": namespace,
+            "backupArtifactPrefix": "nf",
+            "backupTag": "nosuchtag",
+            "encryptionKey": KEY,
+            "image": "busybox",
+        },
+    )
     assert message.endswith("could not get snapshotID from tag nosuchtag: Snapshot not found")
     repository = repository_of(profile, "nf")
     assert [s["short_id"] for s in snapshots(repository, KEY)] == [first["backupID"]]
@@ -215,10 +306,20 @@ def test_restic_missing_from_the_container(
         assert found is not None
         (bare / program).symlink_to(found)
     body = {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "bare", "namespace": namespace},
-        "spec": {"containers": [{"name": "app", "image": "busybox", "command": ["sleep", "600"],
-                                 "env": [{"name": "PATH", "value": str(bare)}]}]},
-    }  # fmt: skip
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "bare", "namespace": namespace},
+        "spec": {
+            "containers": [
+                {
+                    "name": "app",
+                    "image": "busybox",
+                    "command": ["sleep", "600"],
+                    "env": [{"name": "PATH", "value": str(bare)}],
+                }
+            ]
+        },
+    }
     pods.create(ctx.api, body=body)
     pods.wait_until_not_pending(ctx.api, namespace=namespace, name="bare", cancel=None, timeout=60)
     args = _backup_args(namespace, "p", encryptionKey=KEY)

@@ -126,55 +126,99 @@ def gate(moto_s3: S3Server) -> Iterator[tuple[Gate, Scanner]]:
 
 def _app(cluster: Any, ctx: base.PhaseContext, namespace: str) -> None:
     objects.request(
-        ctx.api, method="POST", url_path=f"/api/v1/namespaces/{namespace}/persistentvolumeclaims",
-        body={"metadata": {"name": "data"}, "spec": {
-            "accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}},
-    )  # fmt: skip
+        ctx.api,
+        method="POST",
+        url_path=f"/api/v1/namespaces/{namespace}/persistentvolumeclaims",
+        body={
+            "metadata": {"name": "data"},
+            "spec": {
+                "accessModes": ["ReadWriteOnce"],
+                "resources": {"requests": {"storage": "1Gi"}},
+            },
+        },
+    )
     body = {
-        "apiVersion": "v1", "kind": "Pod", "metadata": {"name": "app", "namespace": namespace},
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "app", "namespace": namespace},
         "spec": {
-            "containers": [{"name": "app", "image": "busybox", "command": ["sleep", "600"],
-                            "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
+            "containers": [
+                {
+                    "name": "app",
+                    "image": "busybox",
+                    "command": ["sleep", "600"],
+                    "volumeMounts": [{"name": "data", "mountPath": "/data"}],
+                }
+            ],
             "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
         },
-    }  # fmt: skip
+    }
     pods.create(ctx.api, body=body)
     pods.wait_until_not_pending(ctx.api, namespace=namespace, name="app", cancel=None, timeout=60)
     claim = objects.get(
-        ctx.api, group="", version="v1", resource="persistentvolumeclaims",
-        namespace=namespace, name="data",
-    )  # fmt: skip
+        ctx.api,
+        group="",
+        version="v1",
+        resource="persistentvolumeclaims",
+        namespace=namespace,
+        name="data",
+    )
     volume = claim["spec"].get("volumeName") or f"pvc-{claim['metadata']['uid']}"
     seed_tree(Path(cluster.data_dir) / "volumes" / volume, small_files=5)
 
 
 def test_no_credential_on_any_command_line(
-    cluster: Any, make_ctx: Ctx, namespace: str, moto_s3: S3Server,
-    gate: tuple[Gate, Scanner], recorder: Any,
-) -> None:  # fmt: skip
+    cluster: Any,
+    make_ctx: Ctx,
+    namespace: str,
+    moto_s3: S3Server,
+    gate: tuple[Gate, Scanner],
+    recorder: Any,
+) -> None:
     proxy, scanner = gate
     bucket = moto_s3.bucket()
-    ctx = make_ctx(template_params={"Profile": s3_profile(f"http://127.0.0.1:{proxy.port}", bucket)})
+    ctx = make_ctx(
+        template_params={"Profile": s3_profile(f"http://127.0.0.1:{proxy.port}", bucket)}
+    )
     _app(cluster, ctx, namespace)
     registry_run = registry.lookup("BackupData").run
     assert registry_run is not None
-    out = registry_run(ctx, {
-        "namespace": namespace, "pod": "app", "container": "app", "includePath": "/data",
-        "backupArtifactPrefix": "secrets", "encryptionKey": KEY,
-    })  # fmt: skip
+    out = registry_run(
+        ctx,
+        {
+            "namespace": namespace,
+            "pod": "app",
+            "container": "app",
+            "includePath": "/data",
+            "backupArtifactPrefix": "secrets",
+            "encryptionKey": KEY,
+        },
+    )
+    assert out is not None
     restore = registry.lookup("RestoreData").run
     assert restore is not None
-    restore(ctx, {
-        "namespace": namespace, "image": "busybox", "backupArtifactPrefix": "secrets",
-        "volumes": {"data": "/data"}, "backupIdentifier": out["backupID"], "encryptionKey": KEY,
-    })  # fmt: skip
+    restore(
+        ctx,
+        {
+            "namespace": namespace,
+            "image": "busybox",
+            "backupArtifactPrefix": "secrets",
+            "volumes": {"data": "/data"},
+            "backupIdentifier": out["backupID"],
+            "encryptionKey": KEY,
+        },
+    )
     scanner.stop.set()
     scanner.thread.join(timeout=10)
 
     subcommands = {tuple(argv[1:3]) for argv, _ in scanner.restic.values()}
     # The scanner saw restic run every step: probe, init, backup, restore.
-    assert {("cat", "config"), ("init", "--json"), ("backup", "--json"),
-            ("restore", "--json")} <= subcommands  # fmt: skip
+    assert {
+        ("cat", "config"),
+        ("init", "--json"),
+        ("backup", "--json"),
+        ("restore", "--json"),
+    } <= subcommands
     secrets = [SECRET_ACCESS_KEY.encode(), ACCESS_KEY_ID.encode(), KEY.encode()]
     leaked = [line for line in scanner.cmdlines if any(s in line for s in secrets)]
     assert leaked == []
