@@ -1,0 +1,281 @@
+"""BackupData and RestoreData against the same restic commands run directly (issue 11's benchmark).
+
+Data: ~200 MB of mixed content on a PVC of an application pod of the devcluster (4 × 20 MB
+random, a 20 MB duplicate of one, 6 × 10 MB compressible logs, 4,000 small files of 1–16 KB).
+Each round, in alternating order:
+- kes: BackupData (by exec in the application pod: `cat config` probe, then `backup`) and
+  RestoreData (a `restore-data-*` pod mounting an empty PVC, `restore`), called as the controller
+  calls them;
+- restic directly: the same commands (`cat config`, `backup --json --tag`, `restore --json`) as
+  processes of this machine with the same environment, data and kind of repository.
+Each round uses fresh repositories, initialised before timing (init's key derivation varies by
+seconds), so every backup is a full one; the restore targets are emptied and the page cache's
+dirty data written out (`sync`) before each timed step; the first restores are checked byte for
+byte. The machine is shared: run several rounds, the medians are what counts.
+Printed: MB/s of each, and the ratio of kes's wall time to restic's (target ≤ 1.05).
+
+Run: python benchmarks/bench_datamover.py [--rounds 3] [--s3] [--smoke]
+`--smoke` uses ~6 MB and one round (seconds); `--s3` puts the repositories on a moto server
+instead of a directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+import devcluster_harness  # noqa: E402  (the devcluster starter the tests use)
+import restic_harness  # noqa: E402  (Profiles and a direct restic, as the tests use them)
+
+from kes.adapters.k8s import client, objects, pods  # noqa: E402
+from kes.adapters.restic import commands, locations, parsing  # noqa: E402
+from kes.functions import base, registry  # noqa: E402
+
+NAMESPACE = "bench"
+KEY = "bench-datamover-key"
+MOUNT = "/bench-data"
+MB = 1024 * 1024
+
+
+def make_dataset(root: Path, *, scale: float) -> int:
+    """The reference data set (kopia-and-restic.md section 5), scaled; its size in bytes."""
+    rng = random.Random(20260101)
+    root.mkdir(parents=True, exist_ok=True)
+    big = int(20 * MB * scale)
+    first = b""
+    for index in range(4):
+        blob = rng.randbytes(big)
+        first = first or blob
+        (root / f"random-{index}.bin").write_bytes(blob)
+    (root / "duplicate.bin").write_bytes(first)
+    words = [b"INFO", b"request", b"served", b"user", b"latency", b"ms", b"GET", b"/api/v1"]
+    for index in range(6):
+        lines = []
+        size = 0
+        while size < 10 * MB * scale:
+            line = b" ".join(rng.choice(words) for _ in range(12)) + b" %d\n" % rng.randint(0, 999)
+            lines.append(line)
+            size += len(line)
+        (root / f"log-{index}.txt").write_bytes(b"".join(lines))
+    small = root / "small"
+    for index in range(max(40, int(4000 * scale))):
+        directory = small / f"d{index % 40:02d}"
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / f"f{index:04d}").write_bytes(rng.randbytes(rng.randint(1024, 16 * 1024)))
+    return sum(p.stat().st_size for p in root.rglob("*") if p.is_file())
+
+
+def digest(root: Path) -> str:
+    total = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        total.update(str(path.relative_to(root)).encode())
+        total.update(hashlib.sha256(path.read_bytes()).digest())
+    return total.hexdigest()
+
+
+def empty(root: Path) -> None:
+    for child in root.iterdir():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()
+
+
+class Cluster:
+    """The devcluster, a namespace, an app pod on PVC `data` and an empty PVC `restore`."""
+
+    def __init__(self, work: Path) -> None:
+        self.dev = devcluster_harness.start_devcluster(work / "cluster")
+        self.api = client.from_kubeconfig(path=str(self.dev.kubeconfig))
+        objects.request(self.api, method="POST", url_path="/api/v1/namespaces",
+                        body={"metadata": {"name": NAMESPACE}})  # fmt: skip
+        for claim in ("data", "restore"):
+            objects.request(
+                self.api, method="POST",
+                url_path=f"/api/v1/namespaces/{NAMESPACE}/persistentvolumeclaims",
+                body={"metadata": {"name": claim}, "spec": {"accessModes": ["ReadWriteOnce"],
+                      "resources": {"requests": {"storage": "1Gi"}}}},
+            )  # fmt: skip
+        for name, claim in (("app", "data"), ("keeper", "restore")):
+            pods.create(self.api, body={
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": {"name": name, "namespace": NAMESPACE},
+                "spec": {"containers": [{"name": "app", "image": "busybox",
+                                         "command": ["sleep", "36000"],
+                                         "volumeMounts": [{"name": "v", "mountPath": MOUNT}]}],
+                         "volumes": [{"name": "v", "persistentVolumeClaim": {"claimName": claim}}]},
+            })  # fmt: skip
+            pods.wait_until_not_pending(
+                self.api, namespace=NAMESPACE, name=name, cancel=None, timeout=120
+            )
+
+    def pvc_dir(self, claim: str) -> Path:
+        obj = objects.get(self.api, group="", version="v1", resource="persistentvolumeclaims",
+                          namespace=NAMESPACE, name=claim)  # fmt: skip
+        volume = obj["spec"].get("volumeName") or f"pvc-{obj['metadata']['uid']}"
+        return self.dev.data_dir / "volumes" / volume
+
+    def ctx(self, profile: dict[str, Any]) -> base.PhaseContext:
+        return base.PhaseContext(
+            api=self.api, namespace=NAMESPACE,
+            action_set=base.ActionSetRef(name="bench", namespace=NAMESPACE, uid="bench"),
+            template_params={"Profile": profile},
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        self.api.close()
+        self.dev.process.terminate()
+        try:
+            self.dev.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.dev.process.kill()
+
+
+def kes_backup(cluster: Cluster, profile: dict[str, Any], prefix: str) -> tuple[float, str]:
+    spec = registry.lookup("BackupData")
+    assert spec.run is not None
+    os.sync()  # each timed step starts without the previous one's writes still in flight
+    started = time.perf_counter()
+    out = spec.run(cluster.ctx(profile), {
+        "namespace": NAMESPACE, "pod": "app", "container": "app", "includePath": MOUNT,
+        "backupArtifactPrefix": prefix, "encryptionKey": KEY,
+    })  # fmt: skip
+    assert out is not None
+    return time.perf_counter() - started, str(out["backupID"])
+
+
+def kes_restore(cluster: Cluster, profile: dict[str, Any], prefix: str, snapshot: str) -> float:
+    spec = registry.lookup("RestoreData")
+    assert spec.run is not None
+    os.sync()
+    started = time.perf_counter()
+    spec.run(cluster.ctx(profile), {
+        "namespace": NAMESPACE, "image": "busybox", "backupArtifactPrefix": prefix,
+        "volumes": {"restore": MOUNT}, "backupIdentifier": snapshot, "encryptionKey": KEY,
+    })  # fmt: skip
+    return time.perf_counter() - started
+
+
+def direct(repository: locations.Repository, *args: str) -> str:
+    """restic as a process of this machine, with the environment the pod's restic gets."""
+    env = {"PATH": os.environ["PATH"], **commands.direct_environment(repository, password=KEY)}
+    done = subprocess.run(["restic", *args], env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"restic {args[0]} failed: {done.stderr[-1000:]}")
+    return done.stdout
+
+
+def direct_backup(repository: locations.Repository, source: Path) -> tuple[float, str]:
+    os.sync()
+    started = time.perf_counter()
+    direct(repository, *commands.cat_config(insecure_tls=False))
+    stdout = direct(repository, *commands.backup(tag="directbench", include_path=str(source),
+                                                  insecure_tls=False))  # fmt: skip
+    elapsed = time.perf_counter() - started
+    return elapsed, parsing.backup_result(stdout).snapshot_id
+
+
+def direct_restore(repository: locations.Repository, snapshot: str, target: Path) -> float:
+    os.sync()
+    started = time.perf_counter()
+    direct(repository, *commands.restore_by_id(snapshot_id=snapshot, target=str(target),
+                                               backup_path="", insecure_tls=False))  # fmt: skip
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--s3", action="store_true", help="repositories on a moto S3 server")
+    parser.add_argument("--smoke", action="store_true", help="~6 MB, one round")
+    options = parser.parse_args()
+    if shutil.which("restic") is None:
+        sys.exit("restic is not on PATH (`make tools` builds it into .tools/bin)")
+    scale, rounds = (0.03, 1) if options.smoke else (1.0, options.rounds)
+    work = Path(tempfile.mkdtemp(prefix="kes-bench-datamover-"))
+    cluster = Cluster(work)
+    moto = None
+    try:
+        if options.s3:
+            import s3_harness
+
+            moto = s3_harness.start_moto(work)
+            bucket = moto.bucket("bench")
+            profile = restic_harness.moto_profile(moto, bucket)
+        else:
+            profile = restic_harness.filestore_profile(work / "repositories")
+        source = cluster.pvc_dir("data")
+        target = cluster.pvc_dir("restore")
+        size = make_dataset(source, scale=scale)
+        expected = digest(source)
+        direct_target = work / "direct-restore"
+        direct_target.mkdir()
+        version = subprocess.run(["restic", "version"], capture_output=True, text=True).stdout
+        print(f"data: {size / MB:.1f} MB in {sum(1 for p in source.rglob('*') if p.is_file())} "
+              f"files; repositories: {'moto S3' if options.s3 else 'a directory'}; "
+              f"{' '.join(version.split()[:2])}")  # fmt: skip
+        times: dict[str, list[float]] = {k: [] for k in ("kb", "kr", "db", "dr")}
+        for round_index in range(rounds):
+            # Fresh repositories each round, so every backup is a full one; init is not timed.
+            kes_prefix, direct_prefix = f"kes-{round_index}", f"direct-{round_index}"
+            for prefix in (kes_prefix, direct_prefix):
+                repository = restic_harness.repository_of(profile, prefix)
+                direct(repository, *commands.init(insecure_tls=False))
+            direct_repo = restic_harness.repository_of(profile, direct_prefix)
+            order = ("kes", "direct") if round_index % 2 == 0 else ("direct", "kes")
+            for who in order:
+                if who == "kes":
+                    elapsed, snapshot = kes_backup(cluster, profile, kes_prefix)
+                    times["kb"].append(elapsed)
+                    empty(target)
+                    times["kr"].append(kes_restore(cluster, profile, kes_prefix, snapshot))
+                    if round_index == 0:
+                        assert digest(target) == expected, "kes restore differs from the source"
+                else:
+                    elapsed, snapshot = direct_backup(direct_repo, source)
+                    times["db"].append(elapsed)
+                    empty(direct_target)
+                    times["dr"].append(direct_restore(direct_repo, snapshot, direct_target))
+                    if round_index == 0:
+                        restored = direct_target / str(source).lstrip("/")
+                        assert digest(restored) == expected, "direct restore differs"
+            print(f"round {round_index + 1}: kes backup {times['kb'][-1]:.2f}s restore "
+                  f"{times['kr'][-1]:.2f}s | restic backup {times['db'][-1]:.2f}s restore "
+                  f"{times['dr'][-1]:.2f}s")  # fmt: skip
+        med = {k: statistics.median(v) for k, v in times.items()}
+        mb = size / MB
+        print(f"backup:  kes {mb / med['kb']:.1f} MB/s, restic {mb / med['db']:.1f} MB/s, "
+              f"ratio {med['kb'] / med['db']:.3f}")  # fmt: skip
+        print(f"restore: kes {mb / med['kr']:.1f} MB/s, restic {mb / med['dr']:.1f} MB/s, "
+              f"ratio {med['kr'] / med['dr']:.3f}")  # fmt: skip
+        pairs = [(kb + kr) / (db + dr) for kb, kr, db, dr in
+                 zip(times["kb"], times["kr"], times["db"], times["dr"], strict=True)]
+        print("per-round ratios of backup + restore: " + ", ".join(f"{r:.3f}" for r in pairs))
+        total_kes, total_direct = med["kb"] + med["kr"], med["db"] + med["dr"]
+        print(f"backup + restore wall time: kes {total_kes:.2f}s, restic {total_direct:.2f}s, "
+              f"ratio {total_kes / total_direct:.3f} (target ≤ 1.05)")  # fmt: skip
+    finally:
+        if moto is not None:
+            import s3_harness
+
+            s3_harness.stop_moto(moto)
+        cluster.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
