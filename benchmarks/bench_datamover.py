@@ -12,7 +12,8 @@ Each round uses fresh repositories, initialised before timing (init's key deriva
 seconds), so every backup is a full one; the restore targets are emptied and the page cache's
 dirty data written out (`sync`) before each timed step; the first restores are checked byte for
 byte. The machine is shared: run several rounds, the medians are what counts.
-Printed: MB/s of each, and the ratio of kes's wall time to restic's (target ≤ 1.05).
+Printed: MB/s of each and the ratio of kes's wall time to restic's (target ≤ 1.05): medians,
+and the fastest runs; and the ratio of CPU time, which the machine's load disturbs far less.
 
 Run: python benchmarks/bench_datamover.py [--rounds 3] [--s3] [--smoke]
 `--smoke` uses ~6 MB and one round (seconds); `--s3` puts the repositories on a moto server
@@ -22,15 +23,18 @@ instead of a directory.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -145,29 +149,24 @@ class Cluster:
             self.dev.process.kill()
 
 
-def kes_backup(cluster: Cluster, profile: dict[str, Any], prefix: str) -> tuple[float, str]:
+def kes_backup(cluster: Cluster, profile: dict[str, Any], prefix: str) -> str:
     spec = registry.lookup("BackupData")
     assert spec.run is not None
-    os.sync()  # each timed step starts without the previous one's writes still in flight
-    started = time.perf_counter()
     out = spec.run(cluster.ctx(profile), {
         "namespace": NAMESPACE, "pod": "app", "container": "app", "includePath": MOUNT,
         "backupArtifactPrefix": prefix, "encryptionKey": KEY,
     })  # fmt: skip
     assert out is not None
-    return time.perf_counter() - started, str(out["backupID"])
+    return str(out["backupID"])
 
 
-def kes_restore(cluster: Cluster, profile: dict[str, Any], prefix: str, snapshot: str) -> float:
+def kes_restore(cluster: Cluster, profile: dict[str, Any], prefix: str, snapshot: str) -> None:
     spec = registry.lookup("RestoreData")
     assert spec.run is not None
-    os.sync()
-    started = time.perf_counter()
     spec.run(cluster.ctx(profile), {
         "namespace": NAMESPACE, "image": "busybox", "backupArtifactPrefix": prefix,
         "volumes": {"restore": MOUNT}, "backupIdentifier": snapshot, "encryptionKey": KEY,
     })  # fmt: skip
-    return time.perf_counter() - started
 
 
 def direct(repository: locations.Repository, *args: str) -> str:
@@ -179,22 +178,63 @@ def direct(repository: locations.Repository, *args: str) -> str:
     return done.stdout
 
 
-def direct_backup(repository: locations.Repository, source: Path) -> tuple[float, str]:
-    os.sync()
-    started = time.perf_counter()
+def direct_backup(repository: locations.Repository, source: Path) -> str:
     direct(repository, *commands.cat_config(insecure_tls=False))
     stdout = direct(repository, *commands.backup(tag="directbench", include_path=str(source),
                                                   insecure_tls=False))  # fmt: skip
-    elapsed = time.perf_counter() - started
-    return elapsed, parsing.backup_result(stdout).snapshot_id
+    return parsing.backup_result(stdout).snapshot_id
 
 
-def direct_restore(repository: locations.Repository, snapshot: str, target: Path) -> float:
-    os.sync()
-    started = time.perf_counter()
+def direct_restore(repository: locations.Repository, snapshot: str, target: Path) -> None:
     direct(repository, *commands.restore_by_id(snapshot_id=snapshot, target=str(target),
                                                backup_path="", insecure_tls=False))  # fmt: skip
-    return time.perf_counter() - started
+
+
+def _process_cpu(pid: int) -> float:
+    """utime + stime + cutime + cstime of a process (its reaped descendants included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+class Meter:
+    """Wall time and CPU time of one step.
+
+    CPU, because this machine is shared and its load makes wall times vary several-fold from one
+    run to the next: kes's CPU is this process's own (the function, streaming exec output) plus
+    the local cluster's (its API and exec handling, and the pods' restic processes, which it
+    reaps); restic's is this process's reaped children. An S3 server's CPU counts on both sides.
+    """
+
+    def __init__(self, *, cluster_pid: int, server_pid: int | None) -> None:
+        self.cluster_pid, self.server_pid = cluster_pid, server_pid
+        self.samples: dict[str, list[tuple[float, float]]] = {}
+
+    def _cpu(self, kes: bool) -> float:
+        shared = _process_cpu(self.server_pid) if self.server_pid else 0.0
+        if kes:
+            own = os.times()
+            return own.user + own.system + _process_cpu(self.cluster_pid) + shared
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return children.ru_utime + children.ru_stime + shared
+
+    @contextlib.contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        kes = name.startswith("kes")
+        os.sync()  # each step starts without the previous one's writes still in flight
+        cpu, wall = self._cpu(kes), time.perf_counter()
+        yield
+        sample = (time.perf_counter() - wall, self._cpu(kes) - cpu)
+        self.samples.setdefault(name, []).append(sample)
+
+    def last(self, name: str) -> str:
+        wall, cpu = self.samples[name][-1]
+        return f"{wall:.2f}s (cpu {cpu:.2f}s)"
+
+    def median(self, name: str, index: int) -> float:
+        return statistics.median(sample[index] for sample in self.samples[name])
+
+    def fastest(self, name: str) -> float:
+        return min(sample[0] for sample in self.samples[name])
 
 
 def main() -> None:
@@ -228,7 +268,8 @@ def main() -> None:
         print(f"data: {size / MB:.1f} MB in {sum(1 for p in source.rglob('*') if p.is_file())} "
               f"files; repositories: {'moto S3' if options.s3 else 'a directory'}; "
               f"{' '.join(version.split()[:2])}")  # fmt: skip
-        times: dict[str, list[float]] = {k: [] for k in ("kb", "kr", "db", "dr")}
+        meter = Meter(cluster_pid=cluster.dev.process.pid,
+                      server_pid=moto.process.pid if moto is not None else None)  # fmt: skip
         for round_index in range(rounds):
             # Fresh repositories each round, so every backup is a full one; init is not timed.
             kes_prefix, direct_prefix = f"kes-{round_index}", f"direct-{round_index}"
@@ -239,35 +280,40 @@ def main() -> None:
             order = ("kes", "direct") if round_index % 2 == 0 else ("direct", "kes")
             for who in order:
                 if who == "kes":
-                    elapsed, snapshot = kes_backup(cluster, profile, kes_prefix)
-                    times["kb"].append(elapsed)
+                    with meter.step("kes backup"):
+                        snapshot = kes_backup(cluster, profile, kes_prefix)
                     empty(target)
-                    times["kr"].append(kes_restore(cluster, profile, kes_prefix, snapshot))
+                    with meter.step("kes restore"):
+                        kes_restore(cluster, profile, kes_prefix, snapshot)
                     if round_index == 0:
                         assert digest(target) == expected, "kes restore differs from the source"
                 else:
-                    elapsed, snapshot = direct_backup(direct_repo, source)
-                    times["db"].append(elapsed)
+                    with meter.step("restic backup"):
+                        snapshot = direct_backup(direct_repo, source)
                     empty(direct_target)
-                    times["dr"].append(direct_restore(direct_repo, snapshot, direct_target))
+                    with meter.step("restic restore"):
+                        direct_restore(direct_repo, snapshot, direct_target)
                     if round_index == 0:
                         restored = direct_target / str(source).lstrip("/")
                         assert digest(restored) == expected, "direct restore differs"
-            print(f"round {round_index + 1}: kes backup {times['kb'][-1]:.2f}s restore "
-                  f"{times['kr'][-1]:.2f}s | restic backup {times['db'][-1]:.2f}s restore "
-                  f"{times['dr'][-1]:.2f}s")  # fmt: skip
-        med = {k: statistics.median(v) for k, v in times.items()}
+            steps = ("kes backup", "kes restore", "restic backup", "restic restore")
+            print(f"round {round_index + 1}: "
+                  + " | ".join(f"{name} {meter.last(name)}" for name in steps))  # fmt: skip
         mb = size / MB
-        print(f"backup:  kes {mb / med['kb']:.1f} MB/s, restic {mb / med['db']:.1f} MB/s, "
-              f"ratio {med['kb'] / med['db']:.3f}")  # fmt: skip
-        print(f"restore: kes {mb / med['kr']:.1f} MB/s, restic {mb / med['dr']:.1f} MB/s, "
-              f"ratio {med['kr'] / med['dr']:.3f}")  # fmt: skip
-        pairs = [(kb + kr) / (db + dr) for kb, kr, db, dr in
-                 zip(times["kb"], times["kr"], times["db"], times["dr"], strict=True)]
-        print("per-round ratios of backup + restore: " + ", ".join(f"{r:.3f}" for r in pairs))
-        total_kes, total_direct = med["kb"] + med["kr"], med["db"] + med["dr"]
-        print(f"backup + restore wall time: kes {total_kes:.2f}s, restic {total_direct:.2f}s, "
-              f"ratio {total_kes / total_direct:.3f} (target ≤ 1.05)")  # fmt: skip
+        for step in ("backup", "restore"):
+            kes, restic = meter.median(f"kes {step}", 0), meter.median(f"restic {step}", 0)
+            fastest = meter.fastest(f"kes {step}") / meter.fastest(f"restic {step}")
+            cpu = meter.median(f"kes {step}", 1) / meter.median(f"restic {step}", 1)
+            print(f"{step:8s} median: kes {mb / kes:.1f} MB/s, restic {mb / restic:.1f} MB/s, "
+                  f"wall ratio {kes / restic:.3f}; fastest runs ratio {fastest:.3f}; "
+                  f"cpu ratio {cpu:.3f}")  # fmt: skip
+        kes_wall = meter.median("kes backup", 0) + meter.median("kes restore", 0)
+        restic_wall = meter.median("restic backup", 0) + meter.median("restic restore", 0)
+        kes_cpu = meter.median("kes backup", 1) + meter.median("kes restore", 1)
+        restic_cpu = meter.median("restic backup", 1) + meter.median("restic restore", 1)
+        print(f"backup + restore: wall kes {kes_wall:.2f}s, restic {restic_wall:.2f}s, ratio "
+              f"{kes_wall / restic_wall:.3f} (target <= 1.05); cpu kes {kes_cpu:.2f}s, restic "
+              f"{restic_cpu:.2f}s, ratio {kes_cpu / restic_cpu:.3f}")  # fmt: skip
     finally:
         if moto is not None:
             import s3_harness

@@ -25,5 +25,6 @@ def test_bench_datamover_smoke() -> None:
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert re.search(
-        r"backup \+ restore wall time: kes [\d.]+s, restic [\d.]+s, ratio [\d.]+", done.stdout
+        r"backup \+ restore: wall kes [\d.]+s, restic [\d.]+s, ratio [\d.]+ .*cpu kes [\d.]+s",
+        done.stdout,
     ), done.stdout
