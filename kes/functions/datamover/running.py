@@ -5,7 +5,8 @@ command line. kes execs `commands.invocation`'s `sh -c` script instead and write
 its stdin; the script exports them and runs restic (reference for the why: commands.py).
 Output lines go to the phase log as they arrive, except restic's `--json` progress messages,
 which become the phase's progress percent. A failure is classified (classifying.py) and reported
-as one actionable sentence that names the repository, never a credential.
+as one actionable sentence that names the repository, never a credential: whatever restic prints
+passes through a masker of the credentials it was given before it is logged or quoted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from kes.adapters.k8s import errors as k8s_errors
 from kes.adapters.k8s import podexec, waiting
 from kes.adapters.restic import classifying, commands, locations, parsing
+from kes.domain import masking
 from kes.functions import base
 
 EXIT_NOT_FOUND = 127
@@ -73,11 +75,15 @@ class _Lines:
 
 
 class _Progress:
-    """restic's `status` messages as whole percents, reported once per change, below 100."""
+    """restic's `status` messages as whole percents, reported once per change, below 100; other
+    lines go to the phase log, masked (restic never prints a credential; this makes sure)."""
 
-    def __init__(self, ctx: base.PhaseContext, *, enabled: bool) -> None:
+    def __init__(
+        self, ctx: base.PhaseContext, *, enabled: bool, mask: Callable[[str], str] = str
+    ) -> None:
         self.ctx = ctx
         self.enabled = enabled
+        self.mask = mask
         self.last = -1
 
     def line(self, line: str) -> None:
@@ -89,7 +95,7 @@ class _Progress:
                     self.last = percent
                     self.ctx.on_progress(percent)
         elif line:
-            self.ctx.on_log(line)
+            self.ctx.on_log(self.mask(line))
 
 
 def run(
@@ -106,7 +112,8 @@ def run(
         invocation = commands.invocation(repository, password=password, args=args)
     except commands.InvocationError as exc:
         raise base.FunctionError(str(exc)) from None
-    reporter = _Progress(ctx, enabled=progress)
+    masker = masking.Masker([password, *repository.secret_values()])
+    reporter = _Progress(ctx, enabled=progress, mask=masker.text)
     stdout = _Lines(reporter.line)
     stderr = _Lines(reporter.line)
     if ctx.cancel.is_set():
@@ -127,7 +134,7 @@ def run(
         raise base.FunctionCancelledError() from None
     except podexec.ExecError as exc:
         stdout.close()
-        err = stderr.close()
+        err = masker.text(stderr.close())
         if exc.exit_code is None:
             raise base.FunctionError(exc.cause) from None
         if exc.exit_code == EXIT_NOT_FOUND:

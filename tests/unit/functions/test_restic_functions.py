@@ -243,3 +243,17 @@ def test_output_lines_are_logged_and_status_lines_become_progress() -> None:
     assert text == b"".join(chunks).decode()
     assert lines == ["hello wérld", "no newline at the end"]
     assert progress == [10, 99]  # once per whole percent, and 100 is the function's to report
+
+
+def test_logged_lines_are_masked_with_the_credentials_restic_was_given() -> None:
+    from kes.domain import masking
+
+    lines: list[str] = []
+    ctx = base.PhaseContext(
+        api=client.Api(client=None), namespace="n",
+        action_set=base.ActionSetRef(name="a", namespace="n"), on_log=lines.append,
+    )  # fmt: skip
+    masker = masking.Masker(["hunter2-key", "AKIASECRET"])
+    reporter = running._Progress(ctx, enabled=False, mask=masker.text)
+    reporter.line("Fatal: something echoed hunter2-key and AKIASECRET")
+    assert lines == ["Fatal: something echoed *** and ***"]
