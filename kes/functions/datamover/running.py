@@ -134,7 +134,8 @@ def run(
         raise base.FunctionCancelledError() from None
     except podexec.ExecError as exc:
         stdout.close()
-        err = masker.text(stderr.close())
+        raw = stderr.close()
+        err = masker.text(raw)
         if exc.exit_code is None:
             raise base.FunctionError(exc.cause) from None
         if exc.exit_code == EXIT_NOT_FOUND:
@@ -144,7 +145,10 @@ def run(
                 f"(exit code 127: {classifying.detail_of(err)}); the container running "
                 "restic needs it on its PATH, as Kanister's kanister-tools image has it"
             ) from None
-        failure = classifying.classify(stderr=err, exit_code=exc.exit_code)
+        # Classified on restic's own words (a short key such as "wrong" would mask them), quoted
+        # masked.
+        kind = classifying.classify(stderr=raw, exit_code=exc.exit_code).kind
+        failure = classifying.Failure(kind, classifying.detail_of(err))
         message = classifying.explain(failure, repository=repository.url)
         raise ResticError(message, failure=failure) from None
     except k8s_errors.ApiError as exc:

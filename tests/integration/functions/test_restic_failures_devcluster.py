@@ -20,6 +20,7 @@ from kes.functions import base, registry
 pytestmark = pytest.mark.tools("restic")
 Ctx = Callable[..., base.PhaseContext]
 KEY = "the right key"
+WRONG = "not-the-key-5e1"
 
 
 def _run(name: str, ctx: base.PhaseContext, args: dict[str, Any]) -> Any:
@@ -124,20 +125,20 @@ def test_wrong_encryption_key(make_ctx: Ctx, namespace: str, app: str, moto_s3: 
     profile = moto_profile(moto_s3, moto_s3.bucket())
     ctx = make_ctx(template_params={"Profile": profile})
     first = _run("BackupData", ctx, _backup_args(namespace, "wk", encryptionKey=KEY))
-    message = _fails("BackupData", ctx, _backup_args(namespace, "wk", encryptionKey="wrong"))
+    message = _fails("BackupData", ctx, _backup_args(namespace, "wk", encryptionKey=WRONG))
     assert message.startswith(
         "Failed to backup data: Wrong encryption key for the restic "
         f"repository s3:{moto_s3.endpoint}/{profile['Location']['Bucket']}/wk"
     )
     assert "wrong password or no key found" in message
     assert "Set encryptionKey to the key the repository was created with" in message
-    assert "wrong" not in message.split("(restic:")[0].replace("Wrong", "")
+    assert WRONG not in message
     repository = repository_of(profile, "wk")
     assert [s["short_id"] for s in snapshots(repository, KEY)] == [first["backupID"]]
     check = _run(
         "CheckRepository",
         ctx,
-        {"backupArtifactPrefix": "wk", "encryptionKey": "wrong", "image": "busybox"},
+        {"backupArtifactPrefix": "wk", "encryptionKey": WRONG, "image": "busybox"},
     )
     assert check["passwordIncorrect"] == "true" and check["repoUnavailable"] == "false"
     message = _fails(
@@ -149,7 +150,7 @@ def test_wrong_encryption_key(make_ctx: Ctx, namespace: str, app: str, moto_s3: 
             "backupArtifactPrefix": "wk",
             "volumes": {"data": "/data"},
             "backupIdentifier": first["backupID"],
-            "encryptionKey": "wrong",
+            "encryptionKey": WRONG,
         },
     )
     assert message.startswith("Failed to restore backup: Wrong encryption key")
@@ -326,3 +327,15 @@ def test_restic_missing_from_the_container(
     message = _fails("BackupData", ctx, {**args, "pod": "bare"})
     assert f"restic is not installed in container 'app' of pod {namespace}/bare" in message
     assert "needs it on its PATH" in message
+
+
+def test_a_key_that_is_a_word_of_restics_message_is_still_classified(
+    make_ctx: Ctx, namespace: str, app: str, moto_s3: S3Server
+) -> None:
+    # Masking the key out of restic's words must not hide what they say: restic's message is
+    # "wrong password or no key found", the key here is "wrong".
+    ctx = make_ctx(template_params={"Profile": moto_profile(moto_s3, moto_s3.bucket())})
+    _run("BackupData", ctx, _backup_args(namespace, "word", encryptionKey=KEY))
+    message = _fails("BackupData", ctx, _backup_args(namespace, "word", encryptionKey="wrong"))
+    assert message.startswith("Failed to backup data: Wrong encryption key")
+    assert "(restic: Fatal: *** password or no key found)" in message
