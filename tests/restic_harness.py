@@ -19,6 +19,7 @@ from typing import Any
 from s3_harness import ACCESS_KEY_ID, SECRET_ACCESS_KEY, S3Server
 
 from kes.adapters.restic import commands, locations
+from kes.domain import profiles
 
 
 def s3_profile(endpoint: str, bucket: str, *, skip_ssl_verify: bool = False) -> dict[str, Any]:
@@ -59,7 +60,9 @@ def filestore_profile(root: Path) -> dict[str, Any]:
 
 
 def repository_of(profile: dict[str, Any], prefix: str) -> locations.Repository:
-    return locations.repository(profile, locations.resolve_artifact_prefix(prefix, profile))
+    resolved = profiles.from_params(profile)
+    assert resolved is not None
+    return locations.repository(resolved, locations.resolve_artifact_prefix(prefix, resolved))
 
 
 def direct_restic(

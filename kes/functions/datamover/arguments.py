@@ -17,6 +17,7 @@ from typing import Any
 import pydantic
 
 from kes.adapters.restic import locations
+from kes.domain import profiles
 from kes.functions import args as args_decoding
 from kes.functions import base
 
@@ -64,19 +65,26 @@ def encryption_key(parsed: ResticArgs, *, function: str) -> str:
     )
 
 
-def profile(ctx: base.PhaseContext) -> Mapping[str, Any] | None:
+def profile(ctx: base.PhaseContext) -> profiles.ResolvedProfile | None:
+    """The phase's Profile, credentials resolved, as the domain reads it for every data mover."""
     value = ctx.template_params.get("Profile")
-    return value if isinstance(value, Mapping) else None
+    return profiles.from_params(value if isinstance(value, Mapping) else None)
 
 
-def check_profile(ctx: base.PhaseContext, *, wrap: str = "") -> Mapping[str, Any]:
+def check_profile(ctx: base.PhaseContext, *, wrap: str = "") -> profiles.ResolvedProfile:
     """The phase's Profile, validated as Kanister's `ValidateProfile` (messages prefixed by
     `wrap` where Kanister wraps them: `Failed to validate Profile`)."""
     found = profile(ctx)
     try:
         locations.validate_profile(found)
     except locations.LocationError as exc:
-        raise base.FunctionError(f"{wrap}: {exc}" if wrap else str(exc)) from None
+        message = str(exc)
+        if found is None:
+            message += (
+                ": name a Profile in the ActionSet (spec.actions[].profile, or "
+                "`kes actionset create --profile`)"
+            )
+        raise base.FunctionError(f"{wrap}: {message}" if wrap else message) from None
     assert found is not None
     return found
 
@@ -86,11 +94,11 @@ def repository(
 ) -> locations.Repository:
     """The repository at `prefix` (Kanister's `ResolveArtifactPrefix` applied when `resolve`)."""
     found = check_profile(ctx, wrap=wrap)
+    resolved = locations.resolve_artifact_prefix(prefix, found) if resolve else prefix
     try:
-        resolved = locations.resolve_artifact_prefix(prefix, found) if resolve else prefix
         return locations.repository(found, resolved)
     except locations.LocationError as exc:
-        raise base.FunctionError(str(exc)) from None
+        raise base.FunctionError(f"{wrap}: {exc}" if wrap else str(exc)) from None
 
 
 def resolved_prefix(ctx: base.PhaseContext, prefix: str) -> str:

@@ -7,6 +7,17 @@ from typing import Any
 import pytest
 
 from kes.adapters.restic import locations
+from kes.domain import profiles
+
+
+def _resolved(profile: dict[str, Any] | None) -> profiles.ResolvedProfile:
+    resolved = profiles.from_params(profile)
+    assert resolved is not None
+    return resolved
+
+
+def _repository(profile: dict[str, Any], prefix: str) -> locations.Repository:
+    return locations.repository(_resolved(profile), prefix)
 
 
 def key_pair(
@@ -48,7 +59,7 @@ def with_secret(kind: str, secret_type: str, data: dict[str, bytes]) -> dict[str
     "endpoint", ["endpoint", "endpoint/", "endpoint/////////"], ids=["plain", "slash", "slashes"]
 )
 def test_s3_key_pair_trims_trailing_slashes(endpoint: str) -> None:
-    repo = locations.repository(key_pair("s3Compliant", endpoint=endpoint), "repo")
+    repo = _repository(key_pair("s3Compliant", endpoint=endpoint), "repo")
     assert repo.url == "s3:endpoint/repo"
     assert dict(repo.env) == {
         "AWS_ACCESS_KEY_ID": "id",
@@ -58,22 +69,25 @@ def test_s3_key_pair_trims_trailing_slashes(endpoint: str) -> None:
 
 
 def test_s3_endpoint_keeps_its_scheme_and_defaults_to_aws() -> None:
-    local = locations.repository(key_pair("s3Compliant", endpoint="http://127.0.0.1:9000/"), "b/p")
+    local = _repository(key_pair("s3Compliant", endpoint="http://127.0.0.1:9000/"), "b/p")
     assert local.url == "s3:http://127.0.0.1:9000/b/p"
-    aws = locations.repository(key_pair("s3Compliant"), "b/p")
+    aws = _repository(key_pair("s3Compliant"), "b/p")
     assert aws.url == "s3:s3.amazonaws.com/b/p"
 
 
-def test_s3_aws_secret_with_session_token() -> None:
+def test_s3_aws_secret_and_its_known_keys() -> None:
     profile = with_secret(
         "s3Compliant",
         "secrets.kanister.io/aws",
-        {"aws_access_key_id": b"id", "aws_secret_access_key": b"secret", "aws_session_token": b"t"},
+        {"aws_access_key_id": b"id", "aws_secret_access_key": b"secret"},
     )
-    repo = locations.repository(profile, "repo")
+    repo = _repository(profile, "repo")
     assert repo.env["AWS_SECRET_ACCESS_KEY"] == "secret"
-    assert repo.env["AWS_SESSION_TOKEN"] == "t"
-    assert sorted(repo.secret_values()) == ["id", "secret", "t"]
+    assert sorted(repo.secret_values()) == ["id", "secret"]
+    # Kanister's validator knows aws_session_token only as a constant: it is an unknown field.
+    profile["Credential"]["Secret"]["Data"]["aws_session_token"] = b"t"
+    with pytest.raises(locations.LocationError, match="Secret has an unknown field"):
+        _repository(profile, "repo")
 
 
 def test_azure_secret_and_key_pair_wins_over_secret() -> None:
@@ -82,7 +96,7 @@ def test_azure_secret_and_key_pair_wins_over_secret() -> None:
         "secrets.kanister.io/azure",
         {"azure_storage_account_id": b"id", "azure_storage_key": b"secret"},
     )
-    repo = locations.repository(secret, "repo")
+    repo = _repository(secret, "repo")
     assert repo.url == "azure:repo/"
     assert dict(repo.env) == {
         "AZURE_ACCOUNT_NAME": "id",
@@ -91,12 +105,12 @@ def test_azure_secret_and_key_pair_wins_over_secret() -> None:
     }
     both = key_pair("azure")
     both["Credential"]["Secret"] = secret["Credential"]["Secret"]
-    assert locations.repository(both, "container/a/b").env["AZURE_ACCOUNT_NAME"] == "id"
-    assert locations.repository(both, "container/a/b").url == "azure:container:/a/b/"
+    assert _repository(both, "container/a/b").env["AZURE_ACCOUNT_NAME"] == "id"
+    assert _repository(both, "container/a/b").url == "azure:container:/a/b/"
 
 
 def test_gcs_writes_the_service_account_to_a_file() -> None:
-    repo = locations.repository(key_pair("gcs"), "bucket/a/b")
+    repo = _repository(key_pair("gcs"), "bucket/a/b")
     assert repo.url == "gs:bucket:/a/b/"
     assert repo.env["GOOGLE_PROJECT_ID"] == "id"
     assert "GOOGLE_APPLICATION_CREDENTIALS" not in repo.env  # the invocation sets the path
@@ -106,19 +120,19 @@ def test_gcs_writes_the_service_account_to_a_file() -> None:
         "secrets.kanister.io/gcp",
         {"gcp_project_id": b"p", "service-account.json": b'{"type": "service_account"}'},
     )
-    assert locations.repository(typed, "b/x").credentials_file == '{"type": "service_account"}'
+    assert _repository(typed, "b/x").credentials_file == '{"type": "service_account"}'
 
 
 def test_filestore_is_a_directory_without_credentials() -> None:
     profile = {"Location": {"Type": "filestore", "Bucket": "/srv/backups"}, "Credential": {}}
-    prefix = locations.resolve_artifact_prefix("time-log", profile)
+    prefix = locations.resolve_artifact_prefix("time-log", _resolved(profile))
     assert prefix == "/srv/backups/time-log"
-    assert locations.resolve_artifact_prefix("/srv/backups/time-log", profile) == prefix
-    repo = locations.repository(profile, prefix)
+    assert locations.resolve_artifact_prefix("/srv/backups/time-log", _resolved(profile)) == prefix
+    repo = _repository(profile, prefix)
     assert repo.url == "/srv/backups/time-log"
     assert repo.secret_values() == []
     with pytest.raises(locations.LocationError, match="absolute directory"):
-        locations.repository({"Location": {"Type": "filestore"}}, "relative/path")
+        _repository({"Location": {"Type": "filestore"}}, "relative/path")
 
 
 @pytest.mark.parametrize(
@@ -127,7 +141,7 @@ def test_filestore_is_a_directory_without_credentials() -> None:
 )
 def test_resolve_artifact_prefix_as_kanister(prefix: str, expected: str) -> None:
     profile = key_pair("s3Compliant", bucket="bucket")
-    assert locations.resolve_artifact_prefix(prefix, profile) == expected
+    assert locations.resolve_artifact_prefix(prefix, _resolved(profile)) == expected
 
 
 @pytest.mark.parametrize(
@@ -156,14 +170,6 @@ def test_resolve_artifact_prefix_as_kanister(prefix: str, expected: str) -> None
             id="no-secret",
         ),
         pytest.param(
-            {
-                "Location": {"Type": "kopia"},
-                "Credential": {"Type": "keyPair", "KeyPair": {"ID": "i", "Secret": "s"}},
-            },
-            "Location type not supported: 'kopia'",
-            id="kopia",
-        ),
-        pytest.param(
             {"Location": {"Type": "s3Compliant"}, "Credential": {"Type": "bogus"}},
             "Unsupported type 'bogus' for credentials",
             id="credential-type",
@@ -172,13 +178,13 @@ def test_resolve_artifact_prefix_as_kanister(prefix: str, expected: str) -> None
 )
 def test_validate_profile_messages(profile: dict[str, Any] | None, message: str) -> None:
     with pytest.raises(locations.LocationError, match=message):
-        locations.validate_profile(profile)
+        locations.validate_profile(profiles.from_params(profile))
 
 
 def test_a_secret_lacking_a_key_names_the_key_and_the_secret() -> None:
     profile = with_secret("s3Compliant", "secrets.kanister.io/aws", {"aws_access_key_id": b"id"})
     with pytest.raises(locations.LocationError) as caught:
-        locations.repository(profile, "repo")
+        _repository(profile, "repo")
     assert str(caught.value).startswith(
         "Missing required field aws_secret_access_key in the secret 'ns:creds'"
     )
@@ -192,19 +198,19 @@ def test_a_secret_of_the_wrong_type_or_with_unknown_keys() -> None:
         {"azure_storage_account_id": b"a", "azure_storage_key": b"k"},
     )
     with pytest.raises(locations.LocationError, match=r"Expected type secrets\.kanister\.io/aws"):
-        locations.repository(wrong, "repo")
+        _repository(wrong, "repo")
     unknown = with_secret(
         "s3Compliant",
         "secrets.kanister.io/aws",
         {"aws_access_key_id": b"i", "aws_secret_access_key": b"s", "extra": b"x"},
     )
-    with pytest.raises(locations.LocationError, match="unknown field 'extra'"):
-        locations.repository(unknown, "repo")
+    with pytest.raises(locations.LocationError, match="Secret has an unknown field"):
+        _repository(unknown, "repo")
     untyped = with_secret("s3Compliant", "Opaque", {})
     with pytest.raises(
         locations.LocationError, match="Unsupported type 'Opaque' for secret 'ns:creds'"
     ):
-        locations.repository(untyped, "repo")
+        _repository(untyped, "repo")
 
 
 def test_an_aws_role_is_refused_with_what_to_do_instead() -> None:
@@ -218,9 +224,16 @@ def test_an_aws_role_is_refused_with_what_to_do_instead() -> None:
         },
     )
     with pytest.raises(locations.LocationError, match="aws_session_token"):
-        locations.repository(profile, "repo")
+        _repository(profile, "repo")
 
 
 def test_skip_ssl_verify_is_carried() -> None:
-    assert locations.repository(key_pair("s3Compliant", skip=True), "r").skip_ssl_verify
-    assert not locations.repository(key_pair("s3Compliant"), "r").skip_ssl_verify
+    assert _repository(key_pair("s3Compliant", skip=True), "r").skip_ssl_verify
+    assert not _repository(key_pair("s3Compliant"), "r").skip_ssl_verify
+
+
+def test_kopia_passes_kanisters_profile_check_but_not_restics() -> None:
+    profile = key_pair("kopia")
+    locations.validate_profile(profiles.from_params(profile))
+    with pytest.raises(locations.LocationError, match="Unsupported type 'kopia' for the location"):
+        _repository(profile, "repo")
