@@ -501,7 +501,7 @@ def test_bad_input_fails_the_action_set_with_what_to_fix(
     broken = _action_set("broken-profile", namespace, "good", ns)
     broken["spec"]["actions"][0]["profile"]["name"] = "broken"
     message, _ = _failed_message(kube, broken)
-    assert f"Key 'missing' not found in secret '{namespace}:s3-creds'" in message
+    assert f"Value 'missing' not found in secret '{namespace}:s3-creds'" in message
 
     for name in ("wrong-key", "no-key", "broken-profile"):
         history = controller.history("actionset", name, "-n", namespace, "--json").stdout
