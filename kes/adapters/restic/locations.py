@@ -4,7 +4,7 @@ Kanister's `pkg/restic` `resticArgs` (reference kopia-and-restic.md 3.1, kaniste
 Profile into `RESTIC_REPOSITORY` plus credential variables:
 
 - `s3Compliant`: `s3:<endpoint or s3.amazonaws.com>/<prefix>`, with `AWS_ACCESS_KEY_ID`,
-  `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`);
+  `AWS_SECRET_ACCESS_KEY`;
 - `gcs`: `gs:<bucket>:/<rest>/`, with `GOOGLE_PROJECT_ID` and `GOOGLE_APPLICATION_CREDENTIALS`
   naming a file that holds the service-account JSON;
 - `azure`: `azure:<container>:/<rest>/`, with `AZURE_ACCOUNT_NAME`, `AZURE_ACCOUNT_KEY`;
@@ -147,8 +147,7 @@ def _aws_env(credential: profiles.Credential) -> dict[str, str]:
         where = f"'{secret.namespace}:{secret.name}'" if secret else "the Profile's Secret"
         raise LocationError(
             f"Secret {where} names an AWS role to assume: kes's restic functions do not assume "
-            "roles; put the role's temporary credentials (aws_access_key_id, "
-            "aws_secret_access_key, aws_session_token) in the Secret instead"
+            "roles (kando location does); give the Profile a Secret whose keys need no role"
         )
     env = {"AWS_ACCESS_KEY_ID": aws.access_key_id, "AWS_SECRET_ACCESS_KEY": aws.secret_access_key}
     if aws.session_token:

@@ -223,7 +223,7 @@ def test_an_aws_role_is_refused_with_what_to_do_instead() -> None:
             "role": b"arn:aws:iam::1:role/r",
         },
     )
-    with pytest.raises(locations.LocationError, match="aws_session_token"):
+    with pytest.raises(locations.LocationError, match="names an AWS role to assume"):
         _repository(profile, "repo")
 
 
