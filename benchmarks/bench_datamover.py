@@ -277,25 +277,27 @@ def main() -> None:
                 repository = restic_harness.repository_of(profile, prefix)
                 direct(repository, *commands.init(insecure_tls=False))
             direct_repo = restic_harness.repository_of(profile, direct_prefix)
-            order = ("kes", "direct") if round_index % 2 == 0 else ("direct", "kes")
+            # kes and restic take turns step by step (first one, then the other), so that both
+            # sides of each pair run under the same load; who goes first alternates per round.
+            order = ("kes", "restic") if round_index % 2 == 0 else ("restic", "kes")
+            snapshots: dict[str, str] = {}
             for who in order:
-                if who == "kes":
-                    with meter.step("kes backup"):
-                        snapshot = kes_backup(cluster, profile, kes_prefix)
-                    empty(target)
-                    with meter.step("kes restore"):
-                        kes_restore(cluster, profile, kes_prefix, snapshot)
-                    if round_index == 0:
-                        assert digest(target) == expected, "kes restore differs from the source"
-                else:
-                    with meter.step("restic backup"):
-                        snapshot = direct_backup(direct_repo, source)
-                    empty(direct_target)
-                    with meter.step("restic restore"):
-                        direct_restore(direct_repo, snapshot, direct_target)
-                    if round_index == 0:
-                        restored = direct_target / str(source).lstrip("/")
-                        assert digest(restored) == expected, "direct restore differs"
+                with meter.step(f"{who} backup"):
+                    if who == "kes":
+                        snapshots[who] = kes_backup(cluster, profile, kes_prefix)
+                    else:
+                        snapshots[who] = direct_backup(direct_repo, source)
+            for who in order:
+                empty(target if who == "kes" else direct_target)
+                with meter.step(f"{who} restore"):
+                    if who == "kes":
+                        kes_restore(cluster, profile, kes_prefix, snapshots[who])
+                    else:
+                        direct_restore(direct_repo, snapshots[who], direct_target)
+            if round_index == 0:
+                assert digest(target) == expected, "kes restore differs from the source"
+                restored = direct_target / str(source).lstrip("/")
+                assert digest(restored) == expected, "direct restore differs"
             steps = ("kes backup", "kes restore", "restic backup", "restic restore")
             print(f"round {round_index + 1}: "
                   + " | ".join(f"{name} {meter.last(name)}" for name in steps))  # fmt: skip
@@ -307,6 +309,14 @@ def main() -> None:
             print(f"{step:8s} median: kes {mb / kes:.1f} MB/s, restic {mb / restic:.1f} MB/s, "
                   f"wall ratio {kes / restic:.3f}; fastest runs ratio {fastest:.3f}; "
                   f"cpu ratio {cpu:.3f}")  # fmt: skip
+        paired = [
+            (kb[0] + kr[0]) / (rb[0] + rr[0])
+            for kb, kr, rb, rr in zip(*(meter.samples[f"{who} {step}"] for who in ("kes", "restic")
+                                        for step in ("backup", "restore")), strict=True)
+        ]  # fmt: skip
+        print("per-round ratios of backup + restore wall time: "
+              + ", ".join(f"{r:.3f}" for r in paired)
+              + f"; median {statistics.median(paired):.3f}")  # fmt: skip
         kes_wall = meter.median("kes backup", 0) + meter.median("kes restore", 0)
         restic_wall = meter.median("restic backup", 0) + meter.median("restic restore", 0)
         kes_cpu = meter.median("kes backup", 1) + meter.median("kes restore", 1)
