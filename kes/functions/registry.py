@@ -13,8 +13,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from kes.functions import (
+    backupdata,
+    backupdataall,
+    backupdatastats,
     base,
     catalog,
+    checkrepository,
+    copyvolumedata,
+    deletedata,
+    deletedataall,
     kubeexec,
     kubeexecall,
     kubeops,
@@ -22,6 +29,8 @@ from kes.functions import (
     locationdelete,
     multicontainerrun,
     preparedata,
+    restoredata,
+    restoredataall,
     scaleworkload,
     wait,
     waitv2,
@@ -39,6 +48,15 @@ IMPLEMENTED: tuple[base.FunctionSpec, ...] = (
     wait.SPEC,
     waitv2.SPEC,
     locationdelete.SPEC,
+    backupdata.SPEC,
+    backupdataall.SPEC,
+    restoredata.SPEC,
+    restoredataall.SPEC,
+    deletedata.SPEC,
+    deletedataall.SPEC,
+    copyvolumedata.SPEC,
+    backupdatastats.SPEC,
+    checkrepository.SPEC,
 )
 
 # Functions Kanister exempts from pre-rendering (`skipRenderFuncs`): they render their own args.
