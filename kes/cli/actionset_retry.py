@@ -10,6 +10,7 @@ the controller's own, made early so a refusal comes back at once.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import click
@@ -17,6 +18,7 @@ import click
 from kes import application
 from kes.adapters.k8s import client, customresources, errors, objects
 from kes.cli import actionset_inspect, actionset_kube
+from kes.controller import reconciling
 from kes.domain import actionset, planning, resources, validation
 
 MAX_NAME = 253
@@ -55,11 +57,16 @@ def _current_plans(
         try:
             blueprint_action = validation.resolve_action(spec=action, blueprint=blueprint)
             plans.append(planning.action_plan(
-                action=action, blueprint=blueprint, blueprint_action=blueprint_action
+                action=action, blueprint=blueprint, blueprint_action=blueprint_action,
+                secret_args=functools.partial(_secret_args, version=action.preferred_version),
             ))
         except (validation.ActionResolutionError, planning.PlanError) as exc:
             raise click.ClickException(str(exc)) from None
     return plans
+
+
+def _secret_args(function: str, *, version: str) -> tuple[str, ...]:
+    return reconciling.secret_args(function, version)
 
 
 def _child(

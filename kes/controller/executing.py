@@ -27,7 +27,7 @@ from kes.controller import (
     timeouts,
     unexpected,
 )
-from kes.domain import actionset, params, templates
+from kes.domain import actionset, params, planning, resources, templates
 from kes.domain import actionset_events as ev
 from kes.functions import base, registry
 
@@ -49,11 +49,13 @@ class Executor:
         api: client.Api,
         controller_namespace: str,
         profiles: caching.ObjectCache,
+        blueprints: caching.ObjectCache,
         progress_interval_s: float = progressing.DEFAULT_INTERVAL_S,
     ) -> None:
         self.app = app
         self.api = api
         self.profiles = profiles
+        self.blueprints = blueprints
         self.phases = phases.PhaseRunner(
             app=app,
             api=api,
@@ -217,11 +219,13 @@ class Executor:
             version = str(action_spec.get("preferredVersion") or "")
             specs = {p.name: registry.lookup(p.function, version) for p in action.plan.phases}
             object_refs = _render_object_refs(action.plan, action_params)
+            withheld = self._withheld(run.namespace, action.plan)
         except (
             parameters.ParamsError,
             base.FunctionError,
             errors.ApiError,
             templates.TemplateError,
+            planning.PlanError,
         ) as exc:
             # Kanister's status shows the bare error; the Event adds "Failed to launch Action".
             self.app.fail_action(
@@ -246,7 +250,21 @@ class Executor:
             specs=specs,
             object_refs=object_refs,
             labels=labels,
+            withheld=withheld,
         )
+
+    def _withheld(self, namespace: str, plan: ev.ActionPlan) -> dict[str, dict[str, Any]]:
+        """The literal credentials the plan kept out of the log, from its Blueprint as accepted:
+        the one case where a run reads its Blueprint again, and only that exact version."""
+        if not any(p.withheld for p in plan.phases):
+            return {}
+        try:
+            found = self.blueprints.get(namespace=namespace, name=plan.blueprint)
+        except errors.ApiNotFoundError:
+            found = None
+        parsed = resources.parse_object(found) if found is not None else None
+        blueprint = parsed if isinstance(parsed, resources.Blueprint) else None
+        return planning.withheld_values(plan, blueprint)
 
     def _end_action(self, ctx: phases.ActionContext, *, succeeded: bool) -> None:
         run = self.app.run(ctx.run_id)

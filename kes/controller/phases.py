@@ -15,7 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
@@ -52,6 +52,8 @@ class ActionContext:
     specs: dict[str, base.FunctionSpec]
     object_refs: dict[str, dict[str, Any]]
     labels: Mapping[str, str]
+    # phase → {arg: value} of literal credentials the plan withheld from the log
+    withheld: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -144,7 +146,7 @@ class PhaseRunner:
                 self.api, object_refs=ctx.object_refs.get(name), collected=ctx.params.secrets
             )
             self._set_params(ctx, plan, phase_struct)
-            raw_args = dict(plan.args or {})
+            raw_args = {**(plan.args or {}), **ctx.withheld.get(name, {})}
             # Wait/WaitV2 render their own args per poll (Kanister's skipRenderFuncs).
             rendered = (
                 raw_args

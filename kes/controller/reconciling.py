@@ -22,6 +22,7 @@ from kes.adapters.k8s import client, customresources, errors
 from kes.controller import caching, cancelling, executing, timeouts, unexpected
 from kes.domain import actionset, durations, planning, resources, validation
 from kes.domain import actionset_events as ev
+from kes.functions import base, registry
 
 logger = logging.getLogger(__name__)
 
@@ -197,9 +198,11 @@ class Reconciler:
         """The action's plan, from the Blueprint as it is now (read this once, never again)."""
         blueprint, blueprint_action = self._blueprint(action, namespace=namespace)
         assert blueprint is not None
+        version = action.preferred_version
         try:
             return planning.action_plan(
-                action=action, blueprint=blueprint, blueprint_action=blueprint_action
+                action=action, blueprint=blueprint, blueprint_action=blueprint_action,
+                secret_args=lambda function: secret_args(function, version),
             )
         except planning.PlanError as exc:
             raise _PlanError(
@@ -320,6 +323,15 @@ class Reconciler:
         except errors.ApiError as exc:
             logger.warning("Could not remove the finalizer of %s: %s. Retrying.", meta["name"], exc)
             self.requeue(f"{meta.get('namespace', '')}/{meta['name']}")
+
+
+def secret_args(function: str, version: str) -> tuple[str, ...]:
+    """The args of `function` whose values are credentials (none if it is unknown: its launch
+    fails anyway)."""
+    try:
+        return registry.lookup(function, version).secret_args
+    except base.FunctionError:
+        return ()
 
 
 class _PlanError(Exception):

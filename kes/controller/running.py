@@ -72,6 +72,7 @@ class Controller:
             api=api,
             controller_namespace=settings.controller_namespace,
             profiles=self.profiles,
+            blueprints=self.blueprints,
             progress_interval_s=settings.progress_interval_s,
         )
         self.status = status.StatusProjection(

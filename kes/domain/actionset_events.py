@@ -36,7 +36,10 @@ class PhasePlan(pydantic.BaseModel):
 
     ``args`` and ``objects`` are the Blueprint's templates, unrendered (args are rendered when
     the phase starts, objects when the action starts). ``args`` is None only in plans recorded
-    by schema 1, which kept names and functions alone.
+    by schema 1, which kept names and functions alone. ``withheld`` names the args whose value is
+    a credential the Blueprint writes literally (a function's secret args, such as restic's
+    ``encryptionKey``): the log keeps ``***`` for them, and the executor reads the value back from
+    the Blueprint as it was accepted (same uid and resourceVersion), or refuses to go on.
     """
 
     model_config = pydantic.ConfigDict(frozen=True, extra="forbid")
@@ -45,6 +48,7 @@ class PhasePlan(pydantic.BaseModel):
     args: dict[str, Any] | None = None
     objects: dict[str, Any] = pydantic.Field(default_factory=dict)
     defer: bool = False
+    withheld: list[str] = pydantic.Field(default_factory=list)
 
     def body(self) -> dict[str, Any]:
         """What the phase does (its name aside): compared when a retry reuses its output."""

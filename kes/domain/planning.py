@@ -9,10 +9,10 @@ and the rest runs, from the parent's recorded plan or from the Blueprint as it i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from kes.domain import actionset, events, resources
+from kes.domain import actionset, events, masking, resources
 from kes.domain import actionset_events as ev
 
 # Annotations of a retry ActionSet (set by `kes actionset retry`; read by the controller).
@@ -36,24 +36,50 @@ def _plain(model: Any) -> dict[str, Any]:
     return plain
 
 
-def _phase_plan(phase: resources.BlueprintPhase, *, defer: bool) -> ev.PhasePlan:
+def _no_secret_args(_function: str) -> Sequence[str]:
+    return ()
+
+
+def _phase_plan(
+    phase: resources.BlueprintPhase, *, defer: bool, secret_args: Sequence[str]
+) -> ev.PhasePlan:
+    args = dict(phase.args)
+    withheld = []
+    for name in secret_args:
+        value = args.get(name)
+        if value not in (None, "") and not is_template(value):
+            args[name] = masking.MASK  # a literal credential stays out of the log
+            withheld.append(name)
     return ev.PhasePlan(
         name=phase.name,
         function=phase.func,
-        args=dict(phase.args),
+        args=args,
         objects={key: _plain(ref) for key, ref in phase.objects.items()},
         defer=defer,
+        withheld=withheld,
     )
+
+
+def is_template(value: Any) -> bool:
+    """Whether a value is a template (rendered at run time) rather than a literal."""
+    return isinstance(value, str) and "{{" in value
 
 
 def action_plan(
     *, action: resources.ActionSpec, blueprint: resources.Blueprint,
     blueprint_action: resources.BlueprintAction,
+    secret_args: Callable[[str], Sequence[str]] = _no_secret_args,
 ) -> ev.ActionPlan:
-    """The plan of one action: its Blueprint action's phases, then its deferPhase."""
-    phases = [_phase_plan(p, defer=False) for p in blueprint_action.phases]
+    """The plan of one action: its Blueprint action's phases, then its deferPhase.
+
+    ``secret_args(function)`` names a function's args whose values are credentials: a literal
+    value there is withheld from the plan (see ``PhasePlan.withheld``).
+    """
+    phases = [_phase_plan(p, defer=False, secret_args=secret_args(p.func))
+              for p in blueprint_action.phases]
     if blueprint_action.defer_phase is not None:
-        phases.append(_phase_plan(blueprint_action.defer_phase, defer=True))
+        defer = blueprint_action.defer_phase
+        phases.append(_phase_plan(defer, defer=True, secret_args=secret_args(defer.func)))
     seen: set[str] = set()
     for phase in phases:
         if phase.name in seen:  # phases are named in events and in .Phases: names must differ
@@ -70,6 +96,36 @@ def action_plan(
         phases=phases,
         artifacts={k: _plain(v) for k, v in blueprint_action.output_artifacts.items()},
     )
+
+
+def withheld_values(
+    plan: ev.ActionPlan, blueprint: resources.Blueprint | None
+) -> dict[str, dict[str, Any]]:
+    """phase name → {arg: value} of the literal credentials the plan withheld, read back from
+    the Blueprint as it was accepted; ``PlanError`` (saying what to do) when it changed."""
+    wanted = {p.name: p for p in plan.phases if p.withheld}
+    if not wanted:
+        return {}
+    meta = blueprint.metadata if blueprint is not None else None
+    same = meta is not None and (meta.uid, meta.resource_version) == (
+        plan.blueprint_uid, plan.blueprint_resource_version)
+    if not same:
+        phase = next(iter(wanted.values()))
+        now = f"now at resourceVersion {meta.resource_version}" if meta else "now gone"
+        raise PlanError(
+            f'Phase "{phase.name}" takes {", ".join(phase.withheld)} as a literal from Blueprint '
+            f'"{plan.blueprint}"; kes keeps such values out of the event log and reads them back '
+            f"from the Blueprint as accepted (resourceVersion {plan.blueprint_resource_version}), "
+            f"which has changed since ({now}). Put the value in a Secret and refer to it with a "
+            "template, or create the ActionSet again."
+        )
+    assert blueprint is not None
+    action = blueprint.actions.get(plan.name)
+    phases = {p.name: p for p in (blueprint.phases_of(plan.name) if action else [])}
+    return {
+        name: {arg: phases[name].args.get(arg) for arg in phase.withheld}
+        for name, phase in wanted.items() if name in phases
+    }
 
 
 def check_retryable(parent: actionset.ActionSetRun) -> None:

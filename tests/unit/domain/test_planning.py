@@ -158,3 +158,46 @@ def test_retry_annotations_are_read() -> None:
         planning.RETRY_OF_UID: "u", planning.RETRY_FROM_PHASE: "two",
         planning.RETRY_WITH_CURRENT_BLUEPRINT: "true",
     }) == ("u", "two", True)
+
+
+def with_key(key: str, *, version: str = "77") -> dict[str, Any]:
+    backup = {"func": "BackupData", "name": "save",
+              "args": {"namespace": "ns", "pod": "p", "container": "c", "includePath": "/d",
+                       "backupArtifactPrefix": "b", "encryptionKey": key}}
+    return {**BLUEPRINT, "metadata": {**BLUEPRINT["metadata"], "resourceVersion": version},
+            "actions": {"backup": {"phases": [backup]}}}
+
+
+def keyed_plan(blueprint: dict[str, Any]) -> ev.ActionPlan:
+    parsed = resources.parse_object(blueprint)
+    assert isinstance(parsed, resources.Blueprint)
+    return planning.action_plan(
+        action=resources.ActionSpec.model_validate(ACTION), blueprint=parsed,
+        blueprint_action=parsed.actions["backup"],
+        secret_args=lambda f: ("encryptionKey",) if f == "BackupData" else (),
+    )
+
+
+def test_a_literal_credential_is_withheld_from_the_plan_and_read_back_from_the_same_blueprint(
+) -> None:
+    plan = keyed_plan(with_key("hunter2-literal"))
+    phase = plan.phases[0]
+    assert phase.args is not None and phase.args["encryptionKey"] == "***"
+    assert phase.withheld == ["encryptionKey"]
+    assert "hunter2-literal" not in plan.model_dump_json()
+    same = resources.parse_object(with_key("hunter2-literal"))
+    assert isinstance(same, resources.Blueprint)
+    assert planning.withheld_values(plan, same) == {"save": {"encryptionKey": "hunter2-literal"}}
+    edited = resources.parse_object(with_key("other", version="78"))
+    assert isinstance(edited, resources.Blueprint)
+    with pytest.raises(planning.PlanError, match=r"has changed since \(now at resourceVersion 78"):
+        planning.withheld_values(plan, edited)
+    with pytest.raises(planning.PlanError, match=r"\(now gone\)"):
+        planning.withheld_values(plan, None)
+
+
+def test_a_templated_credential_stays_in_the_plan() -> None:
+    plan = keyed_plan(with_key("{{ .Secrets.repo.Data.key | toString }}"))
+    assert plan.phases[0].withheld == []
+    assert plan.phases[0].args == {**with_key("x")["actions"]["backup"]["phases"][0]["args"],
+                                   "encryptionKey": "{{ .Secrets.repo.Data.key | toString }}"}
