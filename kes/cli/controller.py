@@ -63,6 +63,14 @@ def controller() -> None:
     help="Default ActionSet timeout (Go duration).",
 )
 @click.option(
+    "--progress-interval",
+    envvar="KES_PROGRESS_INTERVAL",
+    callback=_duration,
+    default="5s",
+    show_default=True,
+    help="How often a running phase's progress is recorded (Kanister's ticker is 5s).",
+)
+@click.option(
     "--create-crds/--no-create-crds",
     envvar="CREATEORUPDATE_CRDS",
     default=True,
@@ -104,6 +112,7 @@ def run(
     health_address: str,
     phase_timeout: float | None,
     actionset_timeout: float | None,
+    progress_interval: float | None,
     create_crds: bool,
     allow_env: tuple[str, ...],
     log_level: str,
@@ -132,6 +141,7 @@ def run(
         create_crds=create_crds,
         health_address=health_address,
         health_port=health_port,
+        progress_interval_s=progress_interval or 0.0,
         version=metadata.version("kes"),
         webhook_cert_dir=webhook_cert_dir,
         webhook_address=webhook_address,

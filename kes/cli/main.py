@@ -20,6 +20,7 @@ COMMANDS = {
     "dev": "dev",
     "history": "history",
     "profile": "profile",
+    "replay": "replay",
     "validate": "validate",
     "webhook": "webhook",
 }

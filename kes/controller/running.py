@@ -19,6 +19,7 @@ from kes.adapters.k8s import client, customresources, errors, watching
 from kes.controller import (
     caching,
     executing,
+    progressing,
     queueing,
     reconciling,
     serving,
@@ -42,6 +43,7 @@ class Settings:
     health_address: str = "127.0.0.1"
     health_port: int | None = None  # None = no HTTP server
     status_interval_s: float = 0.2
+    progress_interval_s: float = progressing.DEFAULT_INTERVAL_S
     version: str = "dev"
     # The Blueprint webhook serves when the certificate exists (Kanister's rule); None = off.
     webhook_cert_dir: Path | None = None
@@ -69,17 +71,16 @@ class Controller:
             app=app,
             api=api,
             controller_namespace=settings.controller_namespace,
-            blueprints=self.blueprints,
             profiles=self.profiles,
-            on_phase_finished=lambda function, seconds: self.metrics.phase_duration.labels(
-                function=function
-            ).observe(seconds),
+            blueprints=self.blueprints,
+            progress_interval_s=settings.progress_interval_s,
         )
         self.status = status.StatusProjection(
             app=app,
             api=api,
             interval_s=settings.status_interval_s,
             on_write=self.metrics.status_writes.inc,
+            on_shown_terminal=self.queue.add,
         )
         self.reconciler = reconciling.Reconciler(
             app=app,
@@ -88,7 +89,8 @@ class Controller:
             default_timeouts=settings.default_timeouts,
             requeue=self.queue.add,
             blueprints=self.blueprints,
-            write_status=self.status.write_now,
+            status_shown=self.status.shows,
+            request_status=self.status.request,
         )
         self.followers: list[following.Follower] = [
             self.status,
