@@ -23,6 +23,8 @@ import urllib.request
 import click
 import yaml
 
+from kes.cli import dev_faults
+
 DEFAULT_DIR = pathlib.Path(".kes") / "dev"
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
@@ -149,14 +151,18 @@ def dev() -> None:
 @click.option("--deploy-dir", type=click.Path(path_type=pathlib.Path),
               default=pathlib.Path("deploy"), show_default=True,
               help="CRDs found here are installed once the stand-in answers.")
+@click.option("--faults", metavar="SPEC", default=None,
+              help="Put a fault-injecting proxy in front of the API, e.g. "
+                   "conflict=0.2,unavailable=0.05,watch-cut=0.1,gone=0.05,hang=0.01,latency=50ms; "
+                   "the kubeconfig printed last goes through it.")
 def up(data_dir: pathlib.Path, port: int, kubeconfig: pathlib.Path | None,
-       deploy_dir: pathlib.Path) -> None:
+       deploy_dir: pathlib.Path, faults: str | None) -> None:
     """Start the stand-in in the background and wait until it answers."""
     data_dir = data_dir.resolve()
     pid = _pid(data_dir)
     if pid is not None:
         click.echo(f"The kes devcluster is already running (pid {pid}, {_url(data_dir)}).")
-        click.echo(str(data_dir / "kubeconfig"))
+        _echo_kubeconfig(data_dir, kubeconfig, faults)
         return
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "port").unlink(missing_ok=True)
@@ -186,7 +192,20 @@ def up(data_dir: pathlib.Path, port: int, kubeconfig: pathlib.Path | None,
     if problem:
         click.echo(f"Warning: pods cannot run and stay Pending: {problem} They start once "
                    "bubblewrap works (`make debs` installs it).", err=True)
-    click.echo(str(kubeconfig.resolve() if kubeconfig else data_dir / "kubeconfig"))
+    _echo_kubeconfig(data_dir, kubeconfig, faults)
+
+
+def _echo_kubeconfig(data_dir: pathlib.Path, kubeconfig: pathlib.Path | None,
+                     faults: str | None) -> None:
+    """The kubeconfig path, last; with --faults, the proxy's (started or restarted first)."""
+    direct = kubeconfig.resolve() if kubeconfig else data_dir / "kubeconfig"
+    if faults is None:
+        click.echo(str(direct))
+        return
+    through = dev_faults.start(data_dir, spec=faults, upstream=direct)
+    click.echo(f"The fault proxy ({faults or 'no faults'}) is running at "
+               f"{dev_faults.url(data_dir)}; the direct kubeconfig is {direct}.")
+    click.echo(str(through))
 
 
 @dev.command()
@@ -202,6 +221,9 @@ def status(data_dir: pathlib.Path) -> None:
     state = "answering" if answering else "not answering"
     click.echo(f"The kes devcluster is running at {_url(data_dir)} (pid {pid}, {state}).")
     click.echo(f"kubeconfig: {data_dir / 'kubeconfig'}")
+    if dev_faults.pid(data_dir) is not None:
+        click.echo(f"fault proxy: {dev_faults.url(data_dir)} "
+                   f"(kubeconfig: {dev_faults.directory(data_dir) / 'kubeconfig'})")
     problem = _node_problem(data_dir, since=0) if answering else None
     if problem:
         click.echo(f"Warning: pods cannot run and stay Pending: {problem}", err=True)
@@ -227,7 +249,9 @@ def _stop(data_dir: pathlib.Path) -> bool:
 @dev.command()
 @data_dir_option
 def down(data_dir: pathlib.Path) -> None:
-    """Stop the stand-in; its state stays for the next `up`."""
+    """Stop the stand-in (and its fault proxy); its state stays for the next `up`."""
+    if dev_faults.stop(data_dir.resolve()):
+        click.echo("The fault proxy stopped.")
     if _stop(data_dir.resolve()):
         click.echo("The kes devcluster stopped.")
     else:
@@ -240,6 +264,7 @@ def down(data_dir: pathlib.Path) -> None:
 def reset(data_dir: pathlib.Path) -> None:
     """Stop the stand-in and delete its data directory (state and credentials)."""
     data_dir = data_dir.resolve()
+    dev_faults.stop(data_dir)
     _stop(data_dir)
     shutil.rmtree(data_dir, ignore_errors=True)
     click.echo(f"The kes devcluster state in {data_dir} is deleted.")
@@ -247,9 +272,15 @@ def reset(data_dir: pathlib.Path) -> None:
 
 @dev.command()
 @data_dir_option
-def kubeconfig(data_dir: pathlib.Path) -> None:
+@click.option("--faults", "through_faults", is_flag=True,
+              help="The kubeconfig that goes through the fault proxy.")
+def kubeconfig(data_dir: pathlib.Path, through_faults: bool) -> None:
     """Print the path of the kubeconfig (use: export KUBECONFIG=$(kes dev kubeconfig))."""
     path = data_dir.resolve() / "kubeconfig"
+    if through_faults:
+        if dev_faults.pid(data_dir.resolve()) is None:
+            raise click.ClickException("No fault proxy runs: `kes dev up --faults SPEC`.")
+        path = dev_faults.directory(data_dir.resolve()) / "kubeconfig"
     if not path.exists():
         raise click.ClickException("No kubeconfig yet: run `kes dev up` first.")
     click.echo(str(path))
