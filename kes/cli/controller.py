@@ -91,6 +91,15 @@ def controller() -> None:
 )
 @click.option("--log-json", is_flag=True, help="Log JSON lines.")
 @click.option(
+    "--api-timeout",
+    envvar="KES_API_TIMEOUT",
+    callback=_duration,
+    default="30s",
+    show_default=True,
+    help="How long one Kubernetes API request may wait for its answer before it fails (and is "
+    "retried where that is safe).",
+)
+@click.option(
     "--webhook-cert-dir",
     envvar="KES_WEBHOOK_CERT_DIR",
     default=webhook.CERT_DIR,
@@ -117,6 +126,7 @@ def run(
     allow_env: tuple[str, ...],
     log_level: str,
     log_json: bool,
+    api_timeout: float | None,
     webhook_cert_dir: Path,
     webhook_port: int,
     webhook_address: str,
@@ -125,7 +135,8 @@ def run(
     logs.configure(level=log_level, json_lines=log_json)
     sprig.allow_env(allow_env)
     try:
-        api = client.load(kubeconfig=kubeconfig, context=context)
+        api = client.load(kubeconfig=kubeconfig, context=context,
+                          timeout_s=api_timeout or client.DEFAULT_TIMEOUT_S)
         app = application.KesApplication(store=store)
     except (
         errors.ApiError,
