@@ -2,7 +2,7 @@
 
 One direction of flow (STYLE 6): the ActionSet watch fills an object cache and a work queue;
 workers reconcile one key at a time; runs execute on their own threads and record everything
-through the application; the projection thread turns the log into status, Events and metrics.
+through the application; one thread per projection turns the log into status, Events and metrics.
 """
 
 from __future__ import annotations
@@ -122,7 +122,8 @@ class Controller:
                 )
         for index in range(self.settings.workers):
             self._spawn(f"worker-{index}", self._work)
-        self._spawn("projections", following.run_forever, self.followers, stop=self.stop_event)
+        # One thread per projection: a hung Event write never holds up status or metrics.
+        self._threads.extend(following.start_each(self.followers, stop=self.stop_event))
         if self.settings.health_port is not None:
             self._httpd = serving.start(
                 address=self.settings.health_address,
