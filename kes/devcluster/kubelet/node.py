@@ -20,6 +20,7 @@ from aiohttp import web
 from kes.devcluster import store as store_mod
 from kes.devcluster.kubelet import (
     execing,
+    hosts,
     logstream,
     pods,
     recording,
@@ -30,6 +31,7 @@ from kes.devcluster.kubelet import (
 
 logger = logging.getLogger(__name__)
 _DEFAULT_GRACE_SECONDS = 30.0
+SERVICES: store_mod.ResourceKey = ("", "v1", "services")
 
 
 def grace_seconds(pod: dict[str, Any]) -> float:
@@ -50,6 +52,7 @@ class Kubelet:
         self.workers: dict[str, pods.PodWorker] = {}
         self._stopping: set[asyncio.Task[None]] = set()
         self._sandbox_problem: str | None = None
+        self.hosts_files = hosts.HostsFiles()
 
     async def run(self) -> None:
         """Until cancelled: follow pods, start and stop their processes, write their status."""
@@ -60,6 +63,7 @@ class Kubelet:
         if self._sandbox_problem:
             logger.warning("Pods will fail: %s", self._sandbox_problem)
         claims = asyncio.create_task(self._reclaim_volumes())
+        services = asyncio.create_task(self._follow_services())
         try:
             watcher = self.store.watch(pods.PODS)
             try:
@@ -68,9 +72,10 @@ class Kubelet:
             finally:
                 watcher.close()
         finally:
-            claims.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await claims
+            for task in (claims, services):
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await self.stop()
 
     async def _reclaim_volumes(self) -> None:
@@ -92,6 +97,16 @@ class Kubelet:
         finally:
             watcher.close()
 
+    async def _follow_services(self) -> None:
+        """Keep every pod's /etc/hosts listing the Services (there is no cluster DNS)."""
+        watcher = self.store.watch(SERVICES)
+        try:
+            async for event in watcher:
+                if event.type in ("ADDED", "MODIFIED", "DELETED"):
+                    self.hosts_files.service_event(event_type=event.type, service=event.object)
+        finally:
+            watcher.close()
+
     def _handle(self, event: store_mod.WatchEvent) -> None:
         pod = event.object
         meta = pod.get("metadata", {})
@@ -109,7 +124,8 @@ class Kubelet:
         if phase in {"Succeeded", "Failed"}:
             return
         worker = pods.PodWorker(store=self.store, pod=pod, data_dir=self.data_dir,
-                                sandbox_problem=self._sandbox_problem)
+                                sandbox_problem=self._sandbox_problem,
+                                hosts_files=self.hosts_files)
         self.workers[uid] = worker
         worker.start()
 
