@@ -407,6 +407,10 @@ class KesApplication(es_application.Application[UUID]):
             return ids
         return [i for i in ids if self._is_terminal(i) == terminal]
 
+    def list_servers(self) -> list[UUID]:
+        """Every RepositoryServer ever registered, oldest first."""
+        return [aggregate_id for aggregate_id, _ in self._created("repositoryserver")]
+
     def _is_terminal(self, aggregate_id: UUID) -> bool:
         with self._stripes[aggregate_id.int % len(self._stripes)]:
             return bool(self._fresh(aggregate_id).is_terminal)

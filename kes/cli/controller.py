@@ -81,6 +81,21 @@ def controller() -> None:
     type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
 )
 @click.option("--log-json", is_flag=True, help="Log JSON lines.")
+@click.option(
+    "--repositoryservers/--no-repositoryservers",
+    envvar="KES_REPOSITORYSERVERS",
+    default=True,
+    show_default=True,
+    help="Run RepositoryServers (Kanister's separate repository server controller).",
+)
+@click.option(
+    "--repositoryserver-check-interval",
+    envvar="KES_REPOSITORYSERVER_CHECK_INTERVAL",
+    default="10s",
+    show_default=True,
+    callback=_duration,
+    help="How often a Ready RepositoryServer's kopia server is checked (Go duration).",
+)
 def run(
     kubeconfig: str | None,
     context: str | None,
@@ -96,6 +111,8 @@ def run(
     allow_env: tuple[str, ...],
     log_level: str,
     log_json: bool,
+    repositoryservers: bool,
+    repositoryserver_check_interval: float | None,
 ) -> None:
     """Watch ActionSets and run them, recording every step in the event log."""
     logs.configure(level=log_level, json_lines=log_json)
@@ -118,6 +135,8 @@ def run(
         health_address=health_address,
         health_port=health_port,
         version=metadata.version("kes"),
+        repositoryservers=repositoryservers,
+        repositoryserver_check_interval_s=repositoryserver_check_interval or 10.0,
     )
     ctrl = running.Controller(api=api, app=app, settings=settings)
 

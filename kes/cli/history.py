@@ -23,6 +23,7 @@ from uuid import UUID
 import click
 
 from kes import application, storage
+from kes.cli import history_repositoryserver
 from kes.domain import status
 
 POLL_SECONDS = 0.5
@@ -61,7 +62,10 @@ class Timeline:
     def __init__(self) -> None:
         self.actions: list[str] = []
 
-    def where(self, data: dict[str, Any]) -> str:
+    def where(self, data: dict[str, Any], kind: str = "") -> str:
+        server_step = history_repositoryserver.where(kind, data)
+        if server_step is not None:
+            return server_step
         if "action_index" not in data:
             return "-"
         index = data["action_index"]
@@ -70,6 +74,9 @@ class Timeline:
 
     def summary(self, kind: str, data: dict[str, Any]) -> tuple[str, bool]:
         """(text, is_failure) for one event."""
+        server = history_repositoryserver.summary(kind, data)
+        if server is not None:
+            return server
         if kind == "ActionSetAccepted":
             self.actions = [a["name"] for a in data["plan"]]
             parts = []
@@ -94,7 +101,6 @@ class Timeline:
             "PhaseInterrupted": lambda d: f"INTERRUPTED: {d['reason']}",
             "ActionFailed": lambda d: f"FAILED: {d['error'] or 'see the events above'}",
             "ActionSetFailed": lambda d: f"FAILED: {d['error'] or 'see the events above'}",
-            "ServerFailed": lambda d: f"FAILED {d['condition']} ({d['reason']}): {d['message']}",
         }
         if kind in failures:
             return failures[kind](data), True
@@ -107,7 +113,8 @@ class Timeline:
         record = application.event_record(event)
         when = event.timestamp.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
         text, failed = self.summary(record["type"], record["data"])
-        line = f"{when}  {record['type']:<20} {self.where(record['data']):<24} {text}"
+        where = self.where(record["data"], record["type"])
+        line = f"{when}  {record['type']:<20} {where:<24} {text}"
         return click.style(line, fg="red", bold=True) if failed and color else line
 
 

@@ -15,7 +15,7 @@ re-checked after a restart (``ServerRechecked``); one whose kopia process died i
 (``ServerSpecChangeRejected``).
 
 Commands: ``register``; ``request_setup(reason=)``, ``resume_setup()``;
-``record_secrets_read(...)``, ``record_service_created``, ``record_pod_created``;
+``record_secrets_read(...)``, ``name_service``, ``name_pod``;
 ``record_setup``, ``record_repository_connected``, ``record_server_initialized``,
 ``record_client_users_initialized``, ``record_refreshed``; ``record_command(...)``;
 ``mark_ready``; ``fail``; ``recheck``; ``lose_server_process``; ``reject_spec_change``;
@@ -57,8 +57,8 @@ class ServerRegistered(events.CreatedEvent):
 ServerSetupRequested = ev.ServerSetupRequested
 ServerSetupResumed = ev.ServerSetupResumed
 ServerSecretsRead = ev.ServerSecretsRead
-ServerServiceCreated = ev.ServerServiceCreated
-ServerPodCreated = ev.ServerPodCreated
+ServerServiceNamed = ev.ServerServiceNamed
+ServerPodNamed = ev.ServerPodNamed
 KopiaCommandRan = ev.KopiaCommandRan
 ServerSetup = ev.ServerSetup
 RepositoryConnected = ev.RepositoryConnected
@@ -114,6 +114,8 @@ class RepositoryServerLifecycle(events.EventSourced):
         self.attempt = 0
         self.starts = 0
         self.losses = 0
+        self.generation = 0
+        self.rejected_generation = 0
 
     @staticmethod
     def id_for(uid: str) -> uuid.UUID:
@@ -182,9 +184,10 @@ class RepositoryServerLifecycle(events.EventSourced):
 
     # --- commands ---------------------------------------------------------------------------
 
-    def request_setup(self, *, reason: str = "", attempt: int = 0) -> None:
+    def request_setup(self, *, reason: str = "", attempt: int = 0, generation: int = 0) -> None:
         self.check_not_deleted()
-        self.trigger_event(ServerSetupRequested, reason=reason, attempt=attempt)
+        self.trigger_event(ServerSetupRequested, reason=reason, attempt=attempt,
+                           generation=generation)
 
     def resume_setup(self) -> None:
         self.check_pending()
@@ -200,13 +203,13 @@ class RepositoryServerLifecycle(events.EventSourced):
             credential_kind=credential_kind, hostnames=hostnames,
         )
 
-    def record_service_created(self, *, name: str) -> None:
+    def name_service(self, *, name: str) -> None:
         self.check_next_step("ServerSetup")
-        self.trigger_event(ServerServiceCreated, name=name)
+        self.trigger_event(ServerServiceNamed, name=name)
 
-    def record_pod_created(self, *, name: str) -> None:
+    def name_pod(self, *, name: str) -> None:
         self.check_next_step("ServerSetup")
-        self.trigger_event(ServerPodCreated, name=name)
+        self.trigger_event(ServerPodNamed, name=name)
 
     def record_command(
         self, *, step: str, command: str, ok: bool, duration_s: float, detail: str = ""
@@ -262,9 +265,10 @@ class RepositoryServerLifecycle(events.EventSourced):
         self.check_ready()
         self.trigger_event(ServerProcessLost, message=message)
 
-    def reject_spec_change(self, *, fields: list[str], message: str) -> None:
+    def reject_spec_change(self, *, fields: list[str], message: str, generation: int = 0) -> None:
         self.check_not_deleted()
-        self.trigger_event(ServerSpecChangeRejected, fields=fields, message=message)
+        self.trigger_event(ServerSpecChangeRejected, fields=fields, message=message,
+                           generation=generation)
 
     def schedule_retry(self, *, attempt: int, delay_s: float, reason: str) -> None:
         self.check_not_deleted()

@@ -71,12 +71,15 @@ class ServerSetupRequested(events.DomainEvent):
 
     reason: str = ""
     attempt: int = 0
+    generation: int = 0  # the CR's metadata.generation this reconcile works on
 
     def apply(self, server: Any) -> None:
         server.progress, server.conditions = PENDING, []
         server.commands = []
         server.setup_started = self.timestamp
         server.attempt = self.attempt
+        server.generation = self.generation
+        server.retry_scheduled = None
 
 
 class ServerSetupResumed(events.DomainEvent):
@@ -102,14 +105,18 @@ class ServerSecretsRead(events.DomainEvent):
         server.secret_forms = dict(self.forms)
 
 
-class ServerServiceCreated(events.DomainEvent):
+class ServerServiceNamed(events.DomainEvent):
+    """The Service's name, recorded before it is created (a restart finds or creates it)."""
+
     name: str
 
     def apply(self, server: Any) -> None:
         server.service_name = self.name
 
 
-class ServerPodCreated(events.DomainEvent):
+class ServerPodNamed(events.DomainEvent):
+    """The Pod's name, recorded before it is created (a restart finds or creates it)."""
+
     name: str
 
     def apply(self, server: Any) -> None:
@@ -226,9 +233,10 @@ class ServerSpecChangeRejected(events.DomainEvent):
 
     fields: list[str]
     message: str
+    generation: int = 0
 
     def apply(self, server: Any) -> None:
-        return None
+        server.rejected_generation = self.generation
 
 
 class ServerRetryScheduled(events.DomainEvent):
