@@ -13,14 +13,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from kes.functions import (
+    backupdatausingkopiaserver,
     base,
     catalog,
+    deletedatausingkopiaserver,
     kubeexec,
     kubeexecall,
     kubeops,
     kubetask,
     multicontainerrun,
     preparedata,
+    restoredatausingkopiaserver,
     scaleworkload,
     wait,
     waitv2,
@@ -37,6 +40,9 @@ IMPLEMENTED: tuple[base.FunctionSpec, ...] = (
     kubeops.SPEC,
     wait.SPEC,
     waitv2.SPEC,
+    backupdatausingkopiaserver.SPEC,
+    restoredatausingkopiaserver.SPEC,
+    deletedatausingkopiaserver.SPEC,
 )
 
 # Functions Kanister exempts from pre-rendering (`skipRenderFuncs`): they render their own args.

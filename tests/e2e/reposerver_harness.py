@@ -163,3 +163,91 @@ def make_s3_repository(
     done = subprocess.run(list(inv.argv), env=env, capture_output=True, text=True, timeout=120,
                           check=False)
     assert done.returncode == 0, done.stderr
+
+
+# --- an application with data, and the Blueprint of the kopia functions -----------------------
+
+
+def application(namespace: str) -> list[dict[str, Any]]:
+    """A Deployment whose pod keeps data on a PVC at /data (and its own /tmp for kopia)."""
+    return [
+        {"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+         "metadata": {"name": "app-data", "namespace": namespace},
+         "spec": {"accessModes": ["ReadWriteOnce"],
+                  "resources": {"requests": {"storage": "1Gi"}}}},
+        {"apiVersion": "apps/v1", "kind": "Deployment",
+         "metadata": {"name": "app", "namespace": namespace},
+         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "app"}},
+                  "template": {"metadata": {"labels": {"app": "app"}}, "spec": {
+                      "containers": [{"name": "app", "image": "kanister-tools",
+                                      "command": ["sleep", "3600"],
+                                      "volumeMounts": [
+                                          {"name": "data", "mountPath": "/data"},
+                                          {"name": "tmp", "mountPath": "/tmp"}]}],
+                      "volumes": [{"name": "data",
+                                   "persistentVolumeClaim": {"claimName": "app-data"}},
+                                  {"name": "tmp", "emptyDir": {}}]}}}},
+    ]
+
+
+def blueprint(namespace: str) -> dict[str, Any]:
+    pod = "{{ index .Deployment.Pods 0 }}"
+    return {
+        "apiVersion": API, "kind": "Blueprint",
+        "metadata": {"name": "kopia-server-bp", "namespace": namespace},
+        "actions": {
+            "backup": {
+                "outputArtifacts": {"snapshot": {"keyValue": {
+                    "id": "{{ .Phases.backup.Output.backupID }}",
+                    "size": "{{ .Phases.backup.Output.size }}",
+                    "phySize": "{{ .Phases.backup.Output.phySize }}"}}},
+                "phases": [{"func": "BackupDataUsingKopiaServer", "name": "backup", "args": {
+                    "namespace": "{{ .Deployment.Namespace }}", "pod": pod, "container": "app",
+                    "includePath": "/data", "snapshotTags": "app:kes-e2e,kind:pvc"}}],
+            },
+            "restore": {
+                "inputArtifactNames": ["snapshot"],
+                "phases": [{"func": "RestoreDataUsingKopiaServer", "name": "restore", "args": {
+                    "namespace": "{{ .Deployment.Namespace }}", "pod": pod,
+                    "image": "ghcr.io/kanisterio/kanister-tools:0.119.0",
+                    "backupIdentifier": "{{ .ArtifactsIn.snapshot.KeyValue.id }}",
+                    "restorePath": "/data"}}],
+            },
+            "delete": {
+                "inputArtifactNames": ["snapshot"],
+                "phases": [{"func": "DeleteDataUsingKopiaServer", "name": "delete", "args": {
+                    "namespace": "{{ .Deployment.Namespace }}",
+                    "image": "ghcr.io/kanisterio/kanister-tools:0.119.0",
+                    "backupID": "{{ .ArtifactsIn.snapshot.KeyValue.id }}"}}],
+            },
+        },
+    }
+
+
+def actionset(
+    name: str, namespace: str, *, action: str, server: str,
+    artifacts: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    spec: dict[str, Any] = {
+        "name": action, "blueprint": "kopia-server-bp",
+        "object": {"kind": "Deployment", "name": "app", "namespace": namespace},
+        "repositoryServer": {"name": server, "namespace": namespace},
+    }
+    if artifacts:
+        spec["artifacts"] = artifacts
+    return {"apiVersion": API, "kind": "ActionSet",
+            "metadata": {"name": name, "namespace": namespace}, "spec": {"actions": [spec]}}
+
+
+def app_pod(kube: Kube, namespace: str) -> str:
+    pods = json.loads(kube.run("get", "pods", "-n", namespace, "-l", "app=app", "-o",
+                               "json").stdout)["items"]
+    running = [p["metadata"]["name"] for p in pods if p["status"].get("phase") == "Running"]
+    assert running, "no running app pod"
+    return str(running[0])
+
+
+def in_app(kube: Kube, namespace: str, script: str, *, stdin: str | None = None) -> str:
+    pod = app_pod(kube, namespace)
+    return kube.run("exec", "-i" if stdin else "-t=false", "-n", namespace, pod, "-c", "app",
+                    "--", "sh", "-c", script, stdin=stdin).stdout

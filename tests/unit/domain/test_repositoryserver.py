@@ -143,8 +143,8 @@ def test_commands_secrets_and_durations_are_recorded() -> None:
         versions={"storage": "12"}, location_type="filestore", credential_kind="filestore",
         hostnames=["host-a"],
     )
-    server.record_service_created(name="repo-server-service-abcde")
-    server.record_pod_created(name="repo-server-pod-fghij")
+    server.name_service(name="repo-server-service-abcde")
+    server.name_pod(name="repo-server-pod-fghij")
     server.record_setup(pod_name="repo-server-pod-fghij",
                         service_name="repo-server-service-abcde", duration_s=1.25)
     server.record_command(step="RepositoryConnected", command="kopia --password=<****> ...",
@@ -197,7 +197,7 @@ def test_pod_and_service_are_recorded_only_during_setup() -> None:
     server = registered()
     all_steps(server)
     with pytest.raises(rs.StepOutOfOrderError):
-        server.record_pod_created(name="another")
+        server.name_pod(name="another")
 
 
 def test_immutable_fields_are_compared_with_the_registered_spec() -> None:

@@ -37,6 +37,7 @@ def test_the_functions_of_this_issue_run() -> None:
     assert runnable == {
         "KubeTask", "KubeExec", "KubeExecAll", "ScaleWorkload",
         "MultiContainerRun", "PrepareData", "KubeOps", "Wait", "WaitV2",
+        "BackupDataUsingKopiaServer", "RestoreDataUsingKopiaServer", "DeleteDataUsingKopiaServer",
     }  # fmt: skip
 
 
