@@ -7,6 +7,7 @@ subresources live in sibling modules (handlers_watch, handlers_patch) so each st
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from typing import Any
@@ -163,12 +164,14 @@ class Api:
             )
 
     def admit(
-        self, *, r: resources.Resource, obj: dict[str, Any], strict: bool = False
+        self, *, r: resources.Resource, obj: dict[str, Any], strict: bool = False,
+        old: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Name checks for every kind; schema pruning, defaults and validation for CRs.
 
         `strict` (fieldValidation=Strict, kubectl's default) refuses unknown fields with 400
-        instead of pruning them silently."""
+        instead of pruning them silently. `old`, on updates, lets transition rules (`self ==
+        oldSelf`) compare."""
         meta = obj.get("metadata") or {}
         name = meta.get("name") or ""
         if name:
@@ -189,7 +192,7 @@ class Api:
         if unknown:
             raise errors.bad_request(
                 schema.strict_decoding_message(kind=r.kind, version=r.version, fields=unknown))
-        admitted, causes = schema.admit(obj, schema=crd_schema)
+        admitted, causes = schema.admit(obj, schema=crd_schema, old=old)
         if causes:
             raise errors.invalid(
                 kind=r.kind, name=name, group=r.group, causes=causes,
@@ -305,7 +308,11 @@ class Api:
                 f"on the URL ({target.name})"
             )
         obj["metadata"]["name"] = target.name
-        obj = self.admit(r=r, obj=obj, strict=strict(request))
+        old = None
+        if target.subresource is None and not r.builtin:
+            with contextlib.suppress(store.NotFoundError):
+                old = self.db.get_sync(r.key, namespace=target.namespace, name=str(target.name))
+        obj = self.admit(r=r, obj=obj, strict=strict(request), old=old)
         updated = self.db.update_sync(
             r.key, obj, subresource=target.subresource, dry_run=dry_run(request)
         )

@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from e2e_harness import Kube, wait_for
+from e2e_harness import ControllerProcess, Kube, wait_for
 from kopia_harness import make_certificate
 
 from kes.adapters.k8s import client as k8s_client
@@ -251,3 +251,83 @@ def in_app(kube: Kube, namespace: str, script: str, *, stdin: str | None = None)
     pod = app_pod(kube, namespace)
     return kube.run("exec", "-i" if stdin else "-t=false", "-n", namespace, pod, "-c", "app",
                     "--", "sh", "-c", script, stdin=stdin).stdout
+
+
+# --- the event log and the kopia server process ------------------------------------------------
+
+
+def events(store: Path, name: str, namespace: str) -> list[Any]:
+    """The server's events as recorded (the test reads the controller's store directly)."""
+    from kes import application
+
+    app = application.KesApplication(store=str(store), create=False)
+    try:
+        found = app.find(kind="repositoryserver", namespace=namespace, name=name)
+        return [] if found is None else list(app.events_of(found))
+    finally:
+        app.close()
+
+
+def kinds(store: Path, name: str, namespace: str) -> list[str]:
+    return [type(e).__name__ for e in events(store, name, namespace)]
+
+
+def wait_event(store: Path, name: str, namespace: str, kind: str, *, count: int = 1,
+               timeout: float = 120) -> list[Any]:
+    def seen() -> list[Any] | None:
+        found = [e for e in events(store, name, namespace) if type(e).__name__ == kind]
+        return found if len(found) >= count else None
+
+    return list(wait_for(seen, timeout=timeout, what=f"{count} {kind} event(s) of {name}"))
+
+
+def kopia_server_pids(kube: Kube, pod: str, namespace: str) -> list[int]:
+    """The `kopia server start` processes of that pod (the kubelet marks a pod's processes)."""
+    obj = kube.get("pod", pod, namespace)
+    if obj is None:
+        return []
+    marker = f"KES_DEVCLUSTER_POD_UID={obj['metadata']['uid']}".encode()
+    found = []
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/cmdline", "rb") as handle:
+                argv = handle.read().split(b"\0")
+            with open(f"/proc/{entry.name}/environ", "rb") as handle:
+                environ = handle.read().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"kopia") and b"start" in argv and marker in environ:
+            found.append(int(entry.name))
+    return found
+
+
+def filestore_setup(
+    kube: Kube, namespace: str, work: Path, *, hostnames: tuple[str, ...] = ("client-a",),
+    secret_password: str = REPO_PASSWORD, create_repository: bool = True,
+    skip: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
+    """A repository on a PVC (unless not wanted) and the six Secrets (minus `skip`); the
+    Secrets are returned, applied."""
+    if create_repository:
+        make_pvc_repository(kube, namespace, claim="kopia-repo", prefix="pfx", work=work)
+    else:
+        kube.apply([{"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+                     "metadata": {"name": "kopia-repo", "namespace": namespace},
+                     "spec": {"accessModes": ["ReadWriteOnce"],
+                              "resources": {"requests": {"storage": "1Gi"}}}}])
+    documents = server_secrets(
+        namespace, location={"type": "filestore", "prefix": "pfx", "claimName": "kopia-repo"},
+        credentials=("secrets.kanister.io/filestore", {}), hostnames=hostnames,
+        repo_password=secret_password,
+    )
+    kube.apply([d for d in documents if d["metadata"]["name"] not in skip])
+    return documents
+
+
+def controller(kubeconfig: Path, work: Path) -> ControllerProcess:
+    return ControllerProcess(
+        kubeconfig=kubeconfig, store=work / "store.sqlite3", log=work / "controller.log",
+        extra=["--phase-timeout", "180s", "--repositoryserver-check-interval", "1s"],
+    )
