@@ -51,7 +51,8 @@ def _every_builder(tmp: Path) -> list[tuple[str, commands.Command]]:
             common=common, location=location, retention_mode="governance",
             retention_period_ns=86400 * 10**9))),
         ("connect server", repository.connect_server(repository.ServerConnectArgs(
-            user_password="p", config_file_path="c", log_directory="l", server_url="https://a:1",
+            user_password="p", config_file_path=str(tmp / "c"), log_directory=str(tmp / "l"),
+            server_url="https://a:1",
             fingerprint="ab", hostname="h", username="u", read_only=True))),
         ("status", repository.status(common, json_output=True)),
         ("set-parameters", repository.set_parameters(common, retention_mode="governance",
