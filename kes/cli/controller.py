@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from importlib import metadata
+from pathlib import Path
 from types import FrameType
 
 import click
@@ -11,7 +12,7 @@ import click
 from kes import application, storage
 from kes.adapters.k8s import client, errors
 from kes.cli import logs
-from kes.controller import running, timeouts
+from kes.controller import running, timeouts, webhook
 from kes.domain import durations
 from kes.domain.templates import sprig
 
@@ -96,6 +97,17 @@ def controller() -> None:
     callback=_duration,
     help="How often a Ready RepositoryServer's kopia server is checked (Go duration).",
 )
+@click.option(
+    "--webhook-cert-dir",
+    envvar="KES_WEBHOOK_CERT_DIR",
+    default=webhook.CERT_DIR,
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="tls.crt and tls.key of the Blueprint validating webhook; it serves when tls.crt "
+    "exists (as Kanister's), and reloads them when they change.",
+)
+@click.option("--webhook-port", type=int, default=webhook.DEFAULT_PORT, show_default=True)
+@click.option("--webhook-address", default="127.0.0.1", show_default=True)
 def run(
     kubeconfig: str | None,
     context: str | None,
@@ -113,6 +125,9 @@ def run(
     log_json: bool,
     repositoryservers: bool,
     repositoryserver_check_interval: float | None,
+    webhook_cert_dir: Path,
+    webhook_port: int,
+    webhook_address: str,
 ) -> None:
     """Watch ActionSets and run them, recording every step in the event log."""
     logs.configure(level=log_level, json_lines=log_json)
@@ -137,6 +152,9 @@ def run(
         version=metadata.version("kes"),
         repositoryservers=repositoryservers,
         repositoryserver_check_interval_s=repositoryserver_check_interval or 10.0,
+        webhook_cert_dir=webhook_cert_dir,
+        webhook_address=webhook_address,
+        webhook_port=webhook_port,
     )
     ctrl = running.Controller(api=api, app=app, settings=settings)
 
@@ -149,3 +167,5 @@ def run(
         ctrl.run_forever()
     except errors.ApiError as exc:
         raise click.ClickException(f"Kubernetes API: {exc}") from exc
+    except webhook.CertificateError as exc:
+        raise click.ClickException(str(exc)) from exc
