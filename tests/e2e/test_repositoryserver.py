@@ -8,6 +8,8 @@ next one starts (docs/devcluster.md).
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -172,3 +174,39 @@ def _snapshots_seen_by_the_client(kube: Kube, namespace: str) -> str:
     log_dir = "/tmp/kopia-log/client-a"
     return rs.in_app(kube, namespace, f"kopia --config-file={config} --log-dir={log_dir} "
                      "snapshot list --all --json")
+
+
+def test_kes_repositoryserver_create_waits_until_ready(
+    kube: Kube, namespace: str, rs_controller: ControllerProcess, tmp_path: Path
+) -> None:
+    rs.filestore_setup(kube, namespace, tmp_path)
+    base = [sys.executable, "-m", "kes.cli", "repositoryserver", "create",
+            "--kubeconfig", str(kube.kubeconfig), "-n", namespace,
+            "-t", "repository-server-tls", "-u", "kanisteruser",
+            "-s", "repository-server-user-access", "-a", "repository-server-admin",
+            "-r", "repository-password", "-p", rs.ROOT_PATH, "-k", "kanister-admin",
+            "-l", "location", "-c", "location-creds"]
+    bad = subprocess.run([*base[:-2], "-c", f"{namespace}/location-creds"],
+                         capture_output=True, text=True, timeout=60, check=False)
+    assert bad.returncode != 0
+    assert (f"Invalid secret name {namespace}/location-creds, it should not be of the form "
+            "namespace/name )") in bad.stderr
+    done = subprocess.run([*base, "--wait", "--wait-timeout", "3m"], capture_output=True,
+                          text=True, timeout=300, check=False)
+    lines = done.stdout.splitlines()
+    name = lines[0].split("/", 1)[1].removesuffix(" created") if lines else ""
+    try:
+        assert done.returncode == 0, done.stderr
+        assert lines == [
+            f"repositoryservers.cr.kanister.io/{name} created",
+            "Waiting for the kopia repository server CR to be in ready state...",
+            f"repositoryservers.cr.kanister.io/{name} is ready.",
+        ]
+        assert name.startswith("kopia-repo-server-")
+        spec = (kube.get("repositoryserver", name, namespace) or {})["spec"]
+        assert spec["repository"]["hostname"] == "localhost"
+        assert spec["repository"]["username"] == "kanister-admin"
+        assert spec["server"]["userAccess"]["username"] == "kanisteruser"
+    finally:
+        if name:
+            rs.delete_and_wait(kube, name, namespace)
