@@ -1,6 +1,6 @@
 """A kopia user's password hash, so `server user add|set` never sees the password itself.
 
-kopia (`internal/user/hash_password.go`, ≥ 0.12) accepts `--user-password-hash=<h>` in place of
+kopia (`internal/user/hash_password.go`; 0.23.1 here) accepts `--user-password-hash=<h>` in place of
 `--user-password=<p>`: h = base64(JSON {"passwordHashVersion": 1, "passwordHash":
 base64(salt ‖ scrypt(p, salt, N=65536, r=8, p=1, 32 bytes))}) with a random 32-byte salt. It is
 what `kopia server user hash-password` prints; a test checks that kopia accepts ours.
