@@ -10,9 +10,7 @@ with its progress and the message of its failing condition.
 
 from __future__ import annotations
 
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import click
@@ -178,30 +176,21 @@ def _wait_ready(api: client.Api, *, namespace: str, name: str, timeout: float) -
     )
 
 
-@repositoryserver.command("validate-secrets")
-@click.option("--name", default="", help="Name of the Secret to validate.")
-@click.option("-f", "--filename", type=click.Path(dir_okay=False, path_type=Path),
-              help="YAML or JSON file of the Secret ('-' for stdin).")
-@click.option("--resource-namespace", default="default", show_default=True,
-              help="Namespace of the Secret named by --name.")
-@click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig file.")
-@click.option("--context", help="Kubeconfig context.")
-def validate_secrets(**flags: Any) -> None:
-    """Validate a RepositoryServer Secret by its type (kanctl validate
-    repository-server-secrets)."""
-    if not flags["name"] and not flags["filename"]:
-        raise click.ClickException("neither name nor filename specified")
-    if flags["name"]:
-        api = actionset_kube.connect(kubeconfig=flags["kubeconfig"], context=flags["context"])
+def run_validation(
+    *, name: str, namespace: str, text: str | None, kubeconfig: str | None,
+    context: str | None,
+) -> None:
+    """Validate one RepositoryServer Secret by its type, from the cluster (`name`) or from a
+    document (`text`); print the form read, or fail with Kanister's message."""
+    if name:
+        api = actionset_kube.connect(kubeconfig=kubeconfig, context=context)
         try:
-            obj = _fetch(api, namespace=flags["resource_namespace"], name=flags["name"])
+            obj = _fetch(api, namespace=namespace, name=name)
         finally:
             api.close()
     else:
-        path = flags["filename"]
-        text = sys.stdin.read() if str(path) == "-" else path.read_text()
         try:
-            obj = yaml.safe_load(text) or {}
+            obj = yaml.safe_load(text or "") or {}
         except yaml.YAMLError as exc:
             raise click.ClickException(f"failed to decode the secret passed: {exc}") from None
     try:
@@ -209,3 +198,23 @@ def validate_secrets(**flags: Any) -> None:
     except rss.SecretValidationError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Secret validated ({form} form).")
+
+
+@repositoryserver.command("validate-secrets")
+@click.option("--name", default="", help="Name of the Secret to validate.")
+@click.option("-f", "--filename", type=click.File("r"), default=None,
+              help="YAML or JSON file of the Secret ('-' for stdin).")
+@click.option("--resource-namespace", default="default", show_default=True,
+              help="Namespace of the Secret named by --name.")
+@click.option("--kubeconfig", envvar="KUBECONFIG", help="Kubeconfig file.")
+@click.option("--context", help="Kubeconfig context.")
+def validate_secrets(**flags: Any) -> None:
+    """Validate a RepositoryServer Secret by its type (also `kes validate
+    repository-server-secrets`, as kanctl)."""
+    if not flags["name"] and flags["filename"] is None:
+        raise click.ClickException("neither name nor filename specified")
+    run_validation(
+        name=flags["name"], namespace=flags["resource_namespace"],
+        text=None if flags["name"] else flags["filename"].read(),
+        kubeconfig=flags["kubeconfig"], context=flags["context"],
+    )

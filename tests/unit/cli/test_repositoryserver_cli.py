@@ -35,6 +35,10 @@ def test_validate_secrets_reads_a_file_and_names_the_form(tmp_path: Path) -> Non
     assert "hunter2" not in result.output
     result = runner.invoke(main.cli, ["repositoryserver", "validate-secrets"])
     assert "neither name nor filename specified" in result.output
+    # kanctl's spelling of the same check
+    result = runner.invoke(main.cli, ["validate", "repository-server-secrets", "-f", str(good)])
+    assert result.exit_code == 0, result.output
+    assert "design-document form" in result.output
 
 
 def test_create_builds_kanctls_document() -> None:
