@@ -326,8 +326,9 @@ def filestore_setup(
     return documents
 
 
-def controller(kubeconfig: Path, work: Path) -> ControllerProcess:
+def controller(kubeconfig: Path, work: Path, *, check_interval: str = "1s") -> ControllerProcess:
+    """A controller process; tests check Ready servers every second (the default is 10 s)."""
     return ControllerProcess(
         kubeconfig=kubeconfig, store=work / "store.sqlite3", log=work / "controller.log",
-        extra=["--phase-timeout", "180s", "--repositoryserver-check-interval", "1s"],
+        extra=["--phase-timeout", "180s", "--repositoryserver-check-interval", check_interval],
     )
