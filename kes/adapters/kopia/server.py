@@ -111,12 +111,14 @@ def list_users(args: commands.CommandArgs) -> commands.Command:
 
 def _user_change(
     args: commands.CommandArgs, *, verb: str, username: str, user_password: str,
-    extra_args: dict[str, str] | None,
+    extra_args: dict[str, str] | None, password_hash: str | None,
 ) -> commands.Command:
+    """`password_hash`: the password's hash if already computed (scrypt takes a while)."""
     cmd = commands.common(args).loggable("server", "user", verb, username)
     cmd = cmd.redacted_kv(
         "--user-password", user_password,
-        to_flag=lambda password: ("--user-password-hash", passwords.hash_password(password)),
+        to_flag=lambda password: (
+            "--user-password-hash", password_hash or passwords.hash_password(password)),
     )
     for key, value in (extra_args or {}).items():
         cmd = cmd.loggable_kv(key, value)
@@ -125,20 +127,20 @@ def _user_change(
 
 def add_user(
     args: commands.CommandArgs, *, username: str, user_password: str,
-    extra_args: dict[str, str] | None = None,
+    extra_args: dict[str, str] | None = None, password_hash: str | None = None,
 ) -> commands.Command:
     """`server user add <user@host> --user-password=<pw>` (a hash when kes runs it)."""
     return _user_change(args, verb="add", username=username, user_password=user_password,
-                        extra_args=extra_args)
+                        extra_args=extra_args, password_hash=password_hash)
 
 
 def set_user(
     args: commands.CommandArgs, *, username: str, user_password: str,
-    extra_args: dict[str, str] | None = None,
+    extra_args: dict[str, str] | None = None, password_hash: str | None = None,
 ) -> commands.Command:
     """`server user set <user@host> --user-password=<pw>` (a hash when kes runs it)."""
     return _user_change(args, verb="set", username=username, user_password=user_password,
-                        extra_args=extra_args)
+                        extra_args=extra_args, password_hash=password_hash)
 
 
 def address(host: str, port: int = SERVER_PORT) -> str:

@@ -9,6 +9,7 @@ the condition message (Kanister leaves it empty).
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import os
 import threading
@@ -17,7 +18,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from kes.adapters.k8s import client, errors, pods, waiting
-from kes.adapters.kopia import commands, parsing, repository, server, tls
+from kes.adapters.kopia import commands, parsing, passwords, repository, server, tls
 from kes.adapters.kopia import errors as kopia_errors
 from kes.controller.repositoryservers import owned, podkopia, serversecrets
 from kes.domain import durations
@@ -43,6 +44,8 @@ class Context:
     record_command: podkopia.Recorder
     cancel: threading.Event = dataclasses.field(default_factory=threading.Event)
     secrets: serversecrets.ServerSecrets | None = None
+    # The users' password hashes, computed (scrypt) while the earlier steps wait on kopia.
+    hashes: concurrent.futures.Future[dict[str, str]] | None = None
     pod: dict[str, Any] | None = None
     pod_name: str = ""
     service_name: str = ""
@@ -110,11 +113,18 @@ def _pod_ready_timeout() -> float:
 # --- ServerSetup ----------------------------------------------------------------------------
 
 
+_HASHING = concurrent.futures.ThreadPoolExecutor(max_workers=1,
+                                                 thread_name_prefix="kopia-hash")
+
+
 def read_secrets(ctx: Context) -> serversecrets.ServerSecrets:
     try:
         ctx.secrets = serversecrets.read(ctx.api, spec=ctx.spec, namespace=ctx.namespace)
     except serversecrets.SecretsError as exc:
         raise StepError(f"Failed to get Kopia API server secrets: {exc}") from exc
+    users = dict(ctx.secrets.user_access)
+    ctx.hashes = _HASHING.submit(
+        lambda: {host: passwords.hash_password(pw) for host, pw in users.items()})
     return ctx.secrets
 
 
@@ -318,14 +328,17 @@ def users(ctx: Context) -> list[str]:
     except parsing.ParseError as exc:
         raise StepError(f"Failed to unmarshal user list: {exc}") from exc
     username = str(((ctx.spec.get("server") or {}).get("userAccess") or {}).get("username", ""))
+    hashes = ctx.hashes.result() if ctx.hashes is not None else {}
     done = []
     for host, password in ctx.secrets.user_access.items():
         user = f"{username}@{host}"
         if user in existing:
-            cmd = server.set_user(common, username=user, user_password=password)
+            cmd = server.set_user(common, username=user, user_password=password,
+                                  password_hash=hashes.get(host))
             failure = "Failed to update existing user passphrase from the Kopia API server"
         else:
-            cmd = server.add_user(common, username=user, user_password=password)
+            cmd = server.add_user(common, username=user, user_password=password,
+                                  password_hash=hashes.get(host))
             failure = "Failed to add new user to the Kopia API server"
         try:
             kopia.run("ClientUserInitialized", cmd)

@@ -91,3 +91,13 @@ def test_a_line_break_in_a_password_is_refused_without_echoing_it() -> None:
         commands.exec_argv(inv)
     assert "a\nb" not in str(caught.value)
     assert "KOPIA_PASSWORD" in str(caught.value)
+
+
+def test_a_hash_computed_earlier_is_used_as_it_is() -> None:
+    given = passwords.hash_password("user-secret")
+    inv = server.set_user(ARGS, username="u@h", user_password="user-secret",
+                          password_hash=given).invocation()
+    assert f"--user-password-hash={given}" in inv.argv
+    # Kanister's own argv is unchanged by it.
+    assert server.set_user(ARGS, username="u@h", user_password="user-secret",
+                           password_hash=given).kanister_argv()[-1] == "--user-password=user-secret"
