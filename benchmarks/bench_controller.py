@@ -10,7 +10,7 @@ to a `kes controller run` process. Printed:
   status writes per phase transition;
 - the controller's RSS; and whether any ActionSet was lost or stuck.
 
-Run: python benchmarks/bench_controller.py [--count 200]
+Run: python benchmarks/bench_controller.py [--count 200] [--smoke]
 """
 
 from __future__ import annotations
@@ -150,7 +150,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--sequential", type=int, default=20)
+    parser.add_argument("--smoke", action="store_true",
+                        help="3 concurrent and 2 sequential ActionSets: proves the script runs")
     options = parser.parse_args()
+    if options.smoke:
+        options.count, options.sequential = 3, 2
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     work = Path(tempfile.mkdtemp(prefix="kes-bench-"))
     cluster = devcluster_harness.start_devcluster(work / "cluster")
@@ -178,7 +182,7 @@ def main() -> None:
 
         # Baseline: the phase's command exec'd directly through the same adapter, in this run.
         baseline = []
-        for _ in range(30):
+        for _ in range(3 if options.smoke else 30):
             started = time.monotonic()
             podexec.run(api, namespace=NAMESPACE, pod="target", container="app", command=COMMAND)
             baseline.append(time.monotonic() - started)
@@ -293,6 +297,9 @@ def main() -> None:
             f"{status_writes / max(1.0, per_run_transitions * total):.2f}"
         )
         print(f"controller RSS: {rss_kb / 1024:.0f} MiB")
+        if complete != options.count:
+            raise SystemExit(f"{options.count - complete} of {options.count} ActionSets did not "
+                             "complete")
     finally:
         if controller is not None:
             controller.terminate()

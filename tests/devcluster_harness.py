@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pod_path_args() -> list[str]:
+    """The project's tools (restic, kopia) on every pod's PATH, as `kes dev up` puts them:
+    `KES_TOOLS_DIR`, else the checkout's `.tools`."""
+    tools = Path(os.environ.get("KES_TOOLS_DIR") or ROOT / ".tools")
+    programs = tools / "bin"
+    return ["--pod-path", str(programs.resolve())] if programs.is_dir() else []
 
 
 class DevCluster:
@@ -73,9 +84,8 @@ def start_devcluster(data_dir: Path, *, extra: list[str] | None = None) -> DevCl
     log = (data_dir / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "kes.devcluster", "serve", "--data-dir", str(data_dir),
-         "--port", "0", *(extra or [])],
-        stdout=subprocess.PIPE, stderr=log, text=True,
-        cwd=Path(__file__).resolve().parent.parent,
+         "--port", "0", *pod_path_args(), *(extra or [])],
+        stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT,
     )
     assert process.stdout is not None
     line = process.stdout.readline()  # "serving on https://127.0.0.1:<port>", or EOF on failure

@@ -26,6 +26,7 @@ from kes.devcluster import (
     schema,
     store,
 )
+from kes.devcluster.validation import decoding, fields, objects
 
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 PROTOBUF_MESSAGE = (
@@ -168,22 +169,26 @@ class Api:
         self, *, r: resources.Resource, obj: dict[str, Any], strict: bool = False,
         old: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Name checks for every kind; schema pruning, defaults and validation for CRs.
+        """Decoding and validation of built-in kinds (names and metadata for every kind);
+        schema pruning, defaults and validation for CRs.
 
         `strict` (fieldValidation=Strict, kubectl's default) refuses unknown fields with 400
         instead of pruning them silently. `old`, on updates, lets transition rules (`self ==
         oldSelf`) compare."""
         meta = obj.get("metadata") or {}
-        name = meta.get("name") or ""
-        if name:
-            message = handlers_defaults.name_error(kind=r.kind, name=name)
-            if message is not None:
-                full = f'{r.kind} "{name}" is invalid: metadata.name: Invalid value: "{name}": '
-                raise errors.invalid(
-                    kind=r.kind, name=name, group=r.group, message=full + message,
-                    causes=[{"reason": "FieldValueInvalid", "field": "metadata.name",
-                             "message": f'Invalid value: "{name}": {message}'}],
-                )
+        name = meta.get("name") or meta.get("generateName") or ""
+        problem = decoding.error(group=r.group, version=r.version, kind=r.kind,
+                                 obj=obj) if r.builtin else None
+        if problem is not None:
+            raise errors.bad_request(problem)
+        field_errors = objects.validate(group=r.group, kind=r.kind, obj=obj, builtin=r.builtin)
+        if field_errors:
+            raise errors.invalid(
+                kind=r.kind, name=name, group=r.group,
+                message=fields.invalid_message(kind=r.kind, group=r.group, name=name,
+                                               errors=field_errors),
+                causes=[error.cause() for error in field_errors],
+            )
         if r.key == ("", "v1", "secrets"):
             obj = handlers_defaults.fold_string_data(obj)
         crd_schema = r.schema()

@@ -383,14 +383,16 @@ def test_multicontainerrun_and_preparedata_through_the_controller(
                         "name": "app",
                         "image": "busybox",
                         "command": ["sleep", "3600"],
-                        "volumeMounts": [{"name": "data", "mountPath": "/data"}],
                     }
                 ],
             ),
         ]
     )
-    patch = {"spec": {"template": {"spec": {"volumes": [
-        {"name": "data", "persistentVolumeClaim": {"claimName": "data"}}]}}}}  # fmt: skip
+    # The claim and its mount arrive together: an apiserver refuses a mount of no volume.
+    patch = {"spec": {"template": {"spec": {
+        "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
+        "containers": [{"name": "app",
+                        "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}}}}  # fmt: skip
     kube.run("patch", "deployment", "app", "-n", namespace, "--type=strategic",
              "-p", json.dumps(patch))  # fmt: skip
     kube.run("rollout", "status", "deployment/app", "-n", namespace, "--timeout=60s")

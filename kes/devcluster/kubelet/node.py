@@ -20,6 +20,7 @@ from aiohttp import web
 from kes.devcluster import store as store_mod
 from kes.devcluster.kubelet import (
     execing,
+    helpers,
     hosts,
     logstream,
     pods,
@@ -46,23 +47,24 @@ def grace_seconds(pod: dict[str, Any]) -> float:
 
 
 class Kubelet:
-    def __init__(self, *, store: store_mod.Store, data_dir: pathlib.Path) -> None:
+    def __init__(self, *, store: store_mod.Store, data_dir: pathlib.Path,
+                 pod_path: list[pathlib.Path] | None = None) -> None:
         self.store = store
         self.data_dir = data_dir
+        self.helpers = helpers.prepare(data_dir=data_dir, pod_path=pod_path or [])
         self.workers: dict[str, pods.PodWorker] = {}
         self._stopping: set[asyncio.Task[None]] = set()
-        self._sandbox_problem: str | None = None
+        self.availability = sandbox.Availability()
         self.hosts_files = hosts.HostsFiles()
 
     async def run(self) -> None:
         """Until cancelled: follow pods, start and stop their processes, write their status."""
         started = time.time()
-        self._sandbox_problem = await asyncio.to_thread(sandbox.probe)
-        await recording.register_node(self.store)
+        problem = await self.availability.check()
+        await recording.register_node(self.store, runtime_problem=problem)
         await serviceaccount.wait_for_port_file(data_dir=self.data_dir, since=started - 1)
-        if self._sandbox_problem:
-            logger.warning("Pods will fail: %s", self._sandbox_problem)
         claims = asyncio.create_task(self._reclaim_volumes())
+        runtime = asyncio.create_task(self._follow_runtime(problem))
         services = asyncio.create_task(self._follow_services())
         try:
             watcher = self.store.watch(pods.PODS)
@@ -72,11 +74,25 @@ class Kubelet:
             finally:
                 watcher.close()
         finally:
-            for task in (claims, services):
+            for task in (claims, runtime, services):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await self.stop()
+
+    async def _follow_runtime(self, problem: str | None) -> None:
+        """While pods cannot get a sandbox the node is NotReady, saying why; probe with a
+        back-off until they can (pods waiting on it start on their own next probe)."""
+        delay = 1.0
+        if problem is not None:
+            logger.warning("Pods stay Pending until the sandbox works: %s", problem)
+        while problem is not None:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+            problem = await self.availability.check()
+        if delay > 1.0:
+            logger.info("The sandbox works now; pods start.")
+            await recording.register_node(self.store, runtime_problem=None)
 
     async def _reclaim_volumes(self) -> None:
         """A deleted claim's directory goes too (the Delete reclaim policy of a dynamic
@@ -124,7 +140,7 @@ class Kubelet:
         if phase in {"Succeeded", "Failed"}:
             return
         worker = pods.PodWorker(store=self.store, pod=pod, data_dir=self.data_dir,
-                                sandbox_problem=self._sandbox_problem,
+                                availability=self.availability, helpers=self.helpers,
                                 hosts_files=self.hosts_files)
         self.workers[uid] = worker
         worker.start()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import dataclasses
 import logging
 import pathlib
 import shutil
@@ -19,13 +18,16 @@ from typing import Any
 from kes.devcluster import store as store_mod
 from kes.devcluster.kubelet import (
     environment,
+    helpers,
     hosts,
     leftovers,
     logs,
     podstatus,
     processes,
     recording,
+    runtimes,
     sandbox,
+    security,
     serviceaccount,
     volumes,
 )
@@ -37,19 +39,11 @@ _MAX_BACKOFF_SECONDS = 10.0
 logger = logging.getLogger(__name__)
 
 
-@dataclasses.dataclass(frozen=True)
-class Runtime:
-    """Everything a process of one container needs: exec runs in the same one."""
-
-    env: dict[str, str]
-    mounts: list[sandbox.Mount]
-    working_dir: str | None
-
-
 class PodWorker:
     def __init__(
         self, *, store: store_mod.Store, pod: dict[str, Any], data_dir: pathlib.Path,
-        sandbox_problem: str | None, hosts_files: hosts.HostsFiles | None = None,
+        availability: sandbox.Availability, helpers: helpers.Helpers,
+        hosts_files: hosts.HostsFiles | None = None,
     ) -> None:
         self.store = store
         self.hosts_files = hosts_files
@@ -59,7 +53,9 @@ class PodWorker:
         self.name: str = pod["metadata"]["name"]
         self.data_dir = data_dir
         self.pod_dir = data_dir / "pods" / self.uid
-        self._sandbox_problem = sandbox_problem
+        self._availability = availability
+        self.helpers = helpers
+        self._sandbox_problem: str | None = None
         spec = pod.get("spec", {})
         self.policy: str = spec.get("restartPolicy", "Always")
         self.init_specs: list[dict[str, Any]] = spec.get("initContainers") or []
@@ -70,7 +66,7 @@ class PodWorker:
                            for c in self.specs]
         self.logs = {c["name"]: logs.ContainerLog(directory=self.pod_dir / "logs" / c["name"])
                      for c in [*self.init_specs, *self.specs]}
-        self.runtimes: dict[str, Runtime] = {}
+        self.runtimes: dict[str, runtimes.Runtime] = {}
         self._attempts: dict[str, processes.Attempt] = {}
         self._start_time = logs.now_rfc3339()
         self._failure: dict[str, Any] | None = None
@@ -161,14 +157,7 @@ class PodWorker:
 
     async def _run(self) -> None:
         await self._bind()
-        if self._sandbox_problem is not None:
-            await self._event("FailedCreatePodSandBox", self._sandbox_problem, warning=True)
-            self._failure = podstatus.failed(
-                reason="SandboxUnavailable",
-                message=f"Pod cannot run on this machine: {self._sandbox_problem}",
-                now=self._start_time)
-            self._dirty.set()
-            return
+        await self._await_sandbox()
         init_runs, runs = self._resume()
         if not any(runs):
             self._dirty.set()
@@ -189,6 +178,22 @@ class PodWorker:
             self._supervise(spec=spec, state=state)
             for spec, state, again in zip(self.specs, self.containers, runs, strict=True)
             if again))
+
+    async def _await_sandbox(self) -> None:
+        """Stay Pending while no sandbox can be made (bwrap missing or refused), as a real
+        kubelet does while its runtime is down, probing again with a back-off."""
+        delay = _CONFIG_RETRY_SECONDS
+        while not self._stopping:
+            problem = await self._availability.check()
+            if problem != self._sandbox_problem:
+                self._sandbox_problem = problem
+                self._dirty.set()
+            if problem is None:
+                return
+            await self._event(podstatus.SANDBOX_REASON,
+                              f"Failed to create pod sandbox: {problem}", warning=True)
+            await asyncio.sleep(delay)
+            delay = min(_MAX_BACKOFF_SECONDS, delay * 2)
 
     def _resume(self) -> tuple[list[bool], list[bool]]:
         """Which containers run: all of a new pod; after a kubelet restart, those the restart
@@ -211,34 +216,46 @@ class PodWorker:
         """Volumes and environments; missing references keep the pod waiting and retrying."""
         while not self._stopping:
             try:
-                paths = await volumes.prepare(store=self.store, pod=self.pod,
-                                              pod_dir=self.pod_dir, data_dir=self.data_dir)
-                readonly = volumes.readonly(pod=self.pod)
-                account = serviceaccount.mount(pod=self.pod, data_dir=self.data_dir,
-                                               pod_dir=self.pod_dir)
-                api_env = serviceaccount.environment(data_dir=self.data_dir)
-                api_env[leftovers.MARKER] = self.uid
-                etc_hosts = None if self.hosts_files is None else self.hosts_files.mount_for(
-                    uid=self.uid, pod=self.pod, pod_dir=self.pod_dir)
-                for spec in [*self.init_specs, *self.specs]:
-                    mounts = volumes.mounts(container=spec, volume_paths=paths,
-                                            readonly_volumes=readonly)
-                    if account is not None and all(m.target != account.target for m in mounts):
-                        mounts.append(account)
-                    if etc_hosts is not None and all(m.target != hosts.TARGET for m in mounts):
-                        mounts.append(etc_hosts)
-                    env = await environment.resolve(store=self.store, pod=self.pod,
-                                                    container=spec)
-                    self.runtimes[spec["name"]] = Runtime(
-                        env=api_env | env, mounts=mounts, working_dir=spec.get("workingDir"))
+                await self._prepare_once()
                 return
-            except environment.ConfigError as exc:
+            except (environment.ConfigError, security.RunAsError) as exc:
                 if any(state.message != str(exc) for state in [*self.init, *self.containers]):
                     await self._event("Failed", f"Error: {exc}", warning=True)
                 for state in [*self.init, *self.containers]:
                     state.reason, state.message = "CreateContainerConfigError", str(exc)
                 self._dirty.set()
                 await asyncio.sleep(_CONFIG_RETRY_SECONDS)
+
+    async def _prepare_once(self) -> None:
+        paths = await volumes.prepare(store=self.store, pod=self.pod, pod_dir=self.pod_dir,
+                                      data_dir=self.data_dir)
+        readonly = volumes.readonly(pod=self.pod)
+        account = serviceaccount.mount(pod=self.pod, data_dir=self.data_dir,
+                                       pod_dir=self.pod_dir)
+        api_env = serviceaccount.environment(data_dir=self.data_dir)
+        api_env[leftovers.MARKER] = self.uid
+        etc_hosts = None if self.hosts_files is None else self.hosts_files.mount_for(
+            uid=self.uid, pod=self.pod, pod_dir=self.pod_dir)
+        for spec in [*self.init_specs, *self.specs]:
+            mounts = volumes.mounts(container=spec, volume_paths=paths,
+                                    readonly_volumes=readonly)
+            if account is not None and all(m.target != account.target for m in mounts):
+                mounts.append(account)
+            if etc_hosts is not None and all(m.target != hosts.TARGET for m in mounts):
+                mounts.append(etc_hosts)
+            mounts.extend(self.helpers.mounts)
+            env = await environment.resolve(store=self.store, pod=self.pod, container=spec,
+                                            path_first=self.helpers.search_path)
+            who = security.identity(pod=self.pod, container=spec)
+            launch = security.launch(who=who, switcher=self.helpers.switcher,
+                                     container=spec["name"])
+            if who is not None:
+                env["HOME"] = who.home
+            if launch.warning is not None:
+                await self._event(security.NOT_SWITCHED, launch.warning, warning=True)
+            self.runtimes[spec["name"]] = runtimes.Runtime(
+                env=api_env | env, mounts=mounts, working_dir=spec.get("workingDir"),
+                launch=launch)
 
     async def _supervise(self, *, spec: dict[str, Any], state: podstatus.ContainerState) -> None:
         while not self._stopping:
@@ -264,16 +281,15 @@ class PodWorker:
         log.begin(attempt=state.restart_count)
         attempt = processes.Attempt(log=log)
         argv = processes.argv_of(spec)
-        missing = None if argv is None else processes.missing_executable(argv=argv,
-                                                                         env=runtime.env)
+        missing = None if argv is None else processes.missing_executable(
+            argv=argv, search_path=self.helpers.on_host(runtime.env.get("PATH", "")))
         if missing is not None:
             await log.end()
             await self._event("Failed", f"Error: {missing}", warning=True)
             return self._terminated(state=state, code=128, reason="StartError",
                                     message=f"failed to start container process: {missing}")
         try:
-            wrapped = None if argv is None else sandbox.command(
-                argv=argv, mounts=runtime.mounts, working_dir=runtime.working_dir)
+            wrapped = None if argv is None else runtime.command(argv)
             await attempt.start(argv=wrapped, env=runtime.env)
         except (OSError, sandbox.SandboxUnavailableError) as exc:
             await log.end()
@@ -308,7 +324,7 @@ class PodWorker:
             return self._failure
         return podstatus.build(init=self.init, containers=self.containers, policy=self.policy,
                                start_time=self._start_time, now=logs.now_rfc3339(),
-                               previous=previous)
+                               previous=previous, sandbox_problem=self._sandbox_problem)
 
     async def _publish(self) -> None:
         while True:

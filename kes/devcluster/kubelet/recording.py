@@ -29,7 +29,26 @@ async def event(
     )
 
 
-def _node(existing: dict[str, Any] | None) -> dict[str, Any]:
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="ascii") as handle:
+            return handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _ready(*, runtime_problem: str | None, now: str) -> dict[str, Any]:
+    """The Ready condition: a kubelet whose runtime is down reports NotReady with why."""
+    if runtime_problem is None:
+        return {"type": "Ready", "status": "True", "reason": "KubeletReady",
+                "message": "kubelet is posting ready status",
+                "lastHeartbeatTime": now, "lastTransitionTime": now}
+    return {"type": "Ready", "status": "False", "reason": "KubeletNotReady",
+            "message": f"container runtime is down: {runtime_problem}",
+            "lastHeartbeatTime": now, "lastTransitionTime": now}
+
+
+def _node(existing: dict[str, Any] | None, *, runtime_problem: str | None) -> dict[str, Any]:
     now = store_mod.now_rfc3339()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1024
     capacity = {"cpu": str(os.cpu_count() or 1), "memory": f"{memory}Ki", "pods": "110"}
@@ -45,23 +64,24 @@ def _node(existing: dict[str, Any] | None) -> dict[str, Any]:
         "allocatable": capacity,
         "addresses": [{"type": "InternalIP", "address": "127.0.0.1"},
                       {"type": "Hostname", "address": NODE_NAME}],
-        "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
-                        "message": "kubelet is posting ready status",
-                        "lastHeartbeatTime": now, "lastTransitionTime": now}],
+        "conditions": [_ready(runtime_problem=runtime_problem, now=now)],
+        # Every field the clients require (the Python client refuses a Node without them).
         "nodeInfo": {"kubeletVersion": "v1.32.0-kes", "operatingSystem": "linux",
                      "architecture": platform.machine(), "kernelVersion": platform.release(),
-                     "osImage": platform.platform(), "containerRuntimeVersion": "process://bwrap"},
+                     "osImage": platform.platform(), "containerRuntimeVersion": "process://bwrap",
+                     "kubeProxyVersion": "", "bootID": _read("/proc/sys/kernel/random/boot_id"),
+                     "machineID": _read("/etc/machine-id"), "systemUUID": ""},
     }
     return node
 
 
-async def register_node(store: store_mod.Store) -> None:
-    """Create or refresh the one Node, Ready."""
+async def register_node(store: store_mod.Store, *, runtime_problem: str | None = None) -> None:
+    """Create or refresh the one Node: Ready, or NotReady saying why pods cannot run."""
     try:
         existing = await store.get(NODES, namespace=None, name=NODE_NAME)
     except store_mod.NotFoundError:
         existing = None
-    node = _node(existing)
+    node = _node(existing, runtime_problem=runtime_problem)
     with contextlib.suppress(store_mod.StoreError):
         if existing is None:
             created = await store.create(NODES, {k: v for k, v in node.items() if k != "status"})
