@@ -148,6 +148,8 @@ class PhaseRunner:
                 else templates.render_args(raw_args, ctx.params.template)
             )
             args: dict[str, Any] = rendered if isinstance(rendered, dict) else {}
+            # A credential passed as a literal arg is masked like Secret data.
+            ctx.params.secrets.extend(spec.secret_values(args))
         except (parameters.ParamsError, templates.TemplateError) as exc:
             prefix = (
                 "Failed to init phase params: " if isinstance(exc, parameters.ParamsError) else ""

@@ -32,6 +32,7 @@ _ROOT = Path(kes.__file__).resolve().parent.parent
 class Cluster:
     api: client.Api
     process: subprocess.Popen[str]
+    data_dir: Path
 
 
 def _kando_launcher(bindir: Path) -> None:
@@ -72,7 +73,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         raise RuntimeError(f"devcluster did not start: {(data / 'server.log').read_text()[-2000:]}")
     api = client.from_kubeconfig(path=str(data / "kubeconfig"))
     try:
-        yield Cluster(api=api, process=process)
+        yield Cluster(api=api, process=process, data_dir=data)
     finally:
         api.close()
         process.terminate()
