@@ -100,6 +100,21 @@ def controller() -> None:
     "retried where that is safe).",
 )
 @click.option(
+    "--repositoryservers/--no-repositoryservers",
+    envvar="KES_REPOSITORYSERVERS",
+    default=True,
+    show_default=True,
+    help="Run RepositoryServers (Kanister's separate repository server controller).",
+)
+@click.option(
+    "--repositoryserver-check-interval",
+    envvar="KES_REPOSITORYSERVER_CHECK_INTERVAL",
+    default="10s",
+    show_default=True,
+    callback=_duration,
+    help="How often a Ready RepositoryServer's kopia server is checked (Go duration).",
+)
+@click.option(
     "--webhook-cert-dir",
     envvar="KES_WEBHOOK_CERT_DIR",
     default=webhook.CERT_DIR,
@@ -127,6 +142,8 @@ def run(
     log_level: str,
     log_json: bool,
     api_timeout: float | None,
+    repositoryservers: bool,
+    repositoryserver_check_interval: float | None,
     webhook_cert_dir: Path,
     webhook_port: int,
     webhook_address: str,
@@ -154,6 +171,8 @@ def run(
         health_port=health_port,
         progress_interval_s=progress_interval or 0.0,
         version=metadata.version("kes"),
+        repositoryservers=repositoryservers,
+        repositoryserver_check_interval_s=repositoryserver_check_interval or 10.0,
         webhook_cert_dir=webhook_cert_dir,
         webhook_address=webhook_address,
         webhook_port=webhook_port,

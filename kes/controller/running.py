@@ -27,8 +27,9 @@ from kes.controller import (
     unexpected,
     webhook,
 )
+from kes.controller.repositoryservers import running as repositoryservers
 from kes.domain import crds
-from kes.projections import following, kubeevents, metrics, status
+from kes.projections import following, kubeevents, metrics, repositoryserver_status, status
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +46,8 @@ class Settings:
     status_interval_s: float = 0.2
     progress_interval_s: float = progressing.DEFAULT_INTERVAL_S
     version: str = "dev"
+    repositoryservers: bool = True
+    repositoryserver_check_interval_s: float = 10.0
     # The Blueprint webhook serves when the certificate exists (Kanister's rule); None = off.
     webhook_cert_dir: Path | None = None
     webhook_address: str = "127.0.0.1"
@@ -99,6 +102,16 @@ class Controller:
             ),
             metrics.MetricsProjection(app=app, metrics=self.metrics),
         ]
+        self.repositoryservers: repositoryservers.RepositoryServers | None = None
+        if settings.repositoryservers:
+            self.repositoryservers = repositoryservers.RepositoryServers(
+                app=app, api=api, stop=self.stop_event, namespaces=settings.namespaces,
+                check_interval_s=settings.repositoryserver_check_interval_s,
+            )
+            self.followers.append(repositoryserver_status.RepositoryServerStatusProjection(
+                app=app, api=api, interval_s=settings.status_interval_s,
+                on_write=self.metrics.status_writes.inc,
+            ))
         self._threads: list[threading.Thread] = []
         self._httpd: Any = None
         self.webhook: webhook.WebhookServer | None = None
@@ -122,6 +135,8 @@ class Controller:
                 )
         for index in range(self.settings.workers):
             self._spawn(f"worker-{index}", self._work)
+        if self.repositoryservers is not None:
+            self.repositoryservers.start()
         # One thread per projection: a hung Event write never holds up status or metrics.
         self._threads.extend(following.start_each(self.followers, stop=self.stop_event))
         if self.settings.health_port is not None:
@@ -140,6 +155,8 @@ class Controller:
         self.queue.close()
         self.reconciler.stop()
         self.reconciler.wait_idle(timeout=10)
+        if self.repositoryservers is not None:
+            self.repositoryservers.stop_and_wait()
         # Watch threads may sit in a long poll; they are daemons and end with the process.
         for thread in (t for t in self._threads if not t.name.startswith("watch-")):
             thread.join(timeout=10)

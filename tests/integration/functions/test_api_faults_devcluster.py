@@ -111,7 +111,7 @@ def test_a_create_that_keeps_failing_leaves_no_pod_behind(
     proxy.rule("unavailable-after", method="POST", path=PODS, times=1)
     proxy.rule("unavailable", method="GET", path=PODS, times=7)
     assert KubeTask.run is not None
-    with pytest.raises(base.FunctionError, match="^Failed to create pod: "):
+    with pytest.raises(base.FunctionError, match=r"^Failed to create pod: "):
         KubeTask.run(make_ctx(api=faulty), {"image": "busybox", "command": ["sleep", "30"]})
     assert proxy.stats()["injected"] == {"unavailable-after": 1, "unavailable": 7}
     wait_until(lambda: not _job_pods(cluster.api, namespace), what="the lost pod to go")
