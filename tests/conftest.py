@@ -9,9 +9,9 @@ import pytest
 from devcluster_harness import DevCluster, start_devcluster, stop_devcluster
 from s3_harness import S3Server, start_moto, stop_moto
 
-pytest_plugins = ["toolcheck"]
+pytest_plugins = ["toolcheck", "reliability_report"]
 
-_LEVELS = {"unit", "replay", "integration", "devcluster", "e2e"}
+_LEVELS = {"unit", "replay", "integration", "devcluster", "e2e", "chaos", "fuzz"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -13,6 +13,7 @@ from kes.application import actionsets, errors, log, repositoryservers
 KesApplicationError = errors.KesApplicationError
 RunNotFoundError = errors.RunNotFoundError
 StoreUnavailableError = errors.StoreUnavailableError
+StoreWriteError = errors.StoreWriteError
 ConcurrencyConflictError = errors.ConcurrencyConflictError
 event_record = log.event_record
 RecordedResource = log.RecordedResource
@@ -29,5 +30,6 @@ __all__ = [
     "RecordedResource",
     "RunNotFoundError",
     "StoreUnavailableError",
+    "StoreWriteError",
     "event_record",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,9 @@ from kes.domain import crds
 from kes.projections import following, kubeevents, metrics, repositoryserver_status, status
 
 logger = logging.getLogger(__name__)
+
+# The exit code of a controller that cannot record events (a full disk, a lost database).
+STORE_FAILED_EXIT = 3
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,7 @@ class Controller:
         )
         self.api = api
         self.app = app
+        self.app.store_failed = self._store_failed
         self.settings = settings
         self.stop_event = threading.Event()
         self.queue = queueing.WorkQueue()
@@ -172,6 +177,17 @@ class Controller:
             self.stop_event.wait()
         finally:
             self.stop()
+
+    @staticmethod
+    def _store_failed(error: application.StoreWriteError) -> None:
+        """Nothing may be done that the log does not record first: stop at once, as a crash
+        would (runs resume from their last recorded event when the store works again)."""
+        logger.critical(
+            "%s Stopping the controller: it cannot record what it does. Free space or repair "
+            "the store, then start it again; runs resume from their last recorded event.", error,
+        )
+        logging.shutdown()
+        os._exit(STORE_FAILED_EXIT)
 
     def refresh_gauges(self) -> dict[str, int]:
         """Update the gauges that are read, not counted; the projections' lags."""

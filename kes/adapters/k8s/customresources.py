@@ -1,7 +1,7 @@
 """Reads and writes of kes's own custom resources (cr.kanister.io/v1alpha1) as plain dicts.
 
-Status goes through the `status` subresource with a merge patch; finalizers with a merge patch
-of the whole list (only kes edits its own finalizer, so there is no one to race with). Both
+Status goes through the `status` subresource as a whole (a JSON patch); finalizers with a merge
+patch of the whole list (only kes edits its own finalizer, so there is no one to race with). Both
 patches set a whole computed value, so they are retried after transient failures.
 """
 
@@ -30,14 +30,18 @@ def get(api: client.Api, *, resource: str, namespace: str, name: str) -> dict[st
 def patch_status(
     api: client.Api, *, resource: str, namespace: str, name: str, status: dict[str, Any]
 ) -> dict[str, Any]:
-    """Write the status computed from the log (the whole status, through the subresource)."""
-    body = {"status": status}
+    """Write the status computed from the log (the whole status, through the subresource).
+
+    A JSON patch that sets `/status` as a whole: a merge patch would keep every key the new
+    status no longer has (an omitted `percentCompleted`, a phase output of a log that lost its
+    last events), and the CR would show what the log does not say.
+    """
     result = objects.request(
         api,
         method="PATCH",
         url_path=_path(resource=resource, namespace=namespace, name=name) + "/status",
-        body=body,
-        content_type="application/merge-patch+json",
+        body=[{"op": "add", "path": "/status", "value": status}],
+        content_type="application/json-patch+json",
         retry=True,
     )
     if not isinstance(result, dict):
