@@ -232,7 +232,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         else:
             kubelet_class = getattr(kubelet_module, "Kubelet", None)
             if kubelet_class is not None:
-                kubelet = kubelet_class(store=api.db, data_dir=state["data_dir"])
+                kubelet = kubelet_class.on_store(store=api.db, data_dir=state["data_dir"])
                 state["kubelet"] = kubelet
                 tasks.append(asyncio.create_task(kubelet.run(), name="kubelet"))
             run_controllers = getattr(controllers, "run_controllers", None)

@@ -89,6 +89,16 @@ class Store:
     async def get(self, key: ResourceKey, *, namespace: str | None, name: str) -> dict[str, Any]:
         return self.get_sync(key, namespace=namespace, name=name)
 
+    async def namespace_accepts(self, namespace: str) -> bool:
+        """Whether new objects may go into `namespace`: the apiserver's NamespaceLifecycle
+        admission refuses them in a missing or terminating one, and so do the writers of this
+        process that mind it (the event recorder)."""
+        try:
+            found = self.get_sync(("", "v1", "namespaces"), namespace=None, name=namespace)
+        except NotFoundError:
+            return False
+        return not found["metadata"].get("deletionTimestamp")
+
     def list_sync(
         self,
         key: ResourceKey,

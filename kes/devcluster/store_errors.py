@@ -35,3 +35,7 @@ class InvalidError(StoreError):
 
 class BadRequestError(StoreError):
     pass
+
+
+class ForbiddenError(StoreError):
+    """Refused by an API server's authorization or admission (the HTTP client only)."""

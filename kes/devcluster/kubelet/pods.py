@@ -16,8 +16,10 @@ import pathlib
 import shutil
 from typing import Any
 
+from kes.devcluster import objectapi
 from kes.devcluster import store as store_mod
 from kes.devcluster.kubelet import (
+    config,
     environment,
     logs,
     podstatus,
@@ -46,10 +48,11 @@ class Runtime:
 
 class PodWorker:
     def __init__(
-        self, *, store: store_mod.Store, pod: dict[str, Any], data_dir: pathlib.Path,
-        sandbox_problem: str | None,
+        self, *, api: objectapi.NodeApi, pod: dict[str, Any], data_dir: pathlib.Path,
+        sandbox_problem: str | None, node: config.NodeConfig | None = None,
     ) -> None:
-        self.store = store
+        self.api = api
+        self.node = node or config.NodeConfig()
         self.pod = copy.deepcopy(pod)
         self.uid: str = pod["metadata"]["uid"]
         self.namespace: str = pod["metadata"].get("namespace", "default")
@@ -116,20 +119,23 @@ class PodWorker:
     async def _event(self, reason: str, message: str, *, warning: bool = False,
                      component: str = "kubelet") -> None:
         obj = {"apiVersion": "v1", "kind": "Pod", "metadata": self.pod["metadata"]}
-        await recording.event(self.store, obj=obj, reason=reason, message=message,
-                              warning=warning, component=component)
+        await recording.event(self.api, obj=obj, reason=reason, message=message,
+                              warning=warning, component=component, node=self.node.name)
 
     async def _bind(self) -> None:
-        """Set `spec.nodeName` as the scheduler's binding would, and say so."""
+        """On the stand-in (no scheduler): set `spec.nodeName` as the scheduler's binding
+        would, and say so."""
+        if not self.node.stand_in:
+            return
         for _ in range(5):
             try:
-                current = await self.store.get(PODS, namespace=self.namespace, name=self.name)
+                current = await self.api.get(PODS, namespace=self.namespace, name=self.name)
                 if current["metadata"].get("uid") != self.uid:
                     return
                 if not current.get("spec", {}).get("nodeName"):
                     current = copy.deepcopy(current)
-                    current.setdefault("spec", {})["nodeName"] = recording.NODE_NAME
-                    await self.store.update(PODS, current)
+                    current.setdefault("spec", {})["nodeName"] = self.node.name
+                    await self.api.update(PODS, current)
             except store_mod.ConflictError:
                 continue
             except store_mod.StoreError:
@@ -137,7 +143,7 @@ class PodWorker:
             break
         await self._event(
             "Scheduled",
-            f"Successfully assigned {self.namespace}/{self.name} to {recording.NODE_NAME}",
+            f"Successfully assigned {self.namespace}/{self.name} to {self.node.name}",
             component="default-scheduler")
 
     async def _run_guarded(self) -> None:
@@ -204,18 +210,21 @@ class PodWorker:
         """Volumes and environments; missing references keep the pod waiting and retrying."""
         while not self._stopping:
             try:
-                paths = await volumes.prepare(store=self.store, pod=self.pod,
+                paths = await volumes.prepare(api=self.api, pod=self.pod,
                                               pod_dir=self.pod_dir, data_dir=self.data_dir)
                 readonly = volumes.readonly(pod=self.pod)
-                account = serviceaccount.mount(pod=self.pod, data_dir=self.data_dir,
-                                               pod_dir=self.pod_dir)
-                api_env = serviceaccount.environment(data_dir=self.data_dir)
+                # A real API server's admission adds the token volume to the pod itself.
+                account = serviceaccount.mount(
+                    pod=self.pod, data_dir=self.data_dir, pod_dir=self.pod_dir,
+                ) if self.node.stand_in else None
+                api_env = serviceaccount.environment(data_dir=self.data_dir,
+                                                     port=self.node.api_port)
                 for spec in [*self.init_specs, *self.specs]:
                     mounts = volumes.mounts(container=spec, volume_paths=paths,
                                             readonly_volumes=readonly)
                     if account is not None and all(m.target != account.target for m in mounts):
                         mounts.append(account)
-                    env = await environment.resolve(store=self.store, pod=self.pod,
+                    env = await environment.resolve(api=self.api, pod=self.pod,
                                                     container=spec)
                     self.runtimes[spec["name"]] = Runtime(
                         env=api_env | env, mounts=mounts, working_dir=spec.get("workingDir"))
@@ -303,18 +312,25 @@ class PodWorker:
             await self._dirty.wait()
             self._dirty.clear()
             try:
-                current = await self.store.get(PODS, namespace=self.namespace, name=self.name)
+                current = await self.api.get(PODS, namespace=self.namespace, name=self.name)
             except store_mod.NotFoundError:
                 return
             if current["metadata"].get("uid") != self.uid:
                 return
             new_status = self.status(previous=current.get("status"))
+            server_qos = (current.get("status") or {}).get("qosClass")
+            if server_qos and "qosClass" in new_status:
+                new_status["qosClass"] = server_qos  # a real API server computes it
             if new_status == current.get("status"):
                 continue
-            body = {"metadata": {"name": self.name, "namespace": self.namespace},
-                    "status": new_status}
+            # The whole object, as a kubelet sends it (NodeRestriction refuses a status write
+            # that would drop labels), without its resourceVersion: the kubelet owns the
+            # status, and a pod's status update needs no precondition.
+            body = {**current, "status": new_status,
+                    "metadata": {k: v for k, v in current["metadata"].items()
+                                 if k != "resourceVersion"}}
             try:
-                await self.store.update(PODS, body, subresource="status")
+                await self.api.update(PODS, body, subresource="status")
             except store_mod.NotFoundError:
                 return
             except store_mod.StoreError:
