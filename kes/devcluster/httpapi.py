@@ -36,6 +36,8 @@ _ERRORS: dict[int, type[store_errors.StoreError]] = {
 }
 _WATCH_SECONDS = 300
 _RETRY_SECONDS = 1.0
+_GRAPH_DELAYS = (0.05, 0.1, 0.2, 0.4, 0.8, None)
+_NO_RELATIONSHIP = "no relationship found between node"
 
 
 def path_of(
@@ -114,14 +116,25 @@ class HttpApi:
         self, method: str, path: str, *, body: Any = None, params: dict[str, str] | None = None,
         content_type: str = "application/json", timeout: float = 30,
     ) -> tuple[int, Any]:
-        """One request: (status, decoded JSON body, or text when it is not JSON)."""
+        """One request: (status, decoded JSON body, or text when it is not JSON).
+
+        A connection the server closed while idle is retried once on a new one (the request
+        never reached the server); otherwise an unreachable server is UnavailableError."""
         data = None if body is None else json.dumps(body).encode()
         headers = {"Content-Type": content_type} if data is not None else {}
-        async with self.session().request(
-            method, self.url + path, data=data, params=params, headers=headers,
-            timeout=aiohttp.ClientTimeout(total=timeout),
-        ) as response:
-            text = await response.text()
+        for attempt in (1, 2):
+            try:
+                async with self.session().request(
+                    method, self.url + path, data=data, params=params, headers=headers,
+                    timeout=aiohttp.ClientTimeout(total=timeout),
+                ) as response:
+                    text = await response.text()
+                break
+            except aiohttp.ServerDisconnectedError as exc:
+                if attempt == 2:
+                    raise store_errors.UnavailableError(f"{method} {path}: {exc!r}") from exc
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                raise store_errors.UnavailableError(f"{method} {path}: {exc!r}") from exc
         try:
             return response.status, json.loads(text) if text else None
         except ValueError:
@@ -132,9 +145,17 @@ class HttpApi:
         name: str | None = None, subresource: str | None = None, body: Any = None,
         params: dict[str, str] | None = None, content_type: str = "application/json",
     ) -> Any:
-        code, answer = await self.request(
-            method, path_of(key, namespace=namespace, name=name, subresource=subresource),
-            body=body, params=params, content_type=content_type)
+        path = path_of(key, namespace=namespace, name=name, subresource=subresource)
+        for delay in _GRAPH_DELAYS:
+            code, answer = await self.request(method, path, body=body, params=params,
+                                              content_type=content_type)
+            # The Node authorizer learns that a pod is bound to a node (and so may read its
+            # secrets, or get a token for it) from its own watch, a moment after the kubelet
+            # does; until then the node is forbidden. Ask again, briefly.
+            if delay is not None and code == 403 and _NO_RELATIONSHIP in str(answer):
+                await asyncio.sleep(delay)
+                continue
+            break
         if code >= 300:
             raise error_of(code, answer, key=key, name=name or "")
         return answer

@@ -39,3 +39,7 @@ class BadRequestError(StoreError):
 
 class ForbiddenError(StoreError):
     """Refused by an API server's authorization or admission (the HTTP client only)."""
+
+
+class UnavailableError(StoreError):
+    """The API server could not be reached or did not answer in time (the HTTP client only)."""

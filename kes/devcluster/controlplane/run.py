@@ -41,7 +41,7 @@ async def _wait_ready(admin: httpapi.HttpApi, watched: list[processes.Component]
             if component.exited() is not None:
                 raise StartError(f"{component.program} exited ({component.exited()}):\n"
                                  f"{component.tail()}")
-        with contextlib.suppress(OSError, asyncio.TimeoutError, ValueError):
+        with contextlib.suppress(OSError, store_errors.StoreError, ValueError):
             code, _ = await admin.request("GET", "/readyz", timeout=5)
             if code == 200:
                 return

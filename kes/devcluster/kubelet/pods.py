@@ -83,7 +83,14 @@ class PodWorker:
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._run_guarded()),
                        asyncio.create_task(self._publish())]
+        for task in self._tasks:
+            task.add_done_callback(self._report_crash)
         self._dirty.set()
+
+    def _report_crash(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("A task of pod %s/%s stopped with an error.", self.namespace, self.name,
+                         exc_info=task.exception())
 
     async def stop(self, *, grace: float, remove_files: bool) -> None:
         """Stop every process (SIGTERM, SIGKILL after `grace`) and optionally drop the pod dir."""
@@ -229,7 +236,8 @@ class PodWorker:
                     self.runtimes[spec["name"]] = Runtime(
                         env=api_env | env, mounts=mounts, working_dir=spec.get("workingDir"))
                 return
-            except environment.ConfigError as exc:
+            except (environment.ConfigError, store_mod.StoreError) as exc:
+                # A reference not found yet, or (on a real API server) not readable yet.
                 if any(state.message != str(exc) for state in [*self.init, *self.containers]):
                     await self._event("Failed", f"Error: {exc}", warning=True)
                 for state in [*self.init, *self.containers]:
