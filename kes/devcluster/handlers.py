@@ -15,6 +15,7 @@ import yaml
 from aiohttp import web
 
 from kes.devcluster import (
+    builtin_decoding,
     errors,
     handlers_defaults,
     handlers_encoding,
@@ -180,6 +181,10 @@ class Api:
                     causes=[{"reason": "FieldValueInvalid", "field": "metadata.name",
                              "message": f'Invalid value: "{name}": {message}'}],
                 )
+        if r.builtin and r.group == "":
+            problem = builtin_decoding.decode_error(kind=r.kind, obj=obj)
+            if problem is not None:
+                raise errors.bad_request(problem)
         if r.key == ("", "v1", "secrets"):
             obj = handlers_defaults.fold_string_data(obj)
         crd_schema = r.schema()

@@ -24,10 +24,27 @@ class PatchError(ValueError):
     (400 BadRequest for a malformed patch, 422 Invalid for a failed operation, 415 for an
     unsupported type); ``reason`` is the Status reason."""
 
-    def __init__(self, message: str, *, code: int = 422, reason: str = "Invalid") -> None:
+    def __init__(
+        self, message: str, *, code: int = 422, reason: str = "Invalid", detail: str = ""
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.reason = reason
+        self.detail = detail or message
+
+
+# kube-apiserver 1.37 answers every JSON patch operation that fails with this one message (the
+# library's reason is not passed on); `PatchError.detail` keeps ours, for logs and tests.
+JSON_PATCH_FAILED = "the server rejected our request due to an error in our request"
+
+
+def _go_type(value: Any) -> str:
+    """What encoding/json calls a JSON value in "cannot unmarshal <type> into ..."."""
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {dict: "object", list: "array", str: "string"}.get(type(value), "null")
 
 
 def _bad_request(message: str) -> PatchError:
@@ -129,26 +146,37 @@ def _remove(doc: Any, path: str, *, op: str = "remove") -> tuple[Any, Any]:
 
 
 def json_patch(*, target: Any, operations: Any) -> Any:
-    """RFC 6902 add/remove/replace/move/copy/test, all or nothing."""
+    """RFC 6902 add/remove/replace/move/copy/test, all or nothing; errors as kube-apiserver
+    words them (a body that does not decode: 400; an operation that fails: 422)."""
     if not isinstance(operations, list):
-        raise _bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
+        raise _bad_request(f"error decoding patch: json: cannot unmarshal "
+                           f"{_go_type(operations)} into Go value of type []handlers.jsonPatchOp")
+    for operation in operations:
+        if not isinstance(operation, dict):
+            raise _bad_request(f"error decoding patch: json: cannot unmarshal "
+                               f"{_go_type(operation)} into Go value of type "
+                               "handlers.jsonPatchOp")
     if len(operations) > MAX_JSON_PATCH_OPERATIONS:
         raise PatchError(
             f"The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS},"
             f" got {len(operations)}",
             code=413, reason="RequestEntityTooLarge",
         )
-    doc = copy.deepcopy(target)
+    try:
+        return _apply_operations(copy.deepcopy(target), operations)
+    except PatchError as exc:
+        raise PatchError(JSON_PATCH_FAILED, detail=exc.detail) from exc
+
+
+def _apply_operations(doc: Any, operations: list[dict[str, Any]]) -> Any:
     for operation in operations:
-        if not isinstance(operation, dict):
-            raise _bad_request("json: cannot unmarshal into Go value of type jsonpatch.Operation")
         op = operation.get("op")
         path = operation.get("path")
         if not isinstance(path, str):
-            raise _bad_request(f'{op} operation does not apply: missing "path"')
+            raise PatchError(f'{op} operation does not apply: missing "path"')
         source: Any = operation.get("from")
         if op in ("move", "copy") and not isinstance(source, str):
-            raise _bad_request(f'{op} operation does not apply: missing "from"')
+            raise PatchError(f'{op} operation does not apply: missing "from"')
         if op in ("add", "replace", "test") and "value" not in operation:
             raise PatchError(f'{op} operation does not apply: missing value for path "{path}"')
         if op == "add":
@@ -173,7 +201,7 @@ def json_patch(*, target: Any, operations: Any) -> Any:
             if _get(doc, path, op="test") != operation["value"]:
                 raise PatchError(f"testing value {path} failed: test failed")
         else:
-            raise _bad_request(f"Unexpected kind: {op}")
+            raise PatchError(f"Unexpected kind: {op}")
     return doc
 
 
@@ -301,6 +329,7 @@ def _smp_list(target: list[Any], patch: list[Any], *, path: tuple[str, ...], fie
     if key is None or not all(isinstance(item, dict) for item in patch):
         return copy.deepcopy(patch)
     result = copy.deepcopy(target)
+    patched: list[Any] = []  # the elements the patch names, merged, in the patch's order
     for item in patch:
         if key not in item:
             raise _bad_request(f"map: {_go_map(item)} does not contain declared merge key: {key}")
@@ -310,17 +339,44 @@ def _smp_list(target: list[Any], patch: list[Any], *, path: tuple[str, ...], fie
             if position is not None:
                 result.pop(position)
             continue
-        if position is None:
-            merged = _smp_map({}, item, path=(*path, field))
-            if merged is not None:
-                result.append(merged)
+        merged = _smp_map({} if position is None else result[position], item,
+                          path=(*path, field))
+        if position is not None:
+            result.pop(position)
+        if merged is not None:
+            patched.append(merged)
+    server_order = [item.get(key) for item in target if isinstance(item, dict)]
+    return _merge_sorted(result, patched, server_order=server_order, key=key)
+
+
+def _merge_sorted(server_only: list[Any], patched: list[Any], *, server_order: list[Any],
+                  key: str) -> list[Any]:
+    """apimachinery's mergeSortedSlice: the patch's elements keep their order and the others
+    theirs; an element the server had goes before a patched one only when both were in the
+    server's list in that order (so new elements come first, "C A" for env [A] patched with
+    [C])."""
+    def rank(item: Any) -> int:
+        value = item.get(key) if isinstance(item, dict) else None
+        return server_order.index(value) if value in server_order else -1
+
+    out: list[Any] = []
+    i = j = 0
+    while i < len(server_only) or j < len(patched):
+        if j >= len(patched):
+            out.append(server_only[i])
+            i += 1
+        elif i >= len(server_only):
+            out.append(patched[j])
+            j += 1
         else:
-            merged = _smp_map(result[position], item, path=(*path, field))
-            if merged is None:
-                result.pop(position)
+            left, right = rank(server_only[i]), rank(patched[j])
+            if left >= 0 and right >= 0 and left < right:
+                out.append(server_only[i])
+                i += 1
             else:
-                result[position] = merged
-    return result
+                out.append(patched[j])
+                j += 1
+    return out
 
 
 def _reorder(items: list[Any], order: list[Any], *, merge_key: str | None) -> list[Any]:
