@@ -1,7 +1,18 @@
 # The kes controller image: `kes controller run` as a non-root user.
 # Build from the repository root:  docker build -t kes:0.1.0 .
 # The user and group ids match the Deployment's securityContext (Kanister's Helm defaults).
-FROM python:3.11-slim
+#
+# The base is pinned by version. Pin it by digest too where you build (`python:3.11.13-slim-
+# bookworm@sha256:...`, the digest your registry serves for this tag): the digest names exact
+# bytes, which a tag does not, but it can only be read from a registry this repository cannot
+# reach when it is tested.
+FROM python:3.11.13-slim-bookworm
+
+ARG VERSION=0.1.0
+LABEL org.opencontainers.image.title="kes" \
+      org.opencontainers.image.description="Event-sourced re-implementation of the Kanister data-protection controller" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.base.name="python:3.11.13-slim-bookworm"
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -14,9 +25,10 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /src
-COPY pyproject.toml README.md ./
+# Exactly the versions in constraints.txt (scripts/constraints.sh), within pyproject's ranges.
+COPY pyproject.toml README.md constraints.txt ./
 COPY kes ./kes
-RUN pip install ".[postgres]" \
+RUN pip install --constraint constraints.txt ".[postgres]" \
     && rm -rf /src
 
 RUN groupadd --gid 3000 kes \
@@ -28,7 +40,8 @@ RUN groupadd --gid 3000 kes \
 USER 1000:3000
 WORKDIR /var/lib/kes
 ENV KES_STORE=/var/lib/kes/store.sqlite3
-EXPOSE 8081
+# 8081: /healthz, /readyz, /metrics. 9443: the Blueprint validating webhook (Kanister's port).
+EXPOSE 8081 9443
 
 ENTRYPOINT ["kes", "controller", "run"]
 CMD ["--health-port=8081", "--health-address=0.0.0.0"]

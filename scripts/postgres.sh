@@ -41,7 +41,11 @@ as_postgres() { $SUDO runuser -u postgres -- "$@"; }
 psql_admin() { as_postgres psql -X -q -v ON_ERROR_STOP=1 -p 5432 "$@"; }
 if [ "$(psql_admin -tAc "SELECT 1 FROM pg_roles WHERE rolname = '$ROLE'")" != 1 ]; then
     echo "Creating PostgreSQL role $ROLE"
-    psql_admin -c "CREATE ROLE \"$ROLE\" LOGIN CREATEDB PASSWORD '$PASSWORD'"
+    psql_admin -c "CREATE ROLE \"$ROLE\" LOGIN CREATEDB CREATEROLE PASSWORD '$PASSWORD'"
+fi
+# Tests make databases and short-lived roles of their own (a role whose password they look for).
+if [ "$(psql_admin -tAc "SELECT rolcreatedb AND rolcreaterole FROM pg_roles WHERE rolname = '$ROLE'")" != t ]; then
+    psql_admin -c "ALTER ROLE \"$ROLE\" CREATEDB CREATEROLE"
 fi
 if [ "$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$DATABASE'")" != 1 ]; then
     echo "Creating PostgreSQL database $DATABASE"

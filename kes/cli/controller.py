@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from importlib import metadata
+from pathlib import Path
 from types import FrameType
 
 import click
@@ -11,7 +12,7 @@ import click
 from kes import application, storage
 from kes.adapters.k8s import client, errors
 from kes.cli import logs
-from kes.controller import running, timeouts
+from kes.controller import running, timeouts, webhook
 from kes.domain import durations
 from kes.domain.templates import sprig
 
@@ -81,6 +82,17 @@ def controller() -> None:
     type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
 )
 @click.option("--log-json", is_flag=True, help="Log JSON lines.")
+@click.option(
+    "--webhook-cert-dir",
+    envvar="KES_WEBHOOK_CERT_DIR",
+    default=webhook.CERT_DIR,
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="tls.crt and tls.key of the Blueprint validating webhook; it serves when tls.crt "
+    "exists (as Kanister's), and reloads them when they change.",
+)
+@click.option("--webhook-port", type=int, default=webhook.DEFAULT_PORT, show_default=True)
+@click.option("--webhook-address", default="127.0.0.1", show_default=True)
 def run(
     kubeconfig: str | None,
     context: str | None,
@@ -96,6 +108,9 @@ def run(
     allow_env: tuple[str, ...],
     log_level: str,
     log_json: bool,
+    webhook_cert_dir: Path,
+    webhook_port: int,
+    webhook_address: str,
 ) -> None:
     """Watch ActionSets and run them, recording every step in the event log."""
     logs.configure(level=log_level, json_lines=log_json)
@@ -118,6 +133,9 @@ def run(
         health_address=health_address,
         health_port=health_port,
         version=metadata.version("kes"),
+        webhook_cert_dir=webhook_cert_dir,
+        webhook_address=webhook_address,
+        webhook_port=webhook_port,
     )
     ctrl = running.Controller(api=api, app=app, settings=settings)
 
@@ -130,3 +148,5 @@ def run(
         ctrl.run_forever()
     except errors.ApiError as exc:
         raise click.ClickException(f"Kubernetes API: {exc}") from exc
+    except webhook.CertificateError as exc:
+        raise click.ClickException(str(exc)) from exc

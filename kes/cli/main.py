@@ -19,6 +19,7 @@ COMMANDS = {
     "crds": "crds",
     "dev": "dev",
     "history": "history",
+    "webhook": "webhook",
 }
 
 

@@ -15,7 +15,15 @@ from uuid import UUID
 
 from kes import application
 from kes.adapters.k8s import client, errors
-from kes.controller import caching, cancelling, parameters, phases, timeouts, unexpected
+from kes.controller import (
+    caching,
+    cancelling,
+    logcontext,
+    parameters,
+    phases,
+    timeouts,
+    unexpected,
+)
 from kes.domain import actionset_events as ev
 from kes.domain import params, templates
 from kes.functions import base, registry
@@ -57,6 +65,26 @@ class Executor:
         limits: timeouts.Timeouts,
         labels: Mapping[str, str] | None = None,
     ) -> None:
+        """`_run` with the run's namespace and name on every log line (logcontext), and its
+        start and end said at info level."""
+        run = self.app.run(run_id)
+        with logcontext.bound(namespace=run.namespace, actionset=run.name):
+            logger.info("ActionSet %s/%s started: %d action(s).", run.namespace, run.name,
+                        len(run.actions))
+            try:
+                self._run(run_id, scope=scope, limits=limits, labels=labels)
+            finally:
+                state = self.app.run(run_id).state
+                logger.info("ActionSet %s/%s ended: %s.", run.namespace, run.name, state)
+
+    def _run(
+        self,
+        run_id: UUID,
+        *,
+        scope: cancelling.CancelScope,
+        limits: timeouts.Timeouts,
+        labels: Mapping[str, str] | None = None,
+    ) -> None:
         """Run (or resume) every action of the run and record its terminal state.
 
         `labels` are the ActionSet's; pods get its `kanister.io/JobID`, as in Kanister.
@@ -68,7 +96,7 @@ class Executor:
             run = self.app.run(run_id)
             threads = [
                 threading.Thread(
-                    target=self._run_action_safely,
+                    target=logcontext.thread_target(self._run_action_safely, action=action.name),
                     kwargs={
                         "run_id": run_id,
                         "index": i,

@@ -18,9 +18,9 @@ from uuid import UUID
 
 from kes import application
 from kes.adapters.k8s import client, errors, pods
-from kes.controller import cancelling, parameters, timeouts, unexpected
+from kes.controller import cancelling, logcontext, parameters, timeouts, unexpected
 from kes.domain import actionset_events as ev
-from kes.domain import durations, params, templates
+from kes.domain import durations, masking, params, templates
 from kes.functions import base, podspec, registry
 
 logger = logging.getLogger(__name__)
@@ -100,6 +100,29 @@ class PhaseRunner:
         return idempotent
 
     def run(
+        self,
+        ctx: ActionContext,
+        phase_spec: Mapping[str, Any],
+        *,
+        scope: cancelling.CancelScope,
+        limits: timeouts.Timeouts,
+        defer: bool,
+    ) -> PhaseOutcome:
+        """`_run` with the phase on every log line (logcontext), its start and end said."""
+        name = str(phase_spec["name"])
+        kind = "deferPhase" if defer else "Phase"
+        with logcontext.bound(phase=name):
+            logger.info("%s %s started (%s).", kind, name, phase_spec.get("func", ""))
+            outcome = self._run(ctx, phase_spec, scope=scope, limits=limits, defer=defer)
+            if outcome.ok:
+                logger.info("%s %s completed.", kind, name)
+            else:
+                # The error may quote what the phase printed: masked as the log records it.
+                error = masking.mask(outcome.error, secrets=ctx.params.secrets)
+                logger.info("%s %s failed: %s", kind, name, error)
+        return outcome
+
+    def _run(
         self,
         ctx: ActionContext,
         phase_spec: Mapping[str, Any],

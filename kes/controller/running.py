@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from kes import application
@@ -23,6 +24,7 @@ from kes.controller import (
     serving,
     timeouts,
     unexpected,
+    webhook,
 )
 from kes.domain import crds
 from kes.projections import following, kubeevents, metrics, status
@@ -41,6 +43,10 @@ class Settings:
     health_port: int | None = None  # None = no HTTP server
     status_interval_s: float = 0.2
     version: str = "dev"
+    # The Blueprint webhook serves when the certificate exists (Kanister's rule); None = off.
+    webhook_cert_dir: Path | None = None
+    webhook_address: str = "127.0.0.1"
+    webhook_port: int = webhook.DEFAULT_PORT
 
 
 class Controller:
@@ -93,10 +99,12 @@ class Controller:
         ]
         self._threads: list[threading.Thread] = []
         self._httpd: Any = None
+        self.webhook: webhook.WebhookServer | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
 
     def start(self) -> None:
+        self._start_webhook()
         if self.settings.create_crds:
             for crd in crds.crd_documents():
                 customresources.apply_definition(self.api, crd=crd)
@@ -134,6 +142,8 @@ class Controller:
             thread.join(timeout=10)
         if self._httpd is not None:
             self._httpd.shutdown()
+        if self.webhook is not None:
+            self.webhook.shutdown()
         logger.info("Controller stopped.")
 
     def run_forever(self) -> None:
@@ -152,8 +162,26 @@ class Controller:
         return lags
 
     def is_ready(self) -> bool:
-        """Ready: the ActionSet watch has listed once and the projections have caught up."""
+        """Ready: the ActionSet watch has listed once, the projections have caught up, and the
+        Blueprint webhook (when on) serves with a certificate valid now."""
+        if self.webhook is not None and not self.webhook.healthy():
+            return False
         return self.synced.is_set() and not any(self.refresh_gauges().values())
+
+    def _start_webhook(self) -> None:
+        directory = self.settings.webhook_cert_dir
+        if directory is None:
+            return
+        if not webhook.present(directory):
+            logger.info("Blueprint webhook off: no %s in %s.", webhook.CERT_FILE, directory)
+            return
+        self.webhook = webhook.WebhookServer(
+            address=self.settings.webhook_address,
+            port=self.settings.webhook_port,
+            cert_dir=directory,
+            metrics=self.metrics,
+        )
+        self.webhook.start()
 
     def _spawn(self, name: str, target: Any, *args: Any, **kwargs: Any) -> None:
         thread = threading.Thread(target=target, args=args, kwargs=kwargs, name=name, daemon=True)

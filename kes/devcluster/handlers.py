@@ -15,6 +15,8 @@ import yaml
 from aiohttp import web
 
 from kes.devcluster import (
+    admission,
+    admission_rules,
     builtin_decoding,
     errors,
     handlers_defaults,
@@ -203,6 +205,22 @@ class Api:
             )
         return admitted
 
+    async def call_webhooks(
+        self, request: web.Request, *, target: Target, operation: str, obj: dict[str, Any],
+        old: dict[str, Any] | None,
+    ) -> None:
+        """The validating admission webhooks whose rules match this write (admission.py)."""
+        r = target.resource
+        meta = obj.get("metadata") or {}
+        await admission.validate(self.db, admission_rules.Attributes(
+            group=r.group, version=r.version, resource=r.plural,
+            subresource=target.subresource or "", kind=r.kind, namespaced=r.namespaced,
+            operation=operation, namespace=meta.get("namespace") if r.namespaced else None,
+            name=str(meta.get("name") or ""), obj=self.present(r=r, obj=obj),
+            old=self.present(r=r, obj=old) if old is not None else None,
+            dry_run=dry_run(request),
+        ))
+
     def prepare_body(self, *, target: Target, body: Any) -> dict[str, Any]:
         r = target.resource
         if not isinstance(body, dict):
@@ -294,6 +312,7 @@ class Api:
                 causes=[{"reason": "FieldValueRequired", "field": "metadata.name",
                          "message": "Required value: name or generateName is required"}],
             )
+        await self.call_webhooks(request, target=target, operation="CREATE", obj=obj, old=None)
         created = self.db.create_sync(r.key, obj, dry_run=dry_run(request))
         return handlers_encoding.respond_object(
             request, r=r, obj=self.present(r=r, obj=created), code=201)
@@ -311,6 +330,13 @@ class Api:
             )
         obj["metadata"]["name"] = target.name
         obj = self.admit(r=r, obj=obj, strict=strict(request))
+        try:
+            old = self.db.get_sync(r.key, namespace=target.namespace, name=str(target.name))
+        except store.NotFoundError:
+            old = None  # the update below answers 404
+        if old is not None:
+            await self.call_webhooks(request, target=target, operation="UPDATE", obj=obj,
+                                     old=old)
         updated = self.db.update_sync(
             r.key, obj, subresource=target.subresource, dry_run=dry_run(request)
         )

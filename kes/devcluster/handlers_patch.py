@@ -77,6 +77,7 @@ async def patch(
     if patched["metadata"].get("resourceVersion") in (None, ""):
         patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
     patched = api.admit(r=r, obj=patched, strict=handlers.strict(request))
+    await api.call_webhooks(request, target=target, operation="UPDATE", obj=patched, old=current)
     updated = api.db.update_sync(
         r.key, patched, subresource=target.subresource, dry_run=handlers.dry_run(request)
     )
@@ -95,6 +96,7 @@ async def _apply_create(
         api.check_namespace(obj["metadata"]["namespace"])
     obj = handlers_defaults.apply(kind=r.kind, group=r.group, obj=obj)
     obj = api.admit(r=r, obj=obj, strict=handlers.strict(request))
+    await api.call_webhooks(request, target=target, operation="CREATE", obj=obj, old=None)
     created = api.db.create_sync(r.key, obj, dry_run=handlers.dry_run(request))
     return handlers_encoding.respond_object(request, r=r, obj=api.present(r=r, obj=created),
                                             code=201)

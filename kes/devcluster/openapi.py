@@ -83,6 +83,8 @@ _BUILTINS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("apps", "v1", "DaemonSet", "daemonsets", True),
     ("batch", "v1", "Job", "jobs", True),
     ("storage.k8s.io", "v1", "StorageClass", "storageclasses", False),
+    ("admissionregistration.k8s.io", "v1", "ValidatingWebhookConfiguration",
+     "validatingwebhookconfigurations", False),
     ("coordination.k8s.io", "v1", "Lease", "leases", True),
     ("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions",
      False),

@@ -103,6 +103,8 @@ BUILTINS: tuple[Resource, ...] = (
     _r("rbac.authorization.k8s.io", "clusterrolebindings", "ClusterRoleBinding",
        namespaced=False),
     _r("storage.k8s.io", "storageclasses", "StorageClass", namespaced=False, short=("sc",)),
+    _r("admissionregistration.k8s.io", "validatingwebhookconfigurations",
+       "ValidatingWebhookConfiguration", namespaced=False),
     _r("authorization.k8s.io", "selfsubjectaccessreviews", "SelfSubjectAccessReview",
        namespaced=False, verbs=("create",)),
     _r("authorization.k8s.io", "selfsubjectrulesreviews", "SelfSubjectRulesReview",

@@ -64,6 +64,25 @@ class Metrics:
             ["verb"],
             registry=self.registry,
         )
+        # The Blueprint validating webhook (kes.controller.webhook).
+        self.webhook_reviews = prometheus_client.Counter(
+            "kes_webhook_reviews",
+            "AdmissionReviews answered by the Blueprint webhook, by result.",
+            ["result"],
+            registry=self.registry,
+        )
+        for result in ("allowed", "denied", "error"):
+            self.webhook_reviews.labels(result=result)
+        self.webhook_certificate_loads = prometheus_client.Counter(
+            "kes_webhook_certificate_loads",
+            "Serving certificates loaded by the webhook (the first and every rotation).",
+            registry=self.registry,
+        )
+        self.webhook_certificate_expiry = prometheus_client.Gauge(
+            "kes_webhook_certificate_expiry_timestamp_seconds",
+            "When the webhook's serving certificate expires (Unix time).",
+            registry=self.registry,
+        )
 
     def exposition(self) -> bytes:
         return bytes(prometheus_client.generate_latest(self.registry))

@@ -1,44 +1,27 @@
-"""`helm template` for the kes chart, done by `gotemplate` (there is no helm binary here)."""
+"""`helm template` and `helm lint` of the kes chart by Helm's own engine: the `helm-python-sdk`
+wheel (test extra) bundles Helm 4's Go library, so no helm binary is needed."""
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-import gotemplate
+import helm_python as helm
 import yaml
 from deployfiles import CHART
 
-
-def merged(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Helm's values merge: maps merge key by key, anything else replaces."""
-    result = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(result.get(key), dict):
-            result[key] = merged(result[key], value)
-        else:
-            result[key] = copy.deepcopy(value)
-    return result
+RenderError = helm.HelmError
 
 
 def render(
     overrides: dict[str, Any] | None = None, *, release: str = "kes", namespace: str = "kes"
 ) -> dict[str, str]:
-    """Each template file's output (NOTES.txt included), as Helm renders it."""
-    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
-    values = merged(yaml.safe_load((CHART / "values.yaml").read_text()), overrides or {})
-    top = {
-        "Values": values,
-        "Release": {"Name": release, "Namespace": namespace, "Service": "Helm"},
-        "Chart": {"Name": chart["name"], "Version": chart["version"],
-                  "AppVersion": chart["appVersion"]},
-    }
-    defines: dict[str, list[gotemplate.Node]] = {}
-    files = {p.name: gotemplate.parse(p.read_text(), defines)
-             for p in sorted((CHART / "templates").iterdir())}
-    renderer = gotemplate.Renderer(defines)
-    return {name: renderer.render(nodes, top, {"$": top})
-            for name, nodes in files.items() if not name.startswith("_")}
+    """Each template file's output (NOTES.txt included) by file name, as Helm renders it;
+    values are checked against values.schema.json first, as `helm install` does."""
+    with helm.Chart.load(str(CHART)) as chart:
+        manifests = chart.render(overrides or {}, name=release, namespace=namespace,
+                                 is_install=True)
+    prefix = f"{CHART.name}/templates/"
+    return {path.removeprefix(prefix): text for path, text in manifests.items()}
 
 
 def objects(
@@ -46,7 +29,13 @@ def objects(
 ) -> list[dict[str, Any]]:
     """The rendered manifests, parsed (NOTES.txt is not a manifest)."""
     found: list[dict[str, Any]] = []
-    for name, text in render(overrides, release=release, namespace=namespace).items():
+    for name, text in sorted(render(overrides, release=release, namespace=namespace).items()):
         if name != "NOTES.txt":
             found.extend(doc for doc in yaml.safe_load_all(text) if doc)
     return found
+
+
+def lint(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`helm lint --strict` (warnings count as errors) of the chart directory."""
+    report: dict[str, Any] = helm.lint(str(CHART), overrides, strict=True)
+    return report

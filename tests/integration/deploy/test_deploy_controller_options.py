@@ -88,7 +88,7 @@ def test_deployment_env_is_read_by_the_options(rendered: list[dict[str, Any]]) -
 
 
 def test_helm_template_flags_and_env_are_real() -> None:
-    template = (CHART / "templates" / "deployment.yml").read_text()
+    template = (CHART / "templates" / "deployment.yaml").read_text()
     flags = set(re.findall(r"^\s*- (--[a-z][a-z0-9-]*)", template, re.M))
     assert {"--health-port", "--health-address", "--workers"} <= flags
     assert flags <= _help_flags()
@@ -100,7 +100,7 @@ def test_helm_template_flags_and_env_are_real() -> None:
 
 def test_dockerfile_runs_the_controller_as_non_root() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
-    assert re.search(r"^FROM python:3\.11-slim$", dockerfile, re.M)
+    assert re.search(r"^FROM python:3\.11\.\d+-slim-bookworm$", dockerfile, re.M)
     entrypoint = re.search(r"^ENTRYPOINT (\[.*\])$", dockerfile, re.M)
     cmd = re.search(r"^CMD (\[.*\])$", dockerfile, re.M)
     assert entrypoint and cmd
@@ -108,7 +108,7 @@ def test_dockerfile_runs_the_controller_as_non_root() -> None:
     assert {_flag(a) for a in json.loads(cmd.group(1))} <= _help_flags()
     user = re.search(r"^USER (\d+):(\d+)$", dockerfile, re.M)
     assert user and user.groups() == ("1000", "3000")  # the Deployment's runAsUser/runAsGroup
-    assert re.search(r'pip install "?\.', dockerfile)
+    assert re.search(r'pip install --constraint constraints\.txt "\.', dockerfile)
 
 
 # --- the Deployment's configuration, run for real -----------------------------------------------
@@ -194,12 +194,42 @@ def _log_was_written(store: str) -> bool:
     return bool(row and row[0] > 0)
 
 
+def _store_with_own_role(store: str, request: pytest.FixtureRequest) -> str:
+    """The same store schema, reached as a new role whose password is `_PASSWORD` (dropped
+    when the test ends)."""
+    import uuid
+    from urllib.parse import parse_qs, urlsplit, urlunsplit
+
+    import psycopg
+
+    parts = urlsplit(store)
+    schema = parse_qs(parts.query)["schema"][0]
+    role = f"kes_deploy_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(urlunsplit(parts._replace(query="")), autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{_PASSWORD}'")
+        conn.execute(f"GRANT CONNECT ON DATABASE {parts.path.lstrip('/')} TO {role}")
+        conn.execute(f"GRANT ALL ON SCHEMA {schema} TO {role}")
+
+    def drop_role() -> None:
+        with psycopg.connect(urlunsplit(parts._replace(query="")), autocommit=True) as conn:
+            # The controller made the store's tables as this role: take them over, then drop it.
+            conn.execute(f"GRANT {role} TO CURRENT_USER")
+            conn.execute(f"REASSIGN OWNED BY {role} TO CURRENT_USER")
+            conn.execute(f"DROP OWNED BY {role}")
+            conn.execute(f"DROP ROLE {role}")
+
+    request.addfinalizer(drop_role)
+    host = f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+    return urlunsplit(parts._replace(netloc=f"{role}:{_PASSWORD}@{host}"))
+
+
 def test_controller_runs_with_the_deployments_configuration(
     rendered: list[dict[str, Any]],
     postgresql_rendered: list[dict[str, Any]],
     private_cluster: Path,
     tmp_path: Path,
     store: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     """deploy/ on SQLite, and the docs' PostgreSQL overlay with its Secret, started for real."""
     on_postgres = store.startswith("postgresql://")
@@ -211,8 +241,8 @@ def test_controller_runs_with_the_deployments_configuration(
     args = [a for a in container["args"] if _flag(a) not in ("--health-port", "--health-address")]
     args += [f"--health-port={port}", "--health-address=127.0.0.1"]
     if on_postgres:
-        # The server trusts local connections and ignores it; the log must not show it.
-        store = store.replace("postgresql://postgres@", f"postgresql://postgres:{_PASSWORD}@")
+        # A role of this test's own, so the password looked for in the log is distinctive.
+        store = _store_with_own_role(store, request)
         assert _PASSWORD in store
     pod_env = _pod_env(container, namespace=deployment["metadata"]["namespace"],
                        secrets={("kes-store", "url"): store})

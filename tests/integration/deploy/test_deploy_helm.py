@@ -1,6 +1,6 @@
-"""The Helm chart without helm (no binary here): Chart.yaml and values.yaml parse, every
-`.Values.x.y` a template reads exists in values.yaml, the template actions are balanced, the CRDs
-are the generated ones, and the defaults are deploy/controller.yaml's and Kanister's names."""
+"""The Helm chart's files: Helm's lint passes strictly, every `.Values.x.y` a template reads
+exists in values.yaml, the metadata names home, sources and kubeVersion, the CRDs are the
+generated ones, and the defaults are deploy/controller.yaml's and Kanister's names."""
 
 from __future__ import annotations
 
@@ -9,13 +9,12 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import helmrender
 import pytest
 import yaml
 from deployfiles import CHART, DEPLOY, ROOT, one
 
 _VALUES_REF = re.compile(r"\$?\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)")
-_ACTION = re.compile(r"{{-?\s*(.*?)\s*-?}}", re.S)
-_OPENERS = ("if ", "with ", "range ", "define ")
 
 
 def _templates() -> list[Path]:
@@ -43,28 +42,29 @@ def test_chart_metadata() -> None:
     assert re.fullmatch(r"\d+\.\d+\.\d+", chart["version"])
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert chart["appVersion"] == project["version"]
+    assert chart["home"].startswith("https://")
+    assert chart["sources"] and all(s.startswith("https://") for s in chart["sources"])
+    assert re.fullmatch(r">=\s?1\.\d+\.\d+-0", chart["kubeVersion"])
     # The kustomize install pins the same release of the image.
     kustomization = yaml.safe_load((DEPLOY / "kustomization.yaml").read_text())
     assert kustomization["images"] == [{"name": "kes", "newTag": project["version"]}]
 
 
-def test_templates_exist_and_parse_as_templates() -> None:
+def test_templates_are_yaml_files_and_lint_clean() -> None:
     names = {p.name for p in _templates()}
-    assert {"deployment.yml", "clusterrole.yml", "clusterrolebinding.yml",
-            "serviceaccount.yml", "pvc.yml", "service.yml", "_helpers.tpl", "NOTES.txt"} <= names
-    for path in _templates():
-        text = path.read_text()
-        assert text.count("{{") == text.count("}}"), path.name
-        depth = 0
-        for action in _ACTION.findall(text):
-            if action.startswith("/*"):
-                continue
-            if action.startswith(_OPENERS):
-                depth += 1
-            elif action == "end":
-                depth -= 1
-                assert depth >= 0, f"{path.name}: `end` without an opener"
-        assert depth == 0, f"{path.name}: {depth} unclosed blocks"
+    assert {"deployment.yaml", "clusterrole.yaml", "clusterrolebinding.yaml",
+            "serviceaccount.yaml", "pvc.yaml", "service.yaml", "metrics-service.yaml",
+            "servicemonitor.yaml", "webhook.yaml", "_helpers.tpl", "NOTES.txt"} <= names
+    assert not [n for n in names if n.endswith(".yml")]
+    report = helmrender.lint()
+    assert report["errors"] == [], report
+    # Severity 2 is a warning, 3 an error; `icon is recommended` (1, info) is all that may stay.
+    assert [m for m in report["messages"] if m["severity"] >= 2] == [], report["messages"]
+
+
+def test_lint_checks_values_against_the_schema() -> None:
+    report = helmrender.lint({"store": {"type": "mysql"}})
+    assert any("value must be one of 'sqlite', 'postgresql'" in e for e in report["errors"])
 
 
 def test_every_values_reference_exists_in_values_yaml() -> None:
@@ -76,7 +76,7 @@ def test_every_values_reference_exists_in_values_yaml() -> None:
             seen.add(dotted)
     # The scan found the references it must (a broken regex would pass vacuously).
     assert {".image.repository", ".controller.logLevel", ".store.postgresql.existingSecret",
-            ".healthCheckPort"} <= seen
+            ".healthCheckPort", ".bpValidatingWebhook.tls.mode"} <= seen
 
 
 def test_the_values_check_catches_a_missing_key() -> None:
@@ -84,21 +84,11 @@ def test_the_values_check_catches_a_missing_key() -> None:
         _lookup(_values(), ".controller.noSuchKnob")
 
 
-def test_every_include_names_a_defined_template() -> None:
-    text = "".join(p.read_text() for p in _templates())
-    defined = set(re.findall(r'define "([^"]+)"', text))
-    included = set(re.findall(r'include "([^"]+)"', text))
-    assert included
-    assert included <= defined, sorted(included - defined)
-
-
-def test_every_yaml_file_under_deploy_parses() -> None:
-    # `kes dev up` reads every deploy/**/*.yaml for CRDs, so a template (not YAML until Helm has
-    # rendered it) must not end in .yaml; Helm renders .yml templates the same way.
-    paths = sorted(DEPLOY.rglob("*.yaml"))
+def test_every_yaml_file_outside_the_templates_parses() -> None:
+    paths = [p for p in sorted(DEPLOY.rglob("*.yaml")) if "templates" not in p.parts]
     assert len(paths) >= 12
     for path in paths:
-        assert "{{" not in path.read_text(), f"{path.name}: a template named .yaml"
+        assert "{{" not in path.read_text(), f"{path.name}: a template outside templates/"
         list(yaml.safe_load_all(path.read_text()))
 
 
@@ -146,9 +136,32 @@ def test_values_defaults_match_the_kustomize_deployment(rendered: list[dict[str,
 
 
 def test_postgresql_store_reads_its_url_from_a_secret() -> None:
-    template = (CHART / "templates" / "deployment.yml").read_text()
-    postgres = template.split("{{- else }}", 1)[1].split("{{- end }}", 1)[0]
+    template = (CHART / "templates" / "deployment.yaml").read_text()
+    postgres = template.split("{{- if $sqlite }}\n            - name: KES_STORE", 1)[1]
+    postgres = postgres.split("{{- else }}", 1)[1].split("{{- end }}", 1)[0]
     assert "name: KES_STORE" in postgres
     assert "secretKeyRef:" in postgres
     # A URL with a password never sits in values.yaml or in the rendered Deployment.
     assert "postgresql://" not in template
+
+
+def test_chart_readme_lists_every_value_and_helmignore_exists() -> None:
+    readme = (CHART / "README.md").read_text()
+    keys: list[str] = []
+
+    # Kubernetes structures passed through whole are listed whole.
+    whole = {"resources", "podSecurityContext", "containerSecurityContext", "livenessProbe",
+             "readinessProbe"}
+
+    def walk(node: dict[str, Any], prefix: str) -> None:
+        for key, value in node.items():
+            if isinstance(value, dict) and value and f"{prefix}{key}" not in whole:
+                walk(value, f"{prefix}{key}.")
+            keys.append(f"{prefix}{key}")
+
+    walk(_values(), "")
+    top_level = [k for k in keys if "." not in k]
+    assert len(top_level) >= 15
+    missing = [k for k in keys if f"`{k}" not in readme]
+    assert not missing, f"README.md does not list: {missing}"
+    assert ".git/" in (CHART / ".helmignore").read_text()

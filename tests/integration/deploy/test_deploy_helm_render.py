@@ -1,12 +1,11 @@
-"""The Helm chart rendered (by `gotemplate`, there is no helm here) with its defaults and with
-the value variations users set: the same objects and rules as deploy/, the PostgreSQL store,
-metrics, watched namespaces, CRD management off, and the errors `required`/`fail` raise."""
+"""The Helm chart rendered by Helm's engine with its defaults and with the value variations users
+set: the same objects and rules as deploy/, the PostgreSQL store, metrics, watched namespaces,
+CRD management off, and the errors `required`/`fail` and values.schema.json raise."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import gotemplate
 import helmrender
 import pytest
 import yaml
@@ -27,9 +26,11 @@ def test_default_render_has_deploys_objects() -> None:
     objects = helmrender.objects()
     kinds = sorted(o["kind"] for o in objects)
     assert kinds == ["ClusterRole", "ClusterRoleBinding", "Deployment",
-                     "PersistentVolumeClaim", "ServiceAccount"]
+                     "PersistentVolumeClaim", "Secret", "Service", "ServiceAccount",
+                     "ValidatingWebhookConfiguration"]
     for obj in objects:
-        if obj["kind"] not in ("ClusterRole", "ClusterRoleBinding"):
+        if obj["kind"] not in ("ClusterRole", "ClusterRoleBinding",
+                               "ValidatingWebhookConfiguration"):
             assert obj["metadata"]["namespace"] == "kes"
 
 
@@ -88,24 +89,25 @@ def test_postgresql_store_from_a_secret() -> None:
     assert not [o for o in objects if o["kind"] == "PersistentVolumeClaim"]
     assert _env(objects)["KES_STORE"] == {"secretKeyRef": {"name": "kes-store", "key": "url"}}
     pod = one(objects, "Deployment")["spec"]["template"]["spec"]
-    assert [v["name"] for v in pod["volumes"]] == ["tmp"]
-    assert [m["name"] for m in pod["containers"][0]["volumeMounts"]] == ["tmp"]
+    assert [v["name"] for v in pod["volumes"]] == ["tmp", "webhook-certs"]
+    assert [m["name"] for m in pod["containers"][0]["volumeMounts"]] == ["tmp", "webhook-certs"]
 
 
 def test_postgresql_store_requires_its_secret() -> None:
-    with pytest.raises(gotemplate.TemplateError, match="existingSecret is required"):
+    with pytest.raises(helmrender.RenderError, match="existingSecret is required"):
         helmrender.objects({"store": {"type": "postgresql"}})
 
 
 def test_unknown_store_type_fails() -> None:
-    with pytest.raises(gotemplate.TemplateError, match="sqlite or postgresql"):
+    with pytest.raises(helmrender.RenderError, match="value must be one of 'sqlite', 'postgresql'"):
         helmrender.objects({"store": {"type": "mysql"}})
 
 
 def test_metrics_service_selects_the_pod() -> None:
-    assert not [o for o in helmrender.objects() if o["kind"] == "Service"]
+    assert not [o for o in helmrender.objects() if o["kind"] == "Service"
+                and o["metadata"]["name"].endswith("-metrics")]
     objects = helmrender.objects({"controller": {"metrics": {"enabled": True}}})
-    service = one(objects, "Service")
+    service = one(objects, "Service", "kes-metrics")
     labels = one(objects, "Deployment")["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"].items() <= labels.items()
     assert service["spec"]["ports"] == [
@@ -126,7 +128,8 @@ def test_controller_values_become_flags_and_env() -> None:
     assert env["CREATEORUPDATE_CRDS"] == "false"
     container = _container(objects)
     assert container["args"] == [
-        "--health-port=9000", "--health-address=0.0.0.0", "--workers=8", "--phase-timeout=30m",
+        "--health-port=9000", "--health-address=0.0.0.0", "--webhook-address=0.0.0.0",
+        "--workers=8", "--phase-timeout=30m",
         "--timeout=2h", "--allow-env=CLUSTER", "--log-json"]
     assert container["ports"][0]["containerPort"] == 9000
     rules = one(objects, "ClusterRole")["rules"]
@@ -149,7 +152,8 @@ def test_scheduling_and_service_account_values() -> None:
     assert pod["serviceAccountName"] == "backup"
     assert pod["containers"][0]["image"] == "team/kes:9.9.9"
     assert one(objects, "ServiceAccount")["metadata"]["annotations"] == {"iam": "role"}
-    bare = helmrender.objects({"rbac": {"create": False}, "serviceAccount": {"create": False}})
+    bare = helmrender.objects({"rbac": {"create": False}, "serviceAccount": {"create": False},
+                               "bpValidatingWebhook": {"enabled": False}})
     assert sorted(o["kind"] for o in bare) == ["Deployment", "PersistentVolumeClaim"]
     assert one(bare, "Deployment")["spec"]["template"]["spec"]["serviceAccountName"] == "default"
 
@@ -159,6 +163,10 @@ def test_release_name_prefixes_the_objects() -> None:
     assert one(objects, "Deployment")["metadata"]["name"] == "backup-kes"
     assert one(objects, "PersistentVolumeClaim")["metadata"]["name"] == "backup-kes-store"
     assert one(objects, "ClusterRoleBinding")["subjects"][0]["namespace"] == "ops"
+    hook = one(objects, "ValidatingWebhookConfiguration")["webhooks"][0]
+    assert hook["clientConfig"]["service"] == {
+        "namespace": "ops", "name": "backup-kes", "path": "/validate/v1alpha1/blueprint",
+        "port": 443}
 
 
 def test_notes_render() -> None:
@@ -168,7 +176,8 @@ def test_notes_render() -> None:
 
 def test_default_render_applies_with_server_dry_run(kubectl: Kubectl) -> None:
     # Release namespace `default` exists in every cluster; the CRDs come from the chart's crds/.
-    objects = helmrender.objects(namespace="default")
+    objects = [o for o in helmrender.objects(namespace="default")
+               if o["kind"] != "ValidatingWebhookConfiguration"]  # not in the shared cluster
     crds = [yaml.safe_load(p.read_text()) for p in sorted((DEPLOY / "crds").glob("*.yaml"))]
     text = yaml.safe_dump_all(crds + objects)
     result = kubectl("apply", "--dry-run=server", "-f", "-", stdin=text)

@@ -20,8 +20,11 @@ EXPECTED = {
     ("ClusterRoleBinding", "kes-controller"),
     ("PersistentVolumeClaim", "kes-store"),
     ("Deployment", "kes-controller"),
+    ("Service", "kes-controller"),
+    ("ValidatingWebhookConfiguration", "blueprints.cr.kanister.io"),
 }
-CLUSTER_SCOPED = {"Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding"}
+CLUSTER_SCOPED = {"Namespace", "CustomResourceDefinition", "ClusterRole", "ClusterRoleBinding",
+                  "ValidatingWebhookConfiguration"}
 
 
 def _container(rendered: list[dict[str, Any]]) -> dict[str, Any]:

@@ -24,8 +24,9 @@ def test_store_url_comes_from_the_secret(postgresql_rendered: list[dict[str, Any
 def test_sqlite_claim_and_mount_are_gone(postgresql_rendered: list[dict[str, Any]]) -> None:
     assert not [o for o in postgresql_rendered if o["kind"] == "PersistentVolumeClaim"]
     pod = one(postgresql_rendered, "Deployment")["spec"]["template"]["spec"]
-    assert [v["name"] for v in pod["volumes"]] == ["tmp"]
-    assert [m["mountPath"] for m in pod["containers"][0]["volumeMounts"]] == ["/tmp"]
+    assert [v["name"] for v in pod["volumes"]] == ["tmp", "webhook-certs"]
+    assert [m["mountPath"] for m in pod["containers"][0]["volumeMounts"]] == [
+        "/tmp", "/var/run/webhook/serving-cert"]
     assert one(postgresql_rendered, "Deployment")["spec"]["strategy"] == {"type": "Recreate"}
 
 

@@ -76,7 +76,7 @@ NEEDED = (
     Need("", "persistentvolumeclaims", ("get", "list"), "kes.controller.parameters",
          '"persistentvolumeclaims"', "`.Object` of a PVC subject"),
     Need("coordination.k8s.io", "leases", ("get", "list", "watch", "create", "update", "patch"),
-         "", "", "leader election between replicas (none yet)"),
+         "", "", "leader election between replicas: kept for the code being added (issue 15)"),
 )
 
 # Resources named as literals in kes's calls to the API (devcluster excluded: it is the server).
@@ -148,7 +148,7 @@ def test_watch_is_granted_where_the_controller_watches() -> None:
 
 
 def test_helm_cluster_role_has_the_same_rules() -> None:
-    template = (CHART / "templates" / "clusterrole.yml").read_text()
+    template = (CHART / "templates" / "clusterrole.yaml").read_text()
     body = template.split("rules:\n", 1)[1]
     # Dropping the template's own lines leaves the rules with every conditional one kept.
     plain = "\n".join(line for line in body.splitlines() if "{{" not in line)

@@ -38,3 +38,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- define "kes.storeClaim" -}}
 {{- default (printf "%s-store" (include "kes.fullname" .)) .Values.store.sqlite.existingClaim }}
 {{- end }}
+
+{{- define "kes.webhookSecret" -}}
+{{- if eq .Values.bpValidatingWebhook.tls.mode "custom" }}
+{{- required "Missing required TLS secretName containing cert details, Make sure to set `bpValidatingWebhook.tls.secretName`" .Values.bpValidatingWebhook.tls.secretName }}
+{{- else }}
+{{- printf "%s-webhook-certs" (include "kes.fullname" .) }}
+{{- end }}
+{{- end }}
