@@ -69,9 +69,9 @@ class DevCluster:
         ctx = ssl.create_default_context(cafile=str(self.data_dir / "pki" / "ca.crt"))
         try:
             with urllib.request.urlopen(request, context=ctx, timeout=30) as response:
-                code, text = response.status, response.read().decode()
+                code, text = response.status, response.read().decode(errors="replace")
         except urllib.error.HTTPError as exc:
-            code, text = exc.code, exc.read().decode()
+            code, text = exc.code, exc.read().decode(errors="replace")
             exc.close()
         try:
             return code, json.loads(text)

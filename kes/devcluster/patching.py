@@ -229,6 +229,7 @@ _MERGE_KEYS = {
     "topologySpreadConstraints": "topologyKey",
     "resourceClaims": "name",
     "secrets": "name",
+    "webhooks": "name",
 }
 # Primitive lists whose patch strategy is merge: union of values.
 _MERGED_PRIMITIVE_LISTS = frozenset({"finalizers"})

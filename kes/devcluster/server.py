@@ -25,12 +25,14 @@ from kes.devcluster import (
     errors,
     gc,
     handlers,
+    handlers_delete,
     handlers_encoding,
     handlers_patch,
     handlers_watch,
     openapi,
     resources,
     store,
+    tracing,
 )
 
 logger = logging.getLogger(__name__)
@@ -151,7 +153,7 @@ async def _verb(
         if method == "POST":
             return await api.create(request, target)
         if method == "DELETE":
-            return await api.delete_collection(request, target)
+            return await handlers_delete.delete_collection(api, request, target)
     else:
         if method == "GET":
             if handlers_watch.is_watch(request):
@@ -166,7 +168,7 @@ async def _verb(
         if method == "PATCH":
             return await handlers_patch.patch(api, request, target)
         if method == "DELETE" and sub is None:
-            return await api.delete(request, target)
+            return await handlers_delete.delete(api, request, target)
     raise errors.ApiError(code=405, reason="MethodNotAllowed",
                           message="the server does not allow this method on the requested "
                           "resource")
@@ -266,7 +268,9 @@ def make_app(
     registry = resources.Registry()
     registry.attach(db)
     _ensure_namespaces(db)
-    app = web.Application(middlewares=[_middleware], client_max_size=MAX_BODY)
+    tracer = tracing.from_environment()
+    middlewares = [_middleware] if tracer is None else [tracer.middleware, _middleware]
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY)
     app[_APP_API] = handlers.Api(db=db, registry=registry, bookmark_interval=bookmark_interval)
     app[_APP_TOKEN] = token
     app[_APP_ADDRESS] = address

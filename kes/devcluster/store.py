@@ -39,6 +39,7 @@ GoneError = store_errors.GoneError
 InvalidError = store_errors.InvalidError
 BadRequestError = store_errors.BadRequestError
 
+_OMITTED_WHEN_EMPTY = ("labels", "annotations", "finalizers", "ownerReferences", "managedFields")
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _kind_id = watching.kind_id
 
@@ -172,7 +173,14 @@ class Store:
         self._listeners.append(listener)
 
     def _commit(self, key: ResourceKey, obj: dict[str, Any], *, insert: bool) -> None:
-        """Give `obj` the next resourceVersion and store it; the counter moves only on success."""
+        """Give `obj` the next resourceVersion and store it; the counter moves only on success.
+
+        Empty metadata lists and maps are dropped, as Go's `omitempty` drops them: a merge
+        patch of `finalizers: []` leaves no `finalizers` key on a real API server either."""
+        meta = obj["metadata"]
+        for field in _OMITTED_WHEN_EMPTY:
+            if field in meta and not meta[field]:
+                del meta[field]
         rv = self._rv + 1
         obj["metadata"]["resourceVersion"] = str(rv)
         self._rows.write(_kind_id(key), obj, rv=rv, insert=insert)
