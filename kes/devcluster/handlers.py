@@ -60,16 +60,20 @@ def resolve(registry: resources.Registry, *, group: str, version: str, rest: lis
     if rest[0] == "namespaces" and len(rest) >= 3 and not ns_subresource:
         namespace, rest = rest[1], rest[2:]
     if len(rest) > 3:
-        raise errors.ApiError(code=404, message="the server could not find the requested resource")
+        raise errors.ApiError(code=404, message="the server could not find the requested resource",
+                              details={})
     r = registry.lookup(group=group, version=version, plural=rest[0])
     if r is None:
-        raise errors.ApiError(code=404, message="the server could not find the requested resource")
+        raise errors.ApiError(code=404, message="the server could not find the requested resource",
+                              details={})
     name = rest[1] if len(rest) > 1 else None
     sub = rest[2] if len(rest) > 2 else None
     if sub is not None and sub not in r.subresources:
-        raise errors.ApiError(code=404, message="the server could not find the requested resource")
+        raise errors.ApiError(code=404, message="the server could not find the requested resource",
+                              details={})
     if namespace is not None and not r.namespaced:
-        raise errors.ApiError(code=404, message="the server could not find the requested resource")
+        raise errors.ApiError(code=404, message="the server could not find the requested resource",
+                              details={})
     return Target(resource=r, namespace=namespace, name=name, subresource=sub)
 
 
@@ -189,6 +193,8 @@ class Api:
                 raise errors.bad_request(problem)
         if r.key == ("", "v1", "secrets"):
             obj = handlers_defaults.fold_string_data(obj)
+        if r.kind == "CustomResourceDefinition" and isinstance(obj.get("spec"), dict):
+            obj["spec"].setdefault("conversion", {"strategy": "None"})  # defaulted on every write
         crd_schema = r.schema()
         if r.builtin or crd_schema is None:
             return obj

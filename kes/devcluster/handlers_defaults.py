@@ -152,6 +152,10 @@ def apply(*, kind: str, group: str, obj: dict[str, Any]) -> dict[str, Any]:
             spec.setdefault("clusterIP", f"10.96.{n // 250}.{n % 250 + 1}")
         spec.setdefault("clusterIPs", [spec["clusterIP"]])
         spec.setdefault("sessionAffinity", "None")
+        if spec["type"] != "ExternalName":
+            spec.setdefault("ipFamilies", ["IPv4"])
+            spec.setdefault("ipFamilyPolicy", "SingleStack")
+            spec.setdefault("internalTrafficPolicy", "Cluster")
         for port in spec.get("ports") or []:
             port.setdefault("protocol", "TCP")
             port.setdefault("targetPort", port.get("port"))
@@ -171,7 +175,10 @@ def apply(*, kind: str, group: str, obj: dict[str, Any]) -> dict[str, Any]:
         spec.setdefault("podManagementPolicy", "OrderedReady")
         spec.setdefault("revisionHistoryLimit", 10)
         spec.setdefault("updateStrategy", {"type": "RollingUpdate",
-                                           "rollingUpdate": {"partition": 0}})
+                                           "rollingUpdate": {"partition": 0,
+                                                             "maxUnavailable": 1}})
+        spec.setdefault("persistentVolumeClaimRetentionPolicy",
+                        {"whenDeleted": "Retain", "whenScaled": "Retain"})
         _template(spec)
     elif kind == "ReplicaSet" and group == "apps" and isinstance(spec, dict):
         spec.setdefault("replicas", 1)

@@ -119,6 +119,10 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return _json(doc)
     parts = path.split("/")[1:]
     parsed = handlers.parse_path(parts)
+    group = parts[1] if parts[0] == "apis" and len(parts) >= 2 else ""
+    if group and group not in api.registry.group_versions():
+        # No such API group: kube-apiserver's mux answers in plain text, not with a Status.
+        return web.Response(status=404, text="404 page not found\n", content_type="text/plain")
     if parsed is None:
         if parts[0] == "apis" and len(parts) == 2:
             group_doc = discovery.api_group(api.registry, group=parts[1])

@@ -268,9 +268,9 @@ PRINTERS: dict[str, cells.Printer] = {
          ("External-IP", "string", 0), ("Port(s)", "string", 0), ("Age", "string", 0),
          ("Selector", "string", 1)), _service_row),
     "ConfigMap": cells.Printer(
-        (("Name", "string", 0), ("Data", "integer", 0), ("Age", "string", 0)), _configmap_row),
+        (("Name", "string", 0), ("Data", "string", 0), ("Age", "string", 0)), _configmap_row),
     "Secret": cells.Printer(
-        (("Name", "string", 0), ("Type", "string", 0), ("Data", "integer", 0),
+        (("Name", "string", 0), ("Type", "string", 0), ("Data", "string", 0),
          ("Age", "string", 0)), _secret_row),
     "Namespace": cells.Printer(
         (("Name", "string", 0), ("Status", "string", 0), ("Age", "string", 0)), _namespace_row),
