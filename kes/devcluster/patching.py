@@ -1,6 +1,6 @@
 """The patch flavours the apiserver accepts, as pure functions on JSON dicts.
 
-JSON merge patch (RFC 7386), JSON patch (RFC 6902), strategic merge patch with the merge keys
+JSON merge patch (RFC 7386), JSON patch (RFC 6902, in json_patch.py), strategic merge patch with the merge keys
 of built-in kinds, and server-side apply approximated as a strategic merge. The handlers choose
 by the request's Content-Type via :func:`apply_patch`. Inputs are never mutated.
 """
@@ -11,48 +11,18 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from kes.devcluster import json_patch as json_patch_module
+from kes.devcluster import patch_errors
+
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
-# The apiserver's own cap; a bigger patch is 413 RequestEntityTooLarge.
-MAX_JSON_PATCH_OPERATIONS = 10000
-
-
-class PatchError(ValueError):
-    """A patch that cannot be applied. ``code`` is the HTTP status the apiserver answers
-    (400 BadRequest for a malformed patch, 422 Invalid for a failed operation, 415 for an
-    unsupported type); ``reason`` is the Status reason."""
-
-    def __init__(
-        self, message: str, *, code: int = 422, reason: str = "Invalid", detail: str = ""
-    ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.reason = reason
-        self.detail = detail or message
-
-
-# kube-apiserver 1.37 answers every JSON patch operation that fails with this one message (the
-# library's reason is not passed on); `PatchError.detail` keeps ours, for logs and tests.
-JSON_PATCH_FAILED = "the server rejected our request due to an error in our request"
-
-
-def _go_type(value: Any) -> str:
-    """What encoding/json calls a JSON value in "cannot unmarshal <type> into ..."."""
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return "string" if isinstance(value, str) else "null"
-
-
-def _bad_request(message: str) -> PatchError:
-    return PatchError(message, code=400, reason="BadRequest")
+MAX_JSON_PATCH_OPERATIONS = json_patch_module.MAX_JSON_PATCH_OPERATIONS
+PatchError = patch_errors.PatchError
+JSON_PATCH_FAILED = patch_errors.JSON_PATCH_FAILED
+json_patch = json_patch_module.json_patch
+_bad_request = patch_errors.bad_request
 
 
 # --- RFC 7386 ----------------------------------------------------------------------------------
@@ -69,144 +39,6 @@ def merge_patch(*, target: Any, patch: Any) -> Any:
         else:
             result[key] = merge_patch(target=result.get(key), patch=value)
     return result
-
-
-# --- RFC 6902 ----------------------------------------------------------------------------------
-
-
-def _pointer(path: Any) -> list[str]:
-    if not isinstance(path, str):
-        raise _bad_request(f"invalid JSON pointer: {path!r}")
-    if path == "":
-        return []
-    if not path.startswith("/"):
-        raise PatchError(f'JSON pointer must be empty or start with a "/": "{path}"')
-    return [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
-
-
-def _index(container: list[Any], part: str, *, path: str, allow_end: bool) -> int:
-    if part == "-" and allow_end:
-        return len(container)
-    if not part.isdigit() or (len(part) > 1 and part.startswith("0")):
-        raise PatchError(f'unable to parse array index "{part}" in path "{path}"')
-    index = int(part)
-    limit = len(container) if allow_end else len(container) - 1
-    if index > limit:
-        raise PatchError(f"index out of bounds: {index} in path \"{path}\"")
-    return index
-
-
-def _parent(doc: Any, tokens: list[str], *, path: str, op: str) -> Any:
-    current = doc
-    for token in tokens[:-1]:
-        if isinstance(current, dict) and token in current:
-            current = current[token]
-        elif isinstance(current, list):
-            current = current[_index(current, token, path=path, allow_end=False)]
-        else:
-            raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
-    return current
-
-
-def _get(doc: Any, path: str, *, op: str) -> Any:
-    tokens = _pointer(path)
-    if not tokens:
-        return doc
-    parent = _parent(doc, tokens, path=path, op=op)
-    last = tokens[-1]
-    if isinstance(parent, dict) and last in parent:
-        return parent[last]
-    if isinstance(parent, list):
-        return parent[_index(parent, last, path=path, allow_end=False)]
-    raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
-
-
-def _add(doc: Any, path: str, value: Any, *, op: str = "add") -> Any:
-    tokens = _pointer(path)
-    if not tokens:
-        return value
-    parent = _parent(doc, tokens, path=path, op=op)
-    last = tokens[-1]
-    if isinstance(parent, dict):
-        parent[last] = value
-    elif isinstance(parent, list):
-        parent.insert(_index(parent, last, path=path, allow_end=True), value)
-    else:
-        raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
-    return doc
-
-
-def _remove(doc: Any, path: str, *, op: str = "remove") -> tuple[Any, Any]:
-    tokens = _pointer(path)
-    if not tokens:
-        raise PatchError(f"{op} operation does not apply: cannot remove the whole document")
-    parent = _parent(doc, tokens, path=path, op=op)
-    last = tokens[-1]
-    if isinstance(parent, dict) and last in parent:
-        return doc, parent.pop(last)
-    if isinstance(parent, list):
-        return doc, parent.pop(_index(parent, last, path=path, allow_end=False))
-    raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
-
-
-def json_patch(*, target: Any, operations: Any) -> Any:
-    """RFC 6902 add/remove/replace/move/copy/test, all or nothing; errors as kube-apiserver
-    words them (a body that does not decode: 400; an operation that fails: 422)."""
-    if not isinstance(operations, list):
-        raise _bad_request(f"error decoding patch: json: cannot unmarshal "
-                           f"{_go_type(operations)} into Go value of type []handlers.jsonPatchOp")
-    for operation in operations:
-        if not isinstance(operation, dict):
-            raise _bad_request(f"error decoding patch: json: cannot unmarshal "
-                               f"{_go_type(operation)} into Go value of type "
-                               "handlers.jsonPatchOp")
-    if len(operations) > MAX_JSON_PATCH_OPERATIONS:
-        raise PatchError(
-            f"The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS},"
-            f" got {len(operations)}",
-            code=413, reason="RequestEntityTooLarge",
-        )
-    try:
-        return _apply_operations(copy.deepcopy(target), operations)
-    except PatchError as exc:
-        raise PatchError(JSON_PATCH_FAILED, detail=exc.detail) from exc
-
-
-def _apply_operations(doc: Any, operations: list[dict[str, Any]]) -> Any:
-    for operation in operations:
-        op = operation.get("op")
-        path = operation.get("path")
-        if not isinstance(path, str):
-            raise PatchError(f'{op} operation does not apply: missing "path"')
-        source: Any = operation.get("from")
-        if op in ("move", "copy") and not isinstance(source, str):
-            raise PatchError(f'{op} operation does not apply: missing "from"')
-        if op in ("add", "replace", "test") and "value" not in operation:
-            raise PatchError(f'{op} operation does not apply: missing value for path "{path}"')
-        if op == "add":
-            doc = _add(doc, path, copy.deepcopy(operation["value"]))
-        elif op == "remove":
-            doc, _ = _remove(doc, path)
-        elif op == "replace":
-            _get(doc, path, op="replace")  # the target must exist
-            if _pointer(path):
-                doc, _ = _remove(doc, path, op="replace")
-            doc = _add(doc, path, copy.deepcopy(operation["value"]), op="replace")
-        elif op == "move":
-            if path.startswith(source + "/"):
-                raise PatchError(f'move operation does not apply: "{source}" is a prefix of'
-                                 f' "{path}"')
-            doc, value = _remove(doc, source, op="move")
-            doc = _add(doc, path, value, op="move")
-        elif op == "copy":
-            value = copy.deepcopy(_get(doc, source, op="copy"))
-            doc = _add(doc, path, value, op="copy")
-        elif op == "test":
-            if _get(doc, path, op="test") != operation["value"]:
-                raise PatchError(f"testing value {path} failed: test failed")
-        else:
-            raise PatchError(f"Unexpected kind: {op}")
-    return doc
 
 
 # --- strategic merge patch ---------------------------------------------------------------------
