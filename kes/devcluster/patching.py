@@ -1,8 +1,9 @@
 """The patch flavours the apiserver accepts, as pure functions on JSON dicts.
 
-JSON merge patch (RFC 7386), JSON patch (RFC 6902, in json_patch.py), strategic merge patch with the merge keys
-of built-in kinds, and server-side apply approximated as a strategic merge. The handlers choose
-by the request's Content-Type via :func:`apply_patch`. Inputs are never mutated.
+JSON merge patch (RFC 7386), JSON patch (RFC 6902, in json_patch.py), strategic merge patch
+with the merge keys of built-in kinds, and server-side apply approximated as a strategic merge.
+The handlers choose by the request's Content-Type via :func:`apply_patch`. Inputs are never
+mutated.
 """
 
 from __future__ import annotations
