@@ -164,6 +164,7 @@ def apply(*, kind: str, group: str, obj: dict[str, Any]) -> dict[str, Any]:
         obj.setdefault("spec", {}).setdefault("volumeMode", "Filesystem")
         obj.setdefault("status", {"phase": "Pending"})
     elif kind == "Deployment" and group == "apps" and isinstance(spec, dict):
+        obj.setdefault("status", {})
         spec.setdefault("replicas", 1)
         spec.setdefault("revisionHistoryLimit", 10)
         spec.setdefault("progressDeadlineSeconds", 600)
@@ -171,6 +172,7 @@ def apply(*, kind: str, group: str, obj: dict[str, Any]) -> dict[str, Any]:
             "maxSurge": "25%", "maxUnavailable": "25%"}})
         _template(spec)
     elif kind == "StatefulSet" and group == "apps" and isinstance(spec, dict):
+        obj.setdefault("status", {})
         spec.setdefault("replicas", 1)
         spec.setdefault("podManagementPolicy", "OrderedReady")
         spec.setdefault("revisionHistoryLimit", 10)
@@ -181,6 +183,7 @@ def apply(*, kind: str, group: str, obj: dict[str, Any]) -> dict[str, Any]:
                         {"whenDeleted": "Retain", "whenScaled": "Retain"})
         _template(spec)
     elif kind == "ReplicaSet" and group == "apps" and isinstance(spec, dict):
+        obj.setdefault("status", {})
         spec.setdefault("replicas", 1)
         _template(spec)
     elif kind == "CustomResourceDefinition":

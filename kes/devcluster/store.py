@@ -54,6 +54,12 @@ def _pod_grace(pod: dict[str, Any], grace: int | None) -> int:
     return int((pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
 
 
+def _omit_empty(meta: dict[str, Any]) -> None:
+    for field in _OMITTED_WHEN_EMPTY:
+        if field in meta and not meta[field]:
+            del meta[field]
+
+
 def _spec_part(obj: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status", "apiVersion", "kind")}
 
@@ -177,10 +183,7 @@ class Store:
 
         Empty metadata lists and maps are dropped, as Go's `omitempty` drops them: a merge
         patch of `finalizers: []` leaves no `finalizers` key on a real API server either."""
-        meta = obj["metadata"]
-        for field in _OMITTED_WHEN_EMPTY:
-            if field in meta and not meta[field]:
-                del meta[field]
+        _omit_empty(obj["metadata"])
         rv = self._rv + 1
         obj["metadata"]["resourceVersion"] = str(rv)
         self._rows.write(_kind_id(key), obj, rv=rv, insert=insert)
@@ -283,6 +286,7 @@ class Store:
     ) -> dict[str, Any]:
         obj = copy.deepcopy(obj)
         meta = obj["metadata"]
+        _omit_empty(meta)
         if key[2] == "pods" and key[0] == "":
             # The DELETED pod tells the kubelet how long SIGTERM may take before SIGKILL.
             meta.setdefault("deletionTimestamp", now_rfc3339())

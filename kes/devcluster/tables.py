@@ -71,7 +71,8 @@ def _default_columns() -> tuple[list[dict[str, Any]], Row]:
         metadata = obj.get("metadata") or {}
         return [metadata.get("name", ""), age(metadata.get("creationTimestamp"), now=now)]
 
-    return [_name_column(), _age_column()], row
+    # A custom resource's Age column is typed `date`, as the CRD handler types it.
+    return [_name_column(), {**_age_column(), "type": "date"}], row
 
 
 def _cell(values: list[Any], *, type_: str, now: datetime.datetime) -> Any:
