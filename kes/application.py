@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import datetime as dt
 import functools
 import random
@@ -31,6 +32,16 @@ from kes.domain import actionset_events as ev
 
 MAX_ATTEMPTS = 20
 Agg = TypeVar("Agg", actionset.ActionSetRun, repositoryserver.RepositoryServerLifecycle)
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordedResource:
+    """One recorded ActionSet run or RepositoryServer, as `kes history` lists it."""
+
+    namespace: str
+    name: str
+    state: str
+    created: dt.datetime
 
 
 class KesApplicationError(Exception):
@@ -293,10 +304,13 @@ class KesApplication(es_application.Application[UUID]):
 
     def fail_action(
         self, run_id: UUID, *, action_index: int, error: str,
-        secrets: Iterable[str | bytes] = (),
+        secrets: Iterable[str | bytes] = (), launching: bool = False,
     ) -> None:
         masked = masking.mask(error, secrets=secrets)
-        self._execute(run_id, lambda r: r.fail_action(action_index=action_index, error=masked))
+        self._execute(
+            run_id,
+            lambda r: r.fail_action(action_index=action_index, error=masked, launching=launching),
+        )
 
     def request_cancel(self, run_id: UUID, *, reason: str = "") -> None:
         self._execute(run_id, lambda r: r.request_cancel(reason))
@@ -396,6 +410,25 @@ class KesApplication(es_application.Application[UUID]):
             if state.get("name") == name and state.get("namespace") == namespace:
                 latest = aggregate_id
         return latest
+
+    def recorded(self, *, kind: str, namespace: str | None) -> list[RecordedResource]:
+        """The latest run (or server) of each name, sorted by namespace and name; every
+        namespace when `namespace` is None."""
+        latest: dict[tuple[str, str], UUID] = {}
+        for aggregate_id, state in self._created(kind):
+            key = (str(state.get("namespace", "")), str(state.get("name", "")))
+            if namespace is None or key[0] == namespace:
+                latest[key] = aggregate_id
+        found = []
+        for (ns, name), aggregate_id in sorted(latest.items()):
+            aggregate = self._copy(aggregate_id)
+            shown = getattr(aggregate, "state", None) or getattr(aggregate, "progress", "")
+            found.append(
+                RecordedResource(
+                    namespace=ns, name=name, state=str(shown), created=aggregate.created_on
+                )
+            )
+        return found
 
     def run_for(self, namespace: str, name: str) -> UUID | None:
         return self.find(kind="actionset", namespace=namespace, name=name)

@@ -8,6 +8,7 @@ admin kubeconfig, `pki/ca.crt`, `pki/token`), so one client class serves both.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,15 @@ ENGINES = ("kes", "kubernetes")
 # The programs the kubernetes engine needs (tests/toolcheck.py checks them on PATH).
 CONTROL_PLANE = ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "etcd")
 _STOP_SECONDS = {"kes": 15, "kubernetes": 60}
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pod_path_args() -> list[str]:
+    """The project's tools (restic, kopia) on every pod's PATH, as `kes dev up` puts them:
+    `KES_TOOLS_DIR`, else the checkout's `.tools`."""
+    tools = Path(os.environ.get("KES_TOOLS_DIR") or ROOT / ".tools")
+    programs = tools / "bin"
+    return ["--pod-path", str(programs.resolve())] if programs.is_dir() else []
 
 
 class DevCluster:
@@ -116,9 +126,8 @@ def start_devcluster(
     command = "serve" if engine == "kes" else "kubernetes"
     process = subprocess.Popen(
         [sys.executable, "-m", "kes.devcluster", command, "--data-dir", str(data_dir),
-         "--port", "0", *(extra or [])],
-        stdout=subprocess.PIPE, stderr=log, text=True,
-        cwd=Path(__file__).resolve().parent.parent,
+         "--port", "0", *pod_path_args(), *(extra or [])],
+        stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT,
     )
     assert process.stdout is not None
     # "serving on https://127.0.0.1:<port>", or EOF when it fails (the supervisor of the

@@ -8,6 +8,8 @@ key works); tests that check secret masking use these values as the secrets to l
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import socket
 import subprocess
 import sys
@@ -49,14 +51,20 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_moto(log_dir: Path, *, deadline_seconds: float = 30.0) -> S3Server:
-    """moto's S3 server on a free 127.0.0.1 port, answering before this returns."""
+def start_moto(
+    log_dir: Path, *, deadline_seconds: float = 30.0, env: dict[str, str] | None = None
+) -> S3Server:
+    """moto's S3 server on a free 127.0.0.1 port, answering before this returns.
+
+    `env` adds to the server's environment (`INITIAL_NO_AUTH_ACTION_COUNT` makes it check
+    credentials, see `start_authenticating_moto`).
+    """
     port = _free_port()
     log_path = log_dir / "moto.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-            stdout=log, stderr=subprocess.STDOUT,
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + deadline_seconds
@@ -80,3 +88,37 @@ def stop_moto(server: S3Server) -> None:
     except subprocess.TimeoutExpired:
         server.process.kill()
         server.process.wait()
+
+
+@dataclasses.dataclass
+class AuthenticatingS3:
+    """A moto server that checks credentials, and the one user it knows."""
+
+    server: S3Server
+    access_key_id: str
+    secret_access_key: str
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "s3", endpoint_url=self.server.endpoint, region_name=REGION,
+            aws_access_key_id=self.access_key_id, aws_secret_access_key=self.secret_access_key,
+        )
+
+
+def start_authenticating_moto(log_dir: Path) -> AuthenticatingS3:
+    """moto with authentication on after three unauthenticated IAM calls, which make the user."""
+    import boto3
+
+    server = start_moto(log_dir, env={"INITIAL_NO_AUTH_ACTION_COUNT": "3"})
+    iam = boto3.client(
+        "iam", endpoint_url=server.endpoint, region_name=REGION,
+        aws_access_key_id=ACCESS_KEY_ID, aws_secret_access_key=SECRET_ACCESS_KEY,
+    )
+    iam.create_user(UserName="kes")
+    policy = {"Version": "2012-10-17",
+              "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    iam.put_user_policy(UserName="kes", PolicyName="all", PolicyDocument=json.dumps(policy))
+    key = iam.create_access_key(UserName="kes")["AccessKey"]
+    return AuthenticatingS3(server, key["AccessKeyId"], key["SecretAccessKey"])

@@ -12,7 +12,9 @@ which `.ci/run` repeats at the end of its output.
 
 from __future__ import annotations
 
+import glob
 import os
+import pwd
 import shutil
 import socket
 from collections import Counter
@@ -41,8 +43,24 @@ def postgres_reachable(url: str = POSTGRES_URL) -> bool:
         return False
 
 
+def postgres_server_bin() -> str | None:
+    """The newest Debian PostgreSQL server's bin directory, when it and its user exist."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"),
+                   key=lambda path: int(path.split("/")[4]) if path.split("/")[4].isdigit() else 0)
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return None
+    return os.path.dirname(found[-1]) if found else None
+
+
 def problem(tool: str) -> str | None:
     """Why `tool` cannot be used here, or None when it can."""
+    if tool == "postgres-server":
+        if postgres_server_bin() is not None and shutil.which("psql") is not None:
+            return None
+        return ("Debian's PostgreSQL server (/usr/lib/postgresql/*/bin/postgres, its `postgres` "
+                "user) and psql are not installed (`make postgres` installs them)")
     if tool == "postgres":
         if postgres_reachable():
             return None
@@ -71,7 +89,8 @@ def _enforce(nodeid: str, tools: tuple[str, ...] | list[str]) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "tools(*names): real tools the test needs (postgres or a program on PATH)"
+        "markers", "tools(*names): real tools the test needs (postgres, postgres-server or a "
+        "program on PATH)"
     )
 
 

@@ -13,7 +13,8 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from kes.domain import params, resources
+from kes.domain import credentials, params, resources
+from kes.domain import profiles as domain_profiles
 from kes.domain.templates import values
 
 
@@ -173,14 +174,20 @@ def profile_resource(
         )
         data = secret_data(secret)
         collected.extend(data.values())
-        where = f"{ref.namespace}:{ref.name}"
-        texts = {
-            k: v.decode(errors="replace") if isinstance(v, bytes) else v for k, v in data.items()
-        }
-        for field_name in (credential.key_pair.id_field, credential.key_pair.secret_field):
-            if field_name not in texts:
-                raise OfflineError(f"Key '{field_name}' not found in secret '{where}'")
-        key_pair = (texts[credential.key_pair.id_field], texts[credential.key_pair.secret_field])
+        decoded = domain_profiles.CredentialSecret(
+            name=ref.name,
+            namespace=ref.namespace,
+            data={k: v if isinstance(v, bytes) else str(v).encode() for k, v in data.items()},
+        )
+        try:
+            found = credentials.key_pair(
+                decoded,
+                id_field=credential.key_pair.id_field,
+                secret_field=credential.key_pair.secret_field,
+            )
+        except credentials.CredentialError as exc:
+            raise OfflineError(str(exc)) from None
+        key_pair = (found.id, found.secret)
     elif credential.type == "secret" and credential.secret is not None:
         ref = credential.secret
         secret = pool.get(

@@ -33,7 +33,9 @@ NAMES = {"kes": "The kes devcluster", "kubernetes": "The Kubernetes dev cluster"
 # The real control plane takes seconds to start warm, more on a loaded machine.
 START_TIMEOUT = {"kes": 30.0, "kubernetes": 240.0}
 STOP_TIMEOUT = {"kes": 15.0, "kubernetes": 60.0}
+NODE_TIMEOUT = 5.0
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+NODE_PATH = "/api/v1/nodes/kes-devcluster"
 
 data_dir_option = click.option(
     "--data-dir", type=click.Path(path_type=pathlib.Path), default=DEFAULT_DIR,
@@ -114,6 +116,45 @@ def _install_crds(data_dir: pathlib.Path, deploy: pathlib.Path) -> list[str]:
     return installed
 
 
+def tools_dir() -> pathlib.Path | None:
+    """The project's tools (restic, kopia): `KES_TOOLS_DIR`, else the checkout's `.tools`."""
+    configured = os.environ.get("KES_TOOLS_DIR")
+    if configured:
+        return pathlib.Path(configured).resolve()
+    checkout = pathlib.Path(__file__).resolve().parents[2] / ".tools"
+    return checkout if checkout.is_dir() else None
+
+
+def pod_path_args() -> list[str]:
+    """`--pod-path` flags for the stand-in: the tools' bin directory, when there is one."""
+    tools = tools_dir()
+    if tools is None:
+        return []
+    programs = tools / "bin" if (tools / "bin").is_dir() else tools
+    return ["--pod-path", str(programs)] if programs.is_dir() else []
+
+
+def _node_problem(data_dir: pathlib.Path, *, since: float) -> str | None:
+    """Why pods cannot run, as the stand-in's Node reports it (NotReady), or None.
+
+    The node is refreshed by the kubelet as it starts; a report older than `since` is the
+    previous run's and is waited out (briefly)."""
+    fresh = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since - 1))
+    deadline = time.monotonic() + NODE_TIMEOUT
+    while time.monotonic() < deadline:
+        try:
+            code, node = _request(data_dir, "GET", NODE_PATH)
+        except (OSError, ValueError):
+            code, node = 0, None
+        conditions = (node.get("status") or {}).get("conditions") or [] if (
+            code == 200 and isinstance(node, dict)) else []
+        ready = next((c for c in conditions if c.get("type") == "Ready"), None)
+        if ready is not None and str(ready.get("lastHeartbeatTime") or "") >= fresh:
+            return None if ready.get("status") == "True" else str(ready.get("message") or "")
+        time.sleep(0.1)
+    return None
+
+
 @click.group()
 def dev() -> None:
     """A local cluster for trying kes (development and tests only): the kes API stand-in, or
@@ -152,8 +193,9 @@ def up(data_dir: pathlib.Path, port: int, kubeconfig: pathlib.Path | None,
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "engine").write_text(engine + "\n")
     (data_dir / "port").unlink(missing_ok=True)
+    started_at = time.time()
     args = [sys.executable, "-m", "kes.devcluster", ENGINES[engine], "--data-dir", str(data_dir),
-            "--port", str(port)]
+            "--port", str(port), *pod_path_args()]
     if kubeconfig is not None:
         args += ["--kubeconfig", str(kubeconfig.resolve())]
     with (data_dir / "server.log").open("ab") as log:
@@ -174,6 +216,10 @@ def up(data_dir: pathlib.Path, port: int, kubeconfig: pathlib.Path | None,
     click.echo(f"{NAMES[engine]} is running at {_url(data_dir)} (pid {process.pid}).")
     if installed:
         click.echo(f"Installed CRDs: {', '.join(installed)}.")
+    problem = _node_problem(data_dir, since=started_at)
+    if problem:
+        click.echo(f"Warning: pods cannot run and stay Pending: {problem} They start once "
+                   "bubblewrap works (`make debs` installs it).", err=True)
     click.echo(str(kubeconfig.resolve() if kubeconfig else data_dir / "kubeconfig"))
 
 
@@ -196,10 +242,14 @@ def status(data_dir: pathlib.Path) -> None:
     if pid is None:
         click.echo(f"{_name(data_dir)} is not running.")
         sys.exit(1)
-    state = "answering" if _answers(data_dir) else "not answering"
+    answering = _answers(data_dir)
+    state = "answering" if answering else "not answering"
     click.echo(f"{_name(data_dir)} is running at {_url(data_dir)} (pid {pid}, {state}).")
     click.echo(f"engine: {_engine(data_dir)}")
     click.echo(f"kubeconfig: {data_dir / 'kubeconfig'}")
+    problem = _node_problem(data_dir, since=0) if answering else None
+    if problem:
+        click.echo(f"Warning: pods cannot run and stay Pending: {problem}", err=True)
 
 
 def _stop(data_dir: pathlib.Path) -> bool:

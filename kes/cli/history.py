@@ -1,7 +1,10 @@
 """`kes history`: read a run's event log offline — timeline, JSON lines, verify, time travel.
 
 It opens the store named by ``--store`` / ``KES_STORE`` (default ``.kes/store.sqlite3``) and
-needs no cluster. ``--verify`` recomputes the hash chain and exits 1 naming the first broken
+needs no cluster. ``-n`` defaults to the kubeconfig context's namespace, as for kubectl and
+``kes actionset`` (read from the kubeconfig file, not the API server; ``default`` without one).
+Without NAME it lists the recorded runs of the namespace (``-A``: of every namespace).
+``--verify`` recomputes the hash chain and exits 1 naming the first broken
 event; ``--at`` rebuilds the status as it was then; ``--follow`` keeps printing new events until
 the run ends. An unknown name is a message and exit code 1.
 
@@ -23,6 +26,7 @@ from uuid import UUID
 import click
 
 from kes import application, storage
+from kes.cli import kubecontext
 from kes.domain import status
 
 POLL_SECONDS = 0.5
@@ -93,6 +97,7 @@ class Timeline:
             "ActionSetRejected": lambda d: f"REJECTED ({d['reason']}): {d['message']}",
             "PhaseInterrupted": lambda d: f"INTERRUPTED: {d['reason']}",
             "ActionFailed": lambda d: f"FAILED: {d['error'] or 'see the events above'}",
+            "ActionLaunchFailed": lambda d: f"FAILED to launch: {d['error']}",
             "ActionSetFailed": lambda d: f"FAILED: {d['error'] or 'see the events above'}",
             "ServerFailed": lambda d: f"FAILED {d['condition']} ({d['reason']}): {d['message']}",
         }
@@ -122,11 +127,18 @@ def _find(app: application.KesApplication, *, kind: str, namespace: str, name: s
 
 
 def _show(
-    *, kind: str, name: str, namespace: str, store: str | None, as_json: bool, verify: bool,
-    anchor: str | None, at: str | None, follow: bool,
+    *, kind: str, name: str | None, store: str | None, as_json: bool, verify: bool,
+    anchor: str | None, at: str | None, follow: bool, all_namespaces: bool, **where: Any,
 ) -> None:
+    if all_namespaces and name:
+        raise click.UsageError("a resource cannot be retrieved by name across all namespaces")
+    namespace = None if all_namespaces else kubecontext.namespace_of(where)
     app = _open(store)
     try:
+        if name is None:
+            _print_list(app, kind=kind, namespace=namespace)
+            return
+        assert namespace is not None
         aggregate_id = _find(app, kind=kind, namespace=namespace, name=name)
         if verify:
             broken = app.verify(aggregate_id, anchor=anchor)
@@ -146,6 +158,26 @@ def _show(
         _print_events(app, aggregate_id, as_json=as_json, follow=follow)
     finally:
         app.close()
+
+
+def _print_list(app: application.KesApplication, *, kind: str, namespace: str | None) -> None:
+    """The latest recorded run of each name, as `kubectl get` lists (NAMESPACE with -A)."""
+    rows = app.recorded(kind=kind, namespace=namespace)
+    if not rows:
+        where = "any namespace" if namespace is None else f'namespace "{namespace}"'
+        click.echo(f"No resources recorded in {where}.", err=True)
+        return
+    header = ["NAME", "STATE", "CREATED"]
+    table = [[r.name, r.state, r.created.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")]
+             for r in rows]
+    if namespace is None:
+        header.insert(0, "NAMESPACE")
+        for row, record in zip(table, rows, strict=True):
+            row.insert(0, record.namespace)
+    widths = [max(len(line[i]) for line in [header, *table]) for i in range(len(header))]
+    for line in [header, *table]:
+        cells = (cell.ljust(width) for cell, width in zip(line, widths, strict=True))
+        click.echo("   ".join(cells).rstrip())
 
 
 def _print_events(
@@ -170,10 +202,11 @@ def _print_events(
 
 
 def _options(func: Callable[..., None]) -> Callable[..., None]:
-    decorators = [
-        click.argument("name"),
-        click.option("-n", "--namespace", default="default", show_default=True,
-                     envvar="KES_NAMESPACE", help="Namespace of the resource."),
+    decorators: list[Callable[[Callable[..., Any]], Callable[..., Any]]] = [
+        click.argument("name", required=False),
+        kubecontext.kubeconfig_options(what="resource"),
+        click.option("-A", "--all-namespaces", is_flag=True,
+                     help="Without NAME: list the runs of every namespace."),
         click.option("--store", envvar="KES_STORE", default=None,
                      help="Event log: a file path or postgresql:// URL "
                           "[default: .kes/store.sqlite3]."),
@@ -198,12 +231,12 @@ def history() -> None:
 @history.command("actionset")
 @_options
 def actionset_history(**options: Any) -> None:
-    """The history of the latest ActionSet named NAME."""
+    """The history of the latest ActionSet named NAME (without NAME: the recorded ones)."""
     _show(kind="actionset", **options)
 
 
 @history.command("repositoryserver")
 @_options
 def repositoryserver_history(**options: Any) -> None:
-    """The history of the latest RepositoryServer named NAME."""
+    """The history of the latest RepositoryServer named NAME (without NAME: the recorded ones)."""
     _show(kind="repositoryserver", **options)

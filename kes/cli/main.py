@@ -19,6 +19,8 @@ COMMANDS = {
     "crds": "crds",
     "dev": "dev",
     "history": "history",
+    "profile": "profile",
+    "validate": "validate",
     "webhook": "webhook",
 }
 

@@ -170,7 +170,10 @@ class Executor:
         secrets: list[bytes | str] = []
         try:
             blueprint_action = self._blueprint_action(
-                namespace=run.namespace, blueprint=plan.blueprint, action=plan.name
+                namespace=run.namespace,
+                blueprint=plan.blueprint,
+                action=plan.name,
+                kind=str((action_spec.get("object") or {}).get("kind", "")),
             )
             action_params = parameters.for_action(
                 self.api, action=action_spec, profiles=self.profiles
@@ -185,11 +188,9 @@ class Executor:
             templates.TemplateError,
             LaunchError,
         ) as exc:
+            # Kanister's status shows the bare error; the Event adds "Failed to launch Action".
             self.app.fail_action(
-                run_id,
-                action_index=index,
-                error=f"Failed to launch Action {run.name}: {exc}",
-                secrets=secrets,
+                run_id, action_index=index, error=str(exc), secrets=secrets, launching=True
             )
             return
         ctx = phases.ActionContext(
@@ -206,11 +207,12 @@ class Executor:
         )
         main_ok = True
         for phase_spec in blueprint_action.get("phases") or []:
-            current = self.app.run(run_id).actions[index].phase(phase_spec["name"])
+            phase_name = str(phase_spec.get("name", ""))  # Kanister lets a phase be unnamed
+            current = self.app.run(run_id).actions[index].phase(phase_name)
             state = current.state if current else ev.PENDING
             if state == ev.COMPLETE:
                 action_params.add_phase(
-                    phase_spec["name"], params.phase(output=(current.output if current else None))
+                    phase_name, params.phase(output=(current.output if current else None))
                 )
                 continue
             if state == ev.RUNNING and not self.phases.recover_running(
@@ -271,7 +273,9 @@ class Executor:
 
     # --- phases ---------------------------------------------------------------------------
 
-    def _blueprint_action(self, *, namespace: str, blueprint: str, action: str) -> dict[str, Any]:
+    def _blueprint_action(
+        self, *, namespace: str, blueprint: str, action: str, kind: str
+    ) -> dict[str, Any]:
         try:
             obj = self.blueprints.get(namespace=namespace, name=blueprint)
         except errors.ApiError as exc:
@@ -279,7 +283,7 @@ class Executor:
         found = (obj.get("actions") or {}).get(action)
         if found is None:
             raise LaunchError(
-                f"Action {action} for object kind  not found in blueprint {blueprint}"
+                f"Action {action} for object kind {kind} not found in blueprint {blueprint}"
             )
         return dict(found)
 
@@ -291,7 +295,9 @@ class Executor:
         phases = list(blueprint_action.get("phases") or [])
         if blueprint_action.get("deferPhase"):
             phases.append(blueprint_action["deferPhase"])
-        return {p["name"]: registry.lookup(str(p.get("func", "")), version) for p in phases}
+        return {
+            str(p.get("name", "")): registry.lookup(str(p.get("func", "")), version) for p in phases
+        }
 
 
 class LaunchError(Exception):
@@ -309,7 +315,7 @@ def _render_object_refs(
     for phase in phases:
         refs = phase.get("objects")
         if refs:
-            rendered[phase["name"]] = templates.render_object_refs(
+            rendered[str(phase.get("name", ""))] = templates.render_object_refs(
                 refs, action_params.template
             ) or dict(refs)
     return rendered

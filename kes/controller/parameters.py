@@ -15,7 +15,8 @@ from typing import Any
 
 from kes.adapters.k8s import client, errors, objects, workloads
 from kes.controller import caching
-from kes.domain import params
+from kes.domain import credentials, params
+from kes.domain import profiles as domain_profiles
 from kes.domain.templates import values
 
 # kind (lower case) → (group, version, resource) for the object kinds Kanister knows by name
@@ -62,24 +63,38 @@ def _group_version(object_ref: Mapping[str, Any]) -> tuple[str, str, str]:
 
 
 def fetch_object(api: client.Api, object_ref: Mapping[str, Any]) -> dict[str, Any]:
+    """The action's object as Kanister's dynamic client fetches it, with Kanister's wrapping.
+
+    A Namespace object is looked up by `name` (Kanister's `FetchUnstructuredObjectWithCli`
+    with an empty namespace); an empty name is client-go's "name is required".
+    """
     group, version, resource = _group_version(object_ref)
     name = str(object_ref.get("name", ""))
-    namespace = str(object_ref.get("namespace", ""))
-    is_namespace = resource == "namespaces"
+    namespace = "" if resource == "namespaces" else str(object_ref.get("namespace", ""))
     try:
+        if not name:
+            raise errors.ApiError("name is required")
         return objects.get(
-            api,
-            group=group,
-            version=version,
-            resource=resource,
-            namespace="" if is_namespace else namespace,
-            name=namespace if is_namespace and not name else name,
+            api, group=group, version=version, resource=resource, namespace=namespace, name=name
         )
     except errors.ApiError as exc:
         raise ParamsError(
             f"could not fetch object name: {name}, namespace: {namespace}, group: {group}, "
             f"version: {version}, resource: {resource}: {exc}"
         ) from exc
+
+
+def _typed_get(api: client.Api, *, kind: str, namespace: str, name: str) -> dict[str, Any]:
+    """A typed client-go Get (Deployments().Get …): its error is the bare API error."""
+    group, version, resource = _KNOWN_KINDS[kind]
+    if not name:
+        raise ParamsError("resource name may not be empty")  # client-go's request check
+    try:
+        return objects.get(
+            api, group=group, version=version, resource=resource, namespace=namespace, name=name
+        )
+    except errors.ApiError as exc:
+        raise ParamsError(str(exc)) from exc
 
 
 def _workload_params(api: client.Api, *, kind: str, obj: dict[str, Any]) -> values.GoStruct:
@@ -141,57 +156,77 @@ def _profile(
     *,
     profiles: caching.ObjectCache,
 ) -> values.GoStruct:
+    """Kanister's fetchProfile: errors are the bare API errors or its own sentences."""
     namespace, name = str(ref.get("namespace", "")), str(ref.get("name", ""))
+    if not name:
+        raise ParamsError("resource name may not be empty")
     try:
         spec = profiles.get(namespace=namespace, name=name)
     except errors.ApiError as exc:
-        raise ParamsError(f"Failed to get profile {namespace}/{name}: {exc}") from exc
+        raise ParamsError(str(exc)) from exc
     credential = spec.get("credential") or {}
     key_pair: tuple[str, str] | None = None
     credential_secret: values.GoStruct | None = None
-    if credential.get("type") == "keyPair":
-        pair = credential.get("keyPair") or {}
-        secret_ref = pair.get("secret") or {}
-        secret = _checked_secret(api, secret_ref)
-        collected.extend(_secret_values(secret))
-        data = {
-            k: base64.b64decode(v).decode(errors="replace")
-            for k, v in (secret.get("data") or {}).items()
-        }
-        where = f"{secret_ref.get('namespace', '')}:{secret_ref.get('name', '')}"
-        for field_name in (pair.get("idField", ""), pair.get("secretField", "")):
-            if field_name not in data:
-                raise ParamsError(f"Key '{field_name}' not found in secret '{where}'")
-        key_pair = (data[pair["idField"]], data[pair["secretField"]])
-    elif credential.get("type") == "secret":
-        secret = _checked_secret(api, credential.get("secret") or {})
-        collected.extend(_secret_values(secret))
-        credential_secret = params.secret(secret)
+    kind = credential.get("type", "")
+    try:
+        if kind == "keyPair":
+            pair = credential.get("keyPair")
+            if not isinstance(pair, Mapping):
+                raise ParamsError("KVSecret cannot be nil")
+            secret = _checked_secret(api, pair.get("secret") or {})
+            collected.extend(_secret_values(secret))
+            found = credentials.key_pair(
+                domain_profiles.CredentialSecret.from_api(secret),
+                id_field=str(pair.get("idField", "")),
+                secret_field=str(pair.get("secretField", "")),
+            )
+            key_pair = (found.id, found.secret)
+        elif kind == "secret":
+            secret_ref = credential.get("secret")
+            if not isinstance(secret_ref, Mapping):
+                raise ParamsError("Secret reference cannot be nil")
+            try:
+                secret = _fetch_secret(api, secret_ref)
+            except errors.ApiError as exc:
+                raise ParamsError(f"Failed to fetch the secret: {exc}") from exc
+            collected.extend(_secret_values(secret))
+            # Kanister checks a typed Secret's keys when it fetches it (`fetchSecretCredential`).
+            credentials.validate_secret(domain_profiles.CredentialSecret.from_api(secret))
+            credential_secret = params.secret(secret)
+        else:
+            raise ParamsError(f"CredentialType '{kind}' not supported")
+    except credentials.CredentialError as exc:
+        raise ParamsError(str(exc)) from None
     return params.profile(spec=spec, key_pair=key_pair, credential_secret=credential_secret)
 
 
 def _checked_secret(api: client.Api, ref: Mapping[str, Any]) -> dict[str, Any]:
+    if not ref.get("name"):
+        raise ParamsError("resource name may not be empty")
     try:
         return _fetch_secret(api, ref)
     except errors.ApiError as exc:
-        raise ParamsError(
-            f"Failed to get secret {ref.get('namespace', '')}/{ref.get('name', '')}: {exc}"
-        ) from exc
+        raise ParamsError(str(exc)) from exc
 
 
 def _named_objects(
     api: client.Api, refs: Mapping[str, Any] | None, *, kind: str, collected: list[bytes | str]
 ) -> dict[str, values.GoStruct]:
+    """Kanister's fetchSecrets / fetchConfigMaps: a failure is the bare API error."""
     found: dict[str, values.GoStruct] = {}
     for key, ref in (refs or {}).items():
+        if not isinstance(ref, Mapping):
+            raise ParamsError(f"{kind} reference {key!r} must be an object reference")
         namespace, name = str(ref.get("namespace", "")), str(ref.get("name", ""))
+        if not name:
+            raise ParamsError("resource name may not be empty")
         resource = "secrets" if kind == "secret" else "configmaps"
         try:
             obj = objects.get(
                 api, group="", version="v1", resource=resource, namespace=namespace, name=name
             )
         except errors.ApiError as exc:
-            raise ParamsError(f"Failed to get {kind} {namespace}/{name}: {exc}") from exc
+            raise ParamsError(str(exc)) from exc
         if kind == "secret":
             collected.extend(_secret_values(obj))
             found[key] = params.secret(obj)
@@ -207,38 +242,46 @@ def for_action(
     profiles: caching.ObjectCache,
     now: dt.datetime | None = None,
 ) -> ActionParams:
-    """`param.New` of Kanister: everything an action's templates may read, fetched once."""
+    """`param.New` of Kanister: everything an action's templates may read, fetched once.
+
+    Same order as Kanister (Secrets, ConfigMaps, Profile, then the object), so the first
+    missing thing is the one reported, with Kanister's text: a typed Get's bare error for the
+    known workload kinds, the wrapped dynamic-client error for the others.
+    """
     collected: list[bytes | str] = []
+    secrets = _named_objects(api, action.get("secrets"), kind="secret", collected=collected)
+    config_maps = _named_objects(
+        api, action.get("configMaps"), kind="configmap", collected=collected
+    )
+    fields: dict[str, Any] = {}
+    if action.get("profile"):
+        fields["Profile"] = _profile(api, action["profile"], collected, profiles=profiles)
     object_ref = action.get("object") or {}
     kind = str(object_ref.get("kind", "")).lower()
-    obj = fetch_object(api, object_ref)
-    fields: dict[str, Any] = {"Object": obj}
+    name = str(object_ref.get("name", ""))
+    namespace = str(object_ref.get("namespace", ""))
+    if kind in ("statefulset", "deployment", "pvc", "deploymentconfig"):
+        obj = _typed_get(api, kind=kind, namespace=namespace, name=name)
+    else:
+        obj = fetch_object(api, object_ref)
     try:
         if kind in ("statefulset", "deployment"):
             fields["StatefulSet" if kind == "statefulset" else "Deployment"] = _workload_params(
                 api, kind=kind, obj=obj
             )
         elif kind == "pvc":
-            fields["PVC"] = params.name_and_namespace(
-                kind="PVC",
-                name=str(object_ref.get("name", "")),
-                namespace=str(object_ref.get("namespace", "")),
-            )
+            fields["PVC"] = params.name_and_namespace(kind="PVC", name=name, namespace=namespace)
         elif kind == "namespace":
-            namespace = str(object_ref.get("namespace") or object_ref.get("name", ""))
+            # kes departs here: Kanister takes both from object.namespace (often empty).
+            ns_name = namespace or name
             fields["Namespace"] = params.name_and_namespace(
-                kind="Namespace", name=namespace, namespace=namespace
+                kind="Namespace", name=ns_name, namespace=ns_name
             )
     except errors.ApiError as exc:
         raise ParamsError(f"Failed to get {kind} pods: {exc}") from exc
-    secrets = _named_objects(api, action.get("secrets"), kind="secret", collected=collected)
-    config_maps = _named_objects(
-        api, action.get("configMaps"), kind="configmap", collected=collected
-    )
+    fields["Object"] = obj
     fields["Secrets"] = values.TypedMap(secrets, elem_type="v1.Secret", zero=None)
     fields["ConfigMaps"] = values.TypedMap(config_maps, elem_type="v1.ConfigMap", zero=None)
-    if action.get("profile"):
-        fields["Profile"] = _profile(api, action["profile"], collected, profiles=profiles)
     moment = now or dt.datetime.now(dt.UTC)
     fields["Time"] = params.rfc3339_nano(moment)
     fields["ArtifactsIn"] = params.artifacts(action.get("artifacts"))

@@ -75,7 +75,7 @@ class PhaseRunner:
         An idempotent function is run again (True); any other is recorded as failed, since
         running it twice could do harm (False).
         """
-        name = str(phase_spec["name"])
+        name = str(phase_spec.get("name", ""))
         spec = ctx.specs[name]
         idempotent = registry.is_idempotent(spec, phase_spec.get("args"))
         # The pods the lost attempt started would run on, unwatched: delete them first.
@@ -109,7 +109,7 @@ class PhaseRunner:
         defer: bool,
     ) -> PhaseOutcome:
         """`_run` with the phase on every log line (logcontext), its start and end said."""
-        name = str(phase_spec["name"])
+        name = str(phase_spec.get("name", ""))
         kind = "deferPhase" if defer else "Phase"
         with logcontext.bound(phase=name):
             logger.info("%s %s started (%s).", kind, name, phase_spec.get("func", ""))
@@ -117,9 +117,7 @@ class PhaseRunner:
             if outcome.ok:
                 logger.info("%s %s completed.", kind, name)
             else:
-                # The error may quote what the phase printed: masked as the log records it.
-                error = masking.mask(outcome.error, secrets=ctx.params.secrets)
-                logger.info("%s %s failed: %s", kind, name, error)
+                logger.info("%s %s failed: %s", kind, name, outcome.error)
         return outcome
 
     def _run(
@@ -131,7 +129,7 @@ class PhaseRunner:
         limits: timeouts.Timeouts,
         defer: bool,
     ) -> PhaseOutcome:
-        name = str(phase_spec["name"])
+        name = str(phase_spec.get("name", ""))
         spec = ctx.specs[name]
         attempt = self._attempt_of(ctx, name)
         try:
@@ -334,7 +332,8 @@ class PhaseRunner:
                 log_tail=tail,
                 secrets=ctx.params.secrets,
             )
-        return PhaseOutcome(ok=False, error=error)
+        # The outcome's error is logged ("Phase x failed: …"): masked like the recorded one.
+        return PhaseOutcome(ok=False, error=masking.mask(error, secrets=ctx.params.secrets))
 
     # --- lookups --------------------------------------------------------------------------
 

@@ -182,7 +182,7 @@ class Reconciler:
             raise _PlanError(reason=reason, message=str(exc)) from exc
         bp_dict = resources.to_object(bp_action)
         phases = [
-            ev.PhasePlan(name=p["name"], function=p.get("func", ""))
+            ev.PhasePlan(name=str(p.get("name", "")), function=str(p.get("func", "")))
             for p in bp_dict.get("phases") or []
         ]
         defer = bp_dict.get("deferPhase")
@@ -191,7 +191,9 @@ class Reconciler:
             object=resources.to_object(action.object),
             blueprint=action.blueprint,
             phases=phases,
-            defer_phase=ev.PhasePlan(name=defer["name"], function=defer.get("func", ""))
+            defer_phase=ev.PhasePlan(
+                name=str(defer.get("name", "")), function=str(defer.get("func", ""))
+            )
             if defer
             else None,
             artifacts=dict(bp_dict.get("outputArtifacts") or {}),

@@ -4,7 +4,12 @@ kubelet as its node. Both servers print `serving on https://127.0.0.1:<port>` on
 
     python -m kes.devcluster init  --data-dir DIR [--kubeconfig PATH] [--port N]
     python -m kes.devcluster serve --data-dir DIR [--port N] [--kubeconfig PATH] [--no-kubelet]
+                                   [--pod-path DIR ...]
     python -m kes.devcluster kubernetes --data-dir DIR [--port N] [--kubeconfig PATH] [--no-kubelet]
+                                   [--pod-path DIR ...]
+
+Settings read from the environment: KES_DEVCLUSTER_POD_PATH (directories, ':'-separated, added
+after any --pod-path) and KES_DEVCLUSTER_BWRAP (the bubblewrap binary).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import pathlib
 import signal
 import sys
@@ -36,9 +42,20 @@ def _parser() -> argparse.ArgumentParser:
                        help="changes kept for watch resume; older versions get 410 Expired")
     serve.add_argument("--bookmark-seconds", type=float, default=10.0,
                        help="interval of BOOKMARK events on watches that allow them")
-    sub.choices["kubernetes"].add_argument("--no-kubelet", action="store_true",
-                                           help="do not run the node (control plane only)")
+    kubernetes = sub.choices["kubernetes"]
+    kubernetes.add_argument("--no-kubelet", action="store_true",
+                            help="do not run the node (control plane only)")
+    for command in (serve, kubernetes):
+        command.add_argument("--pod-path", type=pathlib.Path, action="append", default=[],
+                             help="a directory of programs every pod finds on its PATH, right "
+                             "after kes's helpers (repeatable; also KES_DEVCLUSTER_POD_PATH)")
     return parser
+
+
+def _pod_path(flags: list[pathlib.Path]) -> list[pathlib.Path]:
+    from_env = os.environ.get("KES_DEVCLUSTER_POD_PATH", "")
+    extra = [pathlib.Path(p) for p in from_env.split(os.pathsep) if p]
+    return [p.resolve() for p in dict.fromkeys([*flags, *extra])]
 
 
 def _write_kubeconfig(*, data_dir: pathlib.Path, port: int, path: pathlib.Path | None) -> None:
@@ -63,7 +80,8 @@ async def _serve(args: argparse.Namespace) -> None:
     with contextlib.suppress(asyncio.CancelledError):
         await server.serve(data_dir=args.data_dir, port=args.port,
                            run_kubelet=not args.no_kubelet, watch_history=args.watch_history,
-                           bookmark_interval=args.bookmark_seconds, ready=ready)
+                           bookmark_interval=args.bookmark_seconds, ready=ready,
+                           pod_path=_pod_path(args.pod_path))
 
 
 async def _kubernetes(args: argparse.Namespace) -> int:
@@ -84,7 +102,7 @@ async def _kubernetes(args: argparse.Namespace) -> int:
 
     try:
         await run.serve(data_dir=args.data_dir, port=args.port, ready=ready,
-                        run_kubelet=not args.no_kubelet)
+                        run_kubelet=not args.no_kubelet, pod_path=_pod_path(args.pod_path))
     except asyncio.CancelledError:
         return 0
     except run.StartError as exc:

@@ -17,7 +17,6 @@ from aiohttp import web
 from kes.devcluster import (
     admission,
     admission_rules,
-    builtin_decoding,
     errors,
     handlers_defaults,
     handlers_encoding,
@@ -27,6 +26,7 @@ from kes.devcluster import (
     schema,
     store,
 )
+from kes.devcluster.validation import decoding, fields, objects
 
 PROTOBUF = "application/vnd.kubernetes.protobuf"
 PROTOBUF_MESSAGE = (
@@ -172,25 +172,25 @@ class Api:
     def admit(
         self, *, r: resources.Resource, obj: dict[str, Any], strict: bool = False
     ) -> dict[str, Any]:
-        """Name checks for every kind; schema pruning, defaults and validation for CRs.
+        """Decoding and validation of built-in kinds (names and metadata for every kind);
+        schema pruning, defaults and validation for CRs.
 
         `strict` (fieldValidation=Strict, kubectl's default) refuses unknown fields with 400
         instead of pruning them silently."""
         meta = obj.get("metadata") or {}
-        name = meta.get("name") or ""
-        if name:
-            message = handlers_defaults.name_error(kind=r.kind, name=name)
-            if message is not None:
-                full = f'{r.kind} "{name}" is invalid: metadata.name: Invalid value: "{name}": '
-                raise errors.invalid(
-                    kind=r.kind, name=name, group=r.group, message=full + message,
-                    causes=[{"reason": "FieldValueInvalid", "field": "metadata.name",
-                             "message": f'Invalid value: "{name}": {message}'}],
-                )
-        if r.builtin and r.group == "":
-            problem = builtin_decoding.decode_error(kind=r.kind, obj=obj)
-            if problem is not None:
-                raise errors.bad_request(problem)
+        name = meta.get("name") or meta.get("generateName") or ""
+        problem = decoding.error(group=r.group, version=r.version, kind=r.kind,
+                                 obj=obj) if r.builtin else None
+        if problem is not None:
+            raise errors.bad_request(problem)
+        field_errors = objects.validate(group=r.group, kind=r.kind, obj=obj, builtin=r.builtin)
+        if field_errors:
+            raise errors.invalid(
+                kind=r.kind, name=name, group=r.group,
+                message=fields.invalid_message(kind=r.kind, group=r.group, name=name,
+                                               errors=field_errors),
+                causes=[error.cause() for error in field_errors],
+            )
         if r.key == ("", "v1", "secrets"):
             obj = handlers_defaults.fold_string_data(obj)
         if r.kind == "CustomResourceDefinition" and isinstance(obj.get("spec"), dict):

@@ -1,8 +1,8 @@
-"""What the apiserver fills in and checks on create: defaults per kind and name rules.
+"""What the apiserver fills in on create: defaults per kind.
 
 Clients rely on some defaulted fields (a Secret's `type`, a Namespace's phase, a Deployment's
-replicas and strategy, a Pod's `Pending` phase), and kubectl prints the same validation message
-as a real cluster for a bad name.
+replicas and strategy, a Pod's `Pending` phase, a container port's protocol). What the apiserver
+checks is in the `validation` package.
 """
 
 from __future__ import annotations
@@ -11,41 +11,13 @@ import base64
 import copy
 import datetime
 import itertools
-import re
 from typing import Any
 
-_DNS1123_SUBDOMAIN = re.compile(
-    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
-)
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _cluster_ips = itertools.count(10)
 
 
 def _now() -> str:
     return datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-# Kinds whose names must be DNS-1123 labels rather than subdomains.
-_LABEL_NAMED = {"Namespace", "Service"}
-
-
-def name_error(*, kind: str, name: str) -> str | None:
-    """The apiserver's message for an invalid `metadata.name`, or None when it is valid."""
-    if kind in _LABEL_NAMED:
-        if len(name) <= 63 and _DNS1123_LABEL.match(name):
-            return None
-        return (
-            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or "
-            "'-', and must start and end with an alphanumeric character (e.g. 'my-name',  or "
-            "'123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')"
-        )
-    if len(name) <= 253 and _DNS1123_SUBDOMAIN.match(name):
-        return None
-    return (
-        "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
-        "or '.', and must start and end with an alphanumeric character (e.g. 'example.com', "
-        "regex used for validation is "
-        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')"
-    )
 
 
 def fold_string_data(obj: dict[str, Any]) -> dict[str, Any]:
@@ -84,6 +56,9 @@ def _pod_spec(spec: dict[str, Any]) -> None:
         container.setdefault("terminationMessagePath", "/dev/termination-log")
         container.setdefault("terminationMessagePolicy", "File")
         container.setdefault("resources", {})
+        for port in container.get("ports") or []:
+            if isinstance(port, dict):
+                port.setdefault("protocol", "TCP")
 
 
 # What the admission plugins of a real API server add to a new pod (ServiceAccount, Priority,

@@ -238,7 +238,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         else:
             kubelet_class = getattr(kubelet_module, "Kubelet", None)
             if kubelet_class is not None:
-                kubelet = kubelet_class.on_store(store=api.db, data_dir=state["data_dir"])
+                kubelet = kubelet_class.on_store(store=api.db, data_dir=state["data_dir"],
+                                                 pod_path=state.get("pod_path") or [])
                 state["kubelet"] = kubelet
                 tasks.append(asyncio.create_task(kubelet.run(), name="kubelet"))
             run_controllers = getattr(controllers, "run_controllers", None)
@@ -267,6 +268,7 @@ def make_app(
     run_kubelet: bool = True,
     watch_history: int = 50_000,
     bookmark_interval: float = 10.0,
+    pod_path: list[pathlib.Path] | None = None,
 ) -> web.Application:
     db = store.Store(path=data_dir / "state.db", history_size=watch_history)
     registry = resources.Registry()
@@ -278,7 +280,8 @@ def make_app(
     app[_APP_API] = handlers.Api(db=db, registry=registry, bookmark_interval=bookmark_interval)
     app[_APP_TOKEN] = token
     app[_APP_ADDRESS] = address
-    app[_APP_STATE] = {"data_dir": data_dir, "run_kubelet": run_kubelet}
+    app[_APP_STATE] = {"data_dir": data_dir, "run_kubelet": run_kubelet,
+                       "pod_path": pod_path or []}
     app.cleanup_ctx.append(_background)
     app.router.add_route("*", "/{tail:.*}", _dispatch)
     return app
@@ -293,12 +296,13 @@ async def serve(
     watch_history: int = 50_000,
     bookmark_interval: float = 10.0,
     ready: Callable[[int], None] | None = None,
+    pod_path: list[pathlib.Path] | None = None,
 ) -> None:
     """Run until cancelled. `ready` gets the bound port (useful with port 0)."""
     creds = certs.ensure(data_dir)
     app = make_app(data_dir=data_dir, token=creds.token, address=f"{host}:{port}",
                    run_kubelet=run_kubelet, watch_history=watch_history,
-                   bookmark_interval=bookmark_interval)
+                   bookmark_interval=bookmark_interval, pod_path=pod_path)
     runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
     await runner.setup()
     site = web.TCPSite(runner, host=host, port=port, ssl_context=certs.server_ssl_context(creds))

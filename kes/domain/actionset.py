@@ -52,7 +52,7 @@ class ActionSetRun(events.EventSourced):
         self.cancel_requested = False
         self.cancel_reason = ""
         self.running_phase = ""
-        self.percent_completed = "0"
+        self.percent_completed = ""  # Kanister's omitempty field: empty until first computed
         self.progress_transition_time: Any = None
         self.ended_at: Any = None
 
@@ -352,7 +352,8 @@ class ActionSetRun(events.EventSourced):
         self.check_main_phases_complete(action)
         self.trigger_event(ev.ActionCompleted, action_index=action_index)
 
-    def fail_action(self, *, action_index: int, error: str) -> None:
+    def fail_action(self, *, action_index: int, error: str, launching: bool = False) -> None:
+        """The action failed; `launching` when it could not even start (ActionLaunchFailed)."""
         self.check_not_terminal()
         action = self._action(action_index)
         if action.state not in (ev.PENDING, ev.RUNNING):
@@ -363,7 +364,8 @@ class ActionSetRun(events.EventSourced):
             raise errors.PhasesStillRunningError(
                 f'Action "{action.name}" still has a running phase.'
             )
-        self.trigger_event(ev.ActionFailed, action_index=action_index, error=error)
+        event = ev.ActionLaunchFailed if launching else ev.ActionFailed
+        self.trigger_event(event, action_index=action_index, error=error)
 
     # --- the run as a whole -----------------------------------------------------------------
 

@@ -102,7 +102,8 @@ def _set_error(run: Any, message: str, *, overwrite: bool = False) -> None:
 
 
 def _percent(run: Any) -> str:
-    """Kanister's percentCompleted: integer mean of main phases' progressPercent (empty = 0)."""
+    """Kanister's SetActionSetPercentCompleted: integer mean of the main phases' progressPercent
+    (a phase without one counts 0)."""
     phases = [p for a in run.actions for p in a.phases]
     if not phases:
         return "0"
@@ -116,6 +117,8 @@ def _percent(run: Any) -> str:
 
 
 def _touch_progress(run: Any, when: dt.datetime) -> None:
+    # percentCompleted stays empty until a phase first reports progress or completes, as in
+    # Kanister; from then on lastTransitionTime moves only when the figure changes.
     percent = _percent(run)
     if percent != run.percent_completed:
         run.percent_completed = percent
@@ -332,6 +335,13 @@ class ActionFailed(events.DomainEvent):
             action.phases[0].error = self.error
         _set_error(action, self.error)
         _set_error(run, self.error)
+
+
+class ActionLaunchFailed(ActionFailed):
+    """The action could not start (its object, a Secret or the Profile missing …).
+
+    Kanister's status shows the bare error; its Event says "Failed to launch Action <as>: …".
+    """
 
 
 # --- the ActionSet as a whole ---------------------------------------------------------------

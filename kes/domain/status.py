@@ -54,10 +54,9 @@ def actionset_status(run: actionset.ActionSetRun) -> dict[str, Any]:
         if action.defer_phase is not None:
             item["deferPhase"] = _phase(action.defer_phase, defer=True)
         actions.append(item)
-    progress: dict[str, Any] = {
-        "runningPhase": run.running_phase,
-        "percentCompleted": run.percent_completed,
-    }
+    progress: dict[str, Any] = {"runningPhase": run.running_phase}
+    if run.percent_completed:  # omitempty in Kanister's ActionProgress
+        progress["percentCompleted"] = run.percent_completed
     transition = _time(run.progress_transition_time)
     if transition is not None:
         progress["lastTransitionTime"] = transition

@@ -7,7 +7,7 @@
   across the blueprint. The function table is passed in, so the domain does not depend on the
   functions package; problems read "action/phase.arg: message".
 - `validate_profile`: Kanister's profile schema check (`kanctl validate profile
-  --schema-validation-only`).
+  --schema-validation-only`), plus kes's `filestore` location (a directory as the bucket).
 """
 
 from __future__ import annotations
@@ -326,8 +326,14 @@ def _duplicate_phase_names(blueprint: resources.Blueprint) -> list[str]:
 def validate_profile(profile: resources.Profile) -> None:
     """Raise ValidationError if Kanister's profile schema check would refuse this Profile."""
     location, credential = profile.location, profile.credential
-    if location.type not in ("s3Compliant", "gcs", "azure"):
+    if location.type not in ("s3Compliant", "gcs", "azure", "filestore"):
         raise ValidationError(f"unknown or unsupported location type '{location.type}'")
+    if location.type == "filestore":
+        # kes's directory location: the directory is the bucket; credentials are optional.
+        if not location.bucket:
+            raise ValidationError("Bucket not specified")
+        if not credential.type:
+            return
     if credential.type == "keyPair":
         key_pair = credential.key_pair
         if key_pair is None or not key_pair.secret.name:
@@ -344,6 +350,6 @@ def validate_profile(profile: resources.Profile) -> None:
     if location.type == "s3Compliant":
         if not location.bucket:
             raise ValidationError("Bucket not specified")
-        # An endpoint (S3-compatible stores such as MinIO) makes the region optional.
-        if not location.endpoint and not location.region:
+        # Kanister asks for a region even when an endpoint names an S3-compatible store.
+        if not location.region:
             raise ValidationError("Bucket region not specified")

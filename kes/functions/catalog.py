@@ -3,7 +3,11 @@
 Each has its Kanister name, required and supported args and outputs, so Blueprint validation and
 the controller's lookup treat them as Kanister does; `run` is None until a module implements one
 (then its spec moves to that module and the registry lists the module instead).
-Arg lists follow the reference tables; `BackupDataStats` follows Kanister's `Arguments()`.
+Arg lists are Kanister 0.119.0's `RequiredArgs()` and `Arguments()` (the kopia-server functions
+read at the parent of kanister commit f85f1e052, which removed them from master); the provider
+volume-snapshot functions (CreateVolumeSnapshot & co.) were removed in 0.115 and are not listed,
+so a Blueprint naming them fails as "not registered", as in Kanister.
+tests/unit/functions/test_kanister_arg_tables.py pins every function's table.
 """
 
 from __future__ import annotations
@@ -38,23 +42,6 @@ def _spec(
 
 
 SPECS: tuple[base.FunctionSpec, ...] = (
-    _spec(
-        "MultiContainerRun",
-        ("backgroundImage", "backgroundCommand", "outputImage", "outputCommand"),
-        ("namespace", "initImage", "initCommand", "sharedVolumeMedium", "sharedVolumeSizeLimit",
-         "sharedVolumeDir", *_POD_ARGS),
-        creates_pods=True,
-    ),
-    _spec(
-        "PrepareData",
-        ("namespace", "image", "command"),
-        ("volumes", "serviceaccount", *_POD_ARGS, "failOnError"),
-        creates_pods=True,
-    ),
-    _spec("KubeOps", ("operation",), ("spec", "namespace", "objectReference"),
-          outputs=("apiVersion", "group", "resource", "kind", "name", "namespace")),
-    _spec("Wait", ("timeout", "conditions"), idempotent=True),
-    _spec("WaitV2", ("timeout", "conditions"), idempotent=True),
     _spec("CreateCSISnapshot", ("pvc", "namespace", "snapshotClass"), ("name", "labels"),
           outputs=("name", "pvc", "namespace", "restoreSize", "snapshotContent"),
           category="cloud"),
@@ -72,7 +59,7 @@ SPECS: tuple[base.FunctionSpec, ...] = (
     _spec("BackupDataAll", ("namespace", "container", "includePath", "backupArtifactPrefix"),
           ("pods", *_RESTIC), outputs=("BackupAllInfo", "version"), category="data-mover"),
     _spec("BackupDataStats", ("namespace", "backupArtifactPrefix", "backupID"),
-          ("statsMode", "encryptionKey", "podAnnotations", "podLabels"),
+          ("image", "statsMode", "encryptionKey", *_POD_ARGS),
           outputs=("mode", "fileCount", "size", "version"), category="data-mover",
           creates_pods=True),
     _spec("CopyVolumeData", ("namespace", "volume", "dataArtifactPrefix"),
@@ -106,13 +93,13 @@ SPECS: tuple[base.FunctionSpec, ...] = (
     _spec("DeleteRDSSnapshot", ("snapshotID",), ("dbEngine", *_RDS_CREDS), category="cloud"),
     _spec("ExportRDSSnapshotToLocation", ("namespace", "instanceID", "snapshotID", "dbEngine"),
           ("username", "password", "backupArtifactPrefix", "databases", "securityGroupID",
-           "dbSubnetGroup", "image", "podLabels", "podAnnotations", *_RDS_CREDS),
+           "dbSubnetGroup", "podLabels", "podAnnotations", *_RDS_CREDS),
           outputs=("backupID", "snapshotID", "instanceID", "securityGroupID"), category="cloud",
           creates_pods=True),
     _spec("RestoreRDSSnapshot", ("instanceID",),
           ("snapshotID", "backupArtifactPrefix", "backupID", "username", "password", "namespace",
-           "dbEngine", "securityGroupID", "dbSubnetGroup", "image", "podLabels",
-           "podAnnotations", *_RDS_CREDS),
+           "dbEngine", "securityGroupID", "dbSubnetGroup", "podLabels", "podAnnotations",
+           *_RDS_CREDS),
           outputs=("endpoint",), category="cloud", creates_pods=True),
     # Removed from Kanister master, still in 0.119.0 (reference 1.3).
     _spec("BackupDataUsingKopiaServer", ("container", "includePath", "namespace", "pod"),
@@ -125,10 +112,4 @@ SPECS: tuple[base.FunctionSpec, ...] = (
     _spec("DeleteDataUsingKopiaServer", ("backupID", "namespace", "image"),
           ("repositoryServerUserHostname", "podLabels", "podAnnotations"),
           category="data-mover", creates_pods=True),
-    _spec("CreateVolumeSnapshot", ("namespace",), ("pvcs", "skipWait"),
-          outputs=("volumeSnapshotInfo",), category="cloud"),
-    _spec("WaitForSnapshotCompletion", ("snapshots",), category="cloud"),
-    _spec("CreateVolumeFromSnapshot", ("namespace", "snapshots"), ("pvcNames",),
-          category="cloud"),
-    _spec("DeleteVolumeSnapshot", ("namespace", "snapshots"), category="cloud"),
 )  # fmt: skip

@@ -19,6 +19,7 @@ from kes.functions import (
     kubeexecall,
     kubeops,
     kubetask,
+    locationdelete,
     multicontainerrun,
     preparedata,
     scaleworkload,
@@ -37,6 +38,7 @@ IMPLEMENTED: tuple[base.FunctionSpec, ...] = (
     kubeops.SPEC,
     wait.SPEC,
     waitv2.SPEC,
+    locationdelete.SPEC,
 )
 
 # Functions Kanister exempts from pre-rendering (`skipRenderFuncs`): they render their own args.

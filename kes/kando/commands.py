@@ -16,7 +16,22 @@ from kes.domain import outputs
 EXIT_FAILURE = 69
 
 
+class _Group(click.Group):
+    """Loads `location` (and with it boto3) only when that command runs."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "location"})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "location":
+            from kes.kando import location
+
+            return location.location
+        return super().get_command(ctx, cmd_name)
+
+
 @click.group(
+    cls=_Group,
     name="kando",
     context_settings={"help_option_names": ["-h", "--help"]},
     help="A set of tools used from Kanister Blueprints",

@@ -36,7 +36,7 @@ def describe(event: Any, run: Any) -> KubeEvent | None:
     action = run.actions[event.action_index] if hasattr(event, "action_index") else None
     failed_reason = f"ActionSetFailed Action: {action.name}" if action else "ActionSetFailed"
     if isinstance(event, ev.ActionSetRejected):
-        return KubeEvent(WARNING, event.reason or "Error", event.message)
+        return KubeEvent(WARNING, event.reason or "Error", _rejection_text(event))
     if isinstance(event, ev.ActionStarted) and action is not None:
         return KubeEvent(NORMAL, "Started Action", f"Executing action {action.name}")
     if isinstance(event, ev.DeferPhaseStarted):
@@ -63,7 +63,13 @@ def describe(event: Any, run: Any) -> KubeEvent | None:
         )
     if isinstance(event, ev.PhaseInterrupted):
         return KubeEvent(WARNING, "Phase Interrupted", f"Phase {event.phase_name}: {event.reason}")
+    if isinstance(event, ev.ActionLaunchFailed):
+        if event.error.startswith(_QUERY_FAILED):  # the Blueprint went away after acceptance
+            return KubeEvent(WARNING, "Error", f"{_COULD_NOT_GET_BLUEPRINT} {event.error}")
+        message = f"Failed to launch Action {run.name}: {event.error}"
+        return KubeEvent(WARNING, failed_reason, message, on_blueprint=True)
     if isinstance(event, ev.ActionFailed) and event.error.startswith("Failed to launch Action"):
+        # Logs written before ActionLaunchFailed existed kept the Event text in the error.
         return KubeEvent(WARNING, failed_reason, event.error, on_blueprint=True)
     if isinstance(event, ev.ActionSetCompleted):
         return KubeEvent(
@@ -72,6 +78,19 @@ def describe(event: Any, run: Any) -> KubeEvent | None:
     if isinstance(event, ev.ActionSetCancelled):
         return KubeEvent(WARNING, "Cancelled", f"ActionSet '{run.name}' was cancelled")
     return None
+
+
+_QUERY_FAILED = "Failed to query blueprint"
+_COULD_NOT_GET_BLUEPRINT = "Could not get blueprint:"
+
+
+def _rejection_text(event: ev.ActionSetRejected) -> str:
+    """Kanister's logAndErrorEvent text: its message prefix, then the status error."""
+    if event.reason == "Blueprint not specified" or event.message.startswith(_QUERY_FAILED):
+        return f"{_COULD_NOT_GET_BLUEPRINT} {event.message}"
+    if event.reason.startswith("ActionSetFailed Action: "):
+        return f"Could not get initial action: {event.message}"
+    return event.message  # validation failures: Kanister records no Event at all
 
 
 class EventsProjection(following.Follower):

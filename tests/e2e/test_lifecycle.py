@@ -189,14 +189,14 @@ def test_input_artifacts_reach_the_templates(
             "no-secret",
             {"run": {"phases": [kubetask("p", "true")]}},
             {"secrets": {"creds": {"name": "absent", "namespace": "default"}}},
-            "Failed to launch Action",
+            'secrets "absent" not found',
             id="missing-secret",
         ),
         pytest.param(
             "no-profile",
             {"run": {"phases": [kubetask("p", "true")]}},
             {"profile": {"name": "absent", "namespace": "default"}},
-            "Failed to launch Action",
+            'profiles.cr.kanister.io "absent" not found',
             id="missing-profile",
         ),
         pytest.param(

@@ -399,17 +399,20 @@ def test_multicontainerrun_and_preparedata_through_the_controller(
             _deployment(
                 namespace,
                 [
-                    {"name": "app", "image": "busybox", "command": ["sleep", "3600"]}
+                    {
+                        "name": "app",
+                        "image": "busybox",
+                        "command": ["sleep", "3600"],
+                    }
                 ],
             ),
         ]
     )
-    # The claim is added later, the mount merged into the container by name (a mount of a
-    # volume the pod does not have is refused by a real API server).
+    # The claim and its mount arrive together: an apiserver refuses a mount of no volume.
     patch = {"spec": {"template": {"spec": {
         "volumes": [{"name": "data", "persistentVolumeClaim": {"claimName": "data"}}],
-        "containers": [{"name": "app", "volumeMounts": [{"name": "data", "mountPath": "/data"}]}],
-    }}}}  # fmt: skip
+        "containers": [{"name": "app",
+                        "volumeMounts": [{"name": "data", "mountPath": "/data"}]}]}}}}  # fmt: skip
     kube.run("patch", "deployment", "app", "-n", namespace, "--type=strategic",
              "-p", json.dumps(patch))  # fmt: skip
     kube.run("rollout", "status", "deployment/app", "-n", namespace, "--timeout=60s")

@@ -59,6 +59,9 @@ def get(
     api: client.Api, *, group: str, version: str, resource: str, namespace: str, name: str
 ) -> dict[str, Any]:
     """The object as a dict; `ApiNotFoundError` when it does not exist."""
+    if not name:
+        # An empty name would address the collection; client-go refuses it with these words.
+        raise errors.ApiError("resource name may not be empty")
     url_path = path(
         group=group, version=version, resource=resource, namespace=namespace, name=name
     )

@@ -75,7 +75,7 @@ async def _watch_children(components: list[processes.Component]) -> None:
 
 async def serve(
     *, data_dir: pathlib.Path, port: int, ready: Callable[[int], None] | None = None,
-    run_kubelet: bool = True,
+    run_kubelet: bool = True, pod_path: list[pathlib.Path] | None = None,
 ) -> None:
     """Run until cancelled (or until a component fails: StartError)."""
     missing = processes.missing()
@@ -108,7 +108,7 @@ async def serve(
                                       client_cert=(keys.provisioner.cert, keys.provisioner.key))
     node_config = config.NodeConfig(stand_in=False, port=ports.kubelet,
                                     api_port=ports.apiserver)
-    kubelet = node.Kubelet(api=node_api, data_dir=data_dir, node=node_config)
+    kubelet = node.Kubelet(api=node_api, data_dir=data_dir, node=node_config, pod_path=pod_path)
     tasks: list[asyncio.Task[None]] = []
     runner = None
     started = time.monotonic()

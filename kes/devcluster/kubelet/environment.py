@@ -1,6 +1,8 @@
-"""A container's environment: the server's PATH, then envFrom, then env with valueFrom.
+"""A container's environment: kes's helpers and the server's PATH, then envFrom, then env with
+valueFrom.
 
-Commands run on this machine, so PATH is the server's own (`sh`, `kando`, `restic` must resolve).
+Commands run on this machine: PATH starts with the helper directories every sandbox has
+(`kando`, the project's tools: see helpers.py), then the server's own (`sh`, ...).
 References that cannot be resolved raise `ConfigError` with the kubelet's wording; the pod then
 waits in `CreateContainerConfigError`, as it would on a real node.
 """
@@ -37,9 +39,10 @@ def search_path() -> str:
     return os.pathsep.join(parts)
 
 
-def base(*, pod: dict[str, Any]) -> dict[str, str]:
+def base(*, pod: dict[str, Any], path_first: tuple[str, ...] = ()) -> dict[str, str]:
     env = {name: os.environ[name] for name in _PASSED_THROUGH if name in os.environ}
-    env["PATH"] = search_path()
+    server = [p for p in search_path().split(os.pathsep) if p not in path_first]
+    env["PATH"] = os.pathsep.join([*path_first, *server])
     env["HOSTNAME"] = pod["metadata"]["name"]
     env["HOME"] = os.environ.get("HOME", "/root")
     return env
@@ -90,11 +93,12 @@ def expand(*, value: str, env: dict[str, str]) -> str:
 
 
 async def resolve(
-    *, api: objectapi.NodeApi, pod: dict[str, Any], container: dict[str, Any]
+    *, api: objectapi.NodeApi, pod: dict[str, Any], container: dict[str, Any],
+    path_first: tuple[str, ...] = (),
 ) -> dict[str, str]:
-    """The full environment of one container of `pod`."""
+    """The full environment of one container of `pod`; `path_first` leads its PATH."""
     namespace = pod["metadata"].get("namespace", "default")
-    env = base(pod=pod)
+    env = base(pod=pod, path_first=path_first)
     for source in container.get("envFrom") or []:
         prefix = source.get("prefix", "")
         for field, key, kind in (("configMapRef", CONFIGMAPS, "configmap"),

@@ -22,7 +22,7 @@ from aiohttp import WSMsgType, web
 
 from kes.devcluster import errors
 from kes.devcluster import store as store_mod
-from kes.devcluster.kubelet import logstream, pods, processes, sandbox, terminals
+from kes.devcluster.kubelet import logstream, pods, processes, terminals
 
 if TYPE_CHECKING:
     from kes.devcluster.kubelet import node
@@ -99,14 +99,15 @@ async def handle(
             message="Upgrade request required: this server speaks only WebSocket "
                     f"({', '.join(PROTOCOLS)}), not SPDY")
     await ws.prepare(request)
-    missing = processes.missing_executable(argv=command, env=runtime.env)
+    missing = processes.missing_executable(
+        argv=command, search_path=worker.helpers.on_host(runtime.env.get("PATH", "")))
     if missing is not None:
         # As a runtime reports it: the message on stderr, exit code 127 in the Status.
         with contextlib.suppress(ConnectionResetError):
             await ws.send_bytes(bytes([STDERR]) + missing.encode() + b"\n")
         await _finish(ws=ws, status=exit_status(127))
         return ws
-    argv = sandbox.command(argv=command, mounts=runtime.mounts, working_dir=runtime.working_dir)
+    argv = runtime.command(command)
     await _run(ws=ws, argv=argv, env=runtime.env, stdin=options.stdin,
                v5=ws.ws_protocol == PROTOCOLS[0], tty=options.tty)
     return ws

@@ -26,6 +26,7 @@ from kes.devcluster import store as store_mod
 from kes.devcluster.kubelet import (
     config,
     execing,
+    helpers,
     localapi,
     logstream,
     pods,
@@ -55,33 +56,37 @@ def grace_seconds(pod: dict[str, Any], *, stand_in: bool = True) -> float:
 class Kubelet:
     def __init__(
         self, *, api: objectapi.NodeApi, data_dir: pathlib.Path,
-        node: config.NodeConfig | None = None,
+        node: config.NodeConfig | None = None, pod_path: list[pathlib.Path] | None = None,
     ) -> None:
         self.api = api
         self.data_dir = data_dir
         self.node = node or config.NodeConfig()
+        self.helpers = helpers.prepare(data_dir=data_dir, pod_path=pod_path or [])
         self.workers: dict[str, pods.PodWorker] = {}
         self._stopping: set[asyncio.Task[None]] = set()
         self._stopping_uids: set[str] = set()
-        self._sandbox_problem: str | None = None
+        self.availability = sandbox.Availability()
 
     @classmethod
-    def on_store(cls, *, store: store_mod.Store, data_dir: pathlib.Path) -> Kubelet:
+    def on_store(
+        cls, *, store: store_mod.Store, data_dir: pathlib.Path,
+        pod_path: list[pathlib.Path] | None = None,
+    ) -> Kubelet:
         """The stand-in's kubelet, on its store in process."""
-        return cls(api=localapi.LocalNodeApi(store=store, data_dir=data_dir), data_dir=data_dir)
+        return cls(api=localapi.LocalNodeApi(store=store, data_dir=data_dir), data_dir=data_dir,
+                   pod_path=pod_path)
 
     async def run(self) -> None:
         """Until cancelled: follow pods, start and stop their processes, write their status."""
         started = time.time()
-        self._sandbox_problem = await asyncio.to_thread(sandbox.probe)
-        await recording.register_node(self.api, node=self.node)
+        problem = await self.availability.check()
+        await recording.register_node(self.api, node=self.node, runtime_problem=problem)
         if not self.node.api_port:
             await serviceaccount.wait_for_port_file(data_dir=self.data_dir, since=started - 1)
-        if self._sandbox_problem:
-            logger.warning("Pods will fail: %s", self._sandbox_problem)
-        helpers = [asyncio.create_task(recording.renew_lease(self.api, node=self.node))]
+        tasks = [asyncio.create_task(recording.renew_lease(self.api, node=self.node)),
+                 asyncio.create_task(self._follow_runtime(problem))]
         if self.node.stand_in:
-            helpers.append(asyncio.create_task(self._reclaim_volumes()))
+            tasks.append(asyncio.create_task(self._reclaim_volumes()))
         try:
             watcher = self.api.watch(pods.PODS, field_selector=self.node.pod_selector)
             try:
@@ -90,11 +95,25 @@ class Kubelet:
             finally:
                 watcher.close()
         finally:
-            for task in helpers:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await self.stop()
+
+    async def _follow_runtime(self, problem: str | None) -> None:
+        """While pods cannot get a sandbox the node is NotReady, saying why; probe with a
+        back-off until they can (pods waiting on it start on their own next probe)."""
+        delay = 1.0
+        if problem is not None:
+            logger.warning("Pods stay Pending until the sandbox works: %s", problem)
+        while problem is not None:
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 10.0)
+            problem = await self.availability.check()
+        if delay > 1.0:
+            logger.info("The sandbox works now; pods start.")
+            await recording.register_node(self.api, node=self.node, runtime_problem=None)
 
     async def _reclaim_volumes(self) -> None:
         """A deleted claim's directory goes too (the Delete reclaim policy of a dynamic
@@ -138,7 +157,8 @@ class Kubelet:
         if phase in {"Succeeded", "Failed"}:
             return
         worker = pods.PodWorker(api=self.api, pod=pod, data_dir=self.data_dir,
-                                sandbox_problem=self._sandbox_problem, node=self.node)
+                                availability=self.availability, helpers=self.helpers,
+                                node=self.node)
         self.workers[uid] = worker
         worker.start()
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
-import dataclasses
 import logging
 import pathlib
 import shutil
@@ -21,11 +20,14 @@ from kes.devcluster import store as store_mod
 from kes.devcluster.kubelet import (
     config,
     environment,
+    helpers,
     logs,
     podstatus,
     processes,
     recording,
+    runtimes,
     sandbox,
+    security,
     serviceaccount,
     volumes,
 )
@@ -37,19 +39,11 @@ _MAX_BACKOFF_SECONDS = 10.0
 logger = logging.getLogger(__name__)
 
 
-@dataclasses.dataclass(frozen=True)
-class Runtime:
-    """Everything a process of one container needs: exec runs in the same one."""
-
-    env: dict[str, str]
-    mounts: list[sandbox.Mount]
-    working_dir: str | None
-
-
 class PodWorker:
     def __init__(
         self, *, api: objectapi.NodeApi, pod: dict[str, Any], data_dir: pathlib.Path,
-        sandbox_problem: str | None, node: config.NodeConfig | None = None,
+        availability: sandbox.Availability, helpers: helpers.Helpers,
+        node: config.NodeConfig | None = None,
     ) -> None:
         self.api = api
         self.node = node or config.NodeConfig()
@@ -59,7 +53,9 @@ class PodWorker:
         self.name: str = pod["metadata"]["name"]
         self.data_dir = data_dir
         self.pod_dir = data_dir / "pods" / self.uid
-        self._sandbox_problem = sandbox_problem
+        self._availability = availability
+        self.helpers = helpers
+        self._sandbox_problem: str | None = None
         spec = pod.get("spec", {})
         self.policy: str = spec.get("restartPolicy", "Always")
         self.init_specs: list[dict[str, Any]] = spec.get("initContainers") or []
@@ -70,7 +66,7 @@ class PodWorker:
                            for c in self.specs]
         self.logs = {c["name"]: logs.ContainerLog(directory=self.pod_dir / "logs" / c["name"])
                      for c in [*self.init_specs, *self.specs]}
-        self.runtimes: dict[str, Runtime] = {}
+        self.runtimes: dict[str, runtimes.Runtime] = {}
         self._attempts: dict[str, processes.Attempt] = {}
         self._start_time = logs.now_rfc3339()
         self._failure: dict[str, Any] | None = None
@@ -167,14 +163,7 @@ class PodWorker:
 
     async def _run(self) -> None:
         await self._bind()
-        if self._sandbox_problem is not None:
-            await self._event("FailedCreatePodSandBox", self._sandbox_problem, warning=True)
-            self._failure = podstatus.failed(
-                reason="SandboxUnavailable",
-                message=f"Pod cannot run on this machine: {self._sandbox_problem}",
-                now=self._start_time)
-            self._dirty.set()
-            return
+        await self._await_sandbox()
         init_runs, runs = self._resume()
         if not any(runs):
             self._dirty.set()
@@ -195,6 +184,22 @@ class PodWorker:
             self._supervise(spec=spec, state=state)
             for spec, state, again in zip(self.specs, self.containers, runs, strict=True)
             if again))
+
+    async def _await_sandbox(self) -> None:
+        """Stay Pending while no sandbox can be made (bwrap missing or refused), as a real
+        kubelet does while its runtime is down, probing again with a back-off."""
+        delay = _CONFIG_RETRY_SECONDS
+        while not self._stopping:
+            problem = await self._availability.check()
+            if problem != self._sandbox_problem:
+                self._sandbox_problem = problem
+                self._dirty.set()
+            if problem is None:
+                return
+            await self._event(podstatus.SANDBOX_REASON,
+                              f"Failed to create pod sandbox: {problem}", warning=True)
+            await asyncio.sleep(delay)
+            delay = min(_MAX_BACKOFF_SECONDS, delay * 2)
 
     def _resume(self) -> tuple[list[bool], list[bool]]:
         """Which containers run: all of a new pod; after a kubelet restart, those the restart
@@ -217,26 +222,9 @@ class PodWorker:
         """Volumes and environments; missing references keep the pod waiting and retrying."""
         while not self._stopping:
             try:
-                paths = await volumes.prepare(api=self.api, pod=self.pod,
-                                              pod_dir=self.pod_dir, data_dir=self.data_dir)
-                readonly = volumes.readonly(pod=self.pod)
-                # A real API server's admission adds the token volume to the pod itself.
-                account = serviceaccount.mount(
-                    pod=self.pod, data_dir=self.data_dir, pod_dir=self.pod_dir,
-                ) if self.node.stand_in else None
-                api_env = serviceaccount.environment(data_dir=self.data_dir,
-                                                     port=self.node.api_port)
-                for spec in [*self.init_specs, *self.specs]:
-                    mounts = volumes.mounts(container=spec, volume_paths=paths,
-                                            readonly_volumes=readonly)
-                    if account is not None and all(m.target != account.target for m in mounts):
-                        mounts.append(account)
-                    env = await environment.resolve(api=self.api, pod=self.pod,
-                                                    container=spec)
-                    self.runtimes[spec["name"]] = Runtime(
-                        env=api_env | env, mounts=mounts, working_dir=spec.get("workingDir"))
+                await self._prepare_once()
                 return
-            except (environment.ConfigError, store_mod.StoreError) as exc:
+            except (environment.ConfigError, security.RunAsError, store_mod.StoreError) as exc:
                 # A reference not found yet, or (on a real API server) not readable yet.
                 if any(state.message != str(exc) for state in [*self.init, *self.containers]):
                     await self._event("Failed", f"Error: {exc}", warning=True)
@@ -244,6 +232,34 @@ class PodWorker:
                     state.reason, state.message = "CreateContainerConfigError", str(exc)
                 self._dirty.set()
                 await asyncio.sleep(_CONFIG_RETRY_SECONDS)
+
+    async def _prepare_once(self) -> None:
+        paths = await volumes.prepare(api=self.api, pod=self.pod, pod_dir=self.pod_dir,
+                                      data_dir=self.data_dir)
+        readonly = volumes.readonly(pod=self.pod)
+        # A real API server's admission adds the token volume to the pod itself.
+        account = serviceaccount.mount(
+            pod=self.pod, data_dir=self.data_dir, pod_dir=self.pod_dir,
+        ) if self.node.stand_in else None
+        api_env = serviceaccount.environment(data_dir=self.data_dir, port=self.node.api_port)
+        for spec in [*self.init_specs, *self.specs]:
+            mounts = volumes.mounts(container=spec, volume_paths=paths,
+                                    readonly_volumes=readonly)
+            if account is not None and all(m.target != account.target for m in mounts):
+                mounts.append(account)
+            mounts.extend(self.helpers.mounts)
+            env = await environment.resolve(api=self.api, pod=self.pod, container=spec,
+                                            path_first=self.helpers.search_path)
+            who = security.identity(pod=self.pod, container=spec)
+            launch = security.launch(who=who, switcher=self.helpers.switcher,
+                                     container=spec["name"])
+            if who is not None:
+                env["HOME"] = who.home
+            if launch.warning is not None:
+                await self._event(security.NOT_SWITCHED, launch.warning, warning=True)
+            self.runtimes[spec["name"]] = runtimes.Runtime(
+                env=api_env | env, mounts=mounts, working_dir=spec.get("workingDir"),
+                launch=launch)
 
     async def _supervise(self, *, spec: dict[str, Any], state: podstatus.ContainerState) -> None:
         while not self._stopping:
@@ -269,16 +285,15 @@ class PodWorker:
         log.begin(attempt=state.restart_count)
         attempt = processes.Attempt(log=log)
         argv = processes.argv_of(spec)
-        missing = None if argv is None else processes.missing_executable(argv=argv,
-                                                                         env=runtime.env)
+        missing = None if argv is None else processes.missing_executable(
+            argv=argv, search_path=self.helpers.on_host(runtime.env.get("PATH", "")))
         if missing is not None:
             await log.end()
             await self._event("Failed", f"Error: {missing}", warning=True)
             return self._terminated(state=state, code=128, reason="StartError",
                                     message=f"failed to start container process: {missing}")
         try:
-            wrapped = None if argv is None else sandbox.command(
-                argv=argv, mounts=runtime.mounts, working_dir=runtime.working_dir)
+            wrapped = None if argv is None else runtime.command(argv)
             await attempt.start(argv=wrapped, env=runtime.env)
         except (OSError, sandbox.SandboxUnavailableError) as exc:
             await log.end()
@@ -313,7 +328,7 @@ class PodWorker:
             return self._failure
         return podstatus.build(init=self.init, containers=self.containers, policy=self.policy,
                                start_time=self._start_time, now=logs.now_rfc3339(),
-                               previous=previous)
+                               previous=previous, sandbox_problem=self._sandbox_problem)
 
     async def _publish(self) -> None:
         while True:

@@ -10,6 +10,7 @@ import dataclasses
 from typing import Any
 
 POD_IP = "127.0.0.1"
+SANDBOX_REASON = "FailedCreatePodSandBox"
 
 
 @dataclasses.dataclass
@@ -95,7 +96,8 @@ def phase(
     return "Succeeded" if all(c.exit_code == 0 for c in containers) else "Failed"
 
 
-def _condition(kind: str, ok: bool, *, when: str, reason: str | None = None) -> dict[str, Any]:
+def _condition(kind: str, ok: bool, *, when: str, reason: str | None = None,
+               message: str | None = None) -> dict[str, Any]:
     cond: dict[str, Any] = {
         "type": kind,
         "status": "True" if ok else "False",
@@ -104,6 +106,8 @@ def _condition(kind: str, ok: bool, *, when: str, reason: str | None = None) -> 
     }
     if reason and not ok:
         cond["reason"] = reason
+    if message and not ok:
+        cond["message"] = message
     return cond
 
 
@@ -115,15 +119,20 @@ def build(
     start_time: str,
     now: str,
     previous: dict[str, Any] | None = None,
+    sandbox_problem: str | None = None,
 ) -> dict[str, Any]:
-    """The whole `status` of a pod; condition transition times are kept when unchanged."""
+    """The whole `status` of a pod; condition transition times are kept when unchanged.
+
+    `sandbox_problem` says why no sandbox can be made on this node (its runtime is down): the
+    pod stays Pending and PodReadyToStartContainers is False with that message."""
     current = phase(init=init, containers=containers, policy=policy)
     initialized = all(c.state == "terminated" and c.exit_code == 0 for c in init)
     ready = current == "Running" and all(c.state == "running" for c in containers)
     finished = current in {"Succeeded", "Failed"}
     not_ready_reason = "PodCompleted" if finished else "ContainersNotReady"
     conditions = [
-        _condition("PodReadyToStartContainers", True, when=start_time),
+        _condition("PodReadyToStartContainers", sandbox_problem is None, when=now,
+                   reason=SANDBOX_REASON, message=sandbox_problem),
         _condition("Initialized", initialized or finished, when=now,
                    reason="ContainersNotInitialized"),
         _condition("Ready", ready, when=now, reason=not_ready_reason),

@@ -30,15 +30,16 @@ def argv_of(container: dict[str, Any]) -> list[str] | None:
     return [str(part) for part in argv] or None
 
 
-def missing_executable(*, argv: list[str], env: dict[str, str]) -> str | None:
+def missing_executable(*, argv: list[str], search_path: str) -> str | None:
     """The runtime's message when `argv[0]` cannot be found, else None.
 
-    The sandbox's root is the host's, so the host's PATH lookup is the container's (paths
-    only a volume provides cannot be checked here and are left to the exec itself)."""
+    The sandbox's root is the host's, so a lookup on the host in `search_path` (the container's
+    PATH with the helper directories mapped to their host sources) is the container's; paths
+    only a volume provides cannot be checked here and are left to the exec itself."""
     program = argv[0]
     if "/" in program:
         return None
-    if shutil.which(program, path=env.get("PATH", os.defpath)) is not None:
+    if shutil.which(program, path=search_path or os.defpath) is not None:
         return None
     return f'exec: "{program}": executable file not found in $PATH'
 

@@ -46,7 +46,28 @@ async def event(
     )
 
 
-def _node(existing: dict[str, Any] | None, *, node: config.NodeConfig) -> dict[str, Any]:
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="ascii") as handle:
+            return handle.read().strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _ready(*, runtime_problem: str | None, now: str) -> dict[str, Any]:
+    """The Ready condition: a kubelet whose runtime is down reports NotReady with why."""
+    if runtime_problem is None:
+        return {"type": "Ready", "status": "True", "reason": "KubeletReady",
+                "message": "kubelet is posting ready status",
+                "lastHeartbeatTime": now, "lastTransitionTime": now}
+    return {"type": "Ready", "status": "False", "reason": "KubeletNotReady",
+            "message": f"container runtime is down: {runtime_problem}",
+            "lastHeartbeatTime": now, "lastTransitionTime": now}
+
+
+def _node(
+    existing: dict[str, Any] | None, *, node: config.NodeConfig, runtime_problem: str | None
+) -> dict[str, Any]:
     now = store_mod.now_rfc3339()
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1024
     capacity = {"cpu": str(os.cpu_count() or 1), "memory": f"{memory}Ki", "pods": "110"}
@@ -65,15 +86,15 @@ def _node(existing: dict[str, Any] | None, *, node: config.NodeConfig) -> dict[s
         "allocatable": capacity,
         "addresses": [{"type": "InternalIP", "address": "127.0.0.1"},
                       {"type": "Hostname", "address": node.name}],
-        "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
-                        "message": "kubelet is posting ready status",
-                        "lastHeartbeatTime": now, "lastTransitionTime": now}],
+        "conditions": [_ready(runtime_problem=runtime_problem, now=now)],
         "daemonEndpoints": {"kubeletEndpoint": {"Port": node.port}},
         "declaredFeatures": DECLARED_FEATURES,
+        # Every field the clients require (the Python client refuses a Node without them).
         "nodeInfo": {"kubeletVersion": KUBELET_VERSION, "operatingSystem": "linux",
                      "architecture": _arch(), "kernelVersion": platform.release(),
-                     "osImage": platform.platform(),
-                     "containerRuntimeVersion": "process://bwrap"},
+                     "osImage": platform.platform(), "containerRuntimeVersion": "process://bwrap",
+                     "kubeProxyVersion": "", "bootID": _read("/proc/sys/kernel/random/boot_id"),
+                     "machineID": _read("/etc/machine-id"), "systemUUID": ""},
     }
     return body
 
@@ -83,15 +104,18 @@ def _arch() -> str:
     return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
 
 
-async def register_node(api: objectapi.NodeApi, *, node: config.NodeConfig) -> None:
-    """Create or refresh the one Node, Ready (retried when the node controller wrote first)."""
+async def register_node(
+    api: objectapi.NodeApi, *, node: config.NodeConfig, runtime_problem: str | None = None
+) -> None:
+    """Create or refresh the one Node: Ready, or NotReady saying why pods cannot run (retried
+    when the node controller wrote first)."""
     for _ in range(5):
         try:
             try:
                 existing = await api.get(NODES, namespace=None, name=node.name)
             except store_mod.NotFoundError:
                 existing = None
-            body = _node(existing, node=node)
+            body = _node(existing, node=node, runtime_problem=runtime_problem)
             if existing is None:
                 existing = await api.create(NODES, {k: v for k, v in body.items()
                                                     if k != "status"})

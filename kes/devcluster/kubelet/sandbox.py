@@ -3,18 +3,22 @@
 Every container process (and every exec) runs under `bwrap` so that volumes appear at their
 mountPaths without touching the host: the sandbox root is a fresh tmpfs into which the host's
 top-level entries are bound, so a mountPath such as `/data` is created inside the tmpfs, never on
-the host. Two pods can therefore both mount `/data`. Where bwrap cannot run (no user namespaces,
-not installed) the probe says why, and the kubelet fails the pod with that message instead of
-writing to the host path.
+the host. Two pods can therefore both mount `/data`. Where bwrap cannot run (not installed, no
+mount namespaces) the probe says why: like a node whose container runtime is down, the kubelet
+keeps pods Pending with that reason and probes again with a back-off (`Availability`) until
+bubblewrap works, instead of writing to the host path.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import pathlib
 import shutil
 import subprocess
+import time
+from collections.abc import Callable, Sequence
 
 BWRAP = "bwrap"
 _DEBIAN_BWRAP = "/usr/bin/bwrap"
@@ -61,6 +65,32 @@ def probe() -> str | None:
         reason = done.stderr.decode(errors="replace").strip() or f"exit code {done.returncode}"
         return f"bubblewrap cannot create a mount namespace here: {reason}."
     return None
+
+
+class Availability:
+    """Whether pods can get a sandbox now, shared by the node and its pod workers.
+
+    A working sandbox stays working (a later failure is the start error of one container);
+    while it is not, callers ask again and the probe runs at most once per `min_interval`."""
+
+    def __init__(self, *, prober: Callable[[], str | None] = probe,
+                 min_interval: float = 0.5) -> None:
+        self._prober = prober
+        self._min_interval = min_interval
+        self._checked_at: float | None = None
+        self._lock = asyncio.Lock()
+        self.problem: str | None = None
+
+    async def check(self) -> str | None:
+        """None when sandboxes can be made, else why not (probing again if due)."""
+        async with self._lock:
+            if self._checked_at is not None and (
+                    self.problem is None
+                    or time.monotonic() - self._checked_at < self._min_interval):
+                return self.problem
+            self.problem = await asyncio.to_thread(self._prober)
+            self._checked_at = time.monotonic()
+            return self.problem
 
 
 def root_args(
@@ -116,21 +146,25 @@ def placement(targets: list[str]) -> tuple[list[str], frozenset[str]]:
 
 
 def command(
-    *, argv: list[str], mounts: list[Mount], working_dir: str | None = None
+    *, argv: list[str], mounts: list[Mount], working_dir: str | None = None,
+    bwrap_args: Sequence[str] = (), argv_prefix: Sequence[str] = (),
 ) -> list[str]:
-    """The full bwrap argv that runs `argv` with `mounts` layered on the host root."""
+    """The full bwrap argv that runs `argv` with `mounts` layered on the host root.
+
+    The process starts in `working_dir`, else in `/` as a container does. `bwrap_args` and
+    `argv_prefix` say how it becomes the container's user (security.Launch)."""
     binary = find_bwrap()
     if binary is None:
         raise SandboxUnavailableError("bubblewrap (bwrap) is not installed.")
     targets, expand = placement([m.target for m in mounts])
-    args = [binary, *root_args(expand=expand), "--die-with-parent"]
+    args = [binary, *root_args(expand=expand), "--die-with-parent", *bwrap_args]
     # Shorter targets first, so a mount inside another volume lands on top of it.
     for mount, target in sorted(zip(mounts, targets, strict=True),
                                 key=lambda pair: pair[1].count("/")):
         flag = "--ro-bind" if mount.read_only else "--bind"
         args.extend([flag, str(mount.source), target])
-    if working_dir:
-        args.extend(["--chdir", working_dir])
+    args.extend(["--chdir", working_dir or "/"])
     args.append("--")
+    args.extend(argv_prefix)
     args.extend(argv)
     return args

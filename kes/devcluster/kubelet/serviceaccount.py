@@ -12,6 +12,8 @@ kubelet running without the server, as in unit tests) pods get neither.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import pathlib
 import time
 from typing import Any
@@ -81,5 +83,16 @@ def mount(
     (target / "ca.crt").write_bytes((pki / "ca.crt").read_bytes())
     (target / "namespace").write_text(pod["metadata"].get("namespace", "default"))
     for path in target.iterdir():
-        path.chmod(0o600)
+        path.chmod(0o644)
+    _own_token(pod=pod, token=target / "token")
     return sandbox.Mount(source=target, target=MOUNT_PATH, read_only=True)
+
+
+def _own_token(*, pod: dict[str, Any], token: pathlib.Path) -> None:
+    """The token is readable by the pod's user only, as the kubelet makes it: owned by the
+    pod's runAsUser, group fsGroup (0640), or root-only (0600) when the pod sets neither."""
+    context = (pod.get("spec") or {}).get("securityContext") or {}
+    uid, gid = context.get("runAsUser"), context.get("fsGroup")
+    with contextlib.suppress(OSError):  # a kubelet that is not root cannot give files away
+        os.chown(token, -1 if uid is None else int(uid), -1 if gid is None else int(gid))
+    token.chmod(0o640 if gid is not None else 0o600)

@@ -3,6 +3,9 @@
 PVC volumes are directories under `<data dir>/volumes/<volumeName>` (the PVC controller names the
 volume `pvc-<uid>`), so data outlives the pod. emptyDir, secret and configMap volumes live under
 the pod's own directory and go with it. hostPath is the host path itself, by definition.
+emptyDir and new PVC directories are world-writable (0777), as the kubelet's emptyDir and the
+local-path provisioners make them, so a container of any user can write there; the pod's fsGroup
+then owns them (security.own_volume).
 """
 
 from __future__ import annotations
@@ -13,9 +16,20 @@ from typing import Any
 
 from kes.devcluster import objectapi
 from kes.devcluster import store as store_mod
-from kes.devcluster.kubelet import environment, sandbox
+from kes.devcluster.kubelet import environment, sandbox, security
 
 PVCS: store_mod.ResourceKey = ("", "v1", "persistentvolumeclaims")
+_SHARED_MODE = 0o777
+# Volume kinds whose ownership fsGroup changes (hostPath keeps the host's).
+_OWNED = ("emptyDir", "persistentVolumeClaim", "secret", "configMap", "downwardAPI", "projected")
+
+
+def _shared_directory(path: pathlib.Path) -> None:
+    """Create `path` world-writable (umask aside); an existing one keeps its mode."""
+    if path.is_dir():
+        return
+    path.mkdir(parents=True)
+    path.chmod(_SHARED_MODE)
 
 
 def pvc_directory(*, data_dir: pathlib.Path, claim: dict[str, Any]) -> pathlib.Path:
@@ -107,7 +121,7 @@ async def prepare(
         name = volume["name"]
         own = pod_dir / "volumes" / name
         if "emptyDir" in volume:
-            own.mkdir(parents=True, exist_ok=True)
+            _shared_directory(own)
             paths[name] = own
         elif "hostPath" in volume:
             host = pathlib.Path(volume["hostPath"]["path"])
@@ -129,7 +143,7 @@ async def prepare(
                 raise environment.ConfigError(
                     f'persistentvolumeclaim "{claim_name}" not found') from exc
             directory = pvc_directory(data_dir=data_dir, claim=claim)
-            directory.mkdir(parents=True, exist_ok=True)
+            _shared_directory(directory)
             paths[name] = directory
         elif "secret" in volume or "configMap" in volume:
             spec = volume.get("secret") or volume["configMap"]
@@ -154,7 +168,20 @@ async def prepare(
             kinds = sorted(set(volume) - {"name"})
             raise environment.ConfigError(
                 f'volume "{name}" has an unsupported source ({", ".join(kinds)})')
+    _apply_fs_group(pod=pod, paths=paths)
     return paths
+
+
+def _apply_fs_group(*, pod: dict[str, Any], paths: dict[str, pathlib.Path]) -> None:
+    gid, on_mismatch = security.fs_group(pod)
+    if gid is None:
+        return
+    shared_readonly = readonly(pod=pod)
+    for volume in pod.get("spec", {}).get("volumes") or []:
+        if volume["name"] in paths and any(kind in volume for kind in _OWNED):
+            security.own_volume(paths[volume["name"]], gid=gid,
+                                read_only=volume["name"] in shared_readonly,
+                                on_mismatch=on_mismatch)
 
 
 def mounts(

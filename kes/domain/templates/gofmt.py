@@ -239,6 +239,13 @@ def _format(spec: _Spec, value: Any, *, depth: int) -> str:
         return _format_int(spec, int(value), value)
     if isinstance(value, float):
         return _format_float(spec, value)
+    if isinstance(value, complex):
+        # fmtComplex: "(real imag i)", the imaginary part always signed, each part formatted alone.
+        if verb not in "vbgGxXfFeE":
+            return _bad_verb(spec, value)
+        real = _format_float(spec, value.real)
+        imag = _format_float(dataclasses.replace(spec, plus=True), value.imag)
+        return f"({real}{imag}i)"
     if isinstance(value, str):
         return _format_string(spec, value, value)
     if isinstance(value, bytes | bytearray):
@@ -372,6 +379,8 @@ def go_syntax(value: Any, *, nested: bool = False) -> str:
         return goquote.quote(value)
     if isinstance(value, bytes | bytearray):
         return "[]byte{" + ", ".join(f"0x{b:x}" for b in value) + "}"
+    if isinstance(value, values.TypedList) and value.nil:
+        return values.type_of(value) + "(nil)"
     if isinstance(value, list | tuple):
         items = [go_syntax(v, nested=True) for v in value]
         return values.type_of(value) + "{" + ", ".join(items) + "}"

@@ -318,15 +318,28 @@ class Lexer:
         return True
 
     def _lex_number(self) -> bool:
-        match = _NUMBER.match(self.src, self.pos)
-        end = match.end() if match else self.pos
-        if _is_alnum(self.src[end : end + 1]):
-            # Go's scanNumber takes one more character into the message: "3k" of "3kk".
-            self._advance(end + 1 - self.pos)
+        end = self._scan_number(self.pos)
+        if end is not None and self.src[end : end + 1] in ("+", "-"):
+            # A complex constant such as 1+2i: no spaces, and it must end in 'i'.
+            end = self._scan_number(end)
+            if end is not None and self.src[end - 1] != "i":
+                self._advance(end - self.pos)
+                return self._error(f'bad number syntax: "{self.src[self.start : self.pos]}"')
+        if end is None:
             return self._error(f'bad number syntax: "{self.src[self.start : self.pos]}"')
         self._advance(end - self.pos)
         self._emit(Kind.NUMBER)
         return True
+
+    def _scan_number(self, pos: int) -> int | None:
+        """Go's scanNumber from `pos`: the end of the number, or None (bad number syntax)."""
+        match = _NUMBER.match(self.src, pos)
+        end = match.end() if match else pos
+        if _is_alnum(self.src[end : end + 1]):
+            # Go's scanNumber takes one more character into the message: "3k" of "3kk".
+            self._advance(end + 1 - self.pos)
+            return None
+        return end
 
 
 def _is_alnum(ch: str) -> bool:

@@ -57,6 +57,8 @@ def ideal(node: nodes.Node) -> Any:
     if isinstance(node, nodes.StringNode):
         return node.text
     assert isinstance(node, nodes.NumberNode)
+    if node.is_complex:
+        return node.complex_value  # "incontrovertible", as Go's idealConstant says
     is_plain_float = (
         node.is_float
         and not _is_hex_int(node.text)
@@ -102,7 +104,7 @@ def parse_number(tok: lexer.Token) -> nodes.NumberNode:
         node.int_value, node.float_value = code, float(code)
         return node
     if text.endswith("i"):
-        raise ValueError(f"illegal number syntax: {errors.go_quote(text)}")
+        return _complex_number(node, text)
     clean = text.replace("_", "")
     as_int = _parse_go_int(clean)
     if as_int is not None and not _INT64_MIN <= as_int < 2**64:
@@ -133,6 +135,43 @@ def parse_number(tok: lexer.Token) -> nodes.NumberNode:
         node.is_int = True
         node.int_value = int(number)
     return node
+
+
+def _complex_number(node: nodes.NumberNode, text: str) -> nodes.NumberNode:
+    """An imaginary (``1i``) or complex (``1+2i``) constant: a complex128, as in Go."""
+    body = text[:-1]
+    try:
+        if "_" in body:
+            # strconv's underscoreOK: only between digits (or after a base prefix).
+            if any(not (a.isalnum() and b.isalnum()) for a, b in _around_underscores(body)):
+                raise ValueError(text)
+            body = body.replace("_", "")
+        if body.lstrip("+-")[:2] in ("0x", "0X"):
+            value = complex(0, float.fromhex(body))
+        else:
+            try:
+                value = complex(0, float(body))
+            except ValueError:
+                value = complex(body + "j")  # "1+2i": Go lets fmt.Sscan read the pair
+    except ValueError:
+        raise ValueError(f"illegal number syntax: {errors.go_quote(text)}") from None
+    node.is_complex = True
+    node.complex_value = value
+    # Go's simplifyComplex: a constant with no imaginary part is also a float (and maybe an int).
+    if value.imag == 0:
+        node.is_float = True
+        node.float_value = value.real
+        if value.real == int(value.real) and _INT64_MIN <= int(value.real) <= _INT64_MAX:
+            node.is_int = True
+            node.int_value = int(value.real)
+            node.is_uint = node.int_value >= 0
+    return node
+
+
+def _around_underscores(text: str) -> list[tuple[str, str]]:
+    return [
+        (text[i - 1 : i], text[i + 1 : i + 2]) for i, ch in enumerate(text) if ch == "_"
+    ]
 
 
 def _parse_go_int(text: str) -> int | None:

@@ -90,6 +90,8 @@ class NumberNode(Node):
     int_value: int = 0
     float_value: float = 0.0
     is_char: bool = False
+    is_complex: bool = False
+    complex_value: complex = 0j
 
     def go(self) -> str:
         return self.text

@@ -187,6 +187,8 @@ def assignable(value: Any, typ: str) -> bool:
         return isinstance(value, values.TypedList) and value.go_type == typ
     if typ.startswith("map["):
         return isinstance(value, values.TypedMap) and value.go_type == typ
+    if typ == "*semver.Version":
+        return isinstance(value, values.GoStruct) and value.go_type == typ
     return True
 
 

@@ -60,13 +60,20 @@ NO_VALUE: Final = _NoValue()
 
 
 class TypedList(list[Any]):
-    """A Go slice with a concrete element type, e.g. ``[]string`` from ``splitList``."""
+    """A Go slice with a concrete element type, e.g. ``[]string`` from ``splitList``.
 
-    __slots__ = ("elem_type",)
+    ``nil`` marks a nil slice (what sprig's ``rest`` of an empty list returns): it prints ``[]``
+    like an empty one but encodes to JSON ``null`` and is ``(nil)`` in ``%#v``.
+    """
 
-    def __init__(self, items: Iterable[Any] = (), *, elem_type: str = "string") -> None:
+    __slots__ = ("elem_type", "nil")
+
+    def __init__(
+        self, items: Iterable[Any] = (), *, elem_type: str = "string", nil: bool = False
+    ) -> None:
         super().__init__(items)
         self.elem_type = elem_type
+        self.nil = nil and not self
 
     @property
     def go_type(self) -> str:
@@ -223,6 +230,8 @@ def kind_of(value: Any) -> str:
         return "int"
     if isinstance(value, int):
         return "int64"
+    if isinstance(value, complex):
+        return "complex128"
     if isinstance(value, float):
         return "float64"
     if isinstance(value, str):
@@ -250,6 +259,8 @@ def type_of(value: Any) -> str:
         return "int64"
     if isinstance(value, float):
         return "float64"
+    if isinstance(value, complex):
+        return "complex128"
     if isinstance(value, str):
         return "string"
     if isinstance(value, bytes | bytearray):
@@ -271,7 +282,7 @@ def is_zero(value: Any) -> bool:
         return True
     if isinstance(value, bool):
         return not value
-    if isinstance(value, int | float):
+    if isinstance(value, int | float | complex):
         return value == 0
     if isinstance(value, str | bytes | bytearray | list | tuple | dict):
         return len(value) == 0
@@ -334,7 +345,7 @@ def to_json(value: Any, *, pretty: bool = False) -> str:
 
 
 def _encode(value: Any, *, indent: str | None, level: int) -> str:
-    if value is None or value is NO_VALUE:
+    if value is None or value is NO_VALUE or (isinstance(value, TypedList) and value.nil):
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -372,7 +372,8 @@ def test_a_profile_key_missing_from_its_secret_uses_kanisters_message() -> None:
     profile = (FIXTURES / "profile.yaml").read_text().replace("aws_secret_access_key", "nope")
     result = render(*MYSQL[:-2], "--profile-file", "-", stdin=profile)
     assert result.exit_code == 1
-    assert "Key 'nope' not found in secret 'kanister:s3-creds'" in result.stderr
+    # Kanister names the secret field "Value" (fetchKeyPairCredential).
+    assert "Value 'nope' not found in secret 'kanister:s3-creds'" in result.stderr
 
 
 def test_params_file_with_an_unknown_field_is_refused() -> None:

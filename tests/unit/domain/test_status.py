@@ -29,7 +29,8 @@ def test_a_new_run_is_pending_with_phases_pending_and_templates_as_artifacts() -
     shown = status.status_of(run_with())
     assert shown["state"] == "pending"
     assert shown["error"] == {"message": ""}
-    assert shown["progress"] == {"runningPhase": "", "percentCompleted": "0"}
+    # Kanister's percentCompleted is omitempty and set only once progress is computed.
+    assert shown["progress"] == {"runningPhase": ""}
     first = shown["actions"][0]
     assert first["phases"] == [
         {"name": "p1", "state": "pending"}, {"name": "p2", "state": "pending"}
@@ -50,6 +51,35 @@ def test_running_phase_and_percent_follow_the_phases() -> None:
     assert shown["progress"]["percentCompleted"] == "33"  # (100 + 0 + 0) // 3
     assert shown["actions"][0]["phases"][0]["output"] == {"k": "v"}
     assert shown["progress"]["lastTransitionTime"].endswith("Z")
+
+
+def test_percent_stays_empty_when_the_action_fails_before_any_phase_ends() -> None:
+    run = run_with(
+        lambda r: r.start_action(0),
+        lambda r: r.fail_action(action_index=0, error="resource name may not be empty"),
+    )
+    assert "percentCompleted" not in status.status_of(run)["progress"]
+    run = run_with(
+        lambda r: r.start_action(0),
+        lambda r: r.start_phase(action_index=0, phase_name="p1", function="F"),
+        lambda r: r.fail_phase(action_index=0, phase_name="p1", error="boom"),
+        lambda r: r.start_defer_phase(action_index=0, function="F"),
+        lambda r: r.complete_defer_phase(action_index=0, output=None),
+    )
+    assert "percentCompleted" not in status.status_of(run)["progress"]
+
+
+def test_the_first_computed_percent_is_shown_even_when_zero() -> None:
+    run = run_with(
+        lambda r: r.start_action(0),
+        lambda r: r.start_phase(action_index=0, phase_name="p1", function="F"),
+        lambda r: r.progress_phase(
+            action_index=0, phase_name="p1", progress={"progressPercent": "0"}
+        ),
+    )
+    progress = status.status_of(run)["progress"]
+    assert progress["percentCompleted"] == "0"
+    assert progress["lastTransitionTime"].endswith("Z")
 
 
 def test_the_defer_phase_never_shows_running() -> None:

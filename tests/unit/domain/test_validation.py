@@ -467,6 +467,22 @@ def profile(**fields: Any) -> resources.Profile:
             "Bucket region not specified",
             id="no-region",
         ),
+        pytest.param(
+            {
+                "location": {
+                    "type": "s3Compliant",
+                    "bucket": "b",
+                    "endpoint": "http://127.0.0.1:9000",
+                }
+            },
+            "Bucket region not specified",
+            id="endpoint-still-needs-a-region",
+        ),
+        pytest.param(
+            {"location": {"type": "filestore"}, "credential": {}},
+            "Bucket not specified",
+            id="filestore-without-directory",
+        ),
     ],
 )
 def test_invalid_profiles(fields: dict[str, Any], message: str) -> None:
@@ -483,17 +499,11 @@ def test_invalid_profiles(fields: dict[str, Any], message: str) -> None:
             {"credential": {"type": "secret", "secret": {"name": "s", "namespace": "n"}}},
             id="secret",
         ),
-        pytest.param(
-            {
-                "location": {
-                    "type": "s3Compliant",
-                    "bucket": "b",
-                    "endpoint": "http://127.0.0.1:9000",
-                }
-            },
-            id="endpoint-no-region",
-        ),
         pytest.param({"location": {"type": "gcs", "bucket": "b"}}, id="gcs"),
+        pytest.param(
+            {"location": {"type": "filestore", "bucket": "/backups"}, "credential": {}},
+            id="filestore-without-credential",
+        ),
         pytest.param({"location": {"type": "azure"}}, id="azure"),
     ],
 )

@@ -10,15 +10,14 @@ Where kes departs from Kanister on purpose (each covered by a test):
 * ``env``/``expandenv`` see only allow-listed variables (Kanister exposes the controller's
   whole environment, credentials included);
 * ``getHostByName`` resolves only ``localhost`` (the template engine does no network I/O);
-* ``bcrypt``/``htpasswd`` exist and fail with Kanister's FIPS message, as ``derivePassword``
-  does (sprig v2.22 lacks them, so Kanister reports ``function "bcrypt" not defined``);
 * ``keys``/``values`` come back sorted (Go's map order is random);
 * ``repeat``, ``until``, ``untilStep``, ``indent``, ``wrap``, ``replace``, ``join``,
   ``regexReplaceAll`` and the random generators stop at ``registry.MAX_ITEMS`` items or
   characters;
-* error texts that would quote a URL leave it out (URLs carry credentials);
-* regexes with nested repetition (``(a+)+``) are refused: Python's engine backtracks on them
-  for exponential time where RE2 does not.
+* error texts that would quote a URL leave it out (URLs carry credentials).
+
+The regex functions run on RE2 (the ``google-re2`` wheel), the engine Go's regexp implements:
+Go's syntax and messages, and matching in time linear in the input.
 """
 
 from __future__ import annotations

@@ -73,15 +73,29 @@ def values_(target: dict[str, Any]) -> list[Any]:
 
 
 def _merge_into(dst: dict[str, Any], src: dict[str, Any], *, overwrite: bool) -> None:
-    """mergo.Merge: fill keys dst lacks (or, overwriting, take src's non-empty values), deeply."""
+    """mergo v0.3.12's deepMerge of two map[string]interface{} (sprig's merge/mergeOverwrite).
+
+    Overwriting takes every src value, empty ones included (``map[a:]``), except that a map or
+    slice never replaces a non-empty dst value (maps are merged into a dst map instead); a nil
+    src value is taken only when overwriting. Without overwrite, dst keeps its non-empty values.
+    """
     for key, value in src.items():
-        if key in dst and isinstance(dst[key], dict) and isinstance(value, dict):
-            _merge_into(dst[key], value, overwrite=overwrite)
-        elif (
-            key not in dst
-            or (overwrite and not values.is_zero(value))
-            or (values.is_zero(dst[key]) and not overwrite)
-        ):
+        present = key in dst
+        current = dst.get(key)
+        if value is None:
+            if overwrite:
+                dst[key] = None
+            continue
+        if isinstance(value, dict):
+            if present and isinstance(current, dict):
+                _merge_into(current, value, overwrite=overwrite)
+            if present and not values.is_zero(current):
+                continue
+        elif isinstance(value, list | tuple) and present and not values.is_zero(current):
+            if overwrite:
+                dst[key] = value
+            continue
+        if overwrite or not present or values.is_zero(current):
             dst[key] = value
 
 

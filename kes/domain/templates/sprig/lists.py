@@ -65,16 +65,17 @@ def last(items: Any) -> Any:
     return seq[-1] if seq else None
 
 
-@define("rest", params=("interface {}",))
+# sprig v2.22 returns a []interface{}, nil for an empty list: it prints "[]", toJson gives null.
+@define("rest", params=("interface {}",), result="[]interface {}")
 def rest(items: Any) -> Any:
     seq = registry.go_slice_items(items, what="find rest")
-    return seq[1:] if seq else None
+    return values.TypedList(seq[1:], elem_type="interface {}", nil=not seq)
 
 
-@define("initial", params=("interface {}",))
+@define("initial", params=("interface {}",), result="[]interface {}")
 def initial(items: Any) -> Any:
     seq = registry.go_slice_items(items, what="find initial")
-    return seq[:-1] if seq else None
+    return values.TypedList(seq[:-1], elem_type="interface {}", nil=not seq)
 
 
 @define("reverse", params=("interface {}",), result="[]interface {}")

@@ -15,7 +15,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, padding, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -39,8 +39,6 @@ def private_key(kind: str) -> str:
         return _private_key_pem(rsa.generate_private_key(public_exponent=65537, key_size=4096))
     if kind == "ecdsa":
         return _private_key_pem(ec.generate_private_key(ec.SECP256R1()))
-    if kind == "ed25519":
-        return _private_key_pem(ed25519.Ed25519PrivateKey.generate())
     raise ValueError(kind)
 
 

@@ -183,12 +183,9 @@ def satisfies(*, constraint: str, version: str) -> bool:
     return any(all(c.check(target) for c in group) for group in parsed)
 
 
-@define("semver", params=("string",), returns_error=True, result="*semver.Version")
-def semver(text: str) -> values.GoStruct:
-    try:
-        version = parse_version(text)
-    except SemverError as exc:
-        raise values.FuncError(str(exc)) from None
+def as_struct(version: Version, *, pointer: bool = True) -> values.GoStruct:
+    """The Go value: ``*semver.Version`` from ``semver``; a plain ``semver.Version`` from its
+    ``Inc*``/``Set*`` methods, which has no ``String`` (pointer receiver) and prints its fields."""
     return values.GoStruct(
         "semver.Version",
         {
@@ -199,9 +196,30 @@ def semver(text: str) -> values.GoStruct:
             "Metadata": version.metadata,
             "Original": version.original,
         },
-        pointer=True,
-        stringer=str(version),
+        pointer=pointer,
+        stringer=str(version) if pointer else None,
     )
+
+
+def from_struct(value: values.GoStruct) -> Version:
+    fields = value.fields
+    return Version(
+        major=int(fields["Major"]),
+        minor=int(fields["Minor"]),
+        patch=int(fields["Patch"]),
+        prerelease=str(fields["Prerelease"]),
+        metadata=str(fields["Metadata"]),
+        original=str(fields["Original"]),
+    )
+
+
+@define("semver", params=("string",), returns_error=True, result="*semver.Version")
+def semver(text: str) -> values.GoStruct:
+    try:
+        version = parse_version(text)
+    except SemverError as exc:
+        raise values.FuncError(str(exc)) from None
+    return as_struct(version)
 
 
 @define("semverCompare", params=("string", "string"), returns_error=True, result="bool")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import secrets
 import string
-from typing import Any
+from typing import Any, Final
 
 from kes.domain.templates import gofmt, goquote, values
 from kes.domain.templates.sprig import registry
@@ -78,9 +78,18 @@ def trim_prefix(prefix: str, text: str) -> str:
     return text[len(prefix) :] if prefix and text.startswith(prefix) else text
 
 
+# Bytes that are spaces to Go's unicode.IsSpace when read as runes U+0000–U+00FF.
+_LATIN1_SPACES: Final = frozenset(b"\t\n\v\f\r \x85\xa0")
+
+
 @define("nospace", params=("string",), result="string")
 def nospace(text: str) -> str:
-    return "".join(ch for ch in text if not go_is_space(ch))
+    # goutils.DeleteWhiteSpace (v1.1.1) walks the UTF-8 bytes, reads each byte as the rune of
+    # the same number and writes the kept ones back as runes: multi-byte characters survive only
+    # when nothing is removed, and a removal turns them into Latin-1 mojibake, as in Kanister.
+    raw = text.encode("utf-8", "surrogatepass")
+    kept = bytes(b for b in raw if b not in _LATIN1_SPACES)
+    return text if len(kept) == len(raw) else kept.decode("latin-1")
 
 
 @define("initials", params=("string",), result="string")

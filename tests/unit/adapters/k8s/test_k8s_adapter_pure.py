@@ -137,3 +137,12 @@ def test_poll_lets_check_errors_through() -> None:
 def test_tail_text_splits_on_newlines_only() -> None:
     data = "a\x0cb\u2028c\nd\r\n".encode()
     assert pods.tail_text(data) == "a\x0cb\u2028c\r\nd"
+
+
+def test_getting_an_object_without_a_name_is_refused_before_any_request() -> None:
+    # An empty name would address the collection (a List, no metadata.name); client-go refuses.
+    with pytest.raises(errors.ApiError, match=r"^resource name may not be empty$"):
+        objects.get(
+            None,  # type: ignore[arg-type]  # never used: no request is made
+            group="apps", version="v1", resource="deployments", namespace="ns", name="",
+        )

@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import pathlib
+import shutil
 from typing import Any
 
+import pytest
 import workloads_harness as h
 
 from kes.devcluster import store as store_mod
@@ -257,7 +259,12 @@ def test_store_errors_are_the_store_module_s(tmp_path: pathlib.Path) -> None:
     _run(scenario())
 
 
-def test_without_a_usable_bwrap_the_pod_fails_with_the_reason(
+def _sandbox_condition(pod: dict[str, Any]) -> dict[str, Any]:
+    conditions = (pod.get("status") or {}).get("conditions") or []
+    return next(c for c in conditions if c["type"] == "PodReadyToStartContainers")
+
+
+def test_without_a_usable_bwrap_the_pod_stays_pending_with_the_reason(
     tmp_path: pathlib.Path, monkeypatch: Any
 ) -> None:
     # `false` stands in for a bwrap that cannot create namespaces on this machine.
@@ -267,12 +274,48 @@ def test_without_a_usable_bwrap_the_pod_fails_with_the_reason(
         async with h.running(tmp_path=tmp_path) as (store, _):
             await store.create(h.PODS, h.pod("nowhere", {
                 "name": "main", "image": "x", "command": ["sh", "-c", "touch /kes-never"]}))
-            failed = await h.wait_for(store, h.PODS, namespace="default", name="nowhere",
-                                      predicate=h.phase_is("Failed"))
-            assert failed["status"]["reason"] == "SandboxUnavailable"
-            assert failed["status"]["message"].startswith(
-                "Pod cannot run on this machine: bubblewrap cannot create a mount namespace")
+            pending = await h.wait_for(
+                store, h.PODS, namespace="default", name="nowhere",
+                predicate=lambda p: _sandbox_condition(p)["status"] == "False"
+                if (p.get("status") or {}).get("conditions") else False)
+            assert pending["status"]["phase"] == "Pending"
+            condition = _sandbox_condition(pending)
+            assert condition["reason"] == "FailedCreatePodSandBox"
+            assert condition["message"].startswith("bubblewrap cannot create a mount namespace")
+            waiting = pending["status"]["containerStatuses"][0]["state"]["waiting"]
+            assert waiting["reason"] == "ContainerCreating"
+            node = await store.get(("", "v1", "nodes"), namespace=None, name="kes-devcluster")
+            ready = node["status"]["conditions"][0]
+            assert (ready["status"], ready["reason"]) == ("False", "KubeletNotReady")
+            assert ready["message"].startswith("container runtime is down: bubblewrap")
             assert not pathlib.Path("/kes-never").exists()
+
+    _run(scenario())
+
+
+def test_pods_start_once_bwrap_appears(tmp_path: pathlib.Path, monkeypatch: Any) -> None:
+    real = shutil.which("bwrap") or "/usr/bin/bwrap"
+    if not pathlib.Path(real).exists():
+        pytest.skip("bubblewrap is not installed (`make debs` installs it)")
+    later = tmp_path / "bin" / "bwrap"
+    monkeypatch.setenv("KES_DEVCLUSTER_BWRAP", str(later))
+
+    async def scenario() -> None:
+        async with h.running(tmp_path=tmp_path) as (store, _):
+            await store.create(h.PODS, h.pod("patient", {
+                "name": "main", "image": "x", "command": ["sh", "-c", "echo started"]},
+                restartPolicy="Never"))
+            pending = await h.wait_for(
+                store, h.PODS, namespace="default", name="patient",
+                predicate=lambda p: bool((p.get("status") or {}).get("conditions")))
+            assert "bubblewrap (bwrap) is not installed" in _sandbox_condition(pending)["message"]
+            later.parent.mkdir()
+            later.symlink_to(real)
+            done = await h.wait_for(store, h.PODS, namespace="default", name="patient",
+                                    predicate=h.phase_is("Succeeded"))
+            assert _sandbox_condition(done)["status"] == "True"
+            await h.wait_for(store, ("", "v1", "nodes"), namespace=None, name="kes-devcluster",
+                             predicate=lambda n: n["status"]["conditions"][0]["status"] == "True")
 
     _run(scenario())
 

@@ -101,6 +101,13 @@ def test_containers_find_the_servers_python_scripts(monkeypatch: pytest.MonkeyPa
     assert parts[-1] == str(pathlib.Path(sys.executable).parent)
 
 
+def test_helper_directories_lead_a_containers_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", "/usr/bin:/.kes/bin")
+    env = environment.base(pod={"metadata": {"name": "p"}},
+                           path_first=("/.kes/bin", "/.kes/path/0"))
+    assert env["PATH"].split(":")[:3] == ["/.kes/bin", "/.kes/path/0", "/usr/bin"]
+
+
 def test_output_without_a_final_newline_is_served_without_one() -> None:
     raw = b"2026-01-01T00:00:00.000000000Z F whole\n2026-01-01T00:00:00.000000000Z P tail\n"
     assert b"".join(logs.select(raw=raw)) == b"whole\ntail"

@@ -93,7 +93,8 @@ def test_numbers(text: str, kind: str, value: float) -> None:
     ("source", "message"),
     [
         ("{{ 99999999999999999999999 }}", 'integer overflow: "99999999999999999999999"'),
-        ("{{ 1i }}", 'illegal number syntax: "1i"'),
+        ("{{ 1_i }}", 'illegal number syntax: "1_i"'),
+        ("{{ 1-1 }}", 'bad number syntax: "1-1"'),
         ('{{ "\\q" }}', "invalid syntax"),
         ("{{ range .L }}{{ end }}{{ break }}", "{{break}} outside {{range}}"),
         ("{{ define 1 }}{{ end }}", 'unexpected "1" in define clause'),

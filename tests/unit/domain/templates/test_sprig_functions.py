@@ -244,7 +244,7 @@ FAILING: list[tuple[str, str, str]] = [
     (
         "genPrivateKey",
         '{{ genPrivateKey "dsa" }}',
-        "sprig usage of 'genPrivateKey for dsa key' is not allowed by kanister",
+        "sprig usage of 'genPrivateKey for dsa' is not allowed by kanister",
     ),
     ("genSelfSignedCert", '{{ genSelfSignedCert "x" (list "nope") nil 1 }}', "error parsing ip"),
     (
@@ -374,25 +374,14 @@ FAILING: list[tuple[str, str, str]] = [
     ("wrap", '{{ wrap .I "a" }}', "expected int; got int64"),
     ("wrapWith", '{{ wrapWith 1 "|" .I }}', "expected string; got int64"),
     (
-        "bcrypt",
-        '{{ bcrypt "password" }}',
-        "error calling bcrypt: sprig usage of 'bcrypt' is not allowed by kanister as it is not "
-        "FIPS compatible",
-    ),
-    (
         "derivePassword",
         '{{ derivePassword 1 "long" "password" "user" "example.com" }}',
         "sprig usage of 'derivePassword' is not allowed by kanister as it is not FIPS compatible",
     ),
-    (
-        "htpasswd",
-        '{{ htpasswd "username" "password" }}',
-        "sprig usage of 'htpasswd' is not allowed by kanister as it is not FIPS compatible",
-    ),
 ]
 
 # Functions whose only use is to fail, or that have no meaningful passing case.
-NO_PASSING_CASE = {"fail", "bcrypt", "htpasswd", "derivePassword"}
+NO_PASSING_CASE = {"fail", "derivePassword"}
 
 
 def test_every_function_has_a_passing_and_a_failing_case() -> None:

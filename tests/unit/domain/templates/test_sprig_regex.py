@@ -1,4 +1,4 @@
-"""Go RE2 regex semantics on Python's re: translation, refusals, FindAll/Split/Expand rules."""
+"""Go regexp semantics on RE2: Go's refusals and messages, FindAll/Split/Expand, linear time."""
 
 from __future__ import annotations
 
@@ -39,6 +39,14 @@ from kes.domain.templates.sprig import regex
         pytest.param('{{ regexMatch "^\\\\d$" "٣" }}', "false", id="digits-are-ascii"),
         pytest.param('{{ regexMatch "(" "x" }}', "false", id="match-ignores-bad-pattern"),
         pytest.param('{{ regexFind "b+" "abbbc" }}', "bbb", id="find"),
+        pytest.param('{{ regexFindAll "|a" "a" -1 }}', "[ ]", id="empty-alternative-first"),
+        pytest.param('{{ regexFindAll "a*" "baa" -1 }}', "[ aa]", id="empty-abutting-dropped"),
+        pytest.param('{{ regexMatch "^\\\\pL+$" "héllo" }}', "true", id="unicode-class"),
+        pytest.param('{{ regexMatch "^\\\\p{Greek}$" "λ" }}', "true", id="unicode-script"),
+        pytest.param('{{ regexFind "(?U)a+" "aaa" }}', "a", id="ungreedy-flag"),
+        pytest.param('{{ regexMatch "\\\\Qa\\\\C\\\\E" "a\\\\C" }}', "true", id="C-inside-Q"),
+        pytest.param('{{ regexReplaceAll "(a)" "a" "$1é" }}', "", id="expand-name-unicode"),
+        pytest.param('{{ regexReplaceAll "(?P<x>a)" "a" "${x" }}', "${x", id="expand-unclosed"),
         pytest.param('{{ regexFind "z" "abc" }}', "", id="find-none"),
         pytest.param('{{ regexReplaceAllLiteral "b" "abc" "$0" }}', "a$0c", id="literal"),
     ],
@@ -50,46 +58,67 @@ def test_regex_functions_match_go(template: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("pattern", "message"),
     [
-        pytest.param("(a)\\1", "invalid escape sequence", id="backreference"),
-        pytest.param("a(?=b)", "invalid or unsupported Perl syntax", id="lookahead"),
-        pytest.param("(?<=a)b", "invalid or unsupported Perl syntax", id="lookbehind"),
-        pytest.param("a\\Z", "invalid escape sequence", id="python-only-Z"),
-        pytest.param("a++", "invalid nested repetition operator", id="possessive"),
-        pytest.param("[a", "missing closing ]", id="unclosed-class"),
-        pytest.param("\\pL", "invalid character class range", id="unicode-class-unsupported"),
+        # Go's regexp/syntax messages (RE2's codes translated).
+        pytest.param("(a)\\1", "invalid escape sequence: `\\1`", id="backreference"),
+        pytest.param("a(?=b)", "invalid or unsupported Perl syntax: `(?=`", id="lookahead"),
+        pytest.param("(?<=a)b", "invalid named capture: `(?<=a)b`", id="lookbehind"),
+        pytest.param("[(?<=]x(?<!a)b>c", "invalid named capture: `(?<!a)b>`", id="lookbehind-gt"),
+        pytest.param("a\\Z", "invalid escape sequence: `\\Z`", id="python-only-Z"),
+        pytest.param("a\\C", "invalid escape sequence: `\\C`", id="any-byte-is-re2-only"),
+        pytest.param("a++", "invalid nested repetition operator: `++`", id="possessive"),
+        pytest.param("[a", "missing closing ]: `[a`", id="unclosed-class"),
+        pytest.param("a(", "missing closing ): `a(`", id="unclosed-group"),
+        pytest.param("a)", "unexpected ): `a)`", id="unopened-group"),
+        pytest.param("*a", "missing argument to repetition operator: `*`", id="bare-star"),
+        pytest.param("a{1001}", "invalid repeat count: `{1001}`", id="repeat-too-big"),
+        pytest.param("a\\", "trailing backslash at end of expression: ``", id="trailing"),
+        pytest.param("(?P<n!>a)", "invalid named capture: `(?P<n!>`", id="bad-name"),
+        pytest.param("\\pX", "invalid character class range: `\\pX`", id="unknown-class"),
+        pytest.param("[[:foo:]]", "invalid character class range: `[:foo:]`", id="posix-name"),
     ],
 )
-def test_patterns_re2_rejects_are_rejected(pattern: str, message: str) -> None:
-    with pytest.raises(regex.RegexSyntaxError, match=re.escape(message)):
-        regex.translate(pattern)
+def test_patterns_go_rejects_are_rejected_with_gos_message(pattern: str, message: str) -> None:
+    with pytest.raises(regex.RegexSyntaxError) as caught:
+        regex.compile_go(pattern)
+    assert str(caught.value) == f"error parsing regexp: {message}"
 
 
 def test_compile_errors_surface_with_go_prefix() -> None:
-    with pytest.raises(errors.TemplateError, match=re.escape("regexp: Compile(`(`)")):
+    with pytest.raises(errors.TemplateError) as caught:
         sprig_cases.render('{{ regexFindAll "(" "x" -1 }}')
+    assert str(caught.value).endswith(
+        "error calling regexFindAll: regexp: Compile(`(`): error parsing regexp: "
+        "missing closing ): `(`"
+    )
 
 
-def test_translation_keeps_character_class_brackets_literal() -> None:
+def test_compile_errors_quote_a_pattern_go_cannot_backquote() -> None:
+    with pytest.raises(errors.TemplateError, match=re.escape('regexp: Compile("`(")')):
+        sprig_cases.render('{{ regexFind "`(" "x" }}')
+
+
+def test_character_class_brackets_stay_literal() -> None:
     assert regex.compile_go("[[]").fullmatch("[") is not None
     assert regex.compile_go("[]a]").fullmatch("]") is not None
 
 
+def test_regexes_run_on_re2() -> None:
+    # Linear time by construction: every sprig regex function compiles through compile_go.
+    assert type(regex.compile_go("(a+)+$")).__module__ == "re2"
+
+
 @pytest.mark.parametrize(
-    "pattern",
-    ["(a+)+", "(a*)*$", "(\\w+\\s?)*", "((a)+)+", "(a+){2,}", "(?:x+)+"],
+    ("template", "expected"),
+    [
+        # Each takes seconds to hours on a backtracking engine; RE2 is linear in the input.
+        pytest.param('{{ regexMatch "^(a|a)*$" .S }}', "false", id="alternation-star"),
+        pytest.param('{{ regexMatch "(a+)+$" .S }}', "false", id="nested-plus"),
+        pytest.param('{{ regexMatch "^(a*)*b$" .S }}', "false", id="nested-star"),
+        pytest.param('{{ regexMatch "^(\\\\w+\\\\s?)*$" .S }}', "false", id="words"),
+        pytest.param('{{ regexFindAll "(a|aa)+c" .S -1 }}', "[]", id="findall"),
+        pytest.param('{{ regexReplaceAll "(a*)*x" .S "y" | len }}', "20001", id="replace"),
+    ],
 )
-def test_nested_repetition_is_refused_to_bound_matching_time(pattern: str) -> None:
-    with pytest.raises(regex.RegexSyntaxError, match="nested repetition"):
-        regex.translate(pattern)
-
-
-@pytest.mark.parametrize("pattern", ["(ab)+", "(a+)?", "[(]+", "\\(a+\\)+", "a+b+", "(a|b)+"])
-def test_ordinary_repetition_is_allowed(pattern: str) -> None:
-    regex.translate(pattern)
-
-
-def test_a_catastrophic_pattern_fails_instead_of_stalling() -> None:
-    params = sprig_cases.PARAMS | {"S": "a" * 40 + "b"}
-    with pytest.raises(errors.TemplateError, match="nested repetition"):
-        sprig_cases.render('{{ regexFindAll "(a+)+$" .S -1 }}', params)
-    assert sprig_cases.render('{{ regexMatch "(a+)+$" .S }}', params) == "false"
+def test_pathological_patterns_answer_as_go_does(template: str, expected: str) -> None:
+    params = sprig_cases.PARAMS | {"S": "a" * 20_000 + "!"}
+    assert sprig_cases.render(template, params) == expected

@@ -1,11 +1,12 @@
-"""ConfigMap and Secret values refused as kube-apiserver's typed decoding refuses them; the
-base64 positions were checked against Go's encoding/base64 (the same inputs, the same bytes)."""
+"""ConfigMap and Secret values refused as kube-apiserver's typed decoding refuses them: strings
+where Go wants strings, and base64 failing at the byte Go's encoding/base64 names (these inputs
+were checked against Go itself)."""
 
 from __future__ import annotations
 
 import pytest
 
-from kes.devcluster import builtin_decoding
+from kes.devcluster.validation import decoding
 
 
 @pytest.mark.parametrize(
@@ -15,7 +16,8 @@ from kes.devcluster import builtin_decoding
      ("c3VwZXJzZWNyZXQ", 12), ("Zm9v=", 4), ("Zg==Zg==", 4), (" Zm9v", 0)],
 )
 def test_base64_fails_where_go_fails(text: str, position: int | None) -> None:
-    assert builtin_decoding.base64_error(text) == position
+    expected = None if position is None else f"illegal base64 data at input byte {position}"
+    assert decoding.base64_error(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -39,10 +41,12 @@ def test_base64_fails_where_go_fails(text: str, position: int | None) -> None:
     ],
 )
 def test_values_that_do_not_decode(kind: str, obj: dict[str, object], message: str) -> None:
-    assert builtin_decoding.decode_error(kind=kind, obj=obj) == message
+    assert decoding.error(group="", version="v1", kind=kind, obj=obj) == message
 
 
 def test_values_that_decode() -> None:
-    assert builtin_decoding.decode_error(kind="ConfigMap", obj={"data": {"a": "1"}}) is None
-    assert builtin_decoding.decode_error(kind="Secret", obj={"data": {"a": "YQ=="}}) is None
-    assert builtin_decoding.decode_error(kind="Pod", obj={"data": {"a": 1}}) is None
+    assert decoding.error(group="", version="v1", kind="ConfigMap",
+                          obj={"data": {"a": "1"}}) is None
+    assert decoding.error(group="", version="v1", kind="Secret",
+                          obj={"data": {"a": "YQ=="}}) is None
+    assert decoding.error(group="", version="v1", kind="Pod", obj={"data": {"a": 1}}) is None
