@@ -147,7 +147,7 @@ def apply(*, kind: str, group: str, obj: dict[str, Any]) -> dict[str, Any]:
             "maxSurge": "25%", "maxUnavailable": "25%"}})
         _template(spec)
     elif kind == "StatefulSet" and group == "apps" and isinstance(spec, dict):
-        obj.setdefault("status", {})
+        obj.setdefault("status", {"replicas": 0, "availableReplicas": 0})
         spec.setdefault("replicas", 1)
         spec.setdefault("podManagementPolicy", "OrderedReady")
         spec.setdefault("revisionHistoryLimit", 10)
@@ -158,7 +158,7 @@ def apply(*, kind: str, group: str, obj: dict[str, Any]) -> dict[str, Any]:
                         {"whenDeleted": "Retain", "whenScaled": "Retain"})
         _template(spec)
     elif kind == "ReplicaSet" and group == "apps" and isinstance(spec, dict):
-        obj.setdefault("status", {})
+        obj.setdefault("status", {"replicas": 0})
         spec.setdefault("replicas", 1)
         _template(spec)
     elif kind == "CustomResourceDefinition":
