@@ -26,7 +26,7 @@ def test_the_benchmarks_folder_is_found() -> None:
 
 
 # Scripts that start the real control plane (`make tools`): enforced like any tool.
-_NEEDS = {"bench_api_divergence": CONTROL_PLANE}
+_NEEDS = {"bench_api_divergence": CONTROL_PLANE, "bench_engines": CONTROL_PLANE}
 
 
 @pytest.mark.timeout(SMOKE_TIMEOUT_SECONDS + 20)
