@@ -64,7 +64,9 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if level is not None:
             item.add_marker("integration" if level == "devcluster" else level)
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and callspec.params.get("engine") == "kubernetes":
+        engines = {callspec.params.get(k) for k in ("engine", "admission_cluster")} if (
+            callspec is not None) else set()
+        if "kubernetes" in engines:
             item.add_marker(pytest.mark.tools(*CONTROL_PLANE))
 
 
