@@ -12,7 +12,7 @@ import json
 import pathlib
 import socket
 
-NODE_NAME = "kes-devcluster"
+NODE_NAME = "kes-devcluster"  # the kubelet's (kubelet/config.py; a unit test keeps them equal)
 
 
 @dataclasses.dataclass(frozen=True)

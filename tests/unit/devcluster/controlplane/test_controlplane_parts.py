@@ -108,6 +108,10 @@ def test_a_claim_asked_of_us_gets_a_directory_volume(tmp_path: Path) -> None:
     assert provisioner.is_released(released) and not provisioner.is_released(volume)
 
 
+def test_the_node_is_the_one_the_certificates_name() -> None:
+    assert layout.NODE_NAME == config.NODE_NAME
+
+
 def test_the_kubelet_runs_the_pods_bound_to_it() -> None:
     assert config.NodeConfig().pod_selector is None  # the stand-in: every pod, it binds them
     assert config.NodeConfig(stand_in=False).pod_selector == "spec.nodeName=kes-devcluster"
