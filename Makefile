@@ -54,6 +54,7 @@ lint: venv
 
 test: venv debs tools postgres lint
 	$(VENV)/bin/pytest
+	$(VENV)/bin/kes replay -q tests/fixtures/histories/*.jsonl
 
 # The main job on the embedded defaults; KEEP=1 leaves the cluster and controller running.
 demo: venv debs tools

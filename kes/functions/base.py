@@ -98,6 +98,9 @@ class FunctionSpec:
     outputs: tuple[str, ...] = ()
     category: str = "core"
     creates_pods: bool = False
+    # Args whose values are credentials (restic's `encryptionKey`): the controller masks them
+    # out of everything it records, even when a Blueprint writes them literally.
+    secret_args: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # `run` checks the args as Kanister's phase does before Exec, so every caller gets the
@@ -113,6 +116,10 @@ class FunctionSpec:
 
         checked.checks_args = True  # type: ignore[attr-defined]
         object.__setattr__(self, "run", checked)
+
+    def secret_values(self, args: Mapping[str, Any]) -> list[str]:
+        """The values of this function's secret args in `args` (for masking)."""
+        return [str(args[name]) for name in self.secret_args if args.get(name)]
 
     def check_args(self, args: Mapping[str, Any]) -> None:
         """Kanister's phase checks: required args first, then supported args, wrapped as it does."""

@@ -13,8 +13,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from kes.functions import (
+    backupdata,
+    backupdataall,
+    backupdatastats,
+    backupdatausingkopiaserver,
     base,
     catalog,
+    checkrepository,
+    copyvolumedata,
+    deletedata,
+    deletedataall,
+    deletedatausingkopiaserver,
     kubeexec,
     kubeexecall,
     kubeops,
@@ -22,6 +31,9 @@ from kes.functions import (
     locationdelete,
     multicontainerrun,
     preparedata,
+    restoredata,
+    restoredataall,
+    restoredatausingkopiaserver,
     scaleworkload,
     wait,
     waitv2,
@@ -39,6 +51,18 @@ IMPLEMENTED: tuple[base.FunctionSpec, ...] = (
     wait.SPEC,
     waitv2.SPEC,
     locationdelete.SPEC,
+    backupdata.SPEC,
+    backupdataall.SPEC,
+    restoredata.SPEC,
+    restoredataall.SPEC,
+    deletedata.SPEC,
+    deletedataall.SPEC,
+    copyvolumedata.SPEC,
+    backupdatastats.SPEC,
+    checkrepository.SPEC,
+    backupdatausingkopiaserver.SPEC,
+    restoredatausingkopiaserver.SPEC,
+    deletedatausingkopiaserver.SPEC,
 )
 
 # Functions Kanister exempts from pre-rendering (`skipRenderFuncs`): they render their own args.

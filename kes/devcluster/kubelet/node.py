@@ -27,6 +27,7 @@ from kes.devcluster.kubelet import (
     config,
     execing,
     helpers,
+    hosts,
     localapi,
     logstream,
     pods,
@@ -38,6 +39,7 @@ from kes.devcluster.kubelet import (
 
 logger = logging.getLogger(__name__)
 _DEFAULT_GRACE_SECONDS = 30.0
+SERVICES: store_mod.ResourceKey = ("", "v1", "services")
 
 
 def grace_seconds(pod: dict[str, Any], *, stand_in: bool = True) -> float:
@@ -66,6 +68,7 @@ class Kubelet:
         self._stopping: set[asyncio.Task[None]] = set()
         self._stopping_uids: set[str] = set()
         self.availability = sandbox.Availability()
+        self.hosts_files = hosts.HostsFiles()
 
     @classmethod
     def on_store(
@@ -84,7 +87,8 @@ class Kubelet:
         if not self.node.api_port:
             await serviceaccount.wait_for_port_file(data_dir=self.data_dir, since=started - 1)
         tasks = [asyncio.create_task(recording.renew_lease(self.api, node=self.node)),
-                 asyncio.create_task(self._follow_runtime(problem))]
+                 asyncio.create_task(self._follow_runtime(problem)),
+                 asyncio.create_task(self._follow_services())]
         if self.node.stand_in:
             tasks.append(asyncio.create_task(self._reclaim_volumes()))
         try:
@@ -135,6 +139,16 @@ class Kubelet:
         finally:
             watcher.close()
 
+    async def _follow_services(self) -> None:
+        """Keep every pod's /etc/hosts listing the Services (there is no cluster DNS)."""
+        watcher = self.api.watch(SERVICES)
+        try:
+            async for event in watcher:
+                if event.type in ("ADDED", "MODIFIED", "DELETED"):
+                    self.hosts_files.service_event(event_type=event.type, service=event.object)
+        finally:
+            watcher.close()
+
     def _handle(self, event: store_mod.WatchEvent) -> None:
         pod = event.object
         meta = pod.get("metadata", {})
@@ -158,7 +172,7 @@ class Kubelet:
             return
         worker = pods.PodWorker(api=self.api, pod=pod, data_dir=self.data_dir,
                                 availability=self.availability, helpers=self.helpers,
-                                node=self.node)
+                                hosts_files=self.hosts_files, node=self.node)
         self.workers[uid] = worker
         worker.start()
 

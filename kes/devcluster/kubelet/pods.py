@@ -21,6 +21,8 @@ from kes.devcluster.kubelet import (
     config,
     environment,
     helpers,
+    hosts,
+    leftovers,
     logs,
     podstatus,
     processes,
@@ -43,10 +45,11 @@ class PodWorker:
     def __init__(
         self, *, api: objectapi.NodeApi, pod: dict[str, Any], data_dir: pathlib.Path,
         availability: sandbox.Availability, helpers: helpers.Helpers,
-        node: config.NodeConfig | None = None,
+        hosts_files: hosts.HostsFiles | None = None, node: config.NodeConfig | None = None,
     ) -> None:
         self.api = api
         self.node = node or config.NodeConfig()
+        self.hosts_files = hosts_files
         self.pod = copy.deepcopy(pod)
         self.uid: str = pod["metadata"]["uid"]
         self.namespace: str = pod["metadata"].get("namespace", "default")
@@ -98,6 +101,10 @@ class PodWorker:
         for name in self._attempts:
             await self._event("Killing", f"Stopping container {name}")
         await asyncio.gather(*(a.stop(grace=grace) for a in list(self._attempts.values())))
+        # What execs started in the background dies with the pod, as in a container.
+        await leftovers.end(self.uid, grace=grace)
+        if self.hosts_files is not None:
+            self.hosts_files.forget(self.uid)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -242,11 +249,16 @@ class PodWorker:
             pod=self.pod, data_dir=self.data_dir, pod_dir=self.pod_dir,
         ) if self.node.stand_in else None
         api_env = serviceaccount.environment(data_dir=self.data_dir, port=self.node.api_port)
+        api_env[leftovers.MARKER] = self.uid
+        etc_hosts = None if self.hosts_files is None else self.hosts_files.mount_for(
+            uid=self.uid, pod=self.pod, pod_dir=self.pod_dir)
         for spec in [*self.init_specs, *self.specs]:
             mounts = volumes.mounts(container=spec, volume_paths=paths,
                                     readonly_volumes=readonly)
             if account is not None and all(m.target != account.target for m in mounts):
                 mounts.append(account)
+            if etc_hosts is not None and all(m.target != hosts.TARGET for m in mounts):
+                mounts.append(etc_hosts)
             mounts.extend(self.helpers.mounts)
             env = await environment.resolve(api=self.api, pod=self.pod, container=spec,
                                             path_first=self.helpers.search_path)

@@ -36,7 +36,10 @@ def test_the_functions_of_this_issue_run() -> None:
     assert runnable == {
         "KubeTask", "KubeExec", "KubeExecAll", "ScaleWorkload",
         "MultiContainerRun", "PrepareData", "KubeOps", "Wait", "WaitV2",
+        "BackupData", "BackupDataAll", "RestoreData", "RestoreDataAll", "DeleteData",
+        "DeleteDataAll", "CopyVolumeData", "BackupDataStats", "CheckRepository",
         "LocationDelete",
+        "BackupDataUsingKopiaServer", "RestoreDataUsingKopiaServer", "DeleteDataUsingKopiaServer",
     }  # fmt: skip
 
 
