@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import reposerver_harness as rs
 import yaml
 from builders import actionset, blueprint, kubetask, one_action
 from e2e_harness import ROOT, ControllerProcess, Kube, wait_for
@@ -212,7 +213,33 @@ def _needs_claims(probe: Probe, ns: str) -> None:
     _failed_with(probe.kube, "as-pvc", ns, 'persistentvolumeclaims "data"')
 
 
+def _needs_services(probe: Probe, ns: str) -> None:
+    """A RepositoryServer's first step after reading its Secrets is its Service."""
+    probe.kube.apply([*rs.server_secrets(
+        ns, location={"type": "filestore", "prefix": "pfx", "claimName": "kopia-repo"},
+        credentials=("secrets.kanister.io/filestore", {})), rs.repositoryserver("repo", ns)])
+    try:
+        seen: list[str] = []
+
+        def refused() -> bool:
+            seen.append(json.dumps(rs.status(probe.kube, "repo", ns)))
+            return "Failed to reconcile service: services" in seen[-1] and (
+                "is forbidden" in seen[-1])
+
+        try:
+            wait_for(refused, what="the refused Service")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc} Last status: {seen[-1:]}") from None
+        assert "cannot get resource \\\"services\\\"" in seen[-1]
+    finally:
+        # Gone before the rule comes back: it would start a kopia server otherwise.
+        probe.kube.run("delete", "repositoryserver", "repo", "-n", ns, "--wait=false",
+                       check=False)
+        probe.kube.run("delete", "namespace", ns, "--wait=false", check=False)
+
+
 DYNAMIC: dict[str, Callable[[Probe, str], None]] = {
+    "services": _needs_services,
     "actionsets/status": _needs_status,
     "events": _needs_events,
     "pods": _needs_pods,
