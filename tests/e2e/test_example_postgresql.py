@@ -29,7 +29,7 @@ from database_examples import (
     server_in_pod,
 )
 from e2e_harness import ControllerProcess, Kube
-from s3_harness import SECRET_ACCESS_KEY, S3Server
+from s3_harness import ACCESS_KEY_ID, SECRET_ACCESS_KEY, S3Server
 
 pytestmark = [pytest.mark.timeout(300), pytest.mark.tools("postgres-server")]
 
@@ -103,7 +103,7 @@ def test_backup_then_restore_brings_back_the_rows_and_delete_removes_the_dump(
     assert keys(moto_s3, bucket) == []
 
     assert leaked(kube, controller, NAMESPACE, ["backup-postgres", restore, delete],
-                  [postgres.password, SECRET_ACCESS_KEY]) == []
+                  [postgres.password, SECRET_ACCESS_KEY, ACCESS_KEY_ID]) == []
 
 
 def test_a_dump_failing_halfway_fails_the_phase_and_renders_no_artifact(
@@ -140,4 +140,4 @@ def test_a_dump_failing_halfway_fails_the_phase_and_renders_no_artifact(
     assert "PostgreSQL database cluster dump complete" not in partial
 
     assert leaked(kube, controller, NAMESPACE, [name],
-                  [postgres.password, SECRET_ACCESS_KEY]) == []
+                  [postgres.password, SECRET_ACCESS_KEY, ACCESS_KEY_ID]) == []
