@@ -7,7 +7,6 @@ devcluster process it starts, never in committed configuration.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import devcluster_harness
 import pytest
 
 import kes
@@ -50,8 +50,6 @@ def _kando_launcher(bindir: Path) -> None:
 
 @pytest.fixture(scope="session")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    if importlib.util.find_spec("kes.devcluster") is None:
-        pytest.skip("kes.devcluster is not in this tree yet (branch devcluster not merged)")
     data = tmp_path_factory.mktemp("functions-devcluster")
     _kando_launcher(data / "bin")
     path = os.pathsep.join(
@@ -61,7 +59,7 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with (data / "server.log").open("w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "kes.devcluster", "serve", "--data-dir", str(data),
-             "--port", "0"],
+             "--port", "0", *devcluster_harness.pod_path_args()],
             stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=_ROOT,
         )  # fmt: skip
     assert process.stdout is not None

@@ -211,7 +211,10 @@ def test_no_credential_on_any_command_line(
     scanner.stop.set()
     scanner.thread.join(timeout=10)
 
-    subcommands = {tuple(argv[1:3]) for argv, _ in scanner.restic.values()}
+    # Only this test's restic processes (others may run on the machine): they talk to the gate.
+    ours = [(argv, environ) for argv, environ in scanner.restic.values()
+            if f"127.0.0.1:{proxy.port}/".encode() in environ]
+    subcommands = {tuple(argv[1:3]) for argv, _ in ours}
     # The scanner saw restic run every step: probe, init, backup, restore.
     assert {
         ("cat", "config"),
@@ -223,7 +226,7 @@ def test_no_credential_on_any_command_line(
     leaked = [line for line in scanner.cmdlines if any(s in line for s in secrets)]
     assert leaked == []
     # …and the credentials were in restic's environment, which is where they belong.
-    for argv, environ in scanner.restic.values():
+    for argv, environ in ours:
         variables = environ.split(b"\0")
         assert f"AWS_SECRET_ACCESS_KEY={SECRET_ACCESS_KEY}".encode() in variables, argv
         assert f"RESTIC_PASSWORD={KEY}".encode() in variables, argv
