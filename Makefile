@@ -53,6 +53,7 @@ lint: venv
 
 test: venv debs tools postgres mariadb lint
 	$(VENV)/bin/pytest
+	$(VENV)/bin/kes replay -q tests/fixtures/histories/*.jsonl
 
 # The main job on the embedded defaults; KEEP=1 leaves the cluster and controller running.
 demo: venv debs tools

@@ -15,7 +15,7 @@ import click
 import yaml
 
 from kes.adapters.k8s import client, customresources, errors, objects
-from kes.cli import actionset_inspect, actionset_kube
+from kes.cli import actionset_inspect, actionset_kube, actionset_retry
 from kes.domain import actionsets
 
 _SELECTOR_RESOURCES = {
@@ -97,7 +97,7 @@ def _multi(*names: str, help_text: str) -> Callable[[Any], Any]:
 
 @click.group("actionset")
 def actionset() -> None:
-    """Create, cancel and describe ActionSets (kanctl's `create actionset`)."""
+    """Create, cancel, describe and retry ActionSets (kanctl's `create actionset`, and more)."""
 
 
 @actionset.command("create")
@@ -195,3 +195,4 @@ def _build(api: client.Api, *, namespace: str, flags: dict[str, Any]) -> dict[st
 
 actionset.add_command(actionset_inspect.cancel)
 actionset.add_command(actionset_inspect.describe)
+actionset.add_command(actionset_retry.retry)

@@ -22,8 +22,7 @@ from kes.cli import actionset_kube, history
 
 POLL_SECONDS = 0.2
 LAST_EVENTS = 10
-_PHASE_ENDS = {"PhaseCompleted", "PhaseFailed", "PhaseInterrupted", "DeferPhaseCompleted",
-               "DeferPhaseFailed"}
+_PHASE_ENDS = {"PhaseCompleted", "PhaseFailed", "PhaseTimedOut", "PhaseInterrupted"}
 
 
 def _store_option(func: Any) -> Any:
@@ -117,6 +116,8 @@ def _print_cancellation(app: application.KesApplication, *, namespace: str, name
 @click.argument("name")
 @actionset_kube.connection_options
 @_store_option
+@click.option("-o", "--output", type=click.Choice(["json", "yaml"]), default=None,
+              help="Everything shown, as data: status, Events, phase ends from the log.")
 def describe(**options: Any) -> None:
     """Status, last Events and each phase's output or log tail of ActionSet NAME."""
     name, namespace = options["name"], actionset_kube.namespace_of(options)
@@ -135,20 +136,36 @@ def describe(**options: Any) -> None:
             raise click.ClickException(f'actionsets.cr.kanister.io "{name}" not found')
         assert app is not None or obj is not None
         status = (obj or {}).get("status") or (app.status(run_id) if app and run_id else {})
+        ends = phase_ends(app, run_id) if app is not None and run_id is not None else None
+        if options["output"]:
+            data = {
+                "name": name, "namespace": namespace, "objectExists": obj is not None,
+                "status": status, "events": [_event_data(e) for e in events[-LAST_EVENTS:]],
+                "phaseEnds": ends, "retries": _retries(app, run_id),
+            }
+            click.echo(history.render(data, options["output"]))
+            return
         click.echo("\n".join(_status_lines(name=name, namespace=namespace, obj=obj,
                                            status=status)))
         click.echo(f"Events (last {LAST_EVENTS}):")
-        click.echo("\n".join(events[-LAST_EVENTS:]) if events else "  <none>")
+        click.echo("\n".join(_event_line(e) for e in events[-LAST_EVENTS:]) if events
+                   else "  <none>")
         click.echo("Phase logs (from the event log):")
         if app is None:
             click.echo("  <no event log: set KES_STORE or pass --store>")
-        elif run_id is None:
+        elif ends is None:
             click.echo("  <not recorded>")
         else:
-            click.echo("\n".join(phase_lines(app, run_id)) or "  <no phase has ended>")
+            click.echo("\n".join(phase_lines(ends)) or "  <no phase has ended>")
     finally:
         if app is not None:
             app.close()
+
+
+def _retries(app: application.KesApplication | None, run_id: UUID | None) -> list[str]:
+    if app is None or run_id is None:
+        return []
+    return [f"{namespace}/{name}" for _, namespace, name in app.retries_of(run_id)]
 
 
 def _indented(text: str, *, by: int) -> str:
@@ -186,40 +203,65 @@ def _status_lines(
     return lines
 
 
-def _kube_events(api: client.Api, *, namespace: str, name: str) -> list[str]:
+def _when(item: dict[str, Any]) -> str:
+    return str(item.get("lastTimestamp") or item.get("eventTime")
+               or item["metadata"].get("creationTimestamp") or "")
+
+
+def _kube_events(api: client.Api, *, namespace: str, name: str) -> list[dict[str, Any]]:
     items = objects.list_objects(api, group="", version="v1", resource="events",
                                  namespace=namespace,
                                  field_selector=f"involvedObject.name={name}")
-
-    def when(item: dict[str, Any]) -> str:
-        return str(item.get("lastTimestamp") or item.get("eventTime")
-                   or item["metadata"].get("creationTimestamp") or "")
-
-    return [f"  {when(e):<22} {e.get('type', ''):<8} {e.get('reason', ''):<20} "
-            f"{_indented(e.get('message', ''), by=4)}" for e in sorted(items, key=when)]
+    return sorted(items, key=_when)
 
 
-def phase_lines(app: application.KesApplication, run_id: UUID) -> list[str]:
+def _event_data(event: dict[str, Any]) -> dict[str, Any]:
+    return {"time": _when(event), "type": event.get("type", ""),
+            "reason": event.get("reason", ""), "message": event.get("message", "")}
+
+
+def _event_line(event: dict[str, Any]) -> str:
+    return (f"  {_when(event):<22} {event.get('type', ''):<8} {event.get('reason', ''):<20} "
+            f"{_indented(event.get('message', ''), by=4)}")
+
+
+def phase_ends(app: application.KesApplication, run_id: UUID) -> list[dict[str, Any]]:
     """The last ending of each phase: its output, or its error and log tail (already masked)."""
     timeline, ended = history.Timeline(), {}
     for event in app.events_of(run_id):
         record = application.event_record(event)
-        timeline.summary(record["type"], record["data"])  # learns the action names
+        timeline.summary(record["type"], record["data"])  # learns actions and deferPhases
         if record["type"] in _PHASE_ENDS:
             data = record["data"]
-            ended[(data["action_index"], data["phase_name"])] = (
-                timeline.where(data), record["type"], data, event.timestamp
-            )
+            kind = record["type"]
+            end: dict[str, Any] = {
+                "phase": timeline.where(data),
+                "time": event.timestamp.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "state": {"PhaseCompleted": "complete", "PhaseInterrupted": "interrupted"}.get(
+                    kind, "failed"),
+            }
+            if kind == "PhaseCompleted":
+                end.update(output=data.get("output"), durationSeconds=data["duration_s"])
+            elif kind == "PhaseInterrupted":
+                end["reason"] = data["reason"]
+            else:
+                end.update(error=data["error"], logTail=list(data.get("log_tail") or []))
+            ended[(data["action_index"], data["phase_name"])] = end
+    return list(ended.values())
+
+
+def phase_lines(ends: list[dict[str, Any]]) -> list[str]:
     lines = []
-    for where, kind, data, when in ended.values():
-        stamp = when.astimezone(dt.UTC).strftime("%H:%M:%S")
-        if kind.endswith("Completed"):
-            output = data.get("output")
+    for end in ends:
+        where, stamp = end["phase"], end["time"][11:19]
+        if end["state"] == "complete":
+            output = end.get("output")
             shown = f"; output {json.dumps(output, sort_keys=True)}" if output else ""
-            lines.append(f"  {where} [{stamp}]: completed in {data['duration_s']:.2f} s{shown}")
-        elif kind == "PhaseInterrupted":
-            lines.append(f"  {where} [{stamp}]: interrupted: {data['reason']}")
+            lines.append(f"  {where} [{stamp}]: completed in {end['durationSeconds']:.2f} s"
+                         f"{shown}")
+        elif end["state"] == "interrupted":
+            lines.append(f"  {where} [{stamp}]: interrupted: {end['reason']}")
         else:
-            lines.append(f"  {where} [{stamp}]: FAILED: {_indented(data['error'], by=4)}")
-            lines.extend(f"    | {line}" for line in data.get("log_tail") or [])
+            lines.append(f"  {where} [{stamp}]: FAILED: {_indented(end['error'], by=4)}")
+            lines.extend(f"    | {line}" for line in end.get("logTail") or [])
     return lines

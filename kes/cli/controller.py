@@ -63,6 +63,14 @@ def controller() -> None:
     help="Default ActionSet timeout (Go duration).",
 )
 @click.option(
+    "--progress-interval",
+    envvar="KES_PROGRESS_INTERVAL",
+    callback=_duration,
+    default="5s",
+    show_default=True,
+    help="How often a running phase's progress is recorded (Kanister's ticker is 5s).",
+)
+@click.option(
     "--create-crds/--no-create-crds",
     envvar="CREATEORUPDATE_CRDS",
     default=True,
@@ -82,6 +90,21 @@ def controller() -> None:
     type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
 )
 @click.option("--log-json", is_flag=True, help="Log JSON lines.")
+@click.option(
+    "--repositoryservers/--no-repositoryservers",
+    envvar="KES_REPOSITORYSERVERS",
+    default=True,
+    show_default=True,
+    help="Run RepositoryServers (Kanister's separate repository server controller).",
+)
+@click.option(
+    "--repositoryserver-check-interval",
+    envvar="KES_REPOSITORYSERVER_CHECK_INTERVAL",
+    default="10s",
+    show_default=True,
+    callback=_duration,
+    help="How often a Ready RepositoryServer's kopia server is checked (Go duration).",
+)
 @click.option(
     "--webhook-cert-dir",
     envvar="KES_WEBHOOK_CERT_DIR",
@@ -104,10 +127,13 @@ def run(
     health_address: str,
     phase_timeout: float | None,
     actionset_timeout: float | None,
+    progress_interval: float | None,
     create_crds: bool,
     allow_env: tuple[str, ...],
     log_level: str,
     log_json: bool,
+    repositoryservers: bool,
+    repositoryserver_check_interval: float | None,
     webhook_cert_dir: Path,
     webhook_port: int,
     webhook_address: str,
@@ -132,7 +158,10 @@ def run(
         create_crds=create_crds,
         health_address=health_address,
         health_port=health_port,
+        progress_interval_s=progress_interval or 0.0,
         version=metadata.version("kes"),
+        repositoryservers=repositoryservers,
+        repositoryserver_check_interval_s=repositoryserver_check_interval or 10.0,
         webhook_cert_dir=webhook_cert_dir,
         webhook_address=webhook_address,
         webhook_port=webhook_port,

@@ -20,7 +20,9 @@ COMMANDS = {
     "dev": "dev",
     "history": "history",
     "profile": "profile",
+    "replay": "replay",
     "validate": "validate",
+    "repositoryserver": "repositoryserver",
     "webhook": "webhook",
 }
 

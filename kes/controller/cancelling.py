@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 DELETED = "deleted"
 TIMED_OUT = "phase timed out"
 ACTIONSET_TIMED_OUT = "actionset timed out"
+STOPPING = "controller stopping"  # nothing is recorded: a restart resumes from the log
 
 
 @dataclass
@@ -20,6 +21,8 @@ class CancelScope:
     event: threading.Event = field(default_factory=threading.Event)
     reason: str = ""
     children: list[CancelScope] = field(default_factory=list)
+    # Reasons this scope takes from its parent; None = every reason.
+    follows: frozenset[str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _timers: list[threading.Timer] = field(default_factory=list)
 
@@ -34,7 +37,8 @@ class CancelScope:
                 self.event.set()
             children = list(self.children)
         for child in children:
-            child.cancel(reason)
+            if child.follows is None or reason in child.follows:
+                child.cancel(reason)
 
     def child(
         self, *, timeout_s: float | None = None, timeout_reason: str = TIMED_OUT
@@ -51,6 +55,17 @@ class CancelScope:
             timer.daemon = True
             timer.start()
             scope._timers.append(timer)
+        return scope
+
+    def detached(self, *, follows: frozenset[str] = frozenset({STOPPING})) -> CancelScope:
+        """A scope cancelled with this one only for `follows` reasons (the deferPhase runs after
+        a cancellation or a timeout, but stops with the controller)."""
+        scope = CancelScope(follows=follows)
+        with self._lock:
+            self.children.append(scope)
+            reason = self.reason if self.event.is_set() else None
+        if reason is not None and reason in follows:
+            scope.cancel(reason)
         return scope
 
     def close(self) -> None:

@@ -1,15 +1,17 @@
-"""Run one ActionSet: actions in parallel, phases in order, the deferPhase always.
+"""Run one ActionSet: actions in parallel, each by the plan its run recorded at acceptance.
 
-The executor never keeps state of its own: every decision reads the run from the application,
-so a resumed run continues exactly where the log says it stopped. Phases are run by
-`phases.PhaseRunner`; this module decides which phase comes next and how an action and the run end.
+The executor keeps no state of its own and never reads the Blueprint: for each action it asks
+the run (`ActionSetRun.next_step`) what comes next — recover a phase a crash left running, run
+the next phase or the deferPhase, or finish the action — does it, and asks again. So a run
+resumed after a restart, or after its Blueprint was edited, continues exactly where the log
+says it stopped, with the phases the log says it has. Phases are run by `phases.PhaseRunner`.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -21,14 +23,20 @@ from kes.controller import (
     logcontext,
     parameters,
     phases,
+    progressing,
     timeouts,
     unexpected,
 )
+from kes.domain import actionset, params, planning, resources, templates
 from kes.domain import actionset_events as ev
-from kes.domain import params, templates
 from kes.functions import base, registry
 
 logger = logging.getLogger(__name__)
+
+NOT_RECORDED = (
+    "This run was accepted by an earlier kes that did not record its phases, so it cannot be "
+    "resumed; create the ActionSet again"
+)
 
 
 class Executor:
@@ -40,19 +48,19 @@ class Executor:
         app: application.KesApplication,
         api: client.Api,
         controller_namespace: str,
-        blueprints: caching.ObjectCache,
         profiles: caching.ObjectCache,
-        on_phase_finished: Callable[[str, float], None] | None = None,
+        blueprints: caching.ObjectCache,
+        progress_interval_s: float = progressing.DEFAULT_INTERVAL_S,
     ) -> None:
         self.app = app
         self.api = api
-        self.blueprints = blueprints
         self.profiles = profiles
+        self.blueprints = blueprints
         self.phases = phases.PhaseRunner(
             app=app,
             api=api,
             controller_namespace=controller_namespace,
-            on_phase_finished=on_phase_finished or (lambda _function, _seconds: None),
+            progress_interval_s=progress_interval_s,
         )
 
     # --- one run --------------------------------------------------------------------------
@@ -114,13 +122,14 @@ class Executor:
                 thread.start()
             for thread in threads:
                 thread.join()
-            self._finish(run_id, scope=run_scope)
+            if run_scope.reason != cancelling.STOPPING:
+                self._finish(run_id, scope=run_scope)
         finally:
             run_scope.close()
 
     def _finish(self, run_id: UUID, *, scope: cancelling.CancelScope) -> None:
         run = self.app.run(run_id)
-        if run.is_terminal:
+        if run.is_terminal or run.running_phases():
             return
         if run.cancel_requested or scope.reason == cancelling.DELETED:
             if not run.cancel_requested:
@@ -163,38 +172,75 @@ class Executor:
         labels: Mapping[str, str],
     ) -> None:
         run = self.app.run(run_id)
-        action_spec: Mapping[str, Any] = run.spec["actions"][index]
-        plan = run.actions[index]
-        if plan.state == ev.PENDING:
+        if run.next_step(index).kind == actionset.START_ACTION:
             self.app.start_action(run_id, action_index=index)
+            run = self.app.run(run_id)
+        action = run.actions[index]
+        if action.state != ev.RUNNING:
+            return
+        ctx = self._launch(run, index, labels=labels)
+        if ctx is None:
+            return
+        # The deferPhase runs even after a cancellation or a timeout, bounded by the phase
+        # timeout only; it stops with the controller (and runs again after the restart).
+        defer_scope = scope.detached()
+        while True:
+            step = self.app.run(run_id).next_step(index)
+            if step.kind == actionset.RECOVER:
+                self.phases.recover(ctx, step)
+            elif step.kind == actionset.RUN:
+                assert step.phase is not None
+                outcome = self.phases.run(
+                    ctx, step, scope=defer_scope if step.phase.defer else scope, limits=limits
+                )
+                if outcome.stopped:
+                    return
+            elif step.kind == actionset.FINISH:
+                self._end_action(ctx, succeeded=step.succeeded)
+                return
+            else:
+                return
+
+    def _launch(
+        self, run: actionset.ActionSetRun, index: int, *, labels: Mapping[str, str]
+    ) -> phases.ActionContext | None:
+        """Kanister's action launch: params, functions and object refs, or the action fails."""
+        action = run.actions[index]
+        action_spec: Mapping[str, Any] = run.spec["actions"][index]
+        if not action.plan.recorded:
+            self.app.fail_action(run.id, action_index=index, error=NOT_RECORDED, launching=True)
+            return None
         secrets: list[bytes | str] = []
         try:
-            blueprint_action = self._blueprint_action(
-                namespace=run.namespace,
-                blueprint=plan.blueprint,
-                action=plan.name,
-                kind=str((action_spec.get("object") or {}).get("kind", "")),
-            )
             action_params = parameters.for_action(
                 self.api, action=action_spec, profiles=self.profiles
             )
             secrets = action_params.secrets
-            specs = self._function_specs(blueprint_action, action_spec)
-            object_refs = _render_object_refs(blueprint_action, action_params)
+            version = str(action_spec.get("preferredVersion") or "")
+            specs = {p.name: registry.lookup(p.function, version) for p in action.plan.phases}
+            object_refs = _render_object_refs(action.plan, action_params)
+            withheld = self._withheld(run.namespace, action.plan)
         except (
             parameters.ParamsError,
             base.FunctionError,
             errors.ApiError,
             templates.TemplateError,
-            LaunchError,
+            planning.PlanError,
         ) as exc:
             # Kanister's status shows the bare error; the Event adds "Failed to launch Action".
             self.app.fail_action(
-                run_id, action_index=index, error=str(exc), secrets=secrets, launching=True
+                run.id, action_index=index, error=str(exc), secrets=secrets, launching=True
             )
-            return
-        ctx = phases.ActionContext(
-            run_id=run_id,
+            return None
+        for phase in action.steps:  # outputs of phases already complete (resumed or reused)
+            if phase.state == ev.COMPLETE:
+                phase_struct = params.phase(output=phase.output)
+                if phase.defer:
+                    action_params.set_defer_phase(phase_struct)
+                else:
+                    action_params.add_phase(phase.name, phase_struct)
+        return phases.ActionContext(
+            run_id=run.id,
             index=index,
             run_name=run.name,
             run_namespace=run.namespace,
@@ -204,49 +250,29 @@ class Executor:
             specs=specs,
             object_refs=object_refs,
             labels=labels,
+            withheld=withheld,
         )
-        main_ok = True
-        for phase_spec in blueprint_action.get("phases") or []:
-            phase_name = str(phase_spec.get("name", ""))  # Kanister lets a phase be unnamed
-            current = self.app.run(run_id).actions[index].phase(phase_name)
-            state = current.state if current else ev.PENDING
-            if state == ev.COMPLETE:
-                action_params.add_phase(
-                    phase_name, params.phase(output=(current.output if current else None))
-                )
-                continue
-            if state == ev.RUNNING and not self.phases.recover_running(
-                ctx, phase_spec, defer=False
-            ):
-                main_ok = False
-                break
-            if state in (ev.FAILED, ev.INTERRUPTED) or scope.cancelled:
-                main_ok = False
-                break
-            outcome = self.phases.run(ctx, phase_spec, scope=scope, limits=limits, defer=False)
-            if not outcome.ok:
-                main_ok = False
-                break
-        defer_ok = self.phases.run_defer(ctx, blueprint_action, scope=scope, limits=limits)
-        self._end_action(ctx, blueprint_action, main_ok=main_ok, defer_ok=defer_ok)
 
-    def _end_action(
-        self,
-        ctx: phases.ActionContext,
-        blueprint_action: Mapping[str, Any],
-        *,
-        main_ok: bool,
-        defer_ok: bool,
-    ) -> None:
+    def _withheld(self, namespace: str, plan: ev.ActionPlan) -> dict[str, dict[str, Any]]:
+        """The literal credentials the plan kept out of the log, from its Blueprint as accepted:
+        the one case where a run reads its Blueprint again, and only that exact version."""
+        if not any(p.withheld for p in plan.phases):
+            return {}
+        try:
+            found = self.blueprints.get(namespace=namespace, name=plan.blueprint)
+        except errors.ApiNotFoundError:
+            found = None
+        parsed = resources.parse_object(found) if found is not None else None
+        blueprint = parsed if isinstance(parsed, resources.Blueprint) else None
+        return planning.withheld_values(plan, blueprint)
+
+    def _end_action(self, ctx: phases.ActionContext, *, succeeded: bool) -> None:
         run = self.app.run(ctx.run_id)
         action = run.actions[ctx.index]
-        if action.state in ev.TERMINAL:
-            return
-        if main_ok and defer_ok:
-            artifacts = blueprint_action.get("outputArtifacts") or {}
-            if artifacts:
+        if succeeded:
+            if action.artifacts:
                 try:
-                    rendered = templates.render_artifacts(artifacts, ctx.params.template)
+                    rendered = templates.render_artifacts(action.artifacts, ctx.params.template)
                 except templates.TemplateError as exc:
                     self.app.fail_action(
                         ctx.run_id,
@@ -271,53 +297,17 @@ class Executor:
             secrets=ctx.params.secrets,
         )
 
-    # --- phases ---------------------------------------------------------------------------
-
-    def _blueprint_action(
-        self, *, namespace: str, blueprint: str, action: str, kind: str
-    ) -> dict[str, Any]:
-        try:
-            obj = self.blueprints.get(namespace=namespace, name=blueprint)
-        except errors.ApiError as exc:
-            raise LaunchError(f"Failed to query blueprint: {exc}") from exc
-        found = (obj.get("actions") or {}).get(action)
-        if found is None:
-            raise LaunchError(
-                f"Action {action} for object kind {kind} not found in blueprint {blueprint}"
-            )
-        return dict(found)
-
-    @staticmethod
-    def _function_specs(
-        blueprint_action: Mapping[str, Any], action_spec: Mapping[str, Any]
-    ) -> dict[str, base.FunctionSpec]:
-        version = str(action_spec.get("preferredVersion") or "")
-        phases = list(blueprint_action.get("phases") or [])
-        if blueprint_action.get("deferPhase"):
-            phases.append(blueprint_action["deferPhase"])
-        return {
-            str(p.get("name", "")): registry.lookup(str(p.get("func", "")), version) for p in phases
-        }
-
-
-class LaunchError(Exception):
-    """The action could not start (blueprint missing, action missing)."""
-
 
 def _render_object_refs(
-    blueprint_action: Mapping[str, Any], action_params: parameters.ActionParams
+    plan: ev.ActionPlan, action_params: parameters.ActionParams
 ) -> dict[str, dict[str, Any]]:
     """Kanister renders every phase's `objects` up front, before any phase runs."""
-    phases = list(blueprint_action.get("phases") or [])
-    if blueprint_action.get("deferPhase"):
-        phases.append(blueprint_action["deferPhase"])
     rendered: dict[str, dict[str, Any]] = {}
-    for phase in phases:
-        refs = phase.get("objects")
-        if refs:
-            rendered[str(phase.get("name", ""))] = templates.render_object_refs(
-                refs, action_params.template
-            ) or dict(refs)
+    for phase in plan.phases:
+        if phase.objects:
+            rendered[phase.name] = templates.render_object_refs(
+                phase.objects, action_params.template
+            ) or dict(phase.objects)
     return rendered
 
 

@@ -3,8 +3,10 @@
 Called by a worker for one namespace/name key with the newest object from the watch (None when
 it is gone). Decisions are recorded in the log first; runs happen on threads of their own, so a
 worker is never blocked by a long phase. A finalizer keeps a running ActionSet in the API until
-the log holds the end of its run (then it is removed at once, so deleting a finished ActionSet
-never waits for the controller).
+the log holds the end of its run and the status projection has shown it (then it is removed at
+once, so deleting a finished ActionSet never waits for the controller). A new ActionSet is
+planned here, from its Blueprint read once (`planning.action_plan`), or, for a retry, from the
+run it continues (`planning.retry_plan`); the run follows that plan for good.
 """
 
 from __future__ import annotations
@@ -18,8 +20,9 @@ from uuid import UUID
 from kes import application
 from kes.adapters.k8s import client, customresources, errors
 from kes.controller import caching, cancelling, executing, timeouts, unexpected
-from kes.domain import actionset, durations, resources, validation
+from kes.domain import actionset, durations, planning, resources, validation
 from kes.domain import actionset_events as ev
+from kes.functions import base, registry
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +39,8 @@ class Reconciler:
         default_timeouts: timeouts.Timeouts,
         requeue: Callable[[str], None],
         blueprints: caching.ObjectCache,
-        write_status: Callable[[UUID], bool] = lambda _run_id: True,
+        status_shown: Callable[[UUID, int], bool] = lambda _run_id, _version: True,
+        request_status: Callable[[UUID], None] = lambda _run_id: None,
     ) -> None:
         self.blueprints = blueprints
         self.app = app
@@ -44,7 +48,8 @@ class Reconciler:
         self.executor = executor
         self.default_timeouts = default_timeouts
         self.requeue = requeue
-        self.write_status = write_status
+        self.status_shown = status_shown
+        self.request_status = request_status
         self._lock = threading.Lock()
         self._active: dict[UUID, tuple[threading.Thread, cancelling.CancelScope]] = {}
 
@@ -65,7 +70,7 @@ class Reconciler:
         with self._lock:
             scopes = [scope for _, scope in self._active.values()]
         for scope in scopes:
-            scope.cancel("controller stopping")
+            scope.cancel(cancelling.STOPPING)
 
     # --- one key --------------------------------------------------------------------------
 
@@ -92,11 +97,12 @@ class Reconciler:
             if run is None:
                 return
         if run.is_terminal:
-            # The status shows the end before the object may go (the log already has it).
-            if self.write_status(run_id):
+            # The object may go once the status projection has shown the end (the log already
+            # has it); until then the projection is asked for it and requeues this key after.
+            if self.status_shown(run_id, run.version):
                 self._drop_finalizer(obj)
             else:
-                self.requeue(key)
+                self.request_status(run_id)
             return
         if deleting and not run.cancel_requested:
             self.app.request_cancel(run_id, reason="ActionSet deleted")
@@ -132,12 +138,17 @@ class Reconciler:
         meta = obj["metadata"]
         name, namespace, uid = meta["name"], meta.get("namespace", ""), meta["uid"]
         spec = dict(obj.get("spec") or {})
+        retry_of = None
         try:
             parsed = resources.parse_object(obj)
             assert isinstance(parsed, resources.ActionSet)
             validation.validate_actionset(parsed)  # refuses a missing spec
             actions = parsed.spec.actions if parsed.spec is not None else []
-            plan = [self._plan(action, namespace=namespace) for action in actions]
+            retry = planning.retry_request(meta.get("annotations"))
+            if retry is None:
+                plan = [self._plan(action, namespace=namespace) for action in actions]
+            else:
+                plan, retry_of = self._retry_plan(retry, actions, namespace=namespace)
         except (resources.ResourceError, validation.ValidationError) as exc:
             self.app.reject_actionset(
                 name=name, namespace=namespace, uid=uid, spec=spec, reason="Error", message=str(exc)
@@ -154,12 +165,14 @@ class Reconciler:
             )
             return self.app.run(actionset.ActionSetRun.id_for(uid))
         run_id = self.app.accept_actionset(
-            name=name, namespace=namespace, uid=uid, spec=spec, plan=plan
+            name=name, namespace=namespace, uid=uid, spec=spec, plan=plan, retry_of=retry_of
         )
         logger.info("ActionSet %s/%s accepted.", namespace, name)
         return self.app.run(run_id)
 
-    def _plan(self, action: resources.ActionSpec, *, namespace: str) -> ev.ActionPlan:
+    def _blueprint(self, action: resources.ActionSpec, *, namespace: str) -> (
+        tuple[resources.Blueprint | None, resources.BlueprintAction]
+    ):
         blueprint: resources.Blueprint | None = None
         if action.blueprint:
             try:
@@ -172,7 +185,7 @@ class Reconciler:
             assert isinstance(parsed, resources.Blueprint)
             blueprint = parsed
         try:
-            bp_action = validation.resolve_action(spec=action, blueprint=blueprint)
+            return blueprint, validation.resolve_action(spec=action, blueprint=blueprint)
         except validation.ActionResolutionError as exc:
             reason = (
                 "Blueprint not specified"
@@ -180,24 +193,53 @@ class Reconciler:
                 else f"ActionSetFailed Action: {action.name}"
             )
             raise _PlanError(reason=reason, message=str(exc)) from exc
-        bp_dict = resources.to_object(bp_action)
-        phases = [
-            ev.PhasePlan(name=str(p.get("name", "")), function=str(p.get("func", "")))
-            for p in bp_dict.get("phases") or []
-        ]
-        defer = bp_dict.get("deferPhase")
-        return ev.ActionPlan(
-            name=action.name,
-            object=resources.to_object(action.object),
-            blueprint=action.blueprint,
-            phases=phases,
-            defer_phase=ev.PhasePlan(
-                name=str(defer.get("name", "")), function=str(defer.get("func", ""))
+
+    def _plan(self, action: resources.ActionSpec, *, namespace: str) -> ev.ActionPlan:
+        """The action's plan, from the Blueprint as it is now (read this once, never again)."""
+        blueprint, blueprint_action = self._blueprint(action, namespace=namespace)
+        assert blueprint is not None
+        version = action.preferred_version
+        try:
+            return planning.action_plan(
+                action=action, blueprint=blueprint, blueprint_action=blueprint_action,
+                secret_args=lambda function: secret_args(function, version),
             )
-            if defer
-            else None,
-            artifacts=dict(bp_dict.get("outputArtifacts") or {}),
+        except planning.PlanError as exc:
+            raise _PlanError(
+                reason=f"ActionSetFailed Action: {action.name}", message=str(exc)
+            ) from exc
+
+    def _retry_plan(
+        self,
+        retry: tuple[str, str | None, bool],
+        actions: list[resources.ActionSpec],
+        *,
+        namespace: str,
+    ) -> tuple[list[ev.ActionPlan], ev.RetryOrigin]:
+        """A retry's plan: its parent's recorded plan (or the Blueprint now), continued."""
+        parent_uid, from_phase, with_current = retry
+        try:
+            parent = self.app.run(actionset.ActionSetRun.id_for(parent_uid))
+        except application.RunNotFoundError:
+            raise _PlanError(
+                reason="Error",
+                message=f"The run this ActionSet retries (uid {parent_uid}) is not in the log.",
+            ) from None
+        names = [a.name for a in parent.actions]
+        if [a.name for a in actions] != names:
+            raise _PlanError(
+                reason="Error",
+                message=f'A retry of ActionSet "{parent.name}" runs its actions '
+                        f'({", ".join(names)}), not others.',
+            )
+        current = (
+            [self._plan(action, namespace=namespace) for action in actions]
+            if with_current else None
         )
+        try:
+            return planning.retry_plan(parent, from_phase=from_phase, current=current)
+        except planning.RetryRefusedError as exc:
+            raise _PlanError(reason="Error", message=str(exc)) from exc
 
     def _ensure_running(
         self, key: str, run_id: UUID, *, obj: dict[str, Any] | None, cancelled: bool
@@ -238,7 +280,7 @@ class Reconciler:
         labels: dict[str, str],
     ) -> None:
         try:
-            if scope.reason != "controller stopping":
+            if scope.reason != cancelling.STOPPING:
                 self.executor.run(run_id, scope=scope, limits=run_timeouts, labels=labels)
         except Exception as exc:
             unexpected.log(logger, "Run of ActionSet %s stopped unexpectedly.", key, exc=exc)
@@ -281,6 +323,15 @@ class Reconciler:
         except errors.ApiError as exc:
             logger.warning("Could not remove the finalizer of %s: %s. Retrying.", meta["name"], exc)
             self.requeue(f"{meta.get('namespace', '')}/{meta['name']}")
+
+
+def secret_args(function: str, version: str) -> tuple[str, ...]:
+    """The args of `function` whose values are credentials (none if it is unknown: its launch
+    fails anyway)."""
+    try:
+        return registry.lookup(function, version).secret_args
+    except base.FunctionError:
+        return ()
 
 
 class _PlanError(Exception):

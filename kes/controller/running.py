@@ -19,6 +19,7 @@ from kes.adapters.k8s import client, customresources, errors, watching
 from kes.controller import (
     caching,
     executing,
+    progressing,
     queueing,
     reconciling,
     serving,
@@ -26,8 +27,9 @@ from kes.controller import (
     unexpected,
     webhook,
 )
+from kes.controller.repositoryservers import running as repositoryservers
 from kes.domain import crds
-from kes.projections import following, kubeevents, metrics, status
+from kes.projections import following, kubeevents, metrics, repositoryserver_status, status
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,10 @@ class Settings:
     health_address: str = "127.0.0.1"
     health_port: int | None = None  # None = no HTTP server
     status_interval_s: float = 0.2
+    progress_interval_s: float = progressing.DEFAULT_INTERVAL_S
     version: str = "dev"
+    repositoryservers: bool = True
+    repositoryserver_check_interval_s: float = 10.0
     # The Blueprint webhook serves when the certificate exists (Kanister's rule); None = off.
     webhook_cert_dir: Path | None = None
     webhook_address: str = "127.0.0.1"
@@ -69,17 +74,16 @@ class Controller:
             app=app,
             api=api,
             controller_namespace=settings.controller_namespace,
-            blueprints=self.blueprints,
             profiles=self.profiles,
-            on_phase_finished=lambda function, seconds: self.metrics.phase_duration.labels(
-                function=function
-            ).observe(seconds),
+            blueprints=self.blueprints,
+            progress_interval_s=settings.progress_interval_s,
         )
         self.status = status.StatusProjection(
             app=app,
             api=api,
             interval_s=settings.status_interval_s,
             on_write=self.metrics.status_writes.inc,
+            on_shown_terminal=self.queue.add,
         )
         self.reconciler = reconciling.Reconciler(
             app=app,
@@ -88,7 +92,8 @@ class Controller:
             default_timeouts=settings.default_timeouts,
             requeue=self.queue.add,
             blueprints=self.blueprints,
-            write_status=self.status.write_now,
+            status_shown=self.status.shows,
+            request_status=self.status.request,
         )
         self.followers: list[following.Follower] = [
             self.status,
@@ -97,6 +102,16 @@ class Controller:
             ),
             metrics.MetricsProjection(app=app, metrics=self.metrics),
         ]
+        self.repositoryservers: repositoryservers.RepositoryServers | None = None
+        if settings.repositoryservers:
+            self.repositoryservers = repositoryservers.RepositoryServers(
+                app=app, api=api, stop=self.stop_event, namespaces=settings.namespaces,
+                check_interval_s=settings.repositoryserver_check_interval_s,
+            )
+            self.followers.append(repositoryserver_status.RepositoryServerStatusProjection(
+                app=app, api=api, interval_s=settings.status_interval_s,
+                on_write=self.metrics.status_writes.inc,
+            ))
         self._threads: list[threading.Thread] = []
         self._httpd: Any = None
         self.webhook: webhook.WebhookServer | None = None
@@ -120,6 +135,8 @@ class Controller:
                 )
         for index in range(self.settings.workers):
             self._spawn(f"worker-{index}", self._work)
+        if self.repositoryservers is not None:
+            self.repositoryservers.start()
         self._spawn("projections", following.run_forever, self.followers, stop=self.stop_event)
         if self.settings.health_port is not None:
             self._httpd = serving.start(
@@ -137,6 +154,8 @@ class Controller:
         self.queue.close()
         self.reconciler.stop()
         self.reconciler.wait_idle(timeout=10)
+        if self.repositoryservers is not None:
+            self.repositoryservers.stop_and_wait()
         # Watch threads may sit in a long poll; they are daemons and end with the process.
         for thread in (t for t in self._threads if not t.name.startswith("watch-")):
             thread.join(timeout=10)

@@ -3,25 +3,27 @@
 An ActionSet is ``pending`` → ``running`` → ``complete`` | ``failed`` | ``cancelled``. Its actions
 run in parallel, the phases of an action in order, then the action's deferPhase whatever
 happened; output artifacts are rendered only when every phase and the deferPhase succeeded
-(reference 3.3). The controller decides, then acts: it records a phase as started before running
-it and records the outcome after.
+(reference 3.3). The plan recorded at acceptance says what runs: the executor asks
+:meth:`ActionSetRun.next_step` what to do next and never reads the Blueprint again. The
+controller decides, then acts: it records a phase as started before running it and records the
+outcome after.
 
-Commands (each emits one event, or raises an ``ActionSetRunError`` from ``actionset_errors``
+Commands (each emits its events, or raises an ``ActionSetRunError`` from ``actionset_errors``
 and emits nothing):
 
 * ``ActionSetRun.accept(...)`` / ``ActionSetRun.reject(...)`` create the run;
 * ``start_action``; ``start_phase``, ``progress_phase``, ``complete_phase``, ``fail_phase``,
-  ``time_out_phase``, ``interrupt_phase``; ``start_defer_phase``, ``complete_defer_phase``,
-  ``fail_defer_phase``;
+  ``time_out_phase``, ``interrupt_phase`` (for every phase, the deferPhase included);
   ``render_artifacts``; ``complete_action`` / ``fail_action``;
 * ``request_cancel``; ``complete``, ``fail``, ``cancel`` end the run.
 
-Queries: ``state``, ``is_terminal``, ``next_phase(i)``, ``running_phases()``,
+Queries: ``state``, ``is_terminal``, ``next_step(i)``, ``running_phases()``,
 ``running_phase_of(i)``. The events and the state they build are in ``actionset_events.py``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -35,8 +37,25 @@ RUN_NAMESPACE = uuid.UUID("6f1c33a2-5d0e-4d8e-9a55-6b9b1d5f0a11")
 ActionPlan = ev.ActionPlan
 PhasePlan = ev.PhasePlan
 
-
 ActionSetRunError = errors.ActionSetRunError  # the base every guard raises
+
+# What the executor does next for one action (see ActionSetRun.next_step).
+START_ACTION, RECOVER, RUN, FINISH, NOTHING = "start-action", "recover", "run", "finish", "nothing"
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """The next thing to do for one action, as the log decides it.
+
+    ``RECOVER``: ``phase`` is recorded running but nobody runs it (the controller restarted).
+    ``RUN``: start ``phase`` (attempt ``attempt``). ``FINISH``: every phase that will run has
+    ended; ``succeeded`` says whether artifacts are rendered and the action completes.
+    """
+
+    kind: str
+    phase: ev.PhasePlan | None = None
+    attempt: int = 1
+    succeeded: bool = False
 
 
 class ActionSetRun(events.EventSourced):
@@ -48,7 +67,7 @@ class ActionSetRun(events.EventSourced):
         self.error = ""
         self.rejection_reason = ""
         self.actions: list[ev.ActionRun] = []
-        self.blueprint_versions: dict[str, str] = {}
+        self.retry_of: ev.RetryOrigin | None = None
         self.cancel_requested = False
         self.cancel_reason = ""
         self.running_phase = ""
@@ -71,7 +90,7 @@ class ActionSetRun(events.EventSourced):
         uid: str,
         spec: dict[str, Any],
         plan: Sequence[ev.ActionPlan | dict[str, Any]],
-        blueprint_versions: dict[str, str] | None = None,
+        retry_of: ev.RetryOrigin | None = None,
     ) -> ActionSetRun:
         return cls._start(
             ev.ActionSetAccepted,
@@ -81,7 +100,7 @@ class ActionSetRun(events.EventSourced):
             uid=uid,
             spec=spec,
             plan=list(plan),
-            blueprint_versions=blueprint_versions or {},
+            retry_of=retry_of,
         )
 
     @classmethod
@@ -106,21 +125,39 @@ class ActionSetRun(events.EventSourced):
     def is_terminal(self) -> bool:
         return self.state in ev.TERMINAL
 
-    def next_phase(self, action_index: int) -> str | None:
-        """The main phase to start next in this action, or None when none may start."""
+    def next_step(self, action_index: int) -> Step:
+        """What the executor does next for this action, from the recorded plan and facts."""
         action = self._action(action_index)
-        if action.state != ev.RUNNING or self.cancel_requested:
-            return None
-        for phase in action.phases:
-            if phase.state == ev.COMPLETE:
+        if self.is_terminal or action.state in ev.TERMINAL:
+            return Step(NOTHING)
+        if action.state == ev.PENDING:
+            return Step(NOTHING if self.cancel_requested else START_ACTION)
+        # One pass (this runs for every phase start): a running phase, a failed one, and the
+        # first main phase not complete.
+        stopped = self.cancel_requested
+        candidate: ev.PhaseRun | None = None
+        for phase in action.steps:
+            state = phase.state
+            if state == ev.RUNNING:
+                return Step(RECOVER, phase=phase.plan, attempt=phase.attempt)
+            if phase.defer:
                 continue
-            return phase.name if phase.state in (ev.PENDING, ev.INTERRUPTED) else None
-        return None
+            if state == ev.FAILED:
+                stopped = True
+            elif candidate is None and state != ev.COMPLETE:
+                candidate = phase
+        if candidate is not None and not stopped:
+            return Step(RUN, phase=candidate.plan, attempt=candidate.attempt + 1)
+        defer = action.defer_phase
+        if defer is not None and defer.state in (ev.PENDING, ev.INTERRUPTED):
+            return Step(RUN, phase=defer.plan, attempt=defer.attempt + 1)
+        succeeded = all(p.state == ev.COMPLETE for p in action.steps)
+        return Step(FINISH, succeeded=succeeded)
 
     def running_phase_of(self, action_index: int) -> ev.PhaseRun | None:
-        action = self._action(action_index)
-        candidates = [*action.phases, *([action.defer_phase] if action.defer_phase else [])]
-        return next((p for p in candidates if p.state == ev.RUNNING), None)
+        return next(
+            (p for p in self._action(action_index).steps if p.state == ev.RUNNING), None
+        )
 
     def running_phases(self) -> list[tuple[int, str]]:
         """(action index, phase name) of every phase recorded as started but not ended."""
@@ -152,7 +189,8 @@ class ActionSetRun(events.EventSourced):
         return self.actions[action_index]
 
     def check_action_running(self, action_index: int) -> ev.ActionRun:
-        self.check_not_terminal()
+        if self.state in ev.TERMINAL:
+            self.check_not_terminal()
         action = self._action(action_index)
         if action.state != ev.RUNNING:
             raise errors.ActionNotRunningError(
@@ -160,15 +198,23 @@ class ActionSetRun(events.EventSourced):
             )
         return action
 
-    def check_phase_running(self, action_index: int, phase_name: str, *, defer: bool) -> None:
-        action = self.check_action_running(action_index)
-        phase = action.defer_phase if defer else action.phase(phase_name)
-        if phase is None or phase.name != phase_name or (not defer and phase not in action.phases):
+    def _known_phase(self, action: ev.ActionRun, phase_name: str) -> ev.PhaseRun:
+        phase = action.phase(phase_name)
+        if phase is None:
             raise errors.UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
-        if phase.state != ev.RUNNING:
+        return phase
+
+    def check_phase_running(
+        self, action_index: int, phase_name: str, *, or_interrupted: bool = False
+    ) -> ev.PhaseRun:
+        action = self.check_action_running(action_index)
+        phase = self._known_phase(action, phase_name)
+        allowed = (ev.RUNNING, ev.INTERRUPTED) if or_interrupted else (ev.RUNNING,)
+        if phase.state not in allowed:
             raise errors.PhaseNotRunningError(
                 f'Phase "{phase_name}" is {phase.state}, not running.'
             )
+        return phase
 
     def check_no_running_phase(self) -> None:
         running = self.running_phases()
@@ -176,15 +222,16 @@ class ActionSetRun(events.EventSourced):
             names = ", ".join(f'"{name}"' for _, name in running)
             raise errors.PhasesStillRunningError(f"Phases still running: {names}.")
 
-    def check_main_phases_complete(self, action: ev.ActionRun) -> None:
+    def check_phases_complete(self, action: ev.ActionRun) -> None:
         unfinished = [p.name for p in action.phases if p.state != ev.COMPLETE]
         if unfinished:
             raise errors.ActionNotFinishedError(
                 f'Action "{action.name}" has unfinished phases: {", ".join(unfinished)}.'
             )
-        if action.defer_phase is not None and action.defer_phase.state != ev.COMPLETE:
+        defer = action.defer_phase
+        if defer is not None and defer.state != ev.COMPLETE:
             raise errors.ActionNotFinishedError(
-                f'Action "{action.name}" deferPhase is {action.defer_phase.state}.'
+                f'Action "{action.name}" deferPhase is {defer.state}.'
             )
 
     # --- actions and phases -----------------------------------------------------------------
@@ -203,20 +250,25 @@ class ActionSetRun(events.EventSourced):
         self, *, action_index: int, phase_name: str, function: str,
         masked_args: dict[str, Any] | None = None, attempt: int = 1,
     ) -> None:
+        """Start the phase the plan says comes next (a main phase, or the deferPhase once the
+        main phases ended, failed or were cancelled)."""
         action = self.check_action_running(action_index)
-        self.check_not_cancelling()
+        phase = self._known_phase(action, phase_name)
         if self.running_phase_of(action_index) is not None:
             raise errors.PhaseOutOfOrderError(
                 f'Action "{action.name}" already has a running phase.'
             )
-        expected = self.next_phase(action_index)
-        if expected != phase_name:
-            if action.phase(phase_name) is None:
-                raise errors.UnknownPhaseError(
-                    f'Action "{action.name}" has no phase "{phase_name}".'
+        step = self.next_step(action_index)
+        if step.kind != RUN or step.phase is None or step.phase.name != phase_name:
+            if phase.defer:
+                raise errors.DeferPhaseNotReadyError(
+                    f'deferPhase "{phase_name}" runs after the phases of action '
+                    f'"{action.name}" (it is {phase.state}).'
                 )
+            self.check_not_cancelling()
+            expected = step.phase.name if step.kind == RUN and step.phase else "none"
             raise errors.PhaseOutOfOrderError(
-                f'Phase "{phase_name}" cannot start now (next: {expected or "none"}).'
+                f'Phase "{phase_name}" cannot start now (next: {expected}).'
             )
         self.trigger_event(
             ev.PhaseStarted, action_index=action_index, phase_name=phase_name,
@@ -226,7 +278,7 @@ class ActionSetRun(events.EventSourced):
     def progress_phase(
         self, *, action_index: int, phase_name: str, progress: dict[str, Any]
     ) -> None:
-        self.check_phase_running(action_index, phase_name, defer=False)
+        self.check_phase_running(action_index, phase_name)
         self.trigger_event(
             ev.PhaseProgressed, action_index=action_index, phase_name=phase_name,
             progress=progress,
@@ -236,7 +288,7 @@ class ActionSetRun(events.EventSourced):
         self, *, action_index: int, phase_name: str, output: dict[str, Any] | None = None,
         duration_s: float = 0.0,
     ) -> None:
-        self.check_phase_running(action_index, phase_name, defer=False)
+        self.check_phase_running(action_index, phase_name)
         self.trigger_event(
             ev.PhaseCompleted, action_index=action_index, phase_name=phase_name,
             output=output, duration_s=duration_s,
@@ -246,14 +298,7 @@ class ActionSetRun(events.EventSourced):
         self, *, action_index: int, phase_name: str, error: str,
         log_tail: Sequence[str] = (),
     ) -> None:
-        action = self.check_action_running(action_index)
-        phase = action.phase(phase_name)
-        if phase is None or phase not in action.phases:
-            raise errors.UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
-        if phase.state not in (ev.RUNNING, ev.INTERRUPTED):
-            raise errors.PhaseNotRunningError(
-                f'Phase "{phase_name}" is {phase.state}, not running.'
-            )
+        self.check_phase_running(action_index, phase_name, or_interrupted=True)
         self.trigger_event(
             ev.PhaseFailed, action_index=action_index, phase_name=phase_name, error=error,
             log_tail=list(log_tail)[-ev.LOG_TAIL_LINES:],
@@ -262,94 +307,40 @@ class ActionSetRun(events.EventSourced):
     def time_out_phase(
         self, *, action_index: int, phase_name: str, timeout_s: float, error: str
     ) -> None:
-        """The phase (not its deferPhase) ran past its timeout; the action goes on to defer."""
-        self.check_phase_running(action_index, phase_name, defer=False)
+        """The phase ran past its timeout; the action goes on to its deferPhase."""
+        self.check_phase_running(action_index, phase_name)
         self.trigger_event(
             ev.PhaseTimedOut, action_index=action_index, phase_name=phase_name, error=error,
             timeout_s=timeout_s,
         )
 
-    def interrupt_phase(self, *, action_index: int, phase_name: str, reason: str) -> None:
-        """Record that a started phase was lost (controller restart); then re-run or fail it."""
-        action = self.check_action_running(action_index)
-        phase = action.phase(phase_name)
-        if phase is None:
-            raise errors.UnknownPhaseError(f'Action "{action.name}" has no phase "{phase_name}".')
-        if phase.state != ev.RUNNING:
-            raise errors.PhaseNotRunningError(
-                f'Phase "{phase_name}" is {phase.state}, not running.'
-            )
+    def interrupt_phase(
+        self, *, action_index: int, phase_name: str, reason: str, rerun: bool,
+        error: str = "",
+    ) -> None:
+        """Record that a started phase was lost (controller restart).
+
+        ``rerun``: the phase runs again (next_step offers it with the next attempt); otherwise
+        it fails with ``error`` in the same transition, so no later step can run it twice.
+        """
+        self.check_phase_running(action_index, phase_name)
         self.trigger_event(
             ev.PhaseInterrupted, action_index=action_index, phase_name=phase_name, reason=reason
         )
-
-    def start_defer_phase(
-        self, *, action_index: int, function: str, masked_args: dict[str, Any] | None = None,
-        attempt: int = 1,
-    ) -> None:
-        action = self.check_action_running(action_index)
-        defer = action.defer_phase
-        if defer is None:
-            raise errors.UnknownPhaseError(f'Action "{action.name}" has no deferPhase.')
-        if defer.state not in (ev.PENDING, ev.INTERRUPTED):
-            raise errors.PhaseOutOfOrderError(
-                f'deferPhase "{defer.name}" is already {defer.state}.'
+        if not rerun:
+            self.trigger_event(
+                ev.PhaseFailed, action_index=action_index, phase_name=phase_name,
+                error=error or reason, log_tail=[],
             )
-        states = {p.state for p in action.phases}
-        if ev.RUNNING in states or ev.INTERRUPTED in states:
-            raise errors.DeferPhaseNotReadyError(
-                f'Action "{action.name}" still has a running phase.'
-            )
-        finished = states <= {ev.COMPLETE} or ev.FAILED in states or self.cancel_requested
-        if not finished:
-            raise errors.DeferPhaseNotReadyError(
-                f'deferPhase "{defer.name}" runs after the phases of action "{action.name}".'
-            )
-        self.trigger_event(
-            ev.DeferPhaseStarted, action_index=action_index, phase_name=defer.name,
-            function=function, args=masked_args or {}, attempt=attempt,
-        )
-
-    def complete_defer_phase(
-        self, *, action_index: int, output: dict[str, Any] | None = None,
-        duration_s: float = 0.0,
-    ) -> None:
-        name = self._defer_name(action_index)
-        self.check_phase_running(action_index, name, defer=True)
-        self.trigger_event(
-            ev.DeferPhaseCompleted, action_index=action_index, phase_name=name, output=output,
-            duration_s=duration_s,
-        )
-
-    def fail_defer_phase(
-        self, *, action_index: int, error: str, log_tail: Sequence[str] = ()
-    ) -> None:
-        name = self._defer_name(action_index)
-        action = self.check_action_running(action_index)
-        assert action.defer_phase is not None
-        if action.defer_phase.state not in (ev.RUNNING, ev.INTERRUPTED):
-            raise errors.PhaseNotRunningError(
-                f'deferPhase "{name}" is {action.defer_phase.state}, not running.'
-            )
-        self.trigger_event(
-            ev.DeferPhaseFailed, action_index=action_index, phase_name=name, error=error,
-            log_tail=list(log_tail)[-ev.LOG_TAIL_LINES:],
-        )
-
-    def _defer_name(self, action_index: int) -> str:
-        action = self._action(action_index)
-        if action.defer_phase is None:
-            raise errors.UnknownPhaseError(f'Action "{action.name}" has no deferPhase.')
-        return action.defer_phase.name
 
     def render_artifacts(self, *, action_index: int, artifacts: dict[str, Any]) -> None:
         action = self.check_action_running(action_index)
-        self.check_main_phases_complete(action)
+        self.check_phases_complete(action)
         self.trigger_event(ev.ArtifactsRendered, action_index=action_index, artifacts=artifacts)
 
     def complete_action(self, action_index: int) -> None:
         action = self.check_action_running(action_index)
-        self.check_main_phases_complete(action)
+        self.check_phases_complete(action)
         self.trigger_event(ev.ActionCompleted, action_index=action_index)
 
     def fail_action(self, *, action_index: int, error: str, launching: bool = False) -> None:

@@ -76,4 +76,6 @@ class Masker:
 
 def mask(value: Any, *, secrets: Iterable[str | bytes]) -> Any:
     """``value`` with every form of every secret replaced by ``***`` (bytes come back as text)."""
+    if isinstance(secrets, list | tuple | set | frozenset) and not secrets:
+        return value  # nothing to mask (the common case): no Masker to build
     return Masker(secrets)(value)

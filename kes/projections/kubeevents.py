@@ -31,6 +31,11 @@ class KubeEvent:
     on_blueprint: bool = False
 
 
+def _is_defer(event: Any, action: Any) -> bool:
+    phase = action.phase(event.phase_name) if action is not None else None
+    return bool(phase is not None and phase.defer)
+
+
 def describe(event: Any, run: Any) -> KubeEvent | None:
     """The Kubernetes Event Kanister would emit for this log entry, if any."""
     action = run.actions[event.action_index] if hasattr(event, "action_index") else None
@@ -39,28 +44,8 @@ def describe(event: Any, run: Any) -> KubeEvent | None:
         return KubeEvent(WARNING, event.reason or "Error", _rejection_text(event))
     if isinstance(event, ev.ActionStarted) and action is not None:
         return KubeEvent(NORMAL, "Started Action", f"Executing action {action.name}")
-    if isinstance(event, ev.DeferPhaseStarted):
-        return KubeEvent(NORMAL, "Started deferPhase", f"Executing deferPhase {event.phase_name}")
-    if isinstance(event, ev.PhaseStarted):
-        return KubeEvent(NORMAL, "Started Phase", f"Executing phase {event.phase_name}")
-    if isinstance(event, ev.PhaseCompleted):
-        return KubeEvent(NORMAL, "Ended Phase", f"Completed phase {event.phase_name}")
-    if isinstance(event, ev.DeferPhaseCompleted):
-        return KubeEvent(NORMAL, "Ended deferPhase", f"Completed deferPhase {event.phase_name}")
-    if isinstance(event, ev.PhaseFailed):
-        return KubeEvent(
-            WARNING,
-            failed_reason,
-            f"Failed to execute phase {event.phase_name}: {event.error}",
-            on_blueprint=True,
-        )
-    if isinstance(event, ev.DeferPhaseFailed):
-        return KubeEvent(
-            WARNING,
-            failed_reason,
-            f"Failed to execute defer phase {event.phase_name}: {event.error}",
-            on_blueprint=True,
-        )
+    if isinstance(event, ev.PhaseStarted | ev.PhaseCompleted | ev.PhaseFailed):
+        return _describe_phase(event, defer=_is_defer(event, action), failed_reason=failed_reason)
     if isinstance(event, ev.PhaseInterrupted):
         return KubeEvent(WARNING, "Phase Interrupted", f"Phase {event.phase_name}: {event.reason}")
     if isinstance(event, ev.ActionLaunchFailed):
@@ -78,6 +63,23 @@ def describe(event: Any, run: Any) -> KubeEvent | None:
     if isinstance(event, ev.ActionSetCancelled):
         return KubeEvent(WARNING, "Cancelled", f"ActionSet '{run.name}' was cancelled")
     return None
+
+
+def _describe_phase(event: Any, *, defer: bool, failed_reason: str) -> KubeEvent:
+    name = event.phase_name
+    if isinstance(event, ev.PhaseStarted):
+        if defer:
+            return KubeEvent(NORMAL, "Started deferPhase", f"Executing deferPhase {name}")
+        return KubeEvent(NORMAL, "Started Phase", f"Executing phase {name}")
+    if isinstance(event, ev.PhaseCompleted):
+        if defer:
+            return KubeEvent(NORMAL, "Ended deferPhase", f"Completed deferPhase {name}")
+        return KubeEvent(NORMAL, "Ended Phase", f"Completed phase {name}")
+    what = "defer phase" if defer else "phase"
+    return KubeEvent(
+        WARNING, failed_reason, f"Failed to execute {what} {name}: {event.error}",
+        on_blueprint=True,
+    )
 
 
 _QUERY_FAILED = "Failed to query blueprint"

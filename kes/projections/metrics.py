@@ -1,13 +1,19 @@
-"""Prometheus metrics projected from the log, plus gauges the controller sets directly.
+"""Prometheus metrics projected from the log, plus gauges of the controller process itself.
 
+Everything about runs comes from the log, as status and Events do:
 `kanister_action_set_resolutions_total{resolution}` counts ended actions as Kanister does
-(success/failure, both pre-initialised to 0). Counters start at the projection's tracked
-position, so a restarted controller does not count old runs again.
+(success/failure, both pre-initialised to 0) and `kes_phase_duration_seconds{function}` the
+phases that ended. Counters start at the projection's tracked position, so a restarted
+controller does not count old runs again. The process's own gauges (running ActionSets,
+projection lag) and API error counts are set by the controller, not projected: they are facts of
+this process, not of any run.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
+from uuid import UUID
 
 import prometheus_client
 
@@ -94,6 +100,8 @@ class MetricsProjection(following.Follower):
     def __init__(self, *, app: application.KesApplication, metrics: Metrics) -> None:
         super().__init__(app=app)
         self.metrics = metrics
+        # (run, action, phase) → (function, start) of the phases running, to time their end
+        self.started: dict[tuple[UUID, int, str], tuple[str, dt.datetime]] = {}
 
     def apply(self, event: Any, *, notification_id: int) -> None:
         self.metrics.events_appended.inc()
@@ -101,3 +109,27 @@ class MetricsProjection(following.Follower):
             self.metrics.resolutions.labels(resolution="success").inc()
         elif isinstance(event, ev.ActionFailed):
             self.metrics.resolutions.labels(resolution="failure").inc()
+        elif isinstance(event, ev.PhaseStarted):
+            key = (event.originator_id, event.action_index, event.phase_name)
+            self.started[key] = (event.function, event.timestamp)
+        elif isinstance(event, ev.PhaseCompleted | ev.PhaseFailed):
+            self._phase_ended(event)
+
+    def _phase_ended(self, event: Any) -> None:
+        key = (event.originator_id, event.action_index, event.phase_name)
+        found = self.started.pop(key, None)
+        if found is None:  # started before this projection's position: ask the log
+            try:
+                run = self.app.run(event.originator_id)
+            except application.RunNotFoundError:
+                return
+            phase = run.actions[event.action_index].phase(event.phase_name)
+            if phase is None or phase.started_at is None:
+                return
+            found = (phase.function, phase.started_at)
+        function, started = found
+        seconds = (
+            event.duration_s if isinstance(event, ev.PhaseCompleted)
+            else (event.timestamp - started).total_seconds()
+        )
+        self.metrics.phase_duration.labels(function=function).observe(max(0.0, seconds))

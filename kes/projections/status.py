@@ -1,8 +1,11 @@
 """The status projection: each run's Kanister-shaped status, written to its custom resource.
 
-The status is recomputed from the aggregate (`status_of`), never edited incrementally, so writing
-it twice is harmless. Bursts are coalesced: a run is written at most once per `interval_s`, and
-the last state is always written (the run stays dirty until its write succeeds).
+This is the only writer of ActionSet status. The status is recomputed from the aggregate
+(`status_of`), never edited incrementally, so writing it twice is harmless. Bursts are
+coalesced: a run is written at most once per `interval_s`, and the last state is always written
+(the run stays dirty until its write succeeds). The reconciler removes its finalizer only once
+this projection has shown the end of the run (`shows`); it may ask for a write it is waiting on
+(`request`), and is told (`on_shown_terminal`) when a finished run's status is out.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class StatusProjection(following.Follower):
         api: client.Api,
         interval_s: float = 0.2,
         on_write: Callable[[], None] = lambda: None,
+        on_shown_terminal: Callable[[str], None] = lambda _key: None,
     ) -> None:
         super().__init__(app=app)
         self.api = api
@@ -39,37 +43,45 @@ class StatusProjection(following.Follower):
         self.dirty: set[UUID] = set()
         self.last_write: dict[UUID, float] = {}
         self.last_status: dict[UUID, dict[str, Any]] = {}
+        self.shown_version: dict[UUID, int] = {}
         self.on_write = on_write
+        self.on_shown_terminal = on_shown_terminal
         self._lock = threading.Lock()
 
     def pending(self) -> int:
-        return len(self.dirty)
+        with self._lock:
+            return len(self.dirty)
 
     def apply(self, event: Any, *, notification_id: int) -> None:
-        self.dirty.add(event.originator_id)
+        with self._lock:
+            self.dirty.add(event.originator_id)
+
+    def request(self, run_id: UUID) -> None:
+        """Write this run's status on the next flush (the reconciler waits for its end)."""
+        with self._lock:
+            self.dirty.add(run_id)
+        self.wakeup.set()
+
+    def shows(self, run_id: UUID, version: int) -> bool:
+        """Whether the status written for the run reflects at least this version of it."""
+        with self._lock:
+            return self.shown_version.get(run_id, 0) >= version
 
     def flush(self) -> bool:
         now = time.monotonic()
-        for run_id in sorted(self.dirty, key=str):
+        with self._lock:
+            candidates = sorted(self.dirty, key=str)
+        for run_id in candidates:
             if now - self.last_write.get(run_id, 0.0) < self.interval_s:
                 continue
             if self._write(run_id):
-                self.dirty.discard(run_id)
+                with self._lock:
+                    self.dirty.discard(run_id)
                 self.last_write[run_id] = now
-        return not self.dirty
-
-    def write_now(self, run_id: UUID) -> bool:
-        """Write the run's status at once (before its finalizer goes); False if it failed."""
-        if self._write(run_id):
-            self.dirty.discard(run_id)
-            return True
-        return False
+        with self._lock:
+            return not self.dirty
 
     def _write(self, run_id: UUID) -> bool:
-        with self._lock:
-            return self._write_locked(run_id)
-
-    def _write_locked(self, run_id: UUID) -> bool:
         try:
             run = self.app.run(run_id)
         except application.RunNotFoundError:
@@ -77,19 +89,25 @@ class StatusProjection(following.Follower):
         if not isinstance(run, actionset.ActionSetRun):
             return True
         body = status.status_of(run)
-        if self.last_status.get(run_id) == body:
-            return True
-        try:
-            customresources.patch_status(
-                self.api, resource="actionsets", namespace=run.namespace, name=run.name, status=body
-            )
-        except errors.ApiNotFoundError:
-            return True  # the ActionSet is gone; the log keeps its story
-        except errors.ApiError as exc:
-            logger.warning(
-                "Writing the status of %s/%s failed: %s. Retrying.", run.namespace, run.name, exc
-            )
-            return False
-        self.on_write()
-        self.last_status[run_id] = body
+        if self.last_status.get(run_id) != body:
+            try:
+                customresources.patch_status(
+                    self.api, resource="actionsets", namespace=run.namespace, name=run.name,
+                    status=body,
+                )
+            except errors.ApiNotFoundError:
+                pass  # the ActionSet is gone; the log keeps its story
+            except errors.ApiError as exc:
+                logger.warning(
+                    "Writing the status of %s/%s failed: %s. Retrying.",
+                    run.namespace, run.name, exc,
+                )
+                return False
+            else:
+                self.on_write()
+            self.last_status[run_id] = body
+        with self._lock:
+            self.shown_version[run_id] = run.version
+        if run.is_terminal:
+            self.on_shown_terminal(f"{run.namespace}/{run.name}")
         return True

@@ -516,14 +516,15 @@ def test_cancel_deletes_it_and_prints_the_defer_phase_the_controller_ran(
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("actionset to-cancel deleted\n")
     assert "CancelRequested" in result.stdout
-    assert re.search(r"DeferPhaseCompleted\s+run/tidy", result.stdout), result.stdout
+    assert re.search(r"PhaseCompleted\s+run/tidy \(defer\)", result.stdout), result.stdout
     assert kube.get("actionset", "to-cancel", namespace) is None
     gone = kes(kube, "describe", "to-cancel", "-n", namespace, store=controller.store)
     assert gone.returncode == 0, gone.stderr
     assert "(the object is gone; status from the event log)" in gone.stdout
     assert re.search(r"^\s+tidy \(deferPhase\)\s+complete$", gone.stdout, re.MULTILINE), gone.stdout
     assert re.search(
-        r"run/tidy \[[\d:]+\]: completed in [\d.]+ s; output \{\"tidied\": \"yes\"\}", gone.stdout
+        r"run/tidy \(defer\) \[[\d:]+\]: completed in [\d.]+ s; output \{\"tidied\": \"yes\"\}",
+        gone.stdout,
     ), gone.stdout
     again = kes(kube, "cancel", "to-cancel", "-n", namespace, store=controller.store)
     assert again.returncode == 1 and '"to-cancel" not found' in again.stderr

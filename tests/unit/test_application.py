@@ -23,8 +23,8 @@ PLAN: list[dict[str, Any]] = [
         "phases": [
             {"name": "dump", "function": "KubeTask"},
             {"name": "upload", "function": "KubeExec"},
+            {"name": "cleanup", "function": "KubeTask", "defer": True},
         ],
-        "defer_phase": {"name": "cleanup", "function": "KubeTask"},
     },
     {"name": "other", "blueprint": "mysql-bp", "phases": [{"name": "p", "function": "Wait"}]},
 ]
@@ -51,8 +51,9 @@ def test_a_successful_run_is_recorded_and_reloaded(app: application.KesApplicati
     )
     app.start_phase(run_id, action_index=0, phase_name="upload", function="KubeExec", args={})
     app.complete_phase(run_id, action_index=0, phase_name="upload", output=None, duration_s=1)
-    app.start_defer_phase(run_id, action_index=0, function="KubeTask", args={})
-    app.complete_defer_phase(run_id, action_index=0, output=None, duration_s=0.5)
+    app.start_phase(run_id, action_index=0, phase_name="cleanup", function="KubeTask", args={})
+    app.complete_phase(run_id, action_index=0, phase_name="cleanup", output=None,
+                       duration_s=0.5)
     app.render_artifacts(run_id, action_index=0, artifacts={"dump": {"keyValue": {"p": "k"}}})
     app.complete_action(run_id, action_index=0)
     app.start_phase(run_id, action_index=1, phase_name="p", function="Wait", args={})
@@ -207,8 +208,10 @@ def test_no_secret_reaches_the_store_in_any_encoding(tmp_path: Path) -> None:
             error=f"auth failed for {secret}",
             log_tail=[f"password={secret}", base64.b64encode(binary_secret).decode()],
         )
-        kes.start_defer_phase(run_id, action_index=0, function="KubeTask", args={})
-        kes.fail_defer_phase(run_id, action_index=0, error=secret, secrets=secrets)
+        kes.start_phase(run_id, action_index=0, phase_name="cleanup", function="KubeTask",
+                        args={})
+        kes.fail_phase(run_id, action_index=0, phase_name="cleanup", error=secret,
+                       secrets=secrets)
         kes.fail_action(run_id, action_index=0, error=secret, secrets=secrets)
         kes.fail_run(run_id, error=f"{secret}!", secrets=secrets)
     finally:
@@ -343,7 +346,8 @@ def test_after_a_restart_unfinished_runs_and_their_lost_phases_are_found(store: 
         assert after.list_runs() == [run_id]
         run = after.run(run_id)
         assert run.running_phases() == [(0, "dump")]
-        after.interrupt_phase(run_id, action_index=0, phase_name="dump", reason="restarted")
+        after.interrupt_phase(run_id, action_index=0, phase_name="dump", reason="restarted",
+                              rerun=True)
         after.start_phase(run_id, action_index=0, phase_name="dump", function="KubeTask",
                           args={}, attempt=2)
         assert after.run(run_id).actions[0].phases[0].attempt == 2

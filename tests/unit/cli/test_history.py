@@ -18,6 +18,7 @@ from typing import IO, Any
 from uuid import UUID
 
 import pytest
+import yaml
 from click.testing import CliRunner
 
 from kes import application
@@ -25,8 +26,9 @@ from kes.cli import main
 
 PLAN: list[dict[str, Any]] = [{
     "name": "backup", "blueprint": "bp",
-    "phases": [{"name": "dump", "function": "KubeTask"}, {"name": "check", "function": "KubeExec"}],
-    "defer_phase": {"name": "cleanup", "function": "KubeTask"},
+    "phases": [{"name": "dump", "function": "KubeTask", "args": {}},
+               {"name": "check", "function": "KubeExec", "args": {}},
+               {"name": "cleanup", "function": "KubeTask", "args": {}, "defer": True}],
 }]
 
 
@@ -49,8 +51,10 @@ def record_failed_run(location: str) -> UUID:
         app.start_phase(run_id, action_index=0, phase_name="check", function="KubeExec", args={})
         app.fail_phase(run_id, action_index=0, phase_name="check", error="exit code 2",
                        log_tail=["checking", "mismatch"])
-        app.start_defer_phase(run_id, action_index=0, function="KubeTask", args={})
-        app.complete_defer_phase(run_id, action_index=0, output=None, duration_s=0.5)
+        app.start_phase(run_id, action_index=0, phase_name="cleanup", function="KubeTask",
+                        args={})
+        app.complete_phase(run_id, action_index=0, phase_name="cleanup", output=None,
+                           duration_s=0.5)
         app.fail_action(run_id, action_index=0, error="")
         app.fail_run(run_id)
     finally:
@@ -74,6 +78,8 @@ def test_the_timeline_tells_the_run(store: str) -> None:
     assert "backup/check" in failed and "FAILED: exit code 2" in failed
     assert any(line.endswith("| mismatch") for line in lines)
     assert "ActionSetFailed" in lines[-1]
+    defer = next(line for line in lines if "cleanup" in line and "PhaseStarted" in line)
+    assert "backup/cleanup (defer)" in defer
 
 
 def test_json_lines_have_a_stable_shape(store: str) -> None:
@@ -82,8 +88,9 @@ def test_json_lines_have_a_stable_shape(store: str) -> None:
     assert result.exit_code == 0
     records = [json.loads(line) for line in result.output.splitlines()]
     assert [r["version"] for r in records] == list(range(1, 11))
-    assert all(set(r) == {"id", "version", "time", "type", "schema_version", "digest", "data"}
-               for r in records)
+    assert all(set(r) == {"id", "version", "time", "type", "topic", "schema_version", "digest",
+                          "data"} for r in records)
+    assert records[0]["topic"] == "kes.domain.actionset_events:ActionSetAccepted"
     assert records[0]["id"] == str(run_id)
     assert records[5]["type"] == "PhaseFailed"
     assert records[5]["data"]["log_tail"] == ["checking", "mismatch"]
@@ -135,6 +142,23 @@ def test_at_shows_the_status_as_it_was(store: str) -> None:
     assert too_early.exit_code == 1 and "not recorded yet" in too_early.output
     bad = history("actionset", "nightly", "-n", "prod", "--store", store, "--at", "yesterday")
     assert bad.exit_code == 2 and "ISO 8601" in bad.output
+    as_yaml = history("actionset", "nightly", "-n", "prod", "--store", store, "--at", after_dump,
+                      "-o", "yaml")
+    assert as_yaml.exit_code == 0, as_yaml.output
+    assert yaml.safe_load(as_yaml.output) == shown
+
+
+def test_an_export_replays_with_kes_replay(store: str, tmp_path: Path) -> None:
+    record_failed_run(store)
+    target = tmp_path / "nightly.jsonl"
+    exported = history("actionset", "nightly", "-n", "prod", "--store", store,
+                       "--export", str(target))
+    assert exported.exit_code == 0, exported.output
+    assert json.loads((tmp_path / "nightly.status.json").read_text())["state"] == "failed"
+    assert len(target.read_text().splitlines()) == 10
+    replayed = CliRunner().invoke(main.cli, ["replay", str(target)])
+    assert replayed.exit_code == 0, replayed.output
+    assert "10 events, chain verified, status as recorded" in replayed.output
 
 
 def test_an_unknown_name_is_a_message_and_exit_1(store: str) -> None:
@@ -165,7 +189,34 @@ def test_repositoryserver_history(store: str) -> None:
     app.close()
     result = history("repositoryserver", "repo", "-n", "kanister", "--store", store)
     assert result.exit_code == 0
-    assert "FAILED ServerSetup (KopiaRepositoryServerSetupFailed): secret missing" in result.output
+    assert ("FAILED ServerSetup (KopiaRepositoryServerSetupFailed) after 0.00 s: secret missing"
+            in result.output)
+
+
+def test_repositoryserver_history_shows_commands_durations_and_secret_forms(store: str) -> None:
+    app = application.KesApplication(store=store)
+    server_id = app.register_repositoryserver(name="repo", namespace="kanister", uid="rs2",
+                                              spec={"repository": {"rootPath": "/r/"}})
+    app.server_command(server_id, lambda s: s.request_setup(reason="created"))
+    app.server_command(server_id, lambda s: s.record_secrets_read(
+        forms={"storage": "design-document", "credentials": "kanister"}, versions={},
+        location_type="filestore", credential_kind="filestore", hostnames=["host-a"]))
+    app.server_command(server_id, lambda s: s.record_setup(pod_name="p", service_name="s",
+                                                           duration_s=1.5))
+    app.server_command(server_id, lambda s: s.record_command(
+        step="RepositoryConnected", command="kopia --password=<****> repository connect",
+        ok=False, duration_s=0.25, detail="ERROR invalid repository password"))
+    app.close()
+    result = history("repositoryserver", "repo", "-n", "kanister", "--store", store)
+    assert result.exit_code == 0
+    out = result.output
+    assert "registered kanister/repo (rootPath '/r/')" in out
+    assert "set-up starts: created" in out
+    assert "storage location in the design-document form (filestore)" in out
+    assert "True in 1.50 s (pod p, service s)" in out
+    assert ("RepositoryConnected      FAILED in 0.25 s: kopia --password=<****> repository "
+            "connect") in out
+    assert "| ERROR invalid repository password" in out
 
 
 def _lines(stream: IO[str]) -> queue.Queue[str]:
@@ -234,3 +285,30 @@ def test_an_unreachable_postgres_store_is_a_message_without_the_password() -> No
     assert result.exit_code == 1
     assert "Cannot open the event log at postgresql://kes@127.0.0.1:1/kes" in result.output
     assert "hunter2" not in result.output
+
+
+def test_list_shows_runs_from_the_log_and_prune_removes_them(store: str) -> None:
+    record_failed_run(store)
+    table = history("list", "-n", "prod", "--store", store)
+    assert table.exit_code == 0, table.output
+    header, row = table.output.splitlines()
+    assert header.split()[:5] == ["NAMESPACE", "NAME", "STATE", "BLUEPRINT", "ACTION"]
+    assert row.split()[:5] == ["prod", "nightly", "failed", "bp", "backup"]
+    assert row.split()[-1] == "backup/check"
+    wide = history("list", "-A", "-o", "wide", "--store", store)
+    assert "exit code 2" in wide.output and "RETRY OF" in wide.output
+    data = json.loads(history("list", "-A", "-o", "json", "--store", store).output)
+    assert data[0]["failedPhase"] == "backup/check" and data[0]["events"] == 10
+    nothing = history("list", "--store", store)  # namespace "default"
+    assert 'No runs recorded in namespace "default".' in nothing.output
+    assert "No runs recorded in any namespace." in history(
+        "list", "-A", "--state", "complete", "--store", store).output
+    assert history("list", "-A", "--since", "soon", "--store", store).exit_code == 2
+
+    dry = history("prune", "--older-than", "0s", "--dry-run", "--store", store)
+    assert dry.exit_code == 0, dry.output
+    assert "Would remove prod/nightly (failed" in dry.output
+    assert "1 runs would be removed" in dry.output
+    done = history("prune", "--older-than", "0s", "--store", store)
+    assert "Removed prod/nightly" in done.output and "(10 events)" in done.output
+    assert history("list", "-A", "-o", "json", "--store", store).output.strip() == "[]"

@@ -18,8 +18,8 @@ PLAN: list[dict[str, Any]] = [
         "phases": [
             {"name": "first", "function": "KubeTask"},
             {"name": "second", "function": "KubeExec"},
+            {"name": "cleanup", "function": "KubeTask", "defer": True},
         ],
-        "defer_phase": {"name": "cleanup", "function": "KubeTask"},
         "artifacts": {"out": {"keyValue": {"k": "{{ .Phases.first.Output.k }}"}}},
     },
     {"name": "other", "blueprint": "bp", "phases": [{"name": "only", "function": "Wait"}]},
@@ -65,11 +65,11 @@ def phase_failed(name: str, i: int = 0) -> Step:
 
 
 def defer_started(i: int = 0) -> Step:
-    return lambda r: r.start_defer_phase(action_index=i, function="KubeTask")
+    return lambda r: r.start_phase(action_index=i, phase_name="cleanup", function="KubeTask")
 
 
 def defer_done(i: int = 0) -> Step:
-    return lambda r: r.complete_defer_phase(action_index=i)
+    return lambda r: r.complete_phase(action_index=i, phase_name="cleanup")
 
 
 ALL_PHASES_DONE = (started(), phase_started("first"), phase_done("first"),
@@ -82,7 +82,8 @@ def test_accept_records_the_plan_and_a_derived_id() -> None:
     assert run.id == actionset.ActionSetRun.id_for("u")
     assert run.state == "pending"
     assert [p.name for p in run.actions[0].phases] == ["first", "second"]
-    assert run.next_phase(0) is None  # the action has not started
+    assert run.actions[0].defer_phase is not None and run.actions[0].defer_phase.defer
+    assert run.next_step(0).kind == actionset.START_ACTION
 
 
 def test_reject_creates_a_failed_run() -> None:
@@ -93,14 +94,28 @@ def test_reject_creates_a_failed_run() -> None:
     assert run.is_terminal and run.error == "bad"
 
 
-def test_phases_run_in_order() -> None:
+def next_run(run: actionset.ActionSetRun, i: int = 0) -> str | None:
+    step = run.next_step(i)
+    return step.phase.name if step.kind == actionset.RUN and step.phase else None
+
+
+def test_phases_run_in_order_then_the_defer_phase_then_the_action_finishes() -> None:
     run = given(started())
-    assert run.next_phase(0) == "first"
+    assert next_run(run) == "first"
     phase_started("first")(run)
     assert run.running_phases() == [(0, "first")]
+    assert run.next_step(0).kind == actionset.RECOVER  # a running phase no one runs
     phase_done("first")(run)
-    assert run.next_phase(0) == "second"
+    assert next_run(run) == "second"
     assert new_events(run) == ["PhaseStarted", "PhaseCompleted"]
+    phase_started("second")(run)
+    phase_done("second")(run)
+    assert next_run(run) == "cleanup"
+    defer_started()(run)
+    defer_done()(run)
+    assert new_events(run) == ["PhaseStarted", "PhaseCompleted", "PhaseStarted",
+                               "PhaseCompleted"]
+    assert run.next_step(0) == actionset.Step(actionset.FINISH, succeeded=True)
 
 
 def test_a_failed_phase_stops_the_action_and_records_the_error() -> None:
@@ -108,16 +123,25 @@ def test_a_failed_phase_stops_the_action_and_records_the_error() -> None:
     phase_failed("first")(run)
     assert new_events(run) == ["PhaseFailed"]
     assert run.error == "boom"
-    assert run.next_phase(0) is None
+    assert next_run(run) == "cleanup"
     assert run.actions[0].phases[1].state == "pending"
 
 
-def test_the_defer_phase_runs_after_a_failure_and_its_error_wins() -> None:
+def test_a_defer_phase_failure_after_a_phase_failure_keeps_the_first_error() -> None:
     run = given(started(), phase_started("first"), phase_failed("first"), defer_started())
-    run.fail_defer_phase(action_index=0, error="defer boom", log_tail=[str(i) for i in range(30)])
+    run.fail_phase(action_index=0, phase_name="cleanup", error="defer boom",
+                   log_tail=[str(i) for i in range(30)])
     events = run.collect_events()
-    assert [type(e).__name__ for e in events] == ["DeferPhaseFailed"]
+    assert [type(e).__name__ for e in events] == ["PhaseFailed"]
     assert events[0].log_tail == [str(i) for i in range(20, 30)]  # the last ten lines
+    assert run.error == "boom"
+    assert run.running_phase == ""  # Kanister clears it when the deferPhase fails
+    assert run.next_step(0) == actionset.Step(actionset.FINISH, succeeded=False)
+
+
+def test_a_defer_phase_failure_alone_is_the_error() -> None:
+    run = given(*ALL_PHASES_DONE, defer_started())
+    run.fail_phase(action_index=0, phase_name="cleanup", error="defer boom")
     assert run.error == "defer boom"
 
 
@@ -145,7 +169,7 @@ def test_cancellation_lets_the_defer_phase_run_then_cancels() -> None:
     run.fail_action(action_index=0, error="cancelled")
     run.cancel()
     assert new_events(run) == [
-        "CancelRequested", "PhaseFailed", "DeferPhaseStarted", "DeferPhaseCompleted",
+        "CancelRequested", "PhaseFailed", "PhaseStarted", "PhaseCompleted",
         "ActionFailed", "ActionSetCancelled",
     ]
     assert run.state == "cancelled"
@@ -159,23 +183,46 @@ def test_a_timed_out_phase_fails_and_the_defer_phase_may_run() -> None:
     assert run.actions[0].phases[0].state == "failed"
     assert run.error == 'Phase "first" did not finish within 60 s.'
     defer_started()(run)
-    assert new_events(run) == ["DeferPhaseStarted"]
+    assert new_events(run) == ["PhaseStarted"]
 
 
 def test_an_interrupted_phase_can_be_run_again() -> None:
     run = given(started(), phase_started("first"))
-    run.interrupt_phase(action_index=0, phase_name="first", reason="controller restarted")
-    assert run.next_phase(0) == "first"
+    run.interrupt_phase(action_index=0, phase_name="first", reason="controller restarted",
+                        rerun=True)
+    assert run.next_step(0) == actionset.Step(
+        actionset.RUN, phase=run.actions[0].phases[0].plan, attempt=2
+    )
     run.start_phase(action_index=0, phase_name="first", function="F", attempt=2)
     assert new_events(run) == ["PhaseInterrupted", "PhaseStarted"]
     assert run.actions[0].phases[0].attempt == 2
 
 
-def test_an_interrupted_phase_can_be_failed() -> None:
+def test_an_interrupted_phase_not_run_again_fails_in_the_same_transition() -> None:
     run = given(started(), phase_started("first"))
-    run.interrupt_phase(action_index=0, phase_name="first", reason="lost")
-    run.fail_phase(action_index=0, phase_name="first", error="Phase interrupted: lost")
+    run.interrupt_phase(action_index=0, phase_name="first", reason="lost", rerun=False,
+                        error="Phase interrupted: lost")
     assert new_events(run) == ["PhaseInterrupted", "PhaseFailed"]
+    assert run.error == "Phase interrupted: lost"
+    assert next_run(run) == "cleanup"
+
+
+def test_an_interrupted_defer_phase_runs_again_as_attempt_2() -> None:
+    run = given(*ALL_PHASES_DONE, defer_started())
+    assert run.next_step(0).kind == actionset.RECOVER
+    run.interrupt_phase(action_index=0, phase_name="cleanup", reason="lost", rerun=True)
+    step = run.next_step(0)
+    assert (step.kind, step.phase and step.phase.name, step.attempt) == (
+        actionset.RUN, "cleanup", 2)
+    run.start_phase(action_index=0, phase_name="cleanup", function="KubeTask", attempt=2)
+    defer_done()(run)
+    assert run.next_step(0) == actionset.Step(actionset.FINISH, succeeded=True)
+
+
+def test_a_cancelled_run_skips_to_the_defer_phase() -> None:
+    run = given(started(), phase_started("first"), phase_done("first"))
+    run.request_cancel("deleted")
+    assert next_run(run) == "cleanup"
 
 
 def test_a_launch_failure_marks_the_first_phase_failed_like_kanister() -> None:
@@ -201,11 +248,14 @@ ILLEGAL: list[Any] = [
     pytest.param((started(),), started(), actionset_errors.ActionAlreadyStartedError,
                  id="start-action-twice"),
     pytest.param((started(), phase_started("first")), defer_started(),
-                 actionset_errors.DeferPhaseNotReadyError, id="defer-while-phase-runs"),
+                 actionset_errors.PhaseOutOfOrderError, id="defer-while-phase-runs"),
     pytest.param((started(), phase_started("first"), phase_done("first")), defer_started(),
                  actionset_errors.DeferPhaseNotReadyError, id="defer-before-phases-end"),
-    pytest.param((started(1),), lambda r: r.start_defer_phase(action_index=1, function="F"),
+    pytest.param((started(1),), lambda r: r.start_phase(action_index=1, phase_name="cleanup",
+                                                         function="F"),
                  actionset_errors.UnknownPhaseError, id="no-defer-phase"),
+    pytest.param((*ALL_PHASES_DONE, defer_started(), defer_done()), defer_started(),
+                 actionset_errors.DeferPhaseNotReadyError, id="defer-twice"),
     pytest.param((*ALL_PHASES_DONE,), lambda r: r.complete_action(0),
                  actionset_errors.ActionNotFinishedError, id="complete-before-defer"),
     pytest.param((started(), phase_started("first"), phase_failed("first")),
@@ -229,7 +279,8 @@ ILLEGAL: list[Any] = [
                  lambda r: r.progress_phase(action_index=0, phase_name="second", progress={}),
                  actionset_errors.PhaseNotRunningError, id="progress-of-pending-phase"),
     pytest.param((started(), phase_started("first"), phase_done("first")),
-                 lambda r: r.interrupt_phase(action_index=0, phase_name="first", reason="x"),
+                 lambda r: r.interrupt_phase(action_index=0, phase_name="first", reason="x",
+                                             rerun=True),
                  actionset_errors.PhaseNotRunningError, id="interrupt-finished-phase"),
 ]
 
@@ -270,3 +321,47 @@ def test_phase_failed_upcasts_schema_1() -> None:
     state: dict[str, Any] = {"schema_version": 1, "log": "\n".join(str(i) for i in range(15))}
     ev.PhaseFailed.upcast_v1_v2(state)
     assert state == {"schema_version": 1, "log_tail": [str(i) for i in range(5, 15)]}
+
+
+def test_action_set_accepted_upcasts_schema_1() -> None:
+    state: dict[str, Any] = {
+        "schema_version": 1, "blueprint_versions": {"bp": "12"},
+        "plan": [{"name": "backup", "blueprint": "bp",
+                  "phases": [{"name": "first", "function": "KubeTask"}],
+                  "defer_phase": {"name": "cleanup", "function": "KubeTask"}},
+                 {"name": "other", "blueprint": "bp2", "phases": [], "defer_phase": None}],
+    }
+    ev.ActionSetAccepted.upcast_v1_v2(state)
+    assert state == {"schema_version": 1, "plan": [
+        {"name": "backup", "blueprint": "bp", "blueprint_resource_version": "12", "phases": [
+            {"name": "first", "function": "KubeTask"},
+            {"name": "cleanup", "function": "KubeTask", "defer": True}]},
+        {"name": "other", "blueprint": "bp2", "blueprint_resource_version": "", "phases": []},
+    ]}
+    plan = ev.ActionPlan.model_validate(state["plan"][0])
+    assert not plan.recorded  # schema 1 kept no bodies: such a run cannot be resumed
+
+
+@pytest.mark.parametrize(("retired", "successor"), [
+    ("DeferPhaseStarted", ev.PhaseStarted),
+    ("DeferPhaseCompleted", ev.PhaseCompleted),
+    ("DeferPhaseFailed", ev.PhaseFailed),
+])
+def test_retired_defer_phase_events_are_read_as_phase_events(
+    retired: str, successor: type[Any]
+) -> None:
+    from kes import storage
+
+    state: dict[str, Any] = {
+        "originator_id": "8ad0125f-a17b-5576-bd06-f534acd2f214", "originator_version": 7,
+        "timestamp": "2026-05-13T10:00:00Z", "schema_version": 1, "digest": "d",
+        "action_index": 0, "phase_name": "cleanup",
+    }
+    if retired == "DeferPhaseStarted":
+        state |= {"function": "KubeTask", "args": {}, "attempt": 1}
+    elif retired == "DeferPhaseFailed":
+        state |= {"error": "gone", "log_tail": ["a", "b"]}
+    event = storage.read_event(f"kes.domain.actionset_events:{retired}", state)
+    assert type(event) is successor
+    if retired == "DeferPhaseFailed":
+        assert event.defer_v1 and event.log_tail == ["a", "b"]

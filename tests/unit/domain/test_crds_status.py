@@ -31,8 +31,8 @@ PLAN = [
         "phases": [
             {"name": "dump", "function": "KubeTask"},
             {"name": "upload", "function": "KubeExec"},
+            {"name": "cleanup", "function": "KubeTask", "defer": True},
         ],
-        "defer_phase": {"name": "cleanup", "function": "KubeTask"},
         "artifacts": {"dump": {"keyValue": {"path": "{{ .Phases.dump.Output.path }}"}}},
     }
     for action in SPEC["actions"]
@@ -64,8 +64,8 @@ def run_action(run: actionset.ActionSetRun, index: int, *, fail_at: str = "") ->
             output={"path": "/b/1", "count": 2, "nested": {"a": [1, None]}},
             duration_s=0.5,
         )
-    run.start_defer_phase(action_index=index, function="KubeTask")
-    run.complete_defer_phase(action_index=index, output={"version": "0.75.0"})
+    run.start_phase(action_index=index, phase_name="cleanup", function="KubeTask")
+    run.complete_phase(action_index=index, phase_name="cleanup", output={"version": "0.75.0"})
     if fail_at:
         run.fail_action(action_index=index, error="exit 1")
     else:

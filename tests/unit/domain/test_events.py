@@ -16,6 +16,7 @@ class Noted(events.DomainEvent):
     """A test event whose schema went through two changes."""
 
     SCHEMA_VERSION: ClassVar[int] = 3
+    schema_version: int = 3
     text: str
     words: int
 
@@ -32,6 +33,23 @@ def test_new_events_carry_their_class_schema_version() -> None:
     event = Noted(originator_id=kes_id(), originator_version=2, timestamp=events.utcnow(),
                   text="a b", words=2)
     assert event.schema_version == 3
+
+
+def test_a_schema_version_without_its_field_default_is_refused_at_class_creation() -> None:
+    with pytest.raises(TypeError, match="declare `schema_version: int = 2`"):
+        class Forgot(events.DomainEvent):
+            SCHEMA_VERSION: ClassVar[int] = 2
+
+
+def test_a_drafted_event_equals_a_validated_one_and_unknown_fields_still_fail() -> None:
+    fields: dict[str, Any] = {"originator_id": kes_id(), "originator_version": 2,
+                              "timestamp": events.utcnow(), "text": "a b", "words": 2}
+    drafted = Noted.draft(**fields)
+    assert drafted == Noted(**fields) and drafted.schema_version == 3
+    with pytest.raises(ValueError, match="extra"):
+        Noted.draft(**fields, secret="x")
+    with pytest.raises(ValueError, match="words"):
+        Noted.draft(**{k: v for k, v in fields.items() if k != "words"})
 
 
 def test_a_v1_payload_is_upcast_step_by_step() -> None:

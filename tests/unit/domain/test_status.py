@@ -11,8 +11,8 @@ from kes.domain import actionset, status
 
 PLAN: list[dict[str, Any]] = [
     {"name": "a", "blueprint": "bp", "object": {"kind": "Namespace", "name": "ns"},
-     "phases": [{"name": "p1", "function": "F"}, {"name": "p2", "function": "F"}],
-     "defer_phase": {"name": "d", "function": "F"},
+     "phases": [{"name": "p1", "function": "F"}, {"name": "p2", "function": "F"},
+                {"name": "d", "function": "F", "defer": True}],
      "artifacts": {"art": {"keyValue": {"k": "{{ .Phases.p1.Output.k }}"}}}},
     {"name": "b", "blueprint": "bp", "phases": [{"name": "q", "function": "F"}]},
 ]
@@ -63,8 +63,8 @@ def test_percent_stays_empty_when_the_action_fails_before_any_phase_ends() -> No
         lambda r: r.start_action(0),
         lambda r: r.start_phase(action_index=0, phase_name="p1", function="F"),
         lambda r: r.fail_phase(action_index=0, phase_name="p1", error="boom"),
-        lambda r: r.start_defer_phase(action_index=0, function="F"),
-        lambda r: r.complete_defer_phase(action_index=0, output=None),
+        lambda r: r.start_phase(action_index=0, phase_name="d", function="F"),
+        lambda r: r.complete_phase(action_index=0, phase_name="d", output=None),
     )
     assert "percentCompleted" not in status.status_of(run)["progress"]
 
@@ -86,7 +86,7 @@ def test_the_defer_phase_never_shows_running() -> None:
     run = run_with(lambda r: r.start_action(0),
                    lambda r: r.start_phase(action_index=0, phase_name="p1", function="F"),
                    lambda r: r.fail_phase(action_index=0, phase_name="p1", error="boom"),
-                   lambda r: r.start_defer_phase(action_index=0, function="F"))
+                   lambda r: r.start_phase(action_index=0, phase_name="d", function="F"))
     shown = status.status_of(run)
     assert shown["actions"][0]["deferPhase"]["state"] == "pending"
     assert shown["progress"]["runningPhase"] == "d"
@@ -113,7 +113,8 @@ def test_a_cancelled_run_shows_failed() -> None:
 def test_an_interrupted_phase_shows_pending_until_it_is_decided() -> None:
     run = run_with(lambda r: r.start_action(0),
                    lambda r: r.start_phase(action_index=0, phase_name="p1", function="F"),
-                   lambda r: r.interrupt_phase(action_index=0, phase_name="p1", reason="restart"))
+                   lambda r: r.interrupt_phase(action_index=0, phase_name="p1", reason="restart",
+                                                     rerun=True))
     assert status.status_of(run)["actions"][0]["phases"][0]["state"] == "pending"
 
 

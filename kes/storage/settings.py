@@ -14,19 +14,13 @@ restores an fsync per commit.
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import sqlite3
 import urllib.parse
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
-from eventsourcing import persistence as es_persistence
 from eventsourcing import sqlite as es_sqlite
-from eventsourcing import utils as es_utils
-
-from kes.domain import events
 
 STORE_ENV = "KES_STORE"
 SYNCHRONOUS_ENV = "KES_SQLITE_SYNCHRONOUS"
@@ -63,14 +57,10 @@ class Store:
 
     def eventsourcing_env(self, *, create: bool = True) -> dict[str, str]:
         if self.is_postgres:
-            return _postgres_env(self.location)
+            return postgres_env(self.location)
         if create:
             Path(self.location).parent.mkdir(parents=True, exist_ok=True)
-        synchronous = os.environ.get(SYNCHRONOUS_ENV, "NORMAL").upper()
-        if synchronous not in SYNCHRONOUS_MODES:
-            raise StoreSettingError(
-                f'{SYNCHRONOUS_ENV} is "{synchronous}"; use one of {", ".join(SYNCHRONOUS_MODES)}.'
-            )
+        synchronous = synchronous_mode()
         return {
             "PERSISTENCE_MODULE": f"{__name__}:TunedSQLiteFactory",
             "SQLITE_DBNAME": self.location,
@@ -87,7 +77,17 @@ def resolve(location: str | None = None) -> Store:
     return Store(location=value)
 
 
-def _postgres_env(url_text: str) -> dict[str, str]:
+def synchronous_mode() -> str:
+    """SQLite's ``synchronous`` setting for the log (``KES_SQLITE_SYNCHRONOUS``, NORMAL)."""
+    synchronous = os.environ.get(SYNCHRONOUS_ENV, "NORMAL").upper()
+    if synchronous not in SYNCHRONOUS_MODES:
+        raise StoreSettingError(
+            f'{SYNCHRONOUS_ENV} is "{synchronous}"; use one of {", ".join(SYNCHRONOUS_MODES)}.'
+        )
+    return synchronous
+
+
+def postgres_env(url_text: str) -> dict[str, str]:
     url = urllib.parse.urlsplit(url_text)
     dbname = url.path.lstrip("/")
     if not url.hostname or not dbname:
@@ -132,49 +132,13 @@ class TunedSQLiteFactory(es_sqlite.SQLiteFactory):
         old.close()
 
 
-class JSONTranscoder(es_persistence.Transcoder):
-    """Compact JSON; the mapper has already turned every event into plain JSON types."""
-
-    def encode(self, obj: Any) -> bytes:
-        return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
-
-    def decode(self, data: bytes) -> Any:
-        return json.loads(data)
-
-
-class PydanticMapper(es_persistence.Mapper[UUID]):
-    """Stores a pydantic event as its JSON dump; reads it back through its upcasters.
-
-    The whole dump is stored (ids included) because the hash chain covers exactly what is stored.
-    """
-
-    def to_stored_event(self, domain_event: Any) -> es_persistence.StoredEvent:
-        state = self.transcoder.encode(domain_event.as_json())
-        return es_persistence.StoredEvent(
-            originator_id=domain_event.originator_id,
-            originator_version=domain_event.originator_version,
-            topic=es_utils.get_topic(type(domain_event)),
-            state=state,
-        )
-
-    def to_domain_event(self, stored_event: es_persistence.StoredEvent) -> Any:
-        cls = es_utils.resolve_topic(stored_event.topic)
-        state = decode_state(self.transcoder, stored_event)
-        return cls.model_validate(events.upcast(cls, state))
-
-
-def decode_state(
-    transcoder: es_persistence.Transcoder, stored_event: es_persistence.StoredEvent
-) -> dict[str, Any]:
-    state: dict[str, Any] = transcoder.decode(stored_event.state)
-    return state
-
-
 def application_env(store: Store, *, create: bool = True) -> dict[str, str]:
     """Everything eventsourcing needs to open ``store`` with kes's events."""
     return {
         **store.eventsourcing_env(create=create),
-        "MAPPER_TOPIC": es_utils.get_topic(PydanticMapper),
-        "TRANSCODER_TOPIC": es_utils.get_topic(JSONTranscoder),
+        "MAPPER_TOPIC": "kes.storage.mapping:PydanticMapper",
+        "TRANSCODER_TOPIC": "kes.storage.mapping:JSONTranscoder",
         "CREATE_TABLE": "y" if create else "n",
     }
+
+

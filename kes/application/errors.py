@@ -1,0 +1,23 @@
+"""The errors of the application layer; none ever carries a secret value."""
+
+from __future__ import annotations
+
+
+class KesApplicationError(Exception):
+    """A kes application error (never carries a secret value)."""
+
+
+class RunNotFoundError(KesApplicationError):
+    """No ActionSet run or RepositoryServer with that id or name is in the log."""
+
+
+class StoreUnavailableError(KesApplicationError):
+    """The event log cannot be opened (a damaged file, an unreachable database)."""
+
+
+class ConcurrencyConflictError(KesApplicationError):
+    """Other writers kept winning; the command was not recorded."""
+
+
+class ReplayError(KesApplicationError):
+    """An exported history cannot be read at all (not JSON, not an export)."""
