@@ -2,8 +2,10 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages: bubblewrap for pod mount namespaces, PostgreSQL (scripts/postgres.sh) for the
-# shared event store, and the database clients the example Blueprints run on the node.
+# Debian packages: bubblewrap for pod mount namespaces. PostgreSQL (scripts/postgres.sh: the
+# shared event store, and the server and clients examples/postgresql runs on the node) and MariaDB
+# (scripts/mariadb.sh: server and clients for examples/mariadb, its own service not started) have
+# targets of their own.
 DEBS := bubblewrap
 
 include tools/versions.mk
@@ -14,7 +16,7 @@ TOOLS_BIN := $(TOOLS_DIR)/bin
 export PATH := $(TOOLS_BIN):$(PATH)
 export KES_TOOLS_DIR := $(TOOLS_DIR)
 
-.PHONY: test lint debs venv tools k8s-module postgres demo clean
+.PHONY: test lint debs venv tools k8s-module postgres mariadb demo clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -47,12 +49,15 @@ k8s-module:
 postgres:
 	@bash scripts/postgres.sh
 
+mariadb:
+	@bash scripts/mariadb.sh
+
 lint: venv
 	$(VENV)/bin/ruff check kes tests benchmarks
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy kes
 
-test: venv debs tools postgres lint
+test: venv debs tools postgres mariadb lint
 	$(VENV)/bin/pytest
 	$(VENV)/bin/kes replay -q tests/fixtures/histories/*.jsonl
 
