@@ -16,7 +16,7 @@ TOOLS_BIN := $(TOOLS_DIR)/bin
 export PATH := $(TOOLS_BIN):$(PATH)
 export KES_TOOLS_DIR := $(TOOLS_DIR)
 
-.PHONY: test lint debs venv tools k8s-module postgres mariadb demo clean
+.PHONY: test lint debs venv tools movers k8s-module postgres mariadb demo clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -36,11 +36,14 @@ debs:
 # restic and kopia built from their Go modules at the pinned versions (scripts/go-tool.sh says
 # why not `go install`); Kubernetes' control plane and etcd from the wrapper module tools/k8s
 # (scripts/k8s-tools.sh says why one is needed). A second run builds nothing.
-tools:
+tools: movers
+	@bash scripts/k8s-tools.sh $(TOOLS_BIN) $(KUBERNETES_VERSION) $(ETCD_VERSION)
+
+# The data movers alone: all the demo needs.
+movers:
 	@bash scripts/go-tool.sh github.com/restic/restic $(RESTIC_VERSION) ./cmd/restic $(TOOLS_BIN)/restic
 	@bash scripts/go-tool.sh github.com/kopia/kopia $(KOPIA_VERSION) . $(TOOLS_BIN)/kopia \
 		"-s -w -X github.com/kopia/kopia/repo.BuildVersion=$(KOPIA_VERSION:v%=%)"
-	@bash scripts/k8s-tools.sh $(TOOLS_BIN) $(KUBERNETES_VERSION) $(ETCD_VERSION)
 
 # After changing KUBERNETES_VERSION or ETCD_VERSION: rewrite tools/k8s/go.mod and go.sum.
 k8s-module:
@@ -62,7 +65,7 @@ test: venv debs tools postgres mariadb lint
 	$(VENV)/bin/kes replay -q tests/fixtures/histories/*.jsonl
 
 # The main job on the embedded defaults; KEEP=1 leaves the cluster and controller running.
-demo: venv debs tools
+demo: venv debs movers
 	bash scripts/demo.sh
 
 clean:
