@@ -109,6 +109,7 @@ class Trial:
     state: str = ""
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    scanned: int = 0  # places searched for the restic password
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -168,6 +169,11 @@ def run(kube: ch.Kube, *, kubeconfig: Path, work: Path, boundary: str | None,
             phases=(*PHASES, DEFER), reruns={*IDEMPOTENT, DEFER})
         trial.state = state
         trial.problems.extend(problems)
+        surfaces = checks.run_surfaces(kube, namespace=namespace, name=NAME, store=store,
+                                       log=work / "controller.log")
+        trial.scanned = len(surfaces)
+        trial.problems.extend(f"secret leaked: {leak}"
+                              for leak in checks.secret_leaks(key, surfaces))
         lap("check")
     except AssertionError as exc:
         trial.problems.append(str(exc).splitlines()[0])

@@ -4,12 +4,14 @@ The run ended (complete, or failed because a phase was interrupted and not idemp
 history verifies; no phase completed twice, and none ran twice (seen from its own side effect,
 a line per run in a file) unless it may be run again; its CR status equals the status replayed
 from the log; its Kubernetes Events are exactly those the log calls for (none duplicated, none
-missing); no pod of its phases is left.
+missing); no pod of its phases is left; no form of a secret it used can be read anywhere.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Collection
 from pathlib import Path
@@ -106,3 +108,35 @@ def _diff(left: dict[str, Any], right: dict[str, Any]) -> str:
 
 def lines_in(path: Path) -> int:
     return len(path.read_text().splitlines()) if path.exists() else 0
+
+
+def encodings(secret: str) -> dict[str, bytes]:
+    """The forms a secret could leak in: plain, base64 (both alphabets), URL-encoded, hex."""
+    raw = secret.encode()
+    return {"plain": raw, "base64": base64.b64encode(raw),
+            "base64url": base64.urlsafe_b64encode(raw).rstrip(b"="),
+            "url-encoded": urllib.parse.quote(secret, safe="").encode(),
+            "hex": raw.hex().encode()}
+
+
+def secret_leaks(secret: str, surfaces: dict[str, bytes]) -> list[str]:
+    """`surface: form` for each place a form of `secret` appears in."""
+    return [f"{surface}: {form}" for surface, text in surfaces.items()
+            for form, needle in encodings(secret).items() if needle in text]
+
+
+def run_surfaces(kube: ch.Kube, *, namespace: str, name: str, store: str,
+                 log: Path) -> dict[str, bytes]:
+    """Everything a user or an operator can read about a run, as bytes."""
+    surfaces = {"controller log": log.read_bytes() if log.exists() else b""}
+    for path in Path(store).parent.glob(Path(store).name + "*"):  # the file, its WAL and SHM
+        surfaces[f"store {path.name}"] = path.read_bytes()
+    obj = kube.get("actionset", name, namespace) or {}
+    surfaces["CR status"] = json.dumps(obj.get("status") or {}).encode()
+    surfaces["Kubernetes Events"] = kube.run("get", "events", "-n", namespace, "-o",
+                                             "json").stdout.encode()
+    for args in ((), ("--json",), ("--verify",)):
+        result = ch.history("actionset", name, namespace, *args, store=store)
+        surfaces[f"kes history {' '.join(args)}".strip()] = (result.stdout
+                                                             + result.stderr).encode()
+    return surfaces
