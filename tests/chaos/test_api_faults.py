@@ -5,11 +5,12 @@ Each run must end complete (a transient error is retried, never the cause of a f
 its history verify, no phase run or complete twice, its CR status equal the status replayed from
 the log, its Kubernetes Events be the log's (none duplicated) and no pod be left (`chaos_checks`).
 kubectl and the checks talk to the cluster directly. `make test` runs two profiles with a few
-runs; `make reliability` every profile with 100 runs.
+runs; `make reliability` every profile with 100 runs (KES_API_FAULT_RUNS=N for another count).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ PROFILES = {
                    "latency=50ms",
 }
 SMALL = {"all of them": 4, "unanswered requests": 2}  # profile -> runs under `make test`
-RUNS = 100
+RUNS = int(os.environ.get("KES_API_FAULT_RUNS", "100"))
 
 
 def _profiles() -> list[Any]:
