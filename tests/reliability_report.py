@@ -137,16 +137,32 @@ def render(document: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def merged(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """Several runs' files as one (sections joined; the first run's date and commit)."""
+    first = dict(documents[0])
+    first["sections"] = {}
+    first["exitstatus"] = max(int(d["exitstatus"]) for d in documents)
+    for document in documents:
+        for key, rows in document["sections"].items():
+            first["sections"].setdefault(key, []).extend(rows)
+    return first
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) != 3:
-        print("usage: python tests/reliability_report.py REPORT.json OUT.md", file=sys.stderr)
+    """`REPORT.json [REPORT.json ...] OUT.md`: every file's rows in one document."""
+    if len(argv) < 3:
+        print("usage: python tests/reliability_report.py REPORT.json [...] OUT.md",
+              file=sys.stderr)
         return 2
-    source = Path(argv[1])
-    if not source.exists():
-        print(f"{source} was not written: no reliability test recorded a row.", file=sys.stderr)
+    sources = [Path(a) for a in argv[1:-1]]
+    missing = [str(s) for s in sources if not s.exists()]
+    if missing:
+        print(f"{', '.join(missing)} not written: no reliability test recorded a row.",
+              file=sys.stderr)
         return 1
-    Path(argv[2]).write_text(render(json.loads(source.read_text())))
-    print(f"Wrote {argv[2]}.")
+    document = merged([json.loads(s.read_text()) for s in sources])
+    Path(argv[-1]).write_text(render(document))
+    print(f"Wrote {argv[-1]}.")
     return 0
 
 
