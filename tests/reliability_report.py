@@ -126,6 +126,8 @@ def render(document: dict[str, Any]) -> str:
         "are in tests/chaos (crashes, store and API faults, secrets, tamper) and the hypothesis "
         "suites; `tests/reliability_report.py` writes this file from their rows.",
     ]
+    if document.get("note"):
+        lines += ["", f"Note: {document['note']}"]
     order = [k for k in SECTIONS if k in sections] + sorted(k for k in sections
                                                               if k not in SECTIONS)
     for key in order:
@@ -161,6 +163,7 @@ def main(argv: list[str]) -> int:
               file=sys.stderr)
         return 1
     document = merged([json.loads(s.read_text()) for s in sources])
+    document["note"] = os.environ.get("KES_RELIABILITY_NOTE", "")  # how this run differed
     Path(argv[-1]).write_text(render(document))
     print(f"Wrote {argv[-1]}.")
     return 0
