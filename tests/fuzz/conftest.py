@@ -19,6 +19,8 @@ for folder in (_UNIT, _UNIT / "templates"):
 FULL = os.environ.get("KES_RELIABILITY", "").strip().lower() == "full"
 settings.register_profile("kes-fuzz-small", max_examples=150, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("kes-fuzz-full", max_examples=10_000, deadline=None,
+# KES_FUZZ_EXAMPLES: another count for the full setting (a loaded machine, a quick look).
+FULL_EXAMPLES = int(os.environ.get("KES_FUZZ_EXAMPLES", "10000"))
+settings.register_profile("kes-fuzz-full", max_examples=FULL_EXAMPLES, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("kes-fuzz-full" if FULL else "kes-fuzz-small")

@@ -104,6 +104,7 @@ def test_damaged_documents_are_accepted_or_rejected_with_a_message(kind: str) ->
     check()
     reliability_report.record("fuzz", {
         "input": f"{kind} documents from the CRD schema, one path damaged",
+        "examples": _COUNTS.get(f"{kind}:accepted", 0) + _COUNTS.get(f"{kind}:rejected", 0),
         "through": "parser, Kanister validation, admission review",
         "accepted": _COUNTS.get(f"{kind}:accepted", 0),
         "rejected with a message": _COUNTS.get(f"{kind}:rejected", 0),
@@ -159,6 +160,6 @@ def test_attack_corpus_ends_within_the_budget(group: str) -> None:
         worst = max(worst, time.monotonic() - started)
         assert time.monotonic() - started < execution.MAX_RENDER_SECONDS + 5, payload[:80]
     reliability_report.record("fuzz", {
-        "input": f"template {group} corpus ({len(corpus)} payloads)", "through": "rendering",
+        "input": f"template {group} corpus", "examples": len(corpus), "through": "rendering",
         "accepted": plain, "rejected with a message": errors_seen, "crashes": 0,
         "seconds": round(worst, 2), "held": True})
