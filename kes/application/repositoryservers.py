@@ -47,3 +47,7 @@ class RepositoryServerUseCases(log.EventLog):
     def server(self, server_id: UUID) -> repositoryserver.RepositoryServerLifecycle:
         server: repositoryserver.RepositoryServerLifecycle = self.copy_of(server_id)
         return server
+
+    def list_servers(self) -> list[UUID]:
+        """Every RepositoryServer ever registered, oldest first."""
+        return [aggregate_id for aggregate_id, _ in self.created("repositoryserver")]

@@ -94,6 +94,21 @@ def controller() -> None:
 )
 @click.option("--log-json", is_flag=True, help="Log JSON lines.")
 @click.option(
+    "--repositoryservers/--no-repositoryservers",
+    envvar="KES_REPOSITORYSERVERS",
+    default=True,
+    show_default=True,
+    help="Run RepositoryServers (Kanister's separate repository server controller).",
+)
+@click.option(
+    "--repositoryserver-check-interval",
+    envvar="KES_REPOSITORYSERVER_CHECK_INTERVAL",
+    default="10s",
+    show_default=True,
+    callback=_duration,
+    help="How often a Ready RepositoryServer's kopia server is checked (Go duration).",
+)
+@click.option(
     "--webhook-cert-dir",
     envvar="KES_WEBHOOK_CERT_DIR",
     default=webhook.CERT_DIR,
@@ -163,6 +178,8 @@ def run(
     allow_env: tuple[str, ...],
     log_level: str,
     log_json: bool,
+    repositoryservers: bool,
+    repositoryserver_check_interval: float | None,
     webhook_cert_dir: Path,
     webhook_port: int,
     webhook_address: str,
@@ -209,6 +226,8 @@ def run(
         health_port=health_port,
         progress_interval_s=progress_interval or 0.0,
         version=metadata.version("kes"),
+        repositoryservers=repositoryservers,
+        repositoryserver_check_interval_s=repositoryserver_check_interval or 10.0,
         webhook_cert_dir=webhook_cert_dir,
         webhook_address=webhook_address,
         webhook_port=webhook_port,

@@ -33,7 +33,7 @@ import yaml
 
 from kes import application, storage
 from kes.application import replaying
-from kes.cli import kubecontext
+from kes.cli import history_repositoryserver, kubecontext
 from kes.domain import status
 
 POLL_SECONDS = 0.5
@@ -73,7 +73,10 @@ class Timeline:
         self.actions: list[str] = []
         self.defer_phases: set[tuple[int, str]] = set()
 
-    def where(self, data: dict[str, Any]) -> str:
+    def where(self, data: dict[str, Any], kind: str = "") -> str:
+        server_step = history_repositoryserver.where(kind, data)
+        if server_step is not None:
+            return server_step
         if "action_index" not in data:
             return "-"
         index = data["action_index"]
@@ -85,6 +88,9 @@ class Timeline:
 
     def summary(self, kind: str, data: dict[str, Any]) -> tuple[str, bool]:
         """(text, is_failure) for one event."""
+        server = history_repositoryserver.summary(kind, data)
+        if server is not None:
+            return server
         if kind == "ActionSetAccepted":
             return self._accepted(data), False
         if kind == "PhaseStarted":
@@ -102,7 +108,6 @@ class Timeline:
             "ActionFailed": lambda d: f"FAILED: {d['error'] or 'see the events above'}",
             "ActionLaunchFailed": lambda d: f"FAILED to launch: {d['error']}",
             "ActionSetFailed": lambda d: f"FAILED: {d['error'] or 'see the events above'}",
-            "ServerFailed": lambda d: f"FAILED {d['condition']} ({d['reason']}): {d['message']}",
         }
         if kind in failures:
             return failures[kind](data), True
@@ -136,7 +141,8 @@ class Timeline:
         record = application.event_record(event)
         when = event.timestamp.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
         text, failed = self.summary(record["type"], record["data"])
-        line = f"{when}  {record['type']:<20} {self.where(record['data']):<24} {text}"
+        where = self.where(record["data"], record["type"])
+        line = f"{when}  {record['type']:<20} {where:<24} {text}"
         return click.style(line, fg="red", bold=True) if failed and color else line
 
 

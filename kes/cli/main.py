@@ -22,6 +22,7 @@ COMMANDS = {
     "profile": "profile",
     "replay": "replay",
     "validate": "validate",
+    "repositoryserver": "repositoryserver",
     "webhook": "webhook",
 }
 

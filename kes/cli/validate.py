@@ -1,4 +1,5 @@
-"""`kes validate blueprint|profile`: kanctl's `validate` command, with its flag names.
+"""`kes validate blueprint|profile|repository-server-secrets`: kanctl's `validate` command,
+with its flag names.
 
 `--name`, `-f/--filename` (`-` reads stdin), `--resource-namespace` (default `default`),
 `--schema-validation-only` and `-v/--functionVersion` mean what they mean to kanctl; the checks
@@ -13,6 +14,7 @@ import click
 
 from kes.cli import blueprint as blueprint_cli
 from kes.cli import profile as profile_cli
+from kes.cli import repositoryserver as repositoryserver_cli
 from kes.functions import base
 
 
@@ -33,7 +35,8 @@ from kes.functions import base
 def validate(ctx: click.Context, /, resource: str, name: str, filename: IO[str] | None,
              resource_namespace: str, schema_validation_only: bool, function_version: str,
              **options: Any) -> None:
-    """Validate custom Kanister resources (RESOURCE: blueprint or profile)."""
+    """Validate custom Kanister resources (RESOURCE: blueprint, profile or
+    repository-server-secrets)."""
     if not name and filename is None:
         profile_cli.fail("neither name nor filename specified")
     if resource == "blueprint":
@@ -50,6 +53,13 @@ def validate(ctx: click.Context, /, resource: str, name: str, filename: IO[str] 
             name=name or None, namespace=resource_namespace,
             filename=None if name else filename, schema_only=schema_validation_only,
             options={"namespace": resource_namespace, **options},
+        )
+        return
+    if resource == "repository-server-secrets":
+        repositoryserver_cli.run_validation(
+            name=name, namespace=resource_namespace,
+            text=None if name or filename is None else filename.read(),
+            kubeconfig=options.get("kubeconfig"), context=options.get("context"),
         )
         return
     profile_cli.fail(f"resource {resource} is not supported for validate subcommand")

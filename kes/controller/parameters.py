@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kes.adapters.k8s import client, errors, objects, workloads
+from kes.adapters.k8s import client, customresources, errors, objects, workloads
 from kes.controller import caching
 from kes.domain import credentials, params
 from kes.domain import profiles as domain_profiles
@@ -200,6 +201,55 @@ def _profile(
     return params.profile(spec=spec, key_pair=key_pair, credential_secret=credential_secret)
 
 
+def _repository_server(
+    api: client.Api, ref: Mapping[str, Any], collected: list[bytes | str]
+) -> values.GoStruct:
+    """`fetchRepositoryServer`: the CR, its TLS and user-access Secrets, its Service."""
+    namespace, name = str(ref.get("namespace", "")), str(ref.get("name", ""))
+    try:
+        server = customresources.get(
+            api, resource="repositoryservers", namespace=namespace, name=name
+        )
+    except errors.ApiError as exc:
+        raise ParamsError(f"Failed to get repository server {namespace}/{name}: {exc}") from exc
+    spec = server.get("spec") or {}
+    info = (server.get("status") or {}).get("serverInfo") or {}
+    server_spec = spec.get("server") or {}
+    tls = _checked_secret(api, server_spec.get("tlsSecretRef") or {})
+    user_access = _checked_secret(
+        api, (server_spec.get("userAccess") or {}).get("userAccessSecretRef") or {}
+    )
+    collected.extend(_secret_values(user_access))
+    service_name = str(info.get("serviceName", ""))
+    try:
+        service = objects.get(
+            api, group="", version="v1", resource="services", namespace=namespace,
+            name=service_name,
+        )
+    except errors.ApiError as exc:
+        raise ParamsError(f"Error Fetching Repository Server Service: {exc}") from exc
+    port = ((service.get("spec") or {}).get("ports") or [{}])[0].get("port", 0)
+    cache = (spec.get("repository") or {}).get("cacheSizeSettings") or {}
+    return params.repository_server(
+        name=name, namespace=namespace, pod_name=str(info.get("podName", "")),
+        service_name=service_name,
+        username=str((server_spec.get("userAccess") or {}).get("username", "")),
+        server_tls=params.secret(tls), server_user_access=params.secret(user_access),
+        address=f"https://{service_name}.{namespace}.svc.cluster.local:{port}",
+        content_cache_mb=int(cache["content"]) if cache.get("content") is not None
+        else _env_int("DATA_STORE_GENERAL_CONTENT_CACHE_SIZE_MB", 0),
+        metadata_cache_mb=int(cache["metadata"]) if cache.get("metadata") is not None
+        else _env_int("DATA_STORE_GENERAL_METADATA_CACHE_SIZE_MB", 500),
+    )
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+
+
 def _checked_secret(api: client.Api, ref: Mapping[str, Any]) -> dict[str, Any]:
     if not ref.get("name"):
         raise ParamsError("resource name may not be empty")
@@ -256,6 +306,8 @@ def for_action(
     fields: dict[str, Any] = {}
     if action.get("profile"):
         fields["Profile"] = _profile(api, action["profile"], collected, profiles=profiles)
+    if action.get("repositoryServer"):
+        fields["RepositoryServer"] = _repository_server(api, action["repositoryServer"], collected)
     object_ref = action.get("object") or {}
     kind = str(object_ref.get("kind", "")).lower()
     name = str(object_ref.get("name", ""))

@@ -36,8 +36,9 @@ from kes.controller import (
     warming,
     webhook,
 )
+from kes.controller.repositoryservers import running as repositoryservers
 from kes.domain import crds
-from kes.projections import following, kubeevents, metrics, status
+from kes.projections import following, kubeevents, metrics, repositoryserver_status, status
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,8 @@ class Settings:
     status_interval_s: float = 0.2
     progress_interval_s: float = progressing.DEFAULT_INTERVAL_S
     version: str = "dev"
+    repositoryservers: bool = True
+    repositoryserver_check_interval_s: float = 10.0
     # The Blueprint webhook serves when the certificate exists (Kanister's rule); None = off.
     webhook_cert_dir: Path | None = None
     webhook_address: str = "127.0.0.1"
@@ -133,6 +136,15 @@ class Controller:
             ),
             metrics.MetricsProjection(app=app, metrics=self.metrics),
         ]
+        # The RepositoryServer controller is leader-only work: a fresh one every term, stopped
+        # with the term (the gate's duty); `repositoryservers` is the current term's.
+        self.repositoryservers: repositoryservers.RepositoryServers | None = None
+        if settings.repositoryservers:
+            self.gate.add_duty(self._repositoryservers)
+            self.followers.append(repositoryserver_status.RepositoryServerStatusProjection(
+                app=app, api=api, interval_s=settings.status_interval_s,
+                on_write=self.metrics.status_writes.inc,
+            ))
         self._threads: list[threading.Thread] = []
         self._httpd: Any = None
         self.webhook: webhook.WebhookServer | None = None
@@ -284,6 +296,15 @@ class Controller:
                         self._left)
         if reason != electing.SHUTDOWN:
             self.warmer.stale = True  # the projection thread reloads it
+
+    def _repositoryservers(self, stop: threading.Event) -> repositoryservers.RepositoryServers:
+        """This term's RepositoryServer controller: it lists, watches and reconciles until
+        ``stop`` (the end of the term, or of the process)."""
+        self.repositoryservers = repositoryservers.RepositoryServers(
+            app=self.app, api=self.api, stop=stop, namespaces=self.settings.namespaces,
+            check_interval_s=self.settings.repositoryserver_check_interval_s,
+        )
+        return self.repositoryservers
 
     def _not_leader(self, message: str) -> None:
         """The log refused a write: another replica's term is newer. Stop leading now."""

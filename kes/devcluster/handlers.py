@@ -166,13 +166,15 @@ class Api:
             )
 
     def admit(
-        self, *, r: resources.Resource, obj: dict[str, Any], strict: bool = False
+        self, *, r: resources.Resource, obj: dict[str, Any], strict: bool = False,
+        old: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Decoding and validation of built-in kinds (names and metadata for every kind);
         schema pruning, defaults and validation for CRs.
 
         `strict` (fieldValidation=Strict, kubectl's default) refuses unknown fields with 400
-        instead of pruning them silently."""
+        instead of pruning them silently. `old`, on updates, lets transition rules (`self ==
+        oldSelf`) compare."""
         meta = obj.get("metadata") or {}
         name = meta.get("name") or meta.get("generateName") or ""
         problem = decoding.error(group=r.group, version=r.version, kind=r.kind,
@@ -196,7 +198,7 @@ class Api:
         if unknown:
             raise errors.bad_request(
                 schema.strict_decoding_message(kind=r.kind, version=r.version, fields=unknown))
-        admitted, causes = schema.admit(obj, schema=crd_schema)
+        admitted, causes = schema.admit(obj, schema=crd_schema, old=old)
         if causes:
             raise errors.invalid(
                 kind=r.kind, name=name, group=r.group, causes=causes,
@@ -329,11 +331,13 @@ class Api:
                 f"on the URL ({target.name})"
             )
         obj["metadata"]["name"] = target.name
-        obj = self.admit(r=r, obj=obj, strict=strict(request))
         try:
             old = self.db.get_sync(r.key, namespace=target.namespace, name=str(target.name))
         except store.NotFoundError:
             old = None  # the update below answers 404
+        # Transition rules (`self == oldSelf`) compare with the stored object, not its status.
+        obj = self.admit(r=r, obj=obj, strict=strict(request),
+                         old=old if target.subresource is None and not r.builtin else None)
         if old is not None:
             await self.call_webhooks(request, target=target, operation="UPDATE", obj=obj,
                                      old=old)

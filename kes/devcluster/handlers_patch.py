@@ -76,7 +76,8 @@ async def patch(
     # A patch without a resourceVersion must not conflict with writes since our read.
     if patched["metadata"].get("resourceVersion") in (None, ""):
         patched["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"]
-    patched = api.admit(r=r, obj=patched, strict=handlers.strict(request))
+    patched = api.admit(r=r, obj=patched, strict=handlers.strict(request),
+                        old=current if target.subresource is None else None)
     await api.call_webhooks(request, target=target, operation="UPDATE", obj=patched, old=current)
     updated = api.db.update_sync(
         r.key, patched, subresource=target.subresource, dry_run=handlers.dry_run(request)

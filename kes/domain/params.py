@@ -206,6 +206,34 @@ def profile(
     )
 
 
+def repository_server(
+    *, name: str, namespace: str, pod_name: str, service_name: str, username: str,
+    server_tls: values.GoStruct, server_user_access: values.GoStruct, address: str,
+    content_cache_mb: int, metadata_cache_mb: int,
+) -> values.GoStruct:
+    """param.RepositoryServer (0.119.0): what `.RepositoryServer` templates and the kopia
+    functions read; the Secrets are the server's TLS and user-access Secrets."""
+    server_info = values.GoStruct(
+        "v1alpha1.ServerInfo", {"PodName": pod_name, "ServiceName": service_name},
+        json={"PodName": values.JsonField("podName", omitempty=True),
+              "ServiceName": values.JsonField("serviceName", omitempty=True)},
+    )
+    credentials = values.GoStruct(
+        "param.RepositoryServerCredentials",
+        {"ServerTLS": server_tls, "ServerUserAccess": server_user_access},
+    )
+    return values.GoStruct(
+        "param.RepositoryServer",
+        {
+            "Name": name, "Namespace": namespace, "ServerInfo": server_info,
+            "Username": username, "Credentials": credentials, "Address": address,
+            "ContentCacheMB": values.GoInt(content_cache_mb),
+            "MetadataCacheMB": values.GoInt(metadata_cache_mb),
+        },
+        pointer=True,
+    )
+
+
 def rfc3339_nano(moment: dt.datetime) -> str:
     """`.Time`: Go's `time.Now().UTC().Format(time.RFC3339Nano)`, trailing zeros dropped."""
     moment = moment.astimezone(dt.UTC)

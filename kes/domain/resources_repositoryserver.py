@@ -45,10 +45,10 @@ class Storage(common.KanisterModel):
 
 
 class CacheSizeSettings(common.KanisterModel):
-    """Kopia cache sizes in MB."""
+    """Kopia cache sizes in MB (Kanister's `*int`; unset means the DATA_STORE_* defaults)."""
 
-    metadata: str
-    content: str
+    metadata: int | None = pydantic.Field(default=None, description="Metadata cache in MB.")
+    content: int | None = pydantic.Field(default=None, description="Content cache in MB.")
 
 
 class Configuration(common.KanisterModel):

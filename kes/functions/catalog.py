@@ -101,15 +101,4 @@ SPECS: tuple[base.FunctionSpec, ...] = (
            "dbEngine", "securityGroupID", "dbSubnetGroup", "podLabels", "podAnnotations",
            *_RDS_CREDS),
           outputs=("endpoint",), category="cloud", creates_pods=True),
-    # Removed from Kanister master, still in 0.119.0 (reference 1.3).
-    _spec("BackupDataUsingKopiaServer", ("container", "includePath", "namespace", "pod"),
-          ("snapshotTags", "repositoryServerUserHostname"),
-          outputs=("backupID", "size", "phySize"), category="data-mover"),
-    _spec("RestoreDataUsingKopiaServer", ("backupIdentifier", "namespace", "restorePath", "image"),
-          ("pod", "volumes", "podOverride", "repositoryServerUserHostname", "podLabels",
-           "podAnnotations"),
-          category="data-mover", creates_pods=True),
-    _spec("DeleteDataUsingKopiaServer", ("backupID", "namespace", "image"),
-          ("repositoryServerUserHostname", "podLabels", "podAnnotations"),
-          category="data-mover", creates_pods=True),
 )  # fmt: skip

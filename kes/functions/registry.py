@@ -16,12 +16,14 @@ from kes.functions import (
     backupdata,
     backupdataall,
     backupdatastats,
+    backupdatausingkopiaserver,
     base,
     catalog,
     checkrepository,
     copyvolumedata,
     deletedata,
     deletedataall,
+    deletedatausingkopiaserver,
     kubeexec,
     kubeexecall,
     kubeops,
@@ -31,6 +33,7 @@ from kes.functions import (
     preparedata,
     restoredata,
     restoredataall,
+    restoredatausingkopiaserver,
     scaleworkload,
     wait,
     waitv2,
@@ -57,6 +60,9 @@ IMPLEMENTED: tuple[base.FunctionSpec, ...] = (
     copyvolumedata.SPEC,
     backupdatastats.SPEC,
     checkrepository.SPEC,
+    backupdatausingkopiaserver.SPEC,
+    restoredatausingkopiaserver.SPEC,
+    deletedatausingkopiaserver.SPEC,
 )
 
 # Functions Kanister exempts from pre-rendering (`skipRenderFuncs`): they render their own args.

@@ -232,3 +232,41 @@ def test_every_served_version_reads_the_same_object(devcluster: Any,
     code, group = devcluster.request("GET", f"/apis/{GROUP}")
     assert code == 200
     assert group["preferredVersion"]["version"] == "v1"
+
+
+def test_transition_rules_refuse_changes_on_update_and_patch(devcluster: Any) -> None:
+    """`self == oldSelf` (Kanister's immutable rootPath) holds on PUT and on every patch."""
+    ext = client.ApiextensionsV1Api(devcluster.api_client)
+    plural = f"locks{uuid.uuid4().hex[:6]}"
+    crd = _crd(plural=plural, kind="Lock")
+    spec_schema = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]
+    spec_schema["properties"]["path"] = {
+        "type": "string",
+        "x-kubernetes-validations": [{"rule": "self == oldSelf", "message": "Value is immutable"}],
+    }
+    ext.create_custom_resource_definition(crd)
+    custom = client.CustomObjectsApi(devcluster.api_client)
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            custom.create_namespaced_custom_object(GROUP, "v1", "default", plural, {
+                "apiVersion": f"{GROUP}/v1", "kind": "Lock", "metadata": {"name": "l"},
+                "spec": {"size": 1, "path": "/a"}})
+            break
+        except ApiException as exc:
+            if exc.status != 404 or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)  # the CRD is being served: polling with a deadline
+    with pytest.raises(ApiException) as patched:
+        custom.patch_namespaced_custom_object(GROUP, "v1", "default", plural, "l",
+                                              {"spec": {"path": "/b"}})
+    assert patched.value.status == 422
+    assert "Value is immutable" in json.loads(patched.value.body)["message"]
+    current = custom.get_namespaced_custom_object(GROUP, "v1", "default", plural, "l")
+    current["spec"]["path"] = "/c"
+    with pytest.raises(ApiException) as replaced:
+        custom.replace_namespaced_custom_object(GROUP, "v1", "default", plural, "l", current)
+    assert replaced.value.status == 422
+    current["spec"]["path"], current["spec"]["size"] = "/a", 2
+    custom.replace_namespaced_custom_object(GROUP, "v1", "default", plural, "l", current)
+    ext.delete_custom_resource_definition(f"{plural}.{GROUP}")

@@ -247,6 +247,56 @@ def repositoryserver_ready() -> repositoryserver.RepositoryServerLifecycle:
     return server
 
 
+def repositoryserver_recovered() -> repositoryserver.RepositoryServerLifecycle:
+    """A server that fails on a missing Secret, is retried when it appears, goes Ready, loses
+    its kopia process, is set up again without a second pod, and refuses a storage change."""
+    server = repositoryserver.RepositoryServerLifecycle.register(
+        name="kopia-repo-server", namespace="kanister", uid="rs-2",
+        spec={"repository": {"rootPath": "/repo/"}, "storage": {"secretRef": {"name": "loc"}}})
+    server.request_setup(reason="created", generation=1)
+    server.record_secrets_read(forms={}, versions={"tls": ""}, location_type="",
+                               credential_kind="", hostnames=[])
+    server.fail(condition="ServerSetup", duration_s=0.05,
+                message="Failed to get Kopia API server secrets: Error fetching secret tls "
+                        'from namespace kanister: secrets "tls" not found')
+    server.schedule_retry(attempt=1, delay_s=1.0, reason="secret(s) changed: tls")
+    server.request_setup(reason="secrets changed", attempt=1, generation=1)
+    server.record_secrets_read(
+        forms={"storage": "design-document", "credentials": "kanister"},
+        versions={"tls": "41"}, location_type="filestore", credential_kind="filestore",
+        hostnames=["client-a"])
+    server.name_service(name="repo-server-service-rq2hd")
+    server.name_pod(name="repo-server-pod-4gjnt")
+    server.record_setup(pod_name="repo-server-pod-4gjnt",
+                        service_name="repo-server-service-rq2hd", duration_s=1.5)
+    server.record_command(step="RepositoryConnected", ok=True, duration_s=2.25,
+                          command="kopia --log-level=error --password=<****> repository connect")
+    server.record_repository_connected(duration_s=2.25)
+    server.record_server_initialized(started=True, duration_s=2.75)
+    server.resume_setup()
+    server.record_client_users_initialized(users=["kanisteruser@client-a"], duration_s=3.5)
+    server.record_refreshed(duration_s=0.25)
+    server.mark_ready(duration_s=10.5)
+    server.recheck(duration_s=0.25)
+    server.lose_server_process(message="kopia server status failed: the server does not answer")
+    server.request_setup(reason="server process lost", generation=1)
+    server.record_secrets_read(
+        forms={"storage": "design-document", "credentials": "kanister"},
+        versions={"tls": "41"}, location_type="filestore", credential_kind="filestore",
+        hostnames=["client-a"])
+    server.record_setup(pod_name="repo-server-pod-4gjnt",
+                        service_name="repo-server-service-rq2hd", duration_s=0.25)
+    server.record_repository_connected(duration_s=2.0)
+    server.record_server_initialized(started=True, duration_s=2.5)
+    server.record_client_users_initialized(users=["kanisteruser@client-a"], duration_s=1.5)
+    server.record_refreshed(duration_s=0.25)
+    server.mark_ready(duration_s=7.0)
+    server.reject_spec_change(fields=["storage"], generation=2,
+                              message="spec.storage cannot change once a RepositoryServer "
+                                      "exists")
+    return server
+
+
 SCENARIOS: dict[str, Callable[[], Any]] = {
     "success": success,
     "phase_failure_with_defer": phase_failure_with_defer,
@@ -258,6 +308,7 @@ SCENARIOS: dict[str, Callable[[], Any]] = {
     "first_error_stays": first_error_stays,
     "retry_of_failed_phase": retry_of_failed_phase,
     "repositoryserver_ready": repositoryserver_ready,
+    "repositoryserver_recovered": repositoryserver_recovered,
 }
 
 
@@ -273,10 +324,13 @@ def record(build: Callable[[], Any]) -> Iterator[dict[str, Any]]:
         yield {"topic": es_utils.get_topic(type(event)), "state": event.model_dump(mode="json")}
 
 
-def main() -> None:
+def main(names: list[str] | None = None) -> None:
+    """Re-record the named scenarios (all by default)."""
     from kes import storage
 
     for name, build in SCENARIOS.items():
+        if names and name not in names:
+            continue
         lines = list(record(build))
         (HISTORIES / f"{PREFIX}{name}.jsonl").write_text(
             "".join(json.dumps(line, sort_keys=True) + "\n" for line in lines)
@@ -305,4 +359,6 @@ def _stored(line: dict[str, Any]) -> Any:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    main(sys.argv[1:] or None)

@@ -21,6 +21,7 @@ from kes.devcluster import store as store_mod
 from kes.devcluster.kubelet import (
     execing,
     helpers,
+    hosts,
     logstream,
     pods,
     recording,
@@ -31,6 +32,7 @@ from kes.devcluster.kubelet import (
 
 logger = logging.getLogger(__name__)
 _DEFAULT_GRACE_SECONDS = 30.0
+SERVICES: store_mod.ResourceKey = ("", "v1", "services")
 
 
 def grace_seconds(pod: dict[str, Any]) -> float:
@@ -53,6 +55,7 @@ class Kubelet:
         self.workers: dict[str, pods.PodWorker] = {}
         self._stopping: set[asyncio.Task[None]] = set()
         self.availability = sandbox.Availability()
+        self.hosts_files = hosts.HostsFiles()
 
     async def run(self) -> None:
         """Until cancelled: follow pods, start and stop their processes, write their status."""
@@ -62,6 +65,7 @@ class Kubelet:
         await serviceaccount.wait_for_port_file(data_dir=self.data_dir, since=started - 1)
         claims = asyncio.create_task(self._reclaim_volumes())
         runtime = asyncio.create_task(self._follow_runtime(problem))
+        services = asyncio.create_task(self._follow_services())
         try:
             watcher = self.store.watch(pods.PODS)
             try:
@@ -70,7 +74,7 @@ class Kubelet:
             finally:
                 watcher.close()
         finally:
-            for task in (claims, runtime):
+            for task in (claims, runtime, services):
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -109,6 +113,16 @@ class Kubelet:
         finally:
             watcher.close()
 
+    async def _follow_services(self) -> None:
+        """Keep every pod's /etc/hosts listing the Services (there is no cluster DNS)."""
+        watcher = self.store.watch(SERVICES)
+        try:
+            async for event in watcher:
+                if event.type in ("ADDED", "MODIFIED", "DELETED"):
+                    self.hosts_files.service_event(event_type=event.type, service=event.object)
+        finally:
+            watcher.close()
+
     def _handle(self, event: store_mod.WatchEvent) -> None:
         pod = event.object
         meta = pod.get("metadata", {})
@@ -126,7 +140,8 @@ class Kubelet:
         if phase in {"Succeeded", "Failed"}:
             return
         worker = pods.PodWorker(store=self.store, pod=pod, data_dir=self.data_dir,
-                                availability=self.availability, helpers=self.helpers)
+                                availability=self.availability, helpers=self.helpers,
+                                hosts_files=self.hosts_files)
         self.workers[uid] = worker
         worker.start()
 

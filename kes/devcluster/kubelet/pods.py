@@ -19,6 +19,8 @@ from kes.devcluster import store as store_mod
 from kes.devcluster.kubelet import (
     environment,
     helpers,
+    hosts,
+    leftovers,
     logs,
     podstatus,
     processes,
@@ -41,8 +43,10 @@ class PodWorker:
     def __init__(
         self, *, store: store_mod.Store, pod: dict[str, Any], data_dir: pathlib.Path,
         availability: sandbox.Availability, helpers: helpers.Helpers,
+        hosts_files: hosts.HostsFiles | None = None,
     ) -> None:
         self.store = store
+        self.hosts_files = hosts_files
         self.pod = copy.deepcopy(pod)
         self.uid: str = pod["metadata"]["uid"]
         self.namespace: str = pod["metadata"].get("namespace", "default")
@@ -87,6 +91,10 @@ class PodWorker:
         for name in self._attempts:
             await self._event("Killing", f"Stopping container {name}")
         await asyncio.gather(*(a.stop(grace=grace) for a in list(self._attempts.values())))
+        # What execs started in the background dies with the pod, as in a container.
+        await leftovers.end(self.uid, grace=grace)
+        if self.hosts_files is not None:
+            self.hosts_files.forget(self.uid)
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -225,11 +233,16 @@ class PodWorker:
         account = serviceaccount.mount(pod=self.pod, data_dir=self.data_dir,
                                        pod_dir=self.pod_dir)
         api_env = serviceaccount.environment(data_dir=self.data_dir)
+        api_env[leftovers.MARKER] = self.uid
+        etc_hosts = None if self.hosts_files is None else self.hosts_files.mount_for(
+            uid=self.uid, pod=self.pod, pod_dir=self.pod_dir)
         for spec in [*self.init_specs, *self.specs]:
             mounts = volumes.mounts(container=spec, volume_paths=paths,
                                     readonly_volumes=readonly)
             if account is not None and all(m.target != account.target for m in mounts):
                 mounts.append(account)
+            if etc_hosts is not None and all(m.target != hosts.TARGET for m in mounts):
+                mounts.append(etc_hosts)
             mounts.extend(self.helpers.mounts)
             env = await environment.resolve(store=self.store, pod=self.pod, container=spec,
                                             path_first=self.helpers.search_path)

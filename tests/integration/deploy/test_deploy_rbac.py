@@ -52,6 +52,10 @@ NEEDED = (
          "CREATEORUPDATE_CRDS"),
     Need("", "pods", ("get", "list", "watch", "create", "delete"), "kes.adapters.k8s.pods",
          'resource="pods"', "KubeTask pods, pods of a workload"),
+    Need("", "pods", ("patch",), "kes.controller.repositoryservers.owned", '"PATCH"',
+         "a RepositoryServer pod's Service label (Kanister's reconcile)"),
+    Need("", "services", ("get", "create", "update"), "kes.controller.repositoryservers.owned",
+         'resource="services"', "a RepositoryServer's Service; `.RepositoryServer.Address`"),
     Need("", "pods/exec", ("get", "create"), "kes.adapters.k8s.podexec",
          "connect_get_namespaced_pod_exec", "KubeExec, KubeExecAll"),
     Need("", "pods/log", ("get",), "kes.adapters.k8s.pods", '"/log"', "phase output"),
@@ -126,6 +130,8 @@ def test_every_resource_the_code_names_is_in_the_table() -> None:
         "kes.adapters.k8s.pods", "kes.adapters.k8s.workloads", "kes.adapters.k8s.watching",
         "kes.controller.parameters", "kes.controller.reconciling", "kes.controller.running",
         "kes.controller.executing", "kes.projections.status", "kes.functions.scaleworkload",
+        "kes.controller.repositoryservers.owned", "kes.controller.repositoryservers.serversecrets",
+        "kes.projections.repositoryserver_status", "kes.functions.kopiaserver",
     ]
     named = set()
     for module in modules:

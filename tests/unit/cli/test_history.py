@@ -189,7 +189,34 @@ def test_repositoryserver_history(store: str) -> None:
     app.close()
     result = history("repositoryserver", "repo", "-n", "kanister", "--store", store)
     assert result.exit_code == 0
-    assert "FAILED ServerSetup (KopiaRepositoryServerSetupFailed): secret missing" in result.output
+    assert ("FAILED ServerSetup (KopiaRepositoryServerSetupFailed) after 0.00 s: secret missing"
+            in result.output)
+
+
+def test_repositoryserver_history_shows_commands_durations_and_secret_forms(store: str) -> None:
+    app = application.KesApplication(store=store)
+    server_id = app.register_repositoryserver(name="repo", namespace="kanister", uid="rs2",
+                                              spec={"repository": {"rootPath": "/r/"}})
+    app.server_command(server_id, lambda s: s.request_setup(reason="created"))
+    app.server_command(server_id, lambda s: s.record_secrets_read(
+        forms={"storage": "design-document", "credentials": "kanister"}, versions={},
+        location_type="filestore", credential_kind="filestore", hostnames=["host-a"]))
+    app.server_command(server_id, lambda s: s.record_setup(pod_name="p", service_name="s",
+                                                           duration_s=1.5))
+    app.server_command(server_id, lambda s: s.record_command(
+        step="RepositoryConnected", command="kopia --password=<****> repository connect",
+        ok=False, duration_s=0.25, detail="ERROR invalid repository password"))
+    app.close()
+    result = history("repositoryserver", "repo", "-n", "kanister", "--store", store)
+    assert result.exit_code == 0
+    out = result.output
+    assert "registered kanister/repo (rootPath '/r/')" in out
+    assert "set-up starts: created" in out
+    assert "storage location in the design-document form (filestore)" in out
+    assert "True in 1.50 s (pod p, service s)" in out
+    assert ("RepositoryConnected      FAILED in 0.25 s: kopia --password=<****> repository "
+            "connect") in out
+    assert "| ERROR invalid repository password" in out
 
 
 def _lines(stream: IO[str]) -> queue.Queue[str]:

@@ -98,3 +98,39 @@ def test_to_plain_gives_functions_plain_data() -> None:
     plain = params.to_plain(_params())
     assert plain["Deployment"]["Pods"] == ["web-1", "web-2"]
     assert plain["Secrets"]["creds"]["Data"]["password"] == b"hunter2"
+
+
+def _with_repository_server() -> object:
+    tls = {"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls",
+           "metadata": {"name": "tls", "namespace": "kanister"},
+           "data": {"tls.crt": base64.b64encode(b"CERT").decode()}}
+    users = {"apiVersion": "v1", "kind": "Secret",
+             "metadata": {"name": "users", "namespace": "kanister"},
+             "data": {"host-a": base64.b64encode(b"pw").decode()}}
+    return params.template_params(RepositoryServer=params.repository_server(
+        name="repo", namespace="kanister", pod_name="repo-server-pod-abcde",
+        service_name="repo-server-service-fghij", username="kanisteruser",
+        server_tls=params.secret(tls), server_user_access=params.secret(users),
+        address="https://repo-server-service-fghij.kanister.svc.cluster.local:51515",
+        content_cache_mb=0, metadata_cache_mb=500,
+    ))
+
+
+@pytest.mark.parametrize(("template", "expected"), [
+    pytest.param("{{ .RepositoryServer.Name }}/{{ .RepositoryServer.Namespace }}",
+                 "repo/kanister", id="name"),
+    pytest.param("{{ .RepositoryServer.ServerInfo.PodName }}", "repo-server-pod-abcde",
+                 id="server-info"),
+    pytest.param("{{ .RepositoryServer.Username }}", "kanisteruser", id="username"),
+    pytest.param("{{ .RepositoryServer.Address }}",
+                 "https://repo-server-service-fghij.kanister.svc.cluster.local:51515",
+                 id="address"),
+    pytest.param('{{ index .RepositoryServer.Credentials.ServerTLS.Data "tls.crt" | toString }}',
+                 "CERT", id="tls-secret"),
+    pytest.param("{{ .RepositoryServer.MetadataCacheMB }}", "500", id="cache"),
+    pytest.param("{{ toJson .RepositoryServer.ServerInfo }}",
+                 '{"podName":"repo-server-pod-abcde","serviceName":"repo-server-service-fghij"}',
+                 id="server-info-json"),
+])
+def test_repository_server_params(template: str, expected: str) -> None:
+    assert templates.render(template, _with_repository_server()) == expected

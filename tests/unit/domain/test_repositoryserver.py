@@ -131,3 +131,101 @@ def test_replay_rebuilds_the_same_server() -> None:
     for event in server.collect_events():
         replayed = event.mutate(replayed)
     assert replayed == server
+
+
+# --- what kes records beyond Kanister's conditions ------------------------------------------
+
+
+def test_commands_secrets_and_durations_are_recorded() -> None:
+    server = registered()
+    server.record_secrets_read(
+        forms={"storage": "design-document", "credentials": "kanister"},
+        versions={"storage": "12"}, location_type="filestore", credential_kind="filestore",
+        hostnames=["host-a"],
+    )
+    server.name_service(name="repo-server-service-abcde")
+    server.name_pod(name="repo-server-pod-fghij")
+    server.record_setup(pod_name="repo-server-pod-fghij",
+                        service_name="repo-server-service-abcde", duration_s=1.25)
+    server.record_command(step="RepositoryConnected", command="kopia --password=<****> ...",
+                          ok=True, duration_s=0.5)
+    server.record_repository_connected(duration_s=0.5)
+    server.record_server_initialized(started=True, duration_s=2.0)
+    assert server.secret_forms == {"storage": "design-document", "credentials": "kanister"}
+    assert server.pod_name == "repo-server-pod-fghij"
+    assert server.starts == 1
+    assert [c.command for c in server.commands] == ["kopia --password=<****> ..."]
+    setup = next(e for e in server.collect_events() if type(e).__name__ == "ServerSetup")
+    assert setup.duration_s == 1.25
+
+
+def test_a_new_reconcile_clears_the_commands_of_the_last_one() -> None:
+    server = registered()
+    server.record_command(step="ServerSetup", command="x", ok=False, duration_s=0.1)
+    server.request_setup(reason="secrets changed", attempt=2)
+    assert server.commands == []
+    assert server.attempt == 2
+
+
+def test_resume_records_the_next_step() -> None:
+    server = registered()
+    server.record_setup(pod_name="p", service_name="s")
+    server.record_repository_connected()
+    server.resume_setup()
+    (resumed,) = server.collect_events()[-1:]
+    assert type(resumed).__name__ == "ServerSetupResumed"
+    assert resumed.next_step == "ServerInitialized"
+
+
+def test_only_a_ready_server_is_rechecked_or_loses_its_process() -> None:
+    server = registered()
+    with pytest.raises(rs.NotReadyError):
+        server.recheck()
+    with pytest.raises(rs.NotReadyError):
+        server.lose_server_process(message="gone")
+    all_steps(server)
+    server.mark_ready()
+    server.recheck(duration_s=0.2)
+    server.lose_server_process(message="server status failed")
+    assert server.losses == 1
+    assert server.progress == "Ready"  # until the next reconcile starts
+    server.request_setup(reason="server process lost")
+    assert server.progress == "Pending"
+
+
+def test_pod_and_service_are_recorded_only_during_setup() -> None:
+    server = registered()
+    all_steps(server)
+    with pytest.raises(rs.StepOutOfOrderError):
+        server.name_pod(name="another")
+
+
+def test_immutable_fields_are_compared_with_the_registered_spec() -> None:
+    spec = {"repository": {"rootPath": "/a/"}, "storage": {"secretRef": {"name": "loc"}},
+            "server": {"userAccess": {"username": "u"}}}
+    server = rs.RepositoryServerLifecycle.register(name="r", namespace="n", uid="u", spec=spec)
+    assert server.changed_immutable_fields(spec) == []
+    changed = {**spec, "repository": {"rootPath": "/b/"},
+               "server": {"userAccess": {"username": "v"}}}
+    assert server.changed_immutable_fields(changed) == ["repository.rootPath"]
+    moved = {**spec, "storage": {"secretRef": {"name": "other"}}}
+    assert server.changed_immutable_fields(moved) == ["storage"]
+    server.reject_spec_change(fields=["storage"], message="storage is immutable")
+    assert type(server.collect_events()[-1]).__name__ == "ServerSpecChangeRejected"
+
+
+def test_only_a_failed_server_schedules_a_retry() -> None:
+    server = registered()
+    with pytest.raises(rs.StepOutOfOrderError):
+        server.schedule_retry(attempt=1, delay_s=1, reason="secret changed")
+    server.fail(condition="ServerSetup", message="no secret")
+    server.schedule_retry(attempt=1, delay_s=2.0, reason="secret changed")
+    assert server.retry_scheduled is not None
+
+
+def test_ready_resets_the_attempt_count() -> None:
+    server = registered()
+    server.request_setup(reason="retry", attempt=3)
+    all_steps(server)
+    server.mark_ready(duration_s=4.5)
+    assert server.attempt == 0

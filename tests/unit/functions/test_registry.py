@@ -39,6 +39,7 @@ def test_the_functions_of_this_issue_run() -> None:
         "BackupData", "BackupDataAll", "RestoreData", "RestoreDataAll", "DeleteData",
         "DeleteDataAll", "CopyVolumeData", "BackupDataStats", "CheckRepository",
         "LocationDelete",
+        "BackupDataUsingKopiaServer", "RestoreDataUsingKopiaServer", "DeleteDataUsingKopiaServer",
     }  # fmt: skip
 
 
