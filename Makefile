@@ -2,8 +2,10 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages: bubblewrap for pod mount namespaces, PostgreSQL (scripts/postgres.sh) for the
-# shared event store, and the database clients the example Blueprints run on the node.
+# Debian packages: bubblewrap for pod mount namespaces. PostgreSQL (scripts/postgres.sh: the
+# shared event store, and the server and clients examples/postgresql runs on the node) and MariaDB
+# (scripts/mariadb.sh: server and clients for examples/mariadb, its own service not started) have
+# targets of their own.
 DEBS := bubblewrap
 
 include tools/versions.mk
@@ -14,7 +16,7 @@ TOOLS_BIN := $(TOOLS_DIR)/bin
 export PATH := $(TOOLS_BIN):$(PATH)
 export KES_TOOLS_DIR := $(TOOLS_DIR)
 
-.PHONY: test lint debs venv tools postgres demo clean
+.PHONY: test lint debs venv tools movers k8s-module postgres mariadb demo clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -32,26 +34,38 @@ debs:
 	fi
 
 # restic and kopia built from their Go modules at the pinned versions (scripts/go-tool.sh says
-# why not `go install`); a second run builds nothing.
-tools:
+# why not `go install`); Kubernetes' control plane and etcd from the wrapper module tools/k8s
+# (scripts/k8s-tools.sh says why one is needed). A second run builds nothing.
+tools: movers
+	@bash scripts/k8s-tools.sh $(TOOLS_BIN) $(KUBERNETES_VERSION) $(ETCD_VERSION)
+
+# The data movers alone: all the demo needs.
+movers:
 	@bash scripts/go-tool.sh github.com/restic/restic $(RESTIC_VERSION) ./cmd/restic $(TOOLS_BIN)/restic
 	@bash scripts/go-tool.sh github.com/kopia/kopia $(KOPIA_VERSION) . $(TOOLS_BIN)/kopia \
 		"-s -w -X github.com/kopia/kopia/repo.BuildVersion=$(KOPIA_VERSION:v%=%)"
 
+# After changing KUBERNETES_VERSION or ETCD_VERSION: rewrite tools/k8s/go.mod and go.sum.
+k8s-module:
+	@bash scripts/k8s-module.sh $(KUBERNETES_VERSION) $(ETCD_VERSION)
+
 postgres:
 	@bash scripts/postgres.sh
+
+mariadb:
+	@bash scripts/mariadb.sh
 
 lint: venv
 	$(VENV)/bin/ruff check kes tests benchmarks
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy kes
 
-test: venv debs tools postgres lint
+test: venv debs tools postgres mariadb lint
 	$(VENV)/bin/pytest
 	$(VENV)/bin/kes replay -q tests/fixtures/histories/*.jsonl
 
 # The main job on the embedded defaults; KEEP=1 leaves the cluster and controller running.
-demo: venv debs tools
+demo: venv debs movers
 	bash scripts/demo.sh
 
 clean:

@@ -10,7 +10,12 @@ to a `kes controller run` process. Printed:
   status writes per phase transition;
 - the controller's RSS; and whether any ActionSet was lost or stuck.
 
-Run: python benchmarks/bench_controller.py [--count 200] [--smoke]
+On `--engine kubernetes` the same run goes to kube-apiserver 1.37 (`make tools`), the process
+kubelet as its node, with the controller holding deploy/'s RBAC (its ServiceAccount token);
+`--engine both` runs the stand-in, then the real control plane, one after the other in the
+same process, and ends with their ratios. `--smoke` is the short run `make test` does.
+
+Run: python benchmarks/bench_controller.py [--count 200] [--engine kes|kubernetes|both] [--smoke]
 """
 
 from __future__ import annotations
@@ -146,18 +151,21 @@ def phase_times(store: Path, *, names: set[str]) -> tuple[list[float], list[floa
     return walls, gaps, transitions
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--count", type=int, default=200)
-    parser.add_argument("--sequential", type=int, default=20)
-    parser.add_argument("--smoke", action="store_true",
-                        help="3 concurrent and 2 sequential ActionSets: proves the script runs")
-    options = parser.parse_args()
-    if options.smoke:
-        options.count, options.sequential = 3, 2
-    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+def controller_kubeconfig(cluster: devcluster_harness.DevCluster, work: Path) -> Path:
+    """deploy/'s ServiceAccount and RBAC on a real API server; the admin on the stand-in."""
+    kubeconfig = Path(cluster.kubeconfig)
+    namespace = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "kes"}}
+    kubectl(kubeconfig, "apply", "-f", "-", stdin=yaml.safe_dump(namespace))
+    kubectl(kubeconfig, "apply", "-f", str(ROOT / "deploy" / "rbac.yaml"))
+    path: Path = cluster.service_account_kubeconfig(namespace="kes", name="kes-controller",
+                                                    path=work / "controller.kubeconfig")
+    return path
+
+
+def run(engine: str, options: argparse.Namespace) -> dict[str, float]:
+    """One engine's run: prints its figures and returns the ones compared across engines."""
     work = Path(tempfile.mkdtemp(prefix="kes-bench-"))
-    cluster = devcluster_harness.start_devcluster(work / "cluster")
+    cluster = devcluster_harness.start_devcluster(work / "cluster", engine=engine)
     controller = None
     try:
         kubeconfig = Path(cluster.kubeconfig)
@@ -182,7 +190,7 @@ def main() -> None:
 
         # Baseline: the phase's command exec'd directly through the same adapter, in this run.
         baseline = []
-        for _ in range(3 if options.smoke else 30):
+        for _ in range(options.baseline):
             started = time.monotonic()
             podexec.run(api, namespace=NAMESPACE, pod="target", container="app", command=COMMAND)
             baseline.append(time.monotonic() - started)
@@ -199,7 +207,7 @@ def main() -> None:
                     "controller",
                     "run",
                     "--kubeconfig",
-                    str(kubeconfig),
+                    str(controller_kubeconfig(cluster, work)),
                     "--store",
                     str(store),
                     "--workers",
@@ -262,6 +270,7 @@ def main() -> None:
         walls, gaps, transitions = phase_times(store, names=set(names))
         total = options.count + options.sequential
         complete = sum(state == "complete" for state in states.values())
+        print(f"== engine {engine}")
         print(f"baseline: direct exec of the phase command, p50 {exec_p50 * 1000:.1f} ms")
         print(f"sequential ({options.sequential} ActionSets of 3 KubeExec phases, one at a time):")
         print(
@@ -298,14 +307,37 @@ def main() -> None:
         )
         print(f"controller RSS: {rss_kb / 1024:.0f} MiB")
         if complete != options.count:
-            raise SystemExit(f"{options.count - complete} of {options.count} ActionSets did not "
-                             "complete")
+            raise SystemExit(f"{options.count - complete} ActionSets did not complete on {engine}")
+        return {"exec_p50": exec_p50, "overhead_p50": percentile(seq_overhead, 0.5),
+                "throughput": options.count / elapsed}
     finally:
         if controller is not None:
             controller.terminate()
             controller.wait(timeout=30)
         devcluster_harness.stop_devcluster(cluster)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--sequential", type=int, default=20)
+    parser.add_argument("--baseline", type=int, default=30)
+    parser.add_argument("--engine", choices=("kes", "kubernetes", "both"), default="kes")
+    parser.add_argument("--smoke", action="store_true",
+                        help="3 concurrent and 2 sequential ActionSets: proves the script runs")
+    options = parser.parse_args()
+    if options.smoke:
+        options.count, options.sequential, options.baseline = 3, 2, 3
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    engines = ["kes", "kubernetes"] if options.engine == "both" else [options.engine]
+    figures = {engine: run(engine, options) for engine in engines}
+    if len(figures) == 2:
+        kes, real = figures["kes"], figures["kubernetes"]
+        print("== kubernetes / kes")
+        print(f"direct exec p50: {real['exec_p50'] / kes['exec_p50']:.2f}x; controller overhead "
+              f"per phase p50: {real['overhead_p50'] / kes['overhead_p50']:.2f}x; throughput: "
+              f"{real['throughput'] / kes['throughput']:.2f}x")
 
 
 if __name__ == "__main__":

@@ -54,8 +54,27 @@ def postgres_server_bin() -> str | None:
     return os.path.dirname(found[-1]) if found else None
 
 
+MARIADB_SERVER = "/usr/sbin/mariadbd"
+MARIADB_PROGRAMS = ("mariadb-install-db", "mariadb", "mariadb-dump")
+
+
+def mariadb_server_ready() -> bool:
+    """Debian's MariaDB server (its `mysql` user too) and clients, as examples/mariadb runs them."""
+    try:
+        pwd.getpwnam("mysql")
+    except KeyError:
+        return False
+    return os.access(MARIADB_SERVER, os.X_OK) and all(
+        shutil.which(program) is not None for program in MARIADB_PROGRAMS)
+
+
 def problem(tool: str) -> str | None:
     """Why `tool` cannot be used here, or None when it can."""
+    if tool == "mariadb-server":
+        if mariadb_server_ready():
+            return None
+        return (f"Debian's MariaDB server ({MARIADB_SERVER}, its `mysql` user) and "
+                f"{', '.join(MARIADB_PROGRAMS)} are not installed (`make mariadb` installs them)")
     if tool == "postgres-server":
         if postgres_server_bin() is not None and shutil.which("psql") is not None:
             return None
@@ -89,8 +108,8 @@ def _enforce(nodeid: str, tools: tuple[str, ...] | list[str]) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "tools(*names): real tools the test needs (postgres, postgres-server or a "
-        "program on PATH)"
+        "markers", "tools(*names): real tools the test needs (postgres, postgres-server, "
+        "mariadb-server or a program on PATH)"
     )
 
 

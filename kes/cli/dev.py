@@ -1,8 +1,12 @@
-"""`kes dev`: start, inspect, stop and reset the local Kubernetes API stand-in.
+"""`kes dev`: start, inspect, stop and reset the local cluster.
 
-The stand-in is its own program (`python -m kes.devcluster serve`); this module only manages
-the background process and its data directory, and talks to it over HTTPS like any client.
-The data directory holds the state, the credentials, `pid`, `port` and `server.log`.
+Two engines: `kes` (the default), the Kubernetes API stand-in of this project, which starts in
+about a second (`python -m kes.devcluster serve`); and `kubernetes`, Kubernetes' own API server,
+controller manager and scheduler with etcd, built by `make tools`, with the same process kubelet
+as its node (`python -m kes.devcluster kubernetes`). This module only manages the background
+process and its data directory, and talks to the cluster over HTTPS like any client. The data
+directory holds the state, the credentials, `engine`, `pid`, `port` and `server.log`; one data
+directory belongs to one engine.
 """
 
 from __future__ import annotations
@@ -24,20 +28,23 @@ import click
 import yaml
 
 DEFAULT_DIR = pathlib.Path(".kes") / "dev"
-START_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0
+ENGINES = {"kes": "serve", "kubernetes": "kubernetes"}
+NAMES = {"kes": "The kes devcluster", "kubernetes": "The Kubernetes dev cluster"}
+# The real control plane takes seconds to start warm, more on a loaded machine.
+START_TIMEOUT = {"kes": 30.0, "kubernetes": 240.0}
+STOP_TIMEOUT = {"kes": 15.0, "kubernetes": 60.0}
 NODE_TIMEOUT = 5.0
 CRD_PATH = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
 NODE_PATH = "/api/v1/nodes/kes-devcluster"
 
 data_dir_option = click.option(
     "--data-dir", type=click.Path(path_type=pathlib.Path), default=DEFAULT_DIR,
-    show_default=True, help="Where the stand-in keeps its state and credentials.",
+    show_default=True, help="Where the local cluster keeps its state and credentials.",
 )
 
 
 def _pid(data_dir: pathlib.Path) -> int | None:
-    """The pid of a live stand-in for this data directory, or None."""
+    """The pid of a live local cluster for this data directory, or None."""
     try:
         pid = int((data_dir / "pid").read_text().strip())
     except (OSError, ValueError):
@@ -49,6 +56,19 @@ def _pid(data_dir: pathlib.Path) -> int | None:
     except PermissionError:
         return pid
     return pid
+
+
+def _engine(data_dir: pathlib.Path) -> str:
+    """The engine this data directory belongs to (`kes` when none is recorded)."""
+    try:
+        recorded = (data_dir / "engine").read_text().strip()
+    except OSError:
+        return "kes"
+    return recorded if recorded in ENGINES else "kes"
+
+
+def _name(data_dir: pathlib.Path) -> str:
+    return NAMES[_engine(data_dir)]
 
 
 def _url(data_dir: pathlib.Path) -> str:
@@ -137,7 +157,8 @@ def _node_problem(data_dir: pathlib.Path, *, since: float) -> str | None:
 
 @click.group()
 def dev() -> None:
-    """A local Kubernetes API stand-in for trying kes (development and tests only)."""
+    """A local cluster for trying kes (development and tests only): the kes API stand-in, or
+    Kubernetes' own control plane (`--engine kubernetes`)."""
 
 
 @dev.command()
@@ -148,20 +169,32 @@ def dev() -> None:
               help="Where to write the kubeconfig [default: DATA_DIR/kubeconfig].")
 @click.option("--deploy-dir", type=click.Path(path_type=pathlib.Path),
               default=pathlib.Path("deploy"), show_default=True,
-              help="CRDs found here are installed once the stand-in answers.")
+              help="CRDs found here are installed once the cluster answers.")
+@click.option("--engine", type=click.Choice(sorted(ENGINES)), default=None,
+              help="kes: the project's API stand-in (starts in a second). kubernetes: "
+                   "Kubernetes' own control plane with etcd, built by `make tools`. "
+                   "[default: the data directory's engine, else kes]")
 def up(data_dir: pathlib.Path, port: int, kubeconfig: pathlib.Path | None,
-       deploy_dir: pathlib.Path) -> None:
-    """Start the stand-in in the background and wait until it answers."""
+       deploy_dir: pathlib.Path, engine: str | None) -> None:
+    """Start the local cluster in the background and wait until it answers."""
     data_dir = data_dir.resolve()
+    recorded = _engine(data_dir) if (data_dir / "engine").exists() or (
+        data_dir / "state.db").exists() else None
+    engine = engine or recorded or "kes"
+    if recorded is not None and recorded != engine:
+        raise click.ClickException(
+            f"{data_dir} holds a cluster of the {recorded} engine; use another --data-dir, "
+            f"or `kes dev reset` to delete it.")
     pid = _pid(data_dir)
     if pid is not None:
-        click.echo(f"The kes devcluster is already running (pid {pid}, {_url(data_dir)}).")
+        click.echo(f"{_name(data_dir)} is already running (pid {pid}, {_url(data_dir)}).")
         click.echo(str(data_dir / "kubeconfig"))
         return
     data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / "engine").write_text(engine + "\n")
     (data_dir / "port").unlink(missing_ok=True)
     started_at = time.time()
-    args = [sys.executable, "-m", "kes.devcluster", "serve", "--data-dir", str(data_dir),
+    args = [sys.executable, "-m", "kes.devcluster", ENGINES[engine], "--data-dir", str(data_dir),
             "--port", str(port), *pod_path_args()]
     if kubeconfig is not None:
         args += ["--kubeconfig", str(kubeconfig.resolve())]
@@ -170,16 +203,17 @@ def up(data_dir: pathlib.Path, port: int, kubeconfig: pathlib.Path | None,
         process = subprocess.Popen(args, stdout=log, stderr=log,  # noqa: S603
                                    stdin=subprocess.DEVNULL, start_new_session=True)
     (data_dir / "pid").write_text(str(process.pid))
-    deadline = time.monotonic() + START_TIMEOUT
+    deadline = time.monotonic() + START_TIMEOUT[engine]
     while not ((data_dir / "port").exists() and _answers(data_dir)):
         if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
+            if process.poll() is None:
+                _stop(data_dir)
             (data_dir / "pid").unlink(missing_ok=True)
             raise click.ClickException(
-                f"The kes devcluster did not start; see {data_dir / 'server.log'}.")
+                f"{NAMES[engine]} did not start; see {data_dir / 'server.log'}.{_why(data_dir)}")
         time.sleep(0.1)
     installed = _install_crds(data_dir, deploy_dir) if deploy_dir.is_dir() else []
-    click.echo(f"The kes devcluster is running at {_url(data_dir)} (pid {process.pid}).")
+    click.echo(f"{NAMES[engine]} is running at {_url(data_dir)} (pid {process.pid}).")
     if installed:
         click.echo(f"Installed CRDs: {', '.join(installed)}.")
     problem = _node_problem(data_dir, since=started_at)
@@ -189,18 +223,29 @@ def up(data_dir: pathlib.Path, port: int, kubeconfig: pathlib.Path | None,
     click.echo(str(kubeconfig.resolve() if kubeconfig else data_dir / "kubeconfig"))
 
 
+def _why(data_dir: pathlib.Path) -> str:
+    """The server's own last error line, if it printed one (a missing program, a port)."""
+    try:
+        lines = (data_dir / "server.log").read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    errors = [line for line in lines if line.startswith("error: ")]
+    return f"\n{errors[-1]}" if errors else ""
+
+
 @dev.command()
 @data_dir_option
 def status(data_dir: pathlib.Path) -> None:
-    """Say whether the stand-in runs, where, and with which kubeconfig (exit 1 when stopped)."""
+    """Say whether the local cluster runs, where, its engine, its kubeconfig (exit 1: stopped)."""
     data_dir = data_dir.resolve()
     pid = _pid(data_dir)
     if pid is None:
-        click.echo("The kes devcluster is not running.")
+        click.echo(f"{_name(data_dir)} is not running.")
         sys.exit(1)
     answering = _answers(data_dir)
     state = "answering" if answering else "not answering"
-    click.echo(f"The kes devcluster is running at {_url(data_dir)} (pid {pid}, {state}).")
+    click.echo(f"{_name(data_dir)} is running at {_url(data_dir)} (pid {pid}, {state}).")
+    click.echo(f"engine: {_engine(data_dir)}")
     click.echo(f"kubeconfig: {data_dir / 'kubeconfig'}")
     problem = _node_problem(data_dir, since=0) if answering else None
     if problem:
@@ -213,7 +258,7 @@ def _stop(data_dir: pathlib.Path) -> bool:
         (data_dir / "pid").unlink(missing_ok=True)
         return False
     os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_TIMEOUT
+    deadline = time.monotonic() + STOP_TIMEOUT[_engine(data_dir)]
     while _pid(data_dir) is not None and time.monotonic() < deadline:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)  # reap it when `up` ran in this same process
@@ -227,22 +272,24 @@ def _stop(data_dir: pathlib.Path) -> bool:
 @dev.command()
 @data_dir_option
 def down(data_dir: pathlib.Path) -> None:
-    """Stop the stand-in; its state stays for the next `up`."""
-    if _stop(data_dir.resolve()):
-        click.echo("The kes devcluster stopped.")
+    """Stop the local cluster; its state stays for the next `up`."""
+    data_dir = data_dir.resolve()
+    if _stop(data_dir):
+        click.echo(f"{_name(data_dir)} stopped.")
     else:
-        click.echo("The kes devcluster is not running.")
+        click.echo(f"{_name(data_dir)} is not running.")
 
 
 @dev.command()
 @data_dir_option
 @click.confirmation_option(prompt="Delete every object of the local cluster?")
 def reset(data_dir: pathlib.Path) -> None:
-    """Stop the stand-in and delete its data directory (state and credentials)."""
+    """Stop the local cluster and delete its data directory (state and credentials)."""
     data_dir = data_dir.resolve()
+    name = _name(data_dir)
     _stop(data_dir)
     shutil.rmtree(data_dir, ignore_errors=True)
-    click.echo(f"The kes devcluster state in {data_dir} is deleted.")
+    click.echo(f"{name} state in {data_dir} is deleted.")
 
 
 @dev.command()

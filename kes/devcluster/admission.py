@@ -113,13 +113,27 @@ async def _post(
                     f'{response.status} but did not return more information (post {shown})'
                 )
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        reason = "context deadline exceeded" if isinstance(exc, TimeoutError) else (
-            str(exc) or type(exc).__name__)
-        raise CallError(f'failed to call webhook: Post "{shown}": {reason}') from exc
+        raise CallError(f'failed to call webhook: Post "{shown}": {_go_reason(exc)}') from exc
     try:
         return json.loads(body)
     except ValueError as exc:
         raise CallError(f"received invalid webhook response: {exc}") from exc
+
+
+def _go_reason(exc: BaseException) -> str:
+    """Why a call failed, in the words of Go's net/http and crypto/tls (kube-apiserver's),
+    for the failures a local webhook meets; otherwise aiohttp's own."""
+    if isinstance(exc, TimeoutError):
+        return "context deadline exceeded"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        error = exc.certificate_error
+        if getattr(error, "verify_code", None) in (18, 19, 20, 21):  # an issuer not trusted
+            return ("tls: failed to verify certificate: x509: certificate signed by unknown "
+                    "authority")
+    if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(
+            exc.os_error, ConnectionRefusedError):
+        return f"dial tcp {exc.host}:{exc.port}: connect: connection refused"
+    return str(exc) or type(exc).__name__
 
 
 def _endpoint(

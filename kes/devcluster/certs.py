@@ -31,7 +31,7 @@ class Credentials:
     token: str
 
 
-def _write_private(path: pathlib.Path, data: bytes) -> None:
+def write_private(path: pathlib.Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as f:
         f.write(data)
@@ -62,7 +62,7 @@ def ensure(data_dir: pathlib.Path) -> Credentials:
     )
     token_file = pki / "token"
     if not token_file.exists():
-        _write_private(token_file, secrets.token_urlsafe(32).encode())
+        write_private(token_file, secrets.token_urlsafe(32).encode())
     token = token_file.read_text().strip()
     if not (creds.ca_cert.exists() and creds.server_cert.exists() and creds.server_key.exists()):
         _generate(creds)
@@ -119,9 +119,79 @@ def _generate(creds: Credentials) -> None:
         .sign(ca_key, hashes.SHA256())
     )
     creds.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    _write_private(creds.ca_cert.with_suffix(".key"), _key_pem(ca_key))
+    write_private(creds.ca_cert.with_suffix(".key"), _key_pem(ca_key))
     creds.server_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    _write_private(creds.server_key, _key_pem(key))
+    write_private(creds.server_key, _key_pem(key))
+
+
+@dataclasses.dataclass(frozen=True)
+class KeyPair:
+    cert: pathlib.Path
+    key: pathlib.Path
+
+
+def issue(
+    creds: Credentials, *, name: str, common_name: str, organizations: tuple[str, ...] = (),
+    server_names: tuple[str, ...] = (), client: bool = False,
+) -> KeyPair:
+    """A certificate signed by this data directory's CA (`pki/<name>.crt` and `.key`), made
+    once: a serving certificate when `server_names` are given, a client one when `client`.
+
+    The real control plane's components identify themselves by client certificates (the
+    common name is the user, the organizations its groups), as kubeadm sets them up."""
+    pair = KeyPair(cert=creds.ca_cert.parent / f"{name}.crt",
+                   key=creds.ca_cert.parent / f"{name}.key")
+    if pair.cert.exists() and pair.key.exists():
+        return pair
+    ca_key = serialization.load_pem_private_key(creds.ca_cert.with_suffix(".key").read_bytes(),
+                                                password=None)
+    ca_cert = x509.load_pem_x509_certificate(creds.ca_cert.read_bytes())
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+    now = datetime.datetime.now(datetime.UTC)
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, o) for o in organizations]
+    usages = ([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH] if server_names else []) + (
+        [x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH] if client else [])
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([*subject, x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage(usages), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False)
+    )
+    if server_names:
+        builder = builder.add_extension(x509.SubjectAlternativeName([
+            _san(n) for n in server_names]), critical=False)
+    cert = builder.sign(ca_key, hashes.SHA256())
+    write_private(pair.key, _key_pem(key))
+    pair.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return pair
+
+
+def _san(name: str) -> x509.GeneralName:
+    try:
+        return x509.IPAddress(ipaddress.ip_address(name))
+    except ValueError:
+        return x509.DNSName(name)
+
+
+def signing_key(creds: Credentials, *, name: str) -> KeyPair:
+    """A bare key pair (`pki/<name>.key`, public half in `.pub`), made once: the service
+    account token signing key of the real control plane."""
+    pair = KeyPair(cert=creds.ca_cert.parent / f"{name}.pub",
+                   key=creds.ca_cert.parent / f"{name}.key")
+    if not (pair.cert.exists() and pair.key.exists()):
+        key = ec.generate_private_key(ec.SECP256R1())
+        write_private(pair.key, _key_pem(key))
+        pair.cert.write_bytes(key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    return pair
 
 
 def server_ssl_context(creds: Credentials) -> ssl.SSLContext:
@@ -130,15 +200,20 @@ def server_ssl_context(creds: Credentials) -> ssl.SSLContext:
     return ctx
 
 
-def kubeconfig(*, creds: Credentials, url: str, name: str = "kes-dev") -> str:
-    """A kubeconfig (YAML text) with the CA inline and the bearer token."""
+def kubeconfig(
+    *, creds: Credentials, url: str, name: str = "kes-dev", client: KeyPair | None = None,
+) -> str:
+    """A kubeconfig (YAML text) with the CA inline and the bearer token, or the client
+    certificate `client` (by path) instead of the token."""
     ca_data = base64.b64encode(creds.ca_cert.read_bytes()).decode()
+    user: dict[str, str] = {"token": creds.token} if client is None else {
+        "client-certificate": str(client.cert), "client-key": str(client.key)}
     config = {
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": name, "cluster": {
             "server": url, "certificate-authority-data": ca_data}}],
-        "users": [{"name": name, "user": {"token": creds.token}}],
+        "users": [{"name": name, "user": user}],
         "contexts": [{"name": name, "context": {
             "cluster": name, "user": name, "namespace": "default"}}],
         "current-context": name,
@@ -147,6 +222,8 @@ def kubeconfig(*, creds: Credentials, url: str, name: str = "kes-dev") -> str:
     return yaml.safe_dump(config, sort_keys=False)
 
 
-def write_kubeconfig(*, path: pathlib.Path, creds: Credentials, url: str) -> None:
+def write_kubeconfig(
+    *, path: pathlib.Path, creds: Credentials, url: str, client: KeyPair | None = None
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    _write_private(path, kubeconfig(creds=creds, url=url).encode())
+    write_private(path, kubeconfig(creds=creds, url=url, client=client).encode())

@@ -43,7 +43,7 @@ def status(
         "reason": reason or _REASONS.get(code, ""),
         "code": code,
     }
-    if details:
+    if details is not None:
         body["details"] = details
     return body
 

@@ -11,6 +11,7 @@ import contextlib
 import time
 from typing import Any
 
+from kes.devcluster import objectapi, store_errors
 from kes.devcluster import store as store_mod
 
 EVENTS: store_mod.ResourceKey = ("", "v1", "events")
@@ -25,7 +26,7 @@ def _unique_nanos() -> int:
 
 
 async def record(
-    store: store_mod.Store,
+    store: objectapi.EventSink,
     *,
     obj: dict[str, Any],
     reason: str,
@@ -65,17 +66,8 @@ async def record(
         "reportingComponent": component,
         "reportingInstance": host or "kes-devcluster",
     }
-    if not await _namespace_open(store, namespace):
+    # An event written during its namespace's deletion would outlive it.
+    if not await store.namespace_accepts(namespace):
         return
-    with contextlib.suppress(store_mod.StoreError):
+    with contextlib.suppress(store_errors.StoreError):
         await store.create(EVENTS, body)
-
-
-async def _namespace_open(store: store_mod.Store, namespace: str) -> bool:
-    """The apiserver refuses new objects in a missing or terminating namespace; so do we, or
-    an event written during a namespace's deletion would outlive it."""
-    try:
-        found = await store.get(NAMESPACES, namespace=None, name=namespace)
-    except store_mod.NotFoundError:
-        return False
-    return not found["metadata"].get("deletionTimestamp")

@@ -60,16 +60,20 @@ def resolve(registry: resources.Registry, *, group: str, version: str, rest: lis
     if rest[0] == "namespaces" and len(rest) >= 3 and not ns_subresource:
         namespace, rest = rest[1], rest[2:]
     if len(rest) > 3:
-        raise errors.ApiError(code=404, message="the server could not find the requested resource")
+        raise errors.ApiError(code=404, message="the server could not find the requested resource",
+                              details={})
     r = registry.lookup(group=group, version=version, plural=rest[0])
     if r is None:
-        raise errors.ApiError(code=404, message="the server could not find the requested resource")
+        raise errors.ApiError(code=404, message="the server could not find the requested resource",
+                              details={})
     name = rest[1] if len(rest) > 1 else None
     sub = rest[2] if len(rest) > 2 else None
     if sub is not None and sub not in r.subresources:
-        raise errors.ApiError(code=404, message="the server could not find the requested resource")
+        raise errors.ApiError(code=404, message="the server could not find the requested resource",
+                              details={})
     if namespace is not None and not r.namespaced:
-        raise errors.ApiError(code=404, message="the server could not find the requested resource")
+        raise errors.ApiError(code=404, message="the server could not find the requested resource",
+                              details={})
     return Target(resource=r, namespace=namespace, name=name, subresource=sub)
 
 
@@ -191,6 +195,8 @@ class Api:
             )
         if r.key == ("", "v1", "secrets"):
             obj = handlers_defaults.fold_string_data(obj)
+        if r.kind == "CustomResourceDefinition" and isinstance(obj.get("spec"), dict):
+            obj["spec"].setdefault("conversion", {"strategy": "None"})  # defaulted on every write
         crd_schema = r.schema()
         if r.builtin or crd_schema is None:
             return obj
@@ -376,44 +382,3 @@ class Api:
             new["metadata"] = {**current["metadata"], "resourceVersion": rv}
         updated = self.db.update_sync(r.key, new, dry_run=dry_run(request))
         return handlers_encoding.json_response(handlers_encoding.scale(updated), 200)
-
-    async def delete(self, request: web.Request, target: Target) -> web.StreamResponse:
-        r = target.resource
-        options = await read_body(request)
-        options = options if isinstance(options, dict) else {}
-        policy = request.query.get("propagationPolicy") or options.get("propagationPolicy")
-        if policy not in (None, "Foreground", "Background", "Orphan"):
-            raise errors.bad_request(f'invalid propagationPolicy: "{policy}"')
-        preconditions = options.get("preconditions") or {}
-        is_dry = dry_run(request) or "All" in (options.get("dryRun") or [])
-        grace_text = request.query.get("gracePeriodSeconds", options.get("gracePeriodSeconds"))
-        try:
-            grace = None if grace_text in (None, "") else int(grace_text)
-        except (TypeError, ValueError) as exc:
-            raise errors.bad_request(f'invalid gracePeriodSeconds: "{grace_text}"') from exc
-        deleted = self.db.delete_sync(
-            r.key, namespace=target.namespace, name=str(target.name),
-            propagation_policy=policy, dry_run=is_dry, uid_precondition=preconditions.get("uid"),
-            grace_period_seconds=grace,
-        )
-        return handlers_encoding.respond_object(request, r=r, obj=self.present(r=r, obj=deleted))
-
-    async def delete_collection(self, request: web.Request, target: Target) -> web.StreamResponse:
-        r = target.resource
-        matcher = store.make_matcher(
-            label_selector=request.query.get("labelSelector"),
-            field_selector=field_selector(request, r=r),
-            kind=r.kind,
-        )
-        items, rv, _ = self.db.list_sync(r.key, namespace=target.namespace, matcher=matcher)
-        deleted = []
-        for item in items:
-            meta = item["metadata"]
-            try:
-                deleted.append(self.db.delete_sync(
-                    r.key, namespace=meta.get("namespace"), name=meta["name"],
-                    dry_run=dry_run(request),
-                ))
-            except store.NotFoundError:
-                continue
-        return handlers_encoding.respond_list(request, r=r, items=deleted, rv=rv, token=None)

@@ -60,6 +60,11 @@ def respond_list(
     list_kind = f"{r.kind}List"
     if r.crd is not None:
         list_kind = r.crd.get("spec", {}).get("names", {}).get("listKind") or list_kind
+        metadata = {"continue": token or "", "resourceVersion": rv}
+    else:
+        # A built-in list is a typed Go list: its items carry no apiVersion or kind.
+        items = [{k: v for k, v in item.items() if k not in ("apiVersion", "kind")}
+                 for item in items]
     return json_response(
         {"kind": list_kind, "apiVersion": r.api_version, "metadata": metadata, "items": items}
     )

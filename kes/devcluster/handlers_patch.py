@@ -28,7 +28,10 @@ def _patch(
             target, body, content_type=content_type, kind=kind, builtin=builtin
         )
     except patching.PatchError as exc:
-        raise errors.ApiError(code=exc.code, reason=exc.reason, message=str(exc)) from exc
+        # kube-apiserver's answer to a failed JSON patch operation carries empty details.
+        details: dict[str, Any] | None = {} if str(exc) == patching.JSON_PATCH_FAILED else None
+        raise errors.ApiError(code=exc.code, reason=exc.reason, message=str(exc),
+                              details=details) from exc
 
 
 async def patch(

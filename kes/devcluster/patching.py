@@ -1,8 +1,9 @@
 """The patch flavours the apiserver accepts, as pure functions on JSON dicts.
 
-JSON merge patch (RFC 7386), JSON patch (RFC 6902), strategic merge patch with the merge keys
-of built-in kinds, and server-side apply approximated as a strategic merge. The handlers choose
-by the request's Content-Type via :func:`apply_patch`. Inputs are never mutated.
+JSON merge patch (RFC 7386), JSON patch (RFC 6902, in json_patch.py), strategic merge patch
+with the merge keys of built-in kinds, and server-side apply approximated as a strategic merge.
+The handlers choose by the request's Content-Type via :func:`apply_patch`. Inputs are never
+mutated.
 """
 
 from __future__ import annotations
@@ -11,27 +12,18 @@ import copy
 from collections.abc import Sequence
 from typing import Any
 
+from kes.devcluster import json_patch as json_patch_module
+from kes.devcluster import patch_errors
+
 MERGE_PATCH = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
 STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"
-# The apiserver's own cap; a bigger patch is 413 RequestEntityTooLarge.
-MAX_JSON_PATCH_OPERATIONS = 10000
-
-
-class PatchError(ValueError):
-    """A patch that cannot be applied. ``code`` is the HTTP status the apiserver answers
-    (400 BadRequest for a malformed patch, 422 Invalid for a failed operation, 415 for an
-    unsupported type); ``reason`` is the Status reason."""
-
-    def __init__(self, message: str, *, code: int = 422, reason: str = "Invalid") -> None:
-        super().__init__(message)
-        self.code = code
-        self.reason = reason
-
-
-def _bad_request(message: str) -> PatchError:
-    return PatchError(message, code=400, reason="BadRequest")
+MAX_JSON_PATCH_OPERATIONS = json_patch_module.MAX_JSON_PATCH_OPERATIONS
+PatchError = patch_errors.PatchError
+JSON_PATCH_FAILED = patch_errors.JSON_PATCH_FAILED
+json_patch = json_patch_module.json_patch
+_bad_request = patch_errors.bad_request
 
 
 # --- RFC 7386 ----------------------------------------------------------------------------------
@@ -48,133 +40,6 @@ def merge_patch(*, target: Any, patch: Any) -> Any:
         else:
             result[key] = merge_patch(target=result.get(key), patch=value)
     return result
-
-
-# --- RFC 6902 ----------------------------------------------------------------------------------
-
-
-def _pointer(path: Any) -> list[str]:
-    if not isinstance(path, str):
-        raise _bad_request(f"invalid JSON pointer: {path!r}")
-    if path == "":
-        return []
-    if not path.startswith("/"):
-        raise PatchError(f'JSON pointer must be empty or start with a "/": "{path}"')
-    return [part.replace("~1", "/").replace("~0", "~") for part in path[1:].split("/")]
-
-
-def _index(container: list[Any], part: str, *, path: str, allow_end: bool) -> int:
-    if part == "-" and allow_end:
-        return len(container)
-    if not part.isdigit() or (len(part) > 1 and part.startswith("0")):
-        raise PatchError(f'unable to parse array index "{part}" in path "{path}"')
-    index = int(part)
-    limit = len(container) if allow_end else len(container) - 1
-    if index > limit:
-        raise PatchError(f"index out of bounds: {index} in path \"{path}\"")
-    return index
-
-
-def _parent(doc: Any, tokens: list[str], *, path: str, op: str) -> Any:
-    current = doc
-    for token in tokens[:-1]:
-        if isinstance(current, dict) and token in current:
-            current = current[token]
-        elif isinstance(current, list):
-            current = current[_index(current, token, path=path, allow_end=False)]
-        else:
-            raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
-    return current
-
-
-def _get(doc: Any, path: str, *, op: str) -> Any:
-    tokens = _pointer(path)
-    if not tokens:
-        return doc
-    parent = _parent(doc, tokens, path=path, op=op)
-    last = tokens[-1]
-    if isinstance(parent, dict) and last in parent:
-        return parent[last]
-    if isinstance(parent, list):
-        return parent[_index(parent, last, path=path, allow_end=False)]
-    raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
-
-
-def _add(doc: Any, path: str, value: Any, *, op: str = "add") -> Any:
-    tokens = _pointer(path)
-    if not tokens:
-        return value
-    parent = _parent(doc, tokens, path=path, op=op)
-    last = tokens[-1]
-    if isinstance(parent, dict):
-        parent[last] = value
-    elif isinstance(parent, list):
-        parent.insert(_index(parent, last, path=path, allow_end=True), value)
-    else:
-        raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
-    return doc
-
-
-def _remove(doc: Any, path: str, *, op: str = "remove") -> tuple[Any, Any]:
-    tokens = _pointer(path)
-    if not tokens:
-        raise PatchError(f"{op} operation does not apply: cannot remove the whole document")
-    parent = _parent(doc, tokens, path=path, op=op)
-    last = tokens[-1]
-    if isinstance(parent, dict) and last in parent:
-        return doc, parent.pop(last)
-    if isinstance(parent, list):
-        return doc, parent.pop(_index(parent, last, path=path, allow_end=False))
-    raise PatchError(f'{op} operation does not apply: doc is missing path: "{path}"')
-
-
-def json_patch(*, target: Any, operations: Any) -> Any:
-    """RFC 6902 add/remove/replace/move/copy/test, all or nothing."""
-    if not isinstance(operations, list):
-        raise _bad_request("json: cannot unmarshal object into Go value of type jsonpatch.Patch")
-    if len(operations) > MAX_JSON_PATCH_OPERATIONS:
-        raise PatchError(
-            f"The allowed maximum operations in a JSON patch is {MAX_JSON_PATCH_OPERATIONS},"
-            f" got {len(operations)}",
-            code=413, reason="RequestEntityTooLarge",
-        )
-    doc = copy.deepcopy(target)
-    for operation in operations:
-        if not isinstance(operation, dict):
-            raise _bad_request("json: cannot unmarshal into Go value of type jsonpatch.Operation")
-        op = operation.get("op")
-        path = operation.get("path")
-        if not isinstance(path, str):
-            raise _bad_request(f'{op} operation does not apply: missing "path"')
-        source: Any = operation.get("from")
-        if op in ("move", "copy") and not isinstance(source, str):
-            raise _bad_request(f'{op} operation does not apply: missing "from"')
-        if op in ("add", "replace", "test") and "value" not in operation:
-            raise PatchError(f'{op} operation does not apply: missing value for path "{path}"')
-        if op == "add":
-            doc = _add(doc, path, copy.deepcopy(operation["value"]))
-        elif op == "remove":
-            doc, _ = _remove(doc, path)
-        elif op == "replace":
-            _get(doc, path, op="replace")  # the target must exist
-            if _pointer(path):
-                doc, _ = _remove(doc, path, op="replace")
-            doc = _add(doc, path, copy.deepcopy(operation["value"]), op="replace")
-        elif op == "move":
-            if path.startswith(source + "/"):
-                raise PatchError(f'move operation does not apply: "{source}" is a prefix of'
-                                 f' "{path}"')
-            doc, value = _remove(doc, source, op="move")
-            doc = _add(doc, path, value, op="move")
-        elif op == "copy":
-            value = copy.deepcopy(_get(doc, source, op="copy"))
-            doc = _add(doc, path, value, op="copy")
-        elif op == "test":
-            if _get(doc, path, op="test") != operation["value"]:
-                raise PatchError(f"testing value {path} failed: test failed")
-        else:
-            raise _bad_request(f"Unexpected kind: {op}")
-    return doc
 
 
 # --- strategic merge patch ---------------------------------------------------------------------
@@ -197,6 +62,7 @@ _MERGE_KEYS = {
     "topologySpreadConstraints": "topologyKey",
     "resourceClaims": "name",
     "secrets": "name",
+    "webhooks": "name",
 }
 # Primitive lists whose patch strategy is merge: union of values.
 _MERGED_PRIMITIVE_LISTS = frozenset({"finalizers"})
@@ -301,6 +167,7 @@ def _smp_list(target: list[Any], patch: list[Any], *, path: tuple[str, ...], fie
     if key is None or not all(isinstance(item, dict) for item in patch):
         return copy.deepcopy(patch)
     result = copy.deepcopy(target)
+    patched: list[Any] = []  # the elements the patch names, merged, in the patch's order
     for item in patch:
         if key not in item:
             raise _bad_request(f"map: {_go_map(item)} does not contain declared merge key: {key}")
@@ -310,17 +177,44 @@ def _smp_list(target: list[Any], patch: list[Any], *, path: tuple[str, ...], fie
             if position is not None:
                 result.pop(position)
             continue
-        if position is None:
-            merged = _smp_map({}, item, path=(*path, field))
-            if merged is not None:
-                result.append(merged)
+        merged = _smp_map({} if position is None else result[position], item,
+                          path=(*path, field))
+        if position is not None:
+            result.pop(position)
+        if merged is not None:
+            patched.append(merged)
+    server_order = [item.get(key) for item in target if isinstance(item, dict)]
+    return _merge_sorted(result, patched, server_order=server_order, key=key)
+
+
+def _merge_sorted(server_only: list[Any], patched: list[Any], *, server_order: list[Any],
+                  key: str) -> list[Any]:
+    """apimachinery's mergeSortedSlice: the patch's elements keep their order and the others
+    theirs; an element the server had goes before a patched one only when both were in the
+    server's list in that order (so new elements come first, "C A" for env [A] patched with
+    [C])."""
+    def rank(item: Any) -> int:
+        value = item.get(key) if isinstance(item, dict) else None
+        return server_order.index(value) if value in server_order else -1
+
+    out: list[Any] = []
+    i = j = 0
+    while i < len(server_only) or j < len(patched):
+        if j >= len(patched):
+            out.append(server_only[i])
+            i += 1
+        elif i >= len(server_only):
+            out.append(patched[j])
+            j += 1
         else:
-            merged = _smp_map(result[position], item, path=(*path, field))
-            if merged is None:
-                result.pop(position)
+            left, right = rank(server_only[i]), rank(patched[j])
+            if left >= 0 and right >= 0 and left < right:
+                out.append(server_only[i])
+                i += 1
             else:
-                result[position] = merged
-    return result
+                out.append(patched[j])
+                j += 1
+    return out
 
 
 def _reorder(items: list[Any], order: list[Any], *, merge_key: str | None) -> list[Any]:

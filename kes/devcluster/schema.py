@@ -192,9 +192,11 @@ class _Validator:
     def add(self, *, reason: str, path: str, body: str) -> None:
         self.causes.append({"reason": reason, "message": body, "field": path})
 
-    def invalid(self, *, path: str, value: Any, detail: str, type_invalid: bool = False) -> None:
+    def invalid(self, *, path: str, value: Any, detail: str, type_invalid: bool = False,
+                shown: str | None = None) -> None:
         reason = "FieldValueTypeInvalid" if type_invalid else "FieldValueInvalid"
-        self.add(reason=reason, path=path, body=f"Invalid value: {_render(value)}: {detail}")
+        shown = _render(value) if shown is None else shown
+        self.add(reason=reason, path=path, body=f"Invalid value: {shown}: {detail}")
 
     def check(self, value: Any, schema: dict[str, Any], *, path: str) -> None:
         if not isinstance(schema, dict):
@@ -233,7 +235,9 @@ class _Validator:
             expected = schema.get("type") or ""
             if not expected or _type_matches(value, expected):
                 return True
+        # A type error shows the value's JSON type, not the value (as kube-apiserver does).
         self.invalid(path=path, value=value, type_invalid=True,
+                     shown=json.dumps(_type_name(value)),
                      detail=f'{path} in body must be of type {expected}: "{_type_name(value)}"')
         return False
 

@@ -91,10 +91,12 @@ def matches_labels(*, selector: LabelSelector, labels: Mapping[str, str] | None)
 # --- field selectors ------------------------------------------------------------------------
 
 _COMMON_FIELDS = frozenset({"metadata.name", "metadata.namespace"})
+# Kinds with selectable fields of their own (kube-apiserver 1.37's field label conversions); they
+# refuse another field with "field label not supported: <field>", as custom resources do.
 _FIELDS_BY_KIND: dict[str, frozenset[str]] = {
     "Pod": frozenset({
         "spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
-        "spec.hostNetwork", "status.phase", "status.podIP",
+        "spec.hostNetwork", "status.phase", "status.podIP", "status.podIPs",
         "status.nominatedNodeName",
     }),
     "Event": frozenset({
@@ -108,9 +110,17 @@ _FIELDS_BY_KIND: dict[str, frozenset[str]] = {
     }),
     "Secret": frozenset({"type"}),
     "Namespace": frozenset({"status.phase"}),
-    "ReplicaSet": frozenset({"status.replicas"}),
+    "Service": frozenset({"spec.clusterIP", "spec.type"}),
     "Node": frozenset({"spec.unschedulable"}),
+    "Job": frozenset({"status.successful"}),
 }
+# Built-in kinds that select on metadata only: the API server's generic conversion refuses any
+# other field with this other wording.
+_METADATA_ONLY_KINDS = frozenset({
+    "ConfigMap", "ServiceAccount", "PersistentVolumeClaim", "PersistentVolume", "Endpoints",
+    "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Lease", "CustomResourceDefinition",
+    "Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding", "StorageClass",
+})
 
 
 def _split_unescaped(text: str, separator: str) -> list[str]:
@@ -178,8 +188,14 @@ def parse_field_selector(
     if kind is not None:
         allowed = _COMMON_FIELDS | _FIELDS_BY_KIND.get(kind, frozenset()) | set(extra_fields)
         for requirement in requirements:
-            if requirement.field not in allowed:
-                raise SelectorError(f'field label not supported: {requirement.field}')
+            if requirement.field in allowed:
+                continue
+            if kind in _METADATA_ONLY_KINDS:
+                raise SelectorError(f'"{requirement.field}" is not a known field selector: only '
+                                    '"metadata.name", "metadata.namespace"')
+            if kind == "Job":
+                raise SelectorError(f'field label "{requirement.field}" not supported for Job')
+            raise SelectorError(f"field label not supported: {requirement.field}")
     return tuple(requirements)
 
 

@@ -25,12 +25,14 @@ from kes.devcluster import (
     errors,
     gc,
     handlers,
+    handlers_delete,
     handlers_encoding,
     handlers_patch,
     handlers_watch,
     openapi,
     resources,
     store,
+    tracing,
 )
 
 logger = logging.getLogger(__name__)
@@ -117,6 +119,10 @@ async def _dispatch(request: web.Request) -> web.StreamResponse:
         return _json(doc)
     parts = path.split("/")[1:]
     parsed = handlers.parse_path(parts)
+    group = parts[1] if parts[0] == "apis" and len(parts) >= 2 else ""
+    if group and group not in api.registry.group_versions():
+        # No such API group: kube-apiserver's mux answers in plain text, not with a Status.
+        return web.Response(status=404, text="404 page not found\n", content_type="text/plain")
     if parsed is None:
         if parts[0] == "apis" and len(parts) == 2:
             group_doc = discovery.api_group(api.registry, group=parts[1])
@@ -151,7 +157,7 @@ async def _verb(
         if method == "POST":
             return await api.create(request, target)
         if method == "DELETE":
-            return await api.delete_collection(request, target)
+            return await handlers_delete.delete_collection(api, request, target)
     else:
         if method == "GET":
             if handlers_watch.is_watch(request):
@@ -166,7 +172,7 @@ async def _verb(
         if method == "PATCH":
             return await handlers_patch.patch(api, request, target)
         if method == "DELETE" and sub is None:
-            return await api.delete(request, target)
+            return await handlers_delete.delete(api, request, target)
     raise errors.ApiError(code=405, reason="MethodNotAllowed",
                           message="the server does not allow this method on the requested "
                           "resource")
@@ -232,8 +238,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         else:
             kubelet_class = getattr(kubelet_module, "Kubelet", None)
             if kubelet_class is not None:
-                kubelet = kubelet_class(store=api.db, data_dir=state["data_dir"],
-                                        pod_path=state.get("pod_path") or [])
+                kubelet = kubelet_class.on_store(store=api.db, data_dir=state["data_dir"],
+                                                 pod_path=state.get("pod_path") or [])
                 state["kubelet"] = kubelet
                 tasks.append(asyncio.create_task(kubelet.run(), name="kubelet"))
             run_controllers = getattr(controllers, "run_controllers", None)
@@ -268,7 +274,9 @@ def make_app(
     registry = resources.Registry()
     registry.attach(db)
     _ensure_namespaces(db)
-    app = web.Application(middlewares=[_middleware], client_max_size=MAX_BODY)
+    tracer = tracing.from_environment()
+    middlewares = [_middleware] if tracer is None else [tracer.middleware, _middleware]
+    app = web.Application(middlewares=middlewares, client_max_size=MAX_BODY)
     app[_APP_API] = handlers.Api(db=db, registry=registry, bookmark_interval=bookmark_interval)
     app[_APP_TOKEN] = token
     app[_APP_ADDRESS] = address

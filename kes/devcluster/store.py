@@ -39,6 +39,7 @@ GoneError = store_errors.GoneError
 InvalidError = store_errors.InvalidError
 BadRequestError = store_errors.BadRequestError
 
+_OMITTED_WHEN_EMPTY = ("labels", "annotations", "finalizers", "ownerReferences", "managedFields")
 _NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 _kind_id = watching.kind_id
 
@@ -51,6 +52,12 @@ def _pod_grace(pod: dict[str, Any], grace: int | None) -> int:
     if grace is not None:
         return max(0, int(grace))
     return int((pod.get("spec") or {}).get("terminationGracePeriodSeconds", 30))
+
+
+def _omit_empty(meta: dict[str, Any]) -> None:
+    for field in _OMITTED_WHEN_EMPTY:
+        if field in meta and not meta[field]:
+            del meta[field]
 
 
 def _spec_part(obj: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +95,16 @@ class Store:
 
     async def get(self, key: ResourceKey, *, namespace: str | None, name: str) -> dict[str, Any]:
         return self.get_sync(key, namespace=namespace, name=name)
+
+    async def namespace_accepts(self, namespace: str) -> bool:
+        """Whether new objects may go into `namespace`: the apiserver's NamespaceLifecycle
+        admission refuses them in a missing or terminating one, and so do the writers of this
+        process that mind it (the event recorder)."""
+        try:
+            found = self.get_sync(("", "v1", "namespaces"), namespace=None, name=namespace)
+        except NotFoundError:
+            return False
+        return not found["metadata"].get("deletionTimestamp")
 
     def list_sync(
         self,
@@ -162,7 +179,11 @@ class Store:
         self._listeners.append(listener)
 
     def _commit(self, key: ResourceKey, obj: dict[str, Any], *, insert: bool) -> None:
-        """Give `obj` the next resourceVersion and store it; the counter moves only on success."""
+        """Give `obj` the next resourceVersion and store it; the counter moves only on success.
+
+        Empty metadata lists and maps are dropped, as Go's `omitempty` drops them: a merge
+        patch of `finalizers: []` leaves no `finalizers` key on a real API server either."""
+        _omit_empty(obj["metadata"])
         rv = self._rv + 1
         obj["metadata"]["resourceVersion"] = str(rv)
         self._rows.write(_kind_id(key), obj, rv=rv, insert=insert)
@@ -265,6 +286,7 @@ class Store:
     ) -> dict[str, Any]:
         obj = copy.deepcopy(obj)
         meta = obj["metadata"]
+        _omit_empty(meta)
         if key[2] == "pods" and key[0] == "":
             # The DELETED pod tells the kubelet how long SIGTERM may take before SIGKILL.
             meta.setdefault("deletionTimestamp", now_rfc3339())

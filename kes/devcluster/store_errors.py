@@ -35,3 +35,11 @@ class InvalidError(StoreError):
 
 class BadRequestError(StoreError):
     pass
+
+
+class ForbiddenError(StoreError):
+    """Refused by an API server's authorization or admission (the HTTP client only)."""
+
+
+class UnavailableError(StoreError):
+    """The API server could not be reached or did not answer in time (the HTTP client only)."""

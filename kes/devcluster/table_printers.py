@@ -171,7 +171,7 @@ def _namespace_row(obj: dict[str, Any], now: datetime.datetime) -> list[Any]:
 
 
 def _service_account_row(obj: dict[str, Any], now: datetime.datetime) -> list[Any]:
-    return [cells.name(obj), len(obj.get("secrets") or []), cells.object_age(obj, now)]
+    return [cells.name(obj), cells.object_age(obj, now)]  # 1.37 prints no SECRETS column
 
 
 
@@ -206,8 +206,8 @@ def _event_row(obj: dict[str, Any], now: datetime.datetime) -> list[Any]:
         source_text = f"{source_text}, {source['host']}"
     kind = str(involved.get("kind", "")).lower()
     return [last_seen, obj.get("type", ""), obj.get("reason", ""),
-            f"{kind}/{involved.get('name', '')}", obj.get("message") or obj.get("note", ""),
-            involved.get("fieldPath", ""), source_text, cells.age(first, now=now), count,
+            f"{kind}/{involved.get('name', '')}", involved.get("fieldPath", ""), source_text,
+            obj.get("message") or obj.get("note", ""), cells.age(first, now=now), count,
             cells.name(obj)]
 
 
@@ -253,8 +253,8 @@ _CREATED_AT_COLUMNS = (("Name", "string", 0), ("Created At", "date", 0))
 PRINTERS: dict[str, cells.Printer] = {
     "Pod": cells.Printer(_POD_COLUMNS, _pod_row),
     "Deployment": cells.Printer(
-        (("Name", "string", 0), ("Ready", "string", 0), ("Up-to-date", "integer", 0),
-         ("Available", "integer", 0), ("Age", "string", 0), *_TEMPLATE_COLUMNS,
+        (("Name", "string", 0), ("Ready", "string", 0), ("Up-to-date", "string", 0),
+         ("Available", "string", 0), ("Age", "string", 0), *_TEMPLATE_COLUMNS,
          ("Selector", "string", 1)), _deployment_row),
     "ReplicaSet": cells.Printer(
         (("Name", "string", 0), ("Desired", "integer", 0), ("Current", "integer", 0),
@@ -268,15 +268,14 @@ PRINTERS: dict[str, cells.Printer] = {
          ("External-IP", "string", 0), ("Port(s)", "string", 0), ("Age", "string", 0),
          ("Selector", "string", 1)), _service_row),
     "ConfigMap": cells.Printer(
-        (("Name", "string", 0), ("Data", "integer", 0), ("Age", "string", 0)), _configmap_row),
+        (("Name", "string", 0), ("Data", "string", 0), ("Age", "string", 0)), _configmap_row),
     "Secret": cells.Printer(
-        (("Name", "string", 0), ("Type", "string", 0), ("Data", "integer", 0),
+        (("Name", "string", 0), ("Type", "string", 0), ("Data", "string", 0),
          ("Age", "string", 0)), _secret_row),
     "Namespace": cells.Printer(
         (("Name", "string", 0), ("Status", "string", 0), ("Age", "string", 0)), _namespace_row),
     "ServiceAccount": cells.Printer(
-        (("Name", "string", 0), ("Secrets", "integer", 0), ("Age", "string", 0)),
-        _service_account_row),
+        (("Name", "string", 0), ("Age", "string", 0)), _service_account_row),
     "PersistentVolumeClaim": cells.Printer(
         (("Name", "string", 0), ("Status", "string", 0), ("Volume", "string", 0),
          ("Capacity", "string", 0), ("Access Modes", "string", 0),
@@ -284,8 +283,8 @@ PRINTERS: dict[str, cells.Printer] = {
          ("Age", "string", 0), ("VolumeMode", "string", 1)), _pvc_row),
     "Event": cells.Printer(
         (("Last Seen", "string", 0), ("Type", "string", 0), ("Reason", "string", 0),
-         ("Object", "string", 0), ("Message", "string", 0), ("Subobject", "string", 1),
-         ("Source", "string", 1), ("First Seen", "string", 1), ("Count", "string", 1),
+         ("Object", "string", 0), ("Subobject", "string", 1), ("Source", "string", 1),
+         ("Message", "string", 0), ("First Seen", "string", 1), ("Count", "string", 1),
          ("Name", "string", 1)), _event_row),
     "Lease": cells.Printer(
         (("Name", "string", 0), ("Holder", "string", 0), ("Age", "string", 0)), _lease_row),

@@ -19,11 +19,16 @@ Row = table_cells.Row
 _NAME_DESCRIPTION = (
     "Name must be unique within a namespace. Is required when creating resources, although some"
     " resources may allow a client to request the generation of an appropriate name"
-    " automatically."
+    " automatically. Name is primarily intended for creation idempotence and configuration"
+    " definition. Cannot be updated. More info:"
+    " https://kubernetes.io/docs/concepts/overview/working-with-objects/names#names"
 )
 _AGE_DESCRIPTION = (
     "CreationTimestamp is a timestamp representing the server time when this object was"
-    " created."
+    " created. It is not guaranteed to be set in happens-before order across separate"
+    " operations. Clients may not set this value. It is represented in RFC3339 form and is in"
+    " UTC.\n\nPopulated by the system. Read-only. Null for lists. More info:"
+    " https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata"
 )
 
 
@@ -66,7 +71,8 @@ def _default_columns() -> tuple[list[dict[str, Any]], Row]:
         metadata = obj.get("metadata") or {}
         return [metadata.get("name", ""), age(metadata.get("creationTimestamp"), now=now)]
 
-    return [_name_column(), _age_column()], row
+    # A custom resource's Age column is typed `date`, as the CRD handler types it.
+    return [_name_column(), {**_age_column(), "type": "date"}], row
 
 
 def _cell(values: list[Any], *, type_: str, now: datetime.datetime) -> Any:
@@ -164,6 +170,23 @@ def table(
         "apiVersion": "meta.k8s.io/v1",
         "metadata": metadata,
         "columnDefinitions": columns if include_column_definitions else None,
-        "rows": [{"cells": _safe_cells(row, obj, now=moment, width=len(columns)),
-                  "object": _partial_object(obj)} for obj in objects],
+        "rows": [_row(row, obj, now=moment, width=len(columns), kind=kind) for obj in objects],
     }
+
+
+# What kube-apiserver's pod printer says of a finished pod (kubectl reads it as "Completed").
+_FINISHED = {
+    "Succeeded": "The pod has completed successfully.",
+    "Failed": "The pod failed.",
+}
+
+
+def _row(row: Row, obj: dict[str, Any], *, now: datetime.datetime, width: int,
+         kind: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"cells": _safe_cells(row, obj, now=now, width=width)}
+    phase = (obj.get("status") or {}).get("phase")
+    if kind == "Pod" and phase in _FINISHED:
+        out["conditions"] = [{"type": "Completed", "status": "True", "reason": phase,
+                              "message": _FINISHED[phase]}]
+    out["object"] = _partial_object(obj)
+    return out

@@ -13,6 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import toolcheck
+from devcluster_harness import CONTROL_PLANE
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = sorted((ROOT / "benchmarks").glob("bench_*.py"))
@@ -23,9 +25,14 @@ def test_the_benchmarks_folder_is_found() -> None:
     assert len(SCRIPTS) >= 5, SCRIPTS
 
 
+# Scripts that start the real control plane (`make tools`): enforced like any tool.
+_NEEDS = {"bench_api_divergence": CONTROL_PLANE, "bench_engines": CONTROL_PLANE}
+
+
 @pytest.mark.timeout(SMOKE_TIMEOUT_SECONDS + 20)
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.stem for s in SCRIPTS])
-def test_benchmark_runs_in_smoke_mode(script: Path) -> None:
+def test_benchmark_runs_in_smoke_mode(script: Path, request: pytest.FixtureRequest) -> None:
+    toolcheck.require(request, *_NEEDS.get(script.stem, ()))
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 import shutil
 import subprocess
@@ -13,6 +14,9 @@ import pytest
 
 TIMEOUT = 90
 
+
+# kubectl compatibility: the same commands against the stand-in and a real API server.
+pytestmark = pytest.mark.engines("kes", "kubernetes")
 
 def _kubectl_binary() -> str:
     beside = pathlib.Path(sys.executable).parent / "kubectl"
@@ -133,6 +137,13 @@ def test_a_pod_reaches_the_api_with_its_service_account(kubectl: Any, ns: str) -
     # service account token, CA and namespace.
     command = ('    command: ["sh", "-c", "cat /var/run/secrets/kubernetes.io/serviceaccount/'
                'namespace; echo; kubectl get pod incluster -o jsonpath={.spec.nodeName}"]')
+    # The pod's account may read pods (a real API server enforces it; the stand-in does not).
+    kubectl("-n", ns, "apply", "-f", "-", stdin=json.dumps({
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+        "metadata": {"name": "default-view"},
+        "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                    "name": "view"},
+        "subjects": [{"kind": "ServiceAccount", "name": "default", "namespace": ns}]}))
     _apply_pod(kubectl, ns, "incluster", command=command, policy="Never")
     kubectl("-n", ns, "wait", "--for=jsonpath={.status.phase}=Succeeded", "pod/incluster",
             "--timeout=60s")

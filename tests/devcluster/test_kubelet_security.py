@@ -115,6 +115,24 @@ def test_pod_runs_as_its_user_and_groups_and_fs_group_owns_its_volume(
         assert host.stat().st_uid == os.getuid()
 
 
+def test_a_user_reaches_a_volume_whose_mount_point_parents_the_image_lacks(
+    core: client.CoreV1Api, ns: str
+) -> None:
+    # Helm charts mount data at paths such as /bitnami/postgresql: the runtime makes /bitnami.
+    core.create_namespaced_pod(ns, {"metadata": {"name": "deep"}, "spec": {
+        "securityContext": {"runAsUser": 1234, "runAsGroup": 2345, "fsGroup": 3456},
+        "restartPolicy": "Never",
+        "volumes": [{"name": "data", "emptyDir": {}}],
+        "containers": [{"name": "main", "image": "x", "command": [
+            "sh", "-c", "stat -c %a /kes-image-lacks /kes-image-lacks/this && "
+                        "touch /kes-image-lacks/this/data/written && echo written"],
+            "volumeMounts": [{"name": "data", "mountPath": "/kes-image-lacks/this/data"}]}]}})
+    ended = wait_pod(core, ns, "deep", lambda p: (p.get("status") or {}).get("phase") in (
+        "Succeeded", "Failed"))
+    assert log_of(core, ns, "deep").splitlines() == ["755", "755", "written"]
+    assert ended["status"]["phase"] == "Succeeded"
+
+
 def test_run_as_non_root_refuses_a_root_user(core: client.CoreV1Api, ns: str) -> None:
     pod = core.create_namespaced_pod(ns, {"metadata": {"name": "rooty"}, "spec": {
         "securityContext": {"runAsNonRoot": True, "runAsUser": 0},

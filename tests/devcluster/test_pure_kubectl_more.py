@@ -17,6 +17,9 @@ from typing import Any
 import pytest
 import yaml
 
+# kubectl compatibility: the same commands against the stand-in and a real API server.
+pytestmark = pytest.mark.engines("kes", "kubernetes")
+
 Kubectl = Callable[..., subprocess.CompletedProcess[str]]
 
 

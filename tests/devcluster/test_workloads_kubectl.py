@@ -61,6 +61,9 @@ spec:
 """
 
 
+# kubectl compatibility: the same commands against the stand-in and a real API server.
+pytestmark = pytest.mark.engines("kes", "kubernetes")
+
 @pytest.fixture
 def kubectl(devcluster: Any) -> Any:
     beside = pathlib.Path(sys.executable).parent / "kubectl"

@@ -101,8 +101,9 @@ class ControllerProcess:
         self.process: subprocess.Popen[bytes] | None = None
         self.health_port = 0
 
-    def start(self) -> None:
-        """Start it and wait until /readyz says it listed its watch and caught up."""
+    def start(self, *, wait: bool = True) -> None:
+        """Start it and (unless `wait` is false) wait until /readyz says it listed its watch
+        and caught up."""
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             self.health_port = sock.getsockname()[1]
@@ -128,7 +129,8 @@ class ControllerProcess:
                 stderr=subprocess.STDOUT,
                 cwd=ROOT,
             )
-        wait_for(self.ready, timeout=60, what="the controller to be ready")
+        if wait:
+            wait_for(self.ready, timeout=60, what="the controller to be ready")
 
     def ready(self) -> bool:
         assert self.process is not None

@@ -127,10 +127,12 @@ def test_health_and_readiness_bodies_are_kanisters(controller: ControllerProcess
     assert _get(controller, "/nope")[0] == 404
 
 
-def test_log_json_writes_one_json_object_per_line(devcluster: Any, tmp_path: Path) -> None:
+def test_log_json_writes_one_json_object_per_line(
+    controller_kubeconfig: Path, tmp_path: Path
+) -> None:
     log = tmp_path / "controller.log"
     process = ControllerProcess(
-        kubeconfig=Path(devcluster.kubeconfig),
+        kubeconfig=controller_kubeconfig,
         store=tmp_path / "store.sqlite3",
         log=log,
         extra=["--log-json", "--no-create-crds"],

@@ -153,6 +153,10 @@ def test_custom_resource_create_wait_and_deferred_delete(
         lambda: kube.run("get", "backupjobs", "-n", namespace, check=False).returncode == 0,
         what="the BackupJob CRD to be served",
     )
+    # deploy/'s RBAC grants no KubeOps on other kinds: the operator grants what the Blueprint
+    # does, here in its namespace (docs/deploy.md); without it, a real API server refuses.
+    kube.apply(_grant(namespace, group="scenario.kes.io", resource="backupjobs",
+                      verbs=["create", "get", "delete"]))
     job = {
         "apiVersion": "scenario.kes.io/v1",
         "kind": "BackupJob",
@@ -220,6 +224,20 @@ def test_custom_resource_create_wait_and_deferred_delete(
         "name": name, "namespace": namespace,
     }  # fmt: skip
     assert kube.get("backupjob", name, namespace) is None
+
+
+def _grant(namespace: str, *, group: str, resource: str, verbs: list[str]) -> list[dict[str, Any]]:
+    """A Role and RoleBinding giving the controller's ServiceAccount `verbs` on `resource`."""
+    name = f"kes-controller-{resource}"
+    return [
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role",
+         "metadata": {"name": name, "namespace": namespace},
+         "rules": [{"apiGroups": [group], "resources": [resource], "verbs": verbs}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+         "metadata": {"name": name, "namespace": namespace},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name},
+         "subjects": [{"kind": "ServiceAccount", "name": "kes-controller", "namespace": "kes"}]},
+    ]
 
 
 def _pod_manifest(command: str, *, init_command: str | None = None) -> str:
@@ -355,6 +373,8 @@ def test_failure_paths(
     message: str, request: pytest.FixtureRequest,
 ) -> None:  # fmt: skip
     name = f"as-{request.node.callspec.id}"
+    # KubeOps deletes a ConfigMap: the operator's grant (without it: "forbidden").
+    kube.apply(_grant(namespace, group="", resource="configmaps", verbs=["delete"]))
     kube.apply([blueprint("bp", namespace, {"run": {"phases": [phase]}}),
                 _actionset(name, namespace, kind="Namespace")])  # fmt: skip
     obj = kube.wait_actionset(name, namespace)
@@ -445,7 +465,7 @@ def test_wait_is_run_again_after_a_controller_restart(
 ) -> None:
     gate = {"apiVersion": "v1", "kind": "ConfigMap", "data": {"open": "no"},
             "metadata": {"name": "gate", "namespace": namespace}}  # fmt: skip
-    kube.apply([gate])
+    kube.apply([gate, *_grant(namespace, group="", resource="configmaps", verbs=["delete"])])
     ref = {"apiVersion": "v1", "resource": "configmaps", "name": "gate",
            "namespace": "{{ .Namespace.Name }}"}  # fmt: skip
     phases = [

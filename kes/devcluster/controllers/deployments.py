@@ -43,7 +43,8 @@ def _new_replicaset(
             "annotations": {
                 objects.REVISION: str(number),
                 "deployment.kubernetes.io/desired-replicas": str(replicas),
-                "deployment.kubernetes.io/max-replicas": str(replicas),
+                "deployment.kubernetes.io/max-replicas": str(replicas + objects.max_surge(
+                    spec, replicas=replicas)),
             },
             "ownerReferences": [objects.owner_ref(deployment, kind="Deployment",
                                                   api_version="apps/v1")],
@@ -166,6 +167,7 @@ async def _publish(
         "updatedReplicas": updated_count,
         "readyReplicas": sum(count(rs, "readyReplicas") for rs in every),
         "availableReplicas": available,
+        "terminatingReplicas": 0,  # the stand-in removes a pod at once
         "conditions": [
             condition("Available", available >= desired,
                       "MinimumReplicasAvailable" if available >= desired
@@ -180,4 +182,6 @@ async def _publish(
     }
     if replicas > available:
         status["unavailableReplicas"] = replicas - available
+    status = objects.omit_zero(status, "replicas", "updatedReplicas", "readyReplicas",
+                               "availableReplicas")
     await objects.write_status(store, objects.DEPLOYMENTS, obj=deployment, status=status)

@@ -113,3 +113,20 @@ async def write_status(
     body = {"metadata": {"name": obj["metadata"]["name"],
                          "namespace": obj["metadata"].get("namespace")}, "status": status}
     await store.update(key, body, subresource="status")
+
+
+def omit_zero(status: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """`status` without the named counters that are 0: Go's `omitempty` leaves them out."""
+    return {k: v for k, v in status.items() if not (k in fields and v == 0)}
+
+
+def max_surge(spec: dict[str, Any], *, replicas: int) -> int:
+    """How many pods above `replicas` a rolling update may run (maxSurge, percentages rounded
+    up, default 25%); 0 for Recreate."""
+    strategy = spec.get("strategy") or {}
+    if strategy.get("type", "RollingUpdate") != "RollingUpdate":
+        return 0
+    surge = (strategy.get("rollingUpdate") or {}).get("maxSurge", "25%")
+    if isinstance(surge, str) and surge.endswith("%"):
+        return -(-replicas * int(surge[:-1]) // 100)
+    return int(surge)

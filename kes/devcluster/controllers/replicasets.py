@@ -63,6 +63,9 @@ async def reconcile(store: store_mod.Store, *, namespace: str, name: str) -> Non
         "fullyLabeledReplicas": len(active),
         "readyReplicas": ready,
         "availableReplicas": ready,
+        "terminatingReplicas": 0,  # the stand-in removes a pod at once
         "observedGeneration": rs["metadata"].get("generation", 1),
     }
+    status = objects.omit_zero(status, "fullyLabeledReplicas", "readyReplicas",
+                               "availableReplicas")
     await objects.write_status(store, objects.REPLICASETS, obj=rs, status=status)

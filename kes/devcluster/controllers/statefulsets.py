@@ -175,4 +175,5 @@ async def _publish(
         "updateRevision": revision,
         "collisionCount": 0,
     }
+    status = objects.omit_zero(status, "readyReplicas", "currentReplicas", "updatedReplicas")
     await objects.write_status(store, objects.STATEFULSETS, obj=sts, status=status)

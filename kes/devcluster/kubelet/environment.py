@@ -15,6 +15,7 @@ import re
 import sys
 from typing import Any
 
+from kes.devcluster import objectapi
 from kes.devcluster import store as store_mod
 
 SECRETS: store_mod.ResourceKey = ("", "v1", "secrets")
@@ -48,10 +49,10 @@ def base(*, pod: dict[str, Any], path_first: tuple[str, ...] = ()) -> dict[str, 
 
 
 async def _source_data(
-    *, store: store_mod.Store, key: store_mod.ResourceKey, namespace: str, name: str
+    *, api: objectapi.NodeApi, key: store_mod.ResourceKey, namespace: str, name: str
 ) -> dict[str, str] | None:
     try:
-        obj = await store.get(key, namespace=namespace, name=name)
+        obj = await api.get(key, namespace=namespace, name=name)
     except store_mod.NotFoundError:
         return None
     if key == SECRETS:
@@ -92,7 +93,7 @@ def expand(*, value: str, env: dict[str, str]) -> str:
 
 
 async def resolve(
-    *, store: store_mod.Store, pod: dict[str, Any], container: dict[str, Any],
+    *, api: objectapi.NodeApi, pod: dict[str, Any], container: dict[str, Any],
     path_first: tuple[str, ...] = (),
 ) -> dict[str, str]:
     """The full environment of one container of `pod`; `path_first` leads its PATH."""
@@ -105,7 +106,7 @@ async def resolve(
             ref = source.get(field)
             if ref is None:
                 continue
-            data = await _source_data(store=store, key=key, namespace=namespace, name=ref["name"])
+            data = await _source_data(api=api, key=key, namespace=namespace, name=ref["name"])
             if data is None:
                 if ref.get("optional"):
                     continue
@@ -116,7 +117,7 @@ async def resolve(
         if "valueFrom" not in item:
             env[name] = expand(value=str(item.get("value", "")), env=env)
             continue
-        value = await _value_from(store=store, pod=pod, namespace=namespace,
+        value = await _value_from(api=api, pod=pod, namespace=namespace,
                                   source=item["valueFrom"])
         if value is not None:
             env[name] = value
@@ -124,7 +125,7 @@ async def resolve(
 
 
 async def _value_from(
-    *, store: store_mod.Store, pod: dict[str, Any], namespace: str, source: dict[str, Any]
+    *, api: objectapi.NodeApi, pod: dict[str, Any], namespace: str, source: dict[str, Any]
 ) -> str | None:
     if "fieldRef" in source:
         return field_value(pod=pod, path=source["fieldRef"]["fieldPath"])
@@ -135,7 +136,7 @@ async def _value_from(
         ref = source.get(field)
         if ref is None:
             continue
-        data = await _source_data(store=store, key=key, namespace=namespace, name=ref["name"])
+        data = await _source_data(api=api, key=key, namespace=namespace, name=ref["name"])
         if data is None:
             if ref.get("optional"):
                 return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -44,23 +45,47 @@ def exit_status(code: int) -> dict[str, Any]:
     }
 
 
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """What to run, where, and which streams: from the API's query (`stdin=true`, `container=`)
+    or the kubelet API's (`input=1`, the container in the path)."""
+
+    command: list[str]
+    container: str | None
+    stdin: bool
+    tty: bool
+
+    @classmethod
+    def of_api(cls, request: web.Request) -> Options:
+        return cls(command=request.query.getall("command", []),
+                   container=request.query.get("container"),
+                   stdin=_flag(request, "stdin"), tty=_flag(request, "tty"))
+
+    @classmethod
+    def of_kubelet_api(cls, request: web.Request, *, container: str) -> Options:
+        return cls(command=request.query.getall("command", []), container=container,
+                   stdin=_flag(request, "input"), tty=_flag(request, "tty"))
+
+
 def _flag(request: web.Request, name: str) -> bool:
     return request.query.get(name, "false").lower() in {"true", "1"}
 
 
 async def handle(
-    request: web.Request, *, kubelet: node.Kubelet, namespace: str, name: str
+    request: web.Request, *, kubelet: node.Kubelet, namespace: str, name: str,
+    options: Options | None = None,
 ) -> web.StreamResponse:
+    options = options or Options.of_api(request)
     try:
-        pod = await kubelet.store.get(pods.PODS, namespace=namespace, name=name)
+        pod = await kubelet.api.get(pods.PODS, namespace=namespace, name=name)
     except store_mod.NotFoundError:
         return errors.response(code=404, message=f'pods "{name}" not found',
                                details={"name": name, "kind": "pods"})
-    command = request.query.getall("command", [])
+    command = options.command
     if not command:
         return errors.response(code=400, message="you must specify at least 1 command")
     try:
-        container = logstream.pick_container(pod=pod, requested=request.query.get("container"))
+        container = logstream.pick_container(pod=pod, requested=options.container)
     except ValueError as exc:
         return errors.response(code=400, message=str(exc))
     worker = kubelet.worker_for(pod)
@@ -83,8 +108,8 @@ async def handle(
         await _finish(ws=ws, status=exit_status(127))
         return ws
     argv = runtime.command(command)
-    await _run(ws=ws, argv=argv, env=runtime.env, stdin=_flag(request, "stdin"),
-               v5=ws.ws_protocol == PROTOCOLS[0], tty=_flag(request, "tty"))
+    await _run(ws=ws, argv=argv, env=runtime.env, stdin=options.stdin,
+               v5=ws.ws_protocol == PROTOCOLS[0], tty=options.tty)
     return ws
 
 

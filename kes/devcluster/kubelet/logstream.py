@@ -1,5 +1,8 @@
 """`GET /api/v1/namespaces/{ns}/pods/{name}/log`: container, follow, tailLines, sinceSeconds,
 previous, timestamps, limitBytes, with the apiserver's messages for the usual mistakes.
+
+The same handler answers the kubelet API's `GET /containerLogs/{ns}/{pod}/{container}`, which a
+real API server calls with the same query parameters and the container in the path.
 """
 
 from __future__ import annotations
@@ -59,15 +62,18 @@ def pick_container(*, pod: dict[str, Any], requested: str | None) -> str:
 
 
 async def handle(
-    request: web.Request, *, kubelet: node.Kubelet, namespace: str, name: str
+    request: web.Request, *, kubelet: node.Kubelet, namespace: str, name: str,
+    container: str | None = None,
 ) -> web.StreamResponse:
+    """`container` is the one the path names (kubelet API), else the `container` parameter."""
     try:
-        pod = await kubelet.store.get(pods.PODS, namespace=namespace, name=name)
+        pod = await kubelet.api.get(pods.PODS, namespace=namespace, name=name)
     except store_mod.NotFoundError:
         return errors.response(code=404, message=f'pods "{name}" not found',
                                details={"name": name, "kind": "pods"})
     try:
-        container = pick_container(pod=pod, requested=request.query.get("container"))
+        container = pick_container(pod=pod, requested=container or request.query.get(
+            "container"))
         tail_lines = _int(request, "tailLines")
         since_seconds = _int(request, "sinceSeconds")
         since_time = _time(request, "sinceTime")

@@ -1,8 +1,11 @@
 """The process kubelet: watches pods, runs a worker per pod, serves log and exec.
 
-It follows every pod in the store (single node: every pod is ours). A new pod gets a worker; a
-pod marked for deletion or deleted has its processes stopped (SIGTERM, then SIGKILL after the
-grace period) and its directory removed. Finished pods keep their logs until deleted.
+It follows the pods bound to its node (on the stand-in, every pod: it is the only node and binds
+them itself). A new pod gets a worker; a pod marked for deletion or deleted has its processes
+stopped (SIGTERM, then SIGKILL after the grace period) and its directory removed, and a real API
+server is then told the pod may go (it waits for the kubelet, which the stand-in does not).
+Finished pods keep their logs until deleted. The API is `objectapi.NodeApi`: the stand-in's
+store in process, or a real API server over HTTPS (kubelet/config.py says what differs).
 """
 
 from __future__ import annotations
@@ -13,15 +16,19 @@ import logging
 import pathlib
 import shutil
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 from aiohttp import web
 
+from kes.devcluster import objectapi
 from kes.devcluster import store as store_mod
 from kes.devcluster.kubelet import (
+    config,
     execing,
     helpers,
     hosts,
+    localapi,
     logstream,
     pods,
     recording,
@@ -35,46 +42,64 @@ _DEFAULT_GRACE_SECONDS = 30.0
 SERVICES: store_mod.ResourceKey = ("", "v1", "services")
 
 
-def grace_seconds(pod: dict[str, Any]) -> float:
+def grace_seconds(pod: dict[str, Any], *, stand_in: bool = True) -> float:
     meta_grace = pod.get("metadata", {}).get("deletionGracePeriodSeconds")
     spec_grace = pod.get("spec", {}).get("terminationGracePeriodSeconds")
-    # The store marks finalizer-held deletions with a grace of 0; the pod spec's own grace
-    # period is what the user asked for.
-    for value in (spec_grace, meta_grace):
+    # The stand-in marks finalizer-held deletions with a grace of 0, so there the pod spec's
+    # own grace period is what the user asked for; a real API server sets the deletion's
+    # grace from the request (or the spec) and that is the one to honour.
+    order = (spec_grace, meta_grace) if stand_in else (meta_grace, spec_grace)
+    for value in order:
         if value is not None:
             return float(value)
     return _DEFAULT_GRACE_SECONDS
 
 
 class Kubelet:
-    def __init__(self, *, store: store_mod.Store, data_dir: pathlib.Path,
-                 pod_path: list[pathlib.Path] | None = None) -> None:
-        self.store = store
+    def __init__(
+        self, *, api: objectapi.NodeApi, data_dir: pathlib.Path,
+        node: config.NodeConfig | None = None, pod_path: list[pathlib.Path] | None = None,
+    ) -> None:
+        self.api = api
         self.data_dir = data_dir
+        self.node = node or config.NodeConfig()
         self.helpers = helpers.prepare(data_dir=data_dir, pod_path=pod_path or [])
         self.workers: dict[str, pods.PodWorker] = {}
         self._stopping: set[asyncio.Task[None]] = set()
+        self._stopping_uids: set[str] = set()
         self.availability = sandbox.Availability()
         self.hosts_files = hosts.HostsFiles()
+
+    @classmethod
+    def on_store(
+        cls, *, store: store_mod.Store, data_dir: pathlib.Path,
+        pod_path: list[pathlib.Path] | None = None,
+    ) -> Kubelet:
+        """The stand-in's kubelet, on its store in process."""
+        return cls(api=localapi.LocalNodeApi(store=store, data_dir=data_dir), data_dir=data_dir,
+                   pod_path=pod_path)
 
     async def run(self) -> None:
         """Until cancelled: follow pods, start and stop their processes, write their status."""
         started = time.time()
         problem = await self.availability.check()
-        await recording.register_node(self.store, runtime_problem=problem)
-        await serviceaccount.wait_for_port_file(data_dir=self.data_dir, since=started - 1)
-        claims = asyncio.create_task(self._reclaim_volumes())
-        runtime = asyncio.create_task(self._follow_runtime(problem))
-        services = asyncio.create_task(self._follow_services())
+        await recording.register_node(self.api, node=self.node, runtime_problem=problem)
+        if not self.node.api_port:
+            await serviceaccount.wait_for_port_file(data_dir=self.data_dir, since=started - 1)
+        tasks = [asyncio.create_task(recording.renew_lease(self.api, node=self.node)),
+                 asyncio.create_task(self._follow_runtime(problem)),
+                 asyncio.create_task(self._follow_services())]
+        if self.node.stand_in:
+            tasks.append(asyncio.create_task(self._reclaim_volumes()))
         try:
-            watcher = self.store.watch(pods.PODS)
+            watcher = self.api.watch(pods.PODS, field_selector=self.node.pod_selector)
             try:
                 async for event in watcher:
                     self._handle(event)
             finally:
                 watcher.close()
         finally:
-            for task in (claims, runtime, services):
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
@@ -92,12 +117,13 @@ class Kubelet:
             problem = await self.availability.check()
         if delay > 1.0:
             logger.info("The sandbox works now; pods start.")
-            await recording.register_node(self.store, runtime_problem=None)
+            await recording.register_node(self.api, node=self.node, runtime_problem=None)
 
     async def _reclaim_volumes(self) -> None:
         """A deleted claim's directory goes too (the Delete reclaim policy of a dynamic
-        provisioner), unless a pod here still mounts it."""
-        watcher = self.store.watch(volumes.PVCS)
+        provisioner), unless a pod here still mounts it. Only on the stand-in: a real cluster
+        has a provisioner for that."""
+        watcher = self.api.watch(volumes.PVCS)
         try:
             async for event in watcher:
                 if event.type != "DELETED":
@@ -115,7 +141,7 @@ class Kubelet:
 
     async def _follow_services(self) -> None:
         """Keep every pod's /etc/hosts listing the Services (there is no cluster DNS)."""
-        watcher = self.store.watch(SERVICES)
+        watcher = self.api.watch(SERVICES)
         try:
             async for event in watcher:
                 if event.type in ("ADDED", "MODIFIED", "DELETED"):
@@ -131,22 +157,42 @@ class Kubelet:
             return
         if event.type == "DELETED" or meta.get("deletionTimestamp"):
             worker = self.workers.pop(uid, None)
-            if worker is not None:
-                self._spawn_stop(worker, grace=grace_seconds(pod))
+            if event.type == "DELETED":
+                if worker is not None:
+                    self._spawn(worker.stop(grace=grace_seconds(pod, stand_in=self.node.stand_in),
+                                            remove_files=True))
+            elif worker is not None or uid not in self._stopping_uids:
+                self._stopping_uids.add(uid)
+                self._spawn(self._terminate(pod, worker))
             return
         if uid in self.workers:
             return
         phase = (pod.get("status") or {}).get("phase")
         if phase in {"Succeeded", "Failed"}:
             return
-        worker = pods.PodWorker(store=self.store, pod=pod, data_dir=self.data_dir,
+        worker = pods.PodWorker(api=self.api, pod=pod, data_dir=self.data_dir,
                                 availability=self.availability, helpers=self.helpers,
-                                hosts_files=self.hosts_files)
+                                hosts_files=self.hosts_files, node=self.node)
         self.workers[uid] = worker
         worker.start()
 
-    def _spawn_stop(self, worker: pods.PodWorker, *, grace: float) -> None:
-        task = asyncio.create_task(worker.stop(grace=grace, remove_files=True))
+    async def _terminate(self, pod: dict[str, Any], worker: pods.PodWorker | None) -> None:
+        """A graceful deletion: stop the containers, then let the API server remove the pod."""
+        meta = pod["metadata"]
+        try:
+            if worker is not None:
+                await worker.stop(grace=grace_seconds(pod, stand_in=self.node.stand_in),
+                                  remove_files=True)
+            await self.api.delete_pod(namespace=meta.get("namespace", "default"),
+                                      name=meta["name"], uid=meta["uid"])
+        except store_mod.StoreError as exc:
+            logger.warning("Removing pod %s/%s failed: %s", meta.get("namespace"), meta["name"],
+                           exc)
+        finally:
+            self._stopping_uids.discard(meta["uid"])
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
         self._stopping.add(task)
         task.add_done_callback(self._stopping.discard)
 

@@ -15,8 +15,10 @@ import pathlib
 import shutil
 from typing import Any
 
+from kes.devcluster import objectapi
 from kes.devcluster import store as store_mod
 from kes.devcluster.kubelet import (
+    config,
     environment,
     helpers,
     hosts,
@@ -41,11 +43,12 @@ logger = logging.getLogger(__name__)
 
 class PodWorker:
     def __init__(
-        self, *, store: store_mod.Store, pod: dict[str, Any], data_dir: pathlib.Path,
+        self, *, api: objectapi.NodeApi, pod: dict[str, Any], data_dir: pathlib.Path,
         availability: sandbox.Availability, helpers: helpers.Helpers,
-        hosts_files: hosts.HostsFiles | None = None,
+        hosts_files: hosts.HostsFiles | None = None, node: config.NodeConfig | None = None,
     ) -> None:
-        self.store = store
+        self.api = api
+        self.node = node or config.NodeConfig()
         self.hosts_files = hosts_files
         self.pod = copy.deepcopy(pod)
         self.uid: str = pod["metadata"]["uid"]
@@ -79,7 +82,14 @@ class PodWorker:
     def start(self) -> None:
         self._tasks = [asyncio.create_task(self._run_guarded()),
                        asyncio.create_task(self._publish())]
+        for task in self._tasks:
+            task.add_done_callback(self._report_crash)
         self._dirty.set()
+
+    def _report_crash(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("A task of pod %s/%s stopped with an error.", self.namespace, self.name,
+                         exc_info=task.exception())
 
     async def stop(self, *, grace: float, remove_files: bool) -> None:
         """Stop every process (SIGTERM, SIGKILL after `grace`) and optionally drop the pod dir."""
@@ -119,20 +129,23 @@ class PodWorker:
     async def _event(self, reason: str, message: str, *, warning: bool = False,
                      component: str = "kubelet") -> None:
         obj = {"apiVersion": "v1", "kind": "Pod", "metadata": self.pod["metadata"]}
-        await recording.event(self.store, obj=obj, reason=reason, message=message,
-                              warning=warning, component=component)
+        await recording.event(self.api, obj=obj, reason=reason, message=message,
+                              warning=warning, component=component, node=self.node.name)
 
     async def _bind(self) -> None:
-        """Set `spec.nodeName` as the scheduler's binding would, and say so."""
+        """On the stand-in (no scheduler): set `spec.nodeName` as the scheduler's binding
+        would, and say so."""
+        if not self.node.stand_in:
+            return
         for _ in range(5):
             try:
-                current = await self.store.get(PODS, namespace=self.namespace, name=self.name)
+                current = await self.api.get(PODS, namespace=self.namespace, name=self.name)
                 if current["metadata"].get("uid") != self.uid:
                     return
                 if not current.get("spec", {}).get("nodeName"):
                     current = copy.deepcopy(current)
-                    current.setdefault("spec", {})["nodeName"] = recording.NODE_NAME
-                    await self.store.update(PODS, current)
+                    current.setdefault("spec", {})["nodeName"] = self.node.name
+                    await self.api.update(PODS, current)
             except store_mod.ConflictError:
                 continue
             except store_mod.StoreError:
@@ -140,7 +153,7 @@ class PodWorker:
             break
         await self._event(
             "Scheduled",
-            f"Successfully assigned {self.namespace}/{self.name} to {recording.NODE_NAME}",
+            f"Successfully assigned {self.namespace}/{self.name} to {self.node.name}",
             component="default-scheduler")
 
     async def _run_guarded(self) -> None:
@@ -218,7 +231,8 @@ class PodWorker:
             try:
                 await self._prepare_once()
                 return
-            except (environment.ConfigError, security.RunAsError) as exc:
+            except (environment.ConfigError, security.RunAsError, store_mod.StoreError) as exc:
+                # A reference not found yet, or (on a real API server) not readable yet.
                 if any(state.message != str(exc) for state in [*self.init, *self.containers]):
                     await self._event("Failed", f"Error: {exc}", warning=True)
                 for state in [*self.init, *self.containers]:
@@ -227,12 +241,14 @@ class PodWorker:
                 await asyncio.sleep(_CONFIG_RETRY_SECONDS)
 
     async def _prepare_once(self) -> None:
-        paths = await volumes.prepare(store=self.store, pod=self.pod, pod_dir=self.pod_dir,
+        paths = await volumes.prepare(api=self.api, pod=self.pod, pod_dir=self.pod_dir,
                                       data_dir=self.data_dir)
         readonly = volumes.readonly(pod=self.pod)
-        account = serviceaccount.mount(pod=self.pod, data_dir=self.data_dir,
-                                       pod_dir=self.pod_dir)
-        api_env = serviceaccount.environment(data_dir=self.data_dir)
+        # A real API server's admission adds the token volume to the pod itself.
+        account = serviceaccount.mount(
+            pod=self.pod, data_dir=self.data_dir, pod_dir=self.pod_dir,
+        ) if self.node.stand_in else None
+        api_env = serviceaccount.environment(data_dir=self.data_dir, port=self.node.api_port)
         api_env[leftovers.MARKER] = self.uid
         etc_hosts = None if self.hosts_files is None else self.hosts_files.mount_for(
             uid=self.uid, pod=self.pod, pod_dir=self.pod_dir)
@@ -244,7 +260,7 @@ class PodWorker:
             if etc_hosts is not None and all(m.target != hosts.TARGET for m in mounts):
                 mounts.append(etc_hosts)
             mounts.extend(self.helpers.mounts)
-            env = await environment.resolve(store=self.store, pod=self.pod, container=spec,
+            env = await environment.resolve(api=self.api, pod=self.pod, container=spec,
                                             path_first=self.helpers.search_path)
             who = security.identity(pod=self.pod, container=spec)
             launch = security.launch(who=who, switcher=self.helpers.switcher,
@@ -331,18 +347,25 @@ class PodWorker:
             await self._dirty.wait()
             self._dirty.clear()
             try:
-                current = await self.store.get(PODS, namespace=self.namespace, name=self.name)
+                current = await self.api.get(PODS, namespace=self.namespace, name=self.name)
             except store_mod.NotFoundError:
                 return
             if current["metadata"].get("uid") != self.uid:
                 return
             new_status = self.status(previous=current.get("status"))
+            server_qos = (current.get("status") or {}).get("qosClass")
+            if server_qos and "qosClass" in new_status:
+                new_status["qosClass"] = server_qos  # a real API server computes it
             if new_status == current.get("status"):
                 continue
-            body = {"metadata": {"name": self.name, "namespace": self.namespace},
-                    "status": new_status}
+            # The whole object, as a kubelet sends it (NodeRestriction refuses a status write
+            # that would drop labels), without its resourceVersion: the kubelet owns the
+            # status, and a pod's status update needs no precondition.
+            body = {**current, "status": new_status,
+                    "metadata": {k: v for k, v in current["metadata"].items()
+                                 if k != "resourceVersion"}}
             try:
-                await self.store.update(PODS, body, subresource="status")
+                await self.api.update(PODS, body, subresource="status")
             except store_mod.NotFoundError:
                 return
             except store_mod.StoreError:

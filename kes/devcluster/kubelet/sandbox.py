@@ -145,6 +145,22 @@ def placement(targets: list[str]) -> tuple[list[str], frozenset[str]]:
     return resolved, frozenset(expand)
 
 
+def parent_dirs(target: str, *, made: set[str]) -> list[str]:
+    """`--dir` for each missing parent of a mount point, outermost first (recorded in `made`).
+
+    bwrap makes a mount point's missing parents 0700, which only root may enter; a container
+    runtime makes them 0755, so that a pod running as `postgres` reaches a volume mounted at
+    `/bitnami/postgresql`. `--dir` makes them 0755."""
+    args: list[str] = []
+    for parent in reversed(pathlib.PurePosixPath(target).parents):
+        text = str(parent)
+        if text == "/" or text in made or os.path.lexists(text):
+            continue
+        made.add(text)
+        args.extend(["--dir", text])
+    return args
+
+
 def command(
     *, argv: list[str], mounts: list[Mount], working_dir: str | None = None,
     bwrap_args: Sequence[str] = (), argv_prefix: Sequence[str] = (),
@@ -159,9 +175,11 @@ def command(
     targets, expand = placement([m.target for m in mounts])
     args = [binary, *root_args(expand=expand), "--die-with-parent", *bwrap_args]
     # Shorter targets first, so a mount inside another volume lands on top of it.
+    made: set[str] = set()
     for mount, target in sorted(zip(mounts, targets, strict=True),
                                 key=lambda pair: pair[1].count("/")):
         flag = "--ro-bind" if mount.read_only else "--bind"
+        args.extend(parent_dirs(target, made=made))
         args.extend([flag, str(mount.source), target])
     args.extend(["--chdir", working_dir or "/"])
     args.append("--")

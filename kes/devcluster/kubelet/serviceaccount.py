@@ -45,10 +45,16 @@ def _port(data_dir: pathlib.Path) -> str | None:
     return port if port.isdigit() else None
 
 
-def environment(*, data_dir: pathlib.Path) -> dict[str, str]:
-    port = _port(data_dir)
-    if port is None or not (data_dir / "pki" / "token").exists():
+def environment(*, data_dir: pathlib.Path, port: int | None = None) -> dict[str, str]:
+    """The KUBERNETES_SERVICE_* variables: the API server's `port` when the node knows it
+    (a real control plane), else the stand-in's port file."""
+    text = str(port) if port else _port(data_dir)
+    if text is None or not (data_dir / "pki" / "token").exists():
         return {}
+    return _variables(text)
+
+
+def _variables(port: str) -> dict[str, str]:
     return {
         "KUBERNETES_SERVICE_HOST": "127.0.0.1",
         "KUBERNETES_SERVICE_PORT": port,

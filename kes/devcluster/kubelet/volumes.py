@@ -14,6 +14,7 @@ import base64
 import pathlib
 from typing import Any
 
+from kes.devcluster import objectapi
 from kes.devcluster import store as store_mod
 from kes.devcluster.kubelet import environment, sandbox, security
 
@@ -53,11 +54,11 @@ def _write_files(
 
 
 async def _keyed_files(
-    *, store: store_mod.Store, key: store_mod.ResourceKey, namespace: str, name: str,
+    *, api: objectapi.NodeApi, key: store_mod.ResourceKey, namespace: str, name: str,
     optional: bool, kind: str,
 ) -> dict[str, bytes]:
     try:
-        obj = await store.get(key, namespace=namespace, name=name)
+        obj = await api.get(key, namespace=namespace, name=name)
     except store_mod.NotFoundError as exc:
         if optional:
             return {}
@@ -76,7 +77,7 @@ def _downward(*, pod: dict[str, Any], spec: dict[str, Any]) -> dict[str, bytes]:
 
 
 async def _project(
-    *, store: store_mod.Store, pod: dict[str, Any], spec: dict[str, Any],
+    *, api: objectapi.NodeApi, pod: dict[str, Any], spec: dict[str, Any],
     target: pathlib.Path, data_dir: pathlib.Path,
 ) -> None:
     """A projected volume: secrets, configMaps, downward API and the service account token
@@ -89,7 +90,7 @@ async def _project(
             is_secret = "secret" in source
             ref = source.get("secret") or source["configMap"]
             files = await _keyed_files(
-                store=store, key=environment.SECRETS if is_secret else environment.CONFIGMAPS,
+                api=api, key=environment.SECRETS if is_secret else environment.CONFIGMAPS,
                 namespace=namespace, name=ref.get("name", ""),
                 optional=bool(ref.get("optional")), kind="secret" if is_secret else "configmap")
             _write_files(target=target, files=files, items=ref.get("items"), mode=mode)
@@ -97,15 +98,20 @@ async def _project(
             _write_files(target=target, files=_downward(pod=pod, spec=source["downwardAPI"]),
                          items=None, mode=mode)
         elif "serviceAccountToken" in source:
-            token = data_dir / "pki" / "token"
-            content = token.read_bytes().strip() if token.exists() else b""
-            _write_files(target=target,
-                         files={source["serviceAccountToken"]["path"]: content},
+            request = source["serviceAccountToken"]
+            try:
+                token = await api.service_account_token(
+                    pod=pod, audience=request.get("audience"),
+                    expiration_seconds=int(request.get("expirationSeconds", 3600)))
+            except store_mod.StoreError as exc:
+                raise environment.ConfigError(
+                    f"failed to fetch token: {exc.message}") from exc
+            _write_files(target=target, files={request["path"]: token or b""},
                          items=None, mode=0o600)
 
 
 async def prepare(
-    *, store: store_mod.Store, pod: dict[str, Any], pod_dir: pathlib.Path,
+    *, api: objectapi.NodeApi, pod: dict[str, Any], pod_dir: pathlib.Path,
     data_dir: pathlib.Path,
 ) -> dict[str, pathlib.Path]:
     """Create every volume of `pod` on the host; volume name → host path."""
@@ -132,7 +138,7 @@ async def prepare(
         elif "persistentVolumeClaim" in volume:
             claim_name = volume["persistentVolumeClaim"]["claimName"]
             try:
-                claim = await store.get(PVCS, namespace=namespace, name=claim_name)
+                claim = await api.get(PVCS, namespace=namespace, name=claim_name)
             except store_mod.NotFoundError as exc:
                 raise environment.ConfigError(
                     f'persistentvolumeclaim "{claim_name}" not found') from exc
@@ -143,7 +149,7 @@ async def prepare(
             spec = volume.get("secret") or volume["configMap"]
             is_secret = "secret" in volume
             files = await _keyed_files(
-                store=store, key=environment.SECRETS if is_secret else environment.CONFIGMAPS,
+                api=api, key=environment.SECRETS if is_secret else environment.CONFIGMAPS,
                 namespace=namespace, name=spec.get("secretName") or spec.get("name", ""),
                 optional=bool(spec.get("optional")), kind="secret" if is_secret else "configmap",
             )
@@ -155,7 +161,7 @@ async def prepare(
                          items=None, mode=0o644)
             paths[name] = own
         elif "projected" in volume:
-            await _project(store=store, pod=pod, spec=volume["projected"], target=own,
+            await _project(api=api, pod=pod, spec=volume["projected"], target=own,
                            data_dir=data_dir)
             paths[name] = own
         else:

@@ -131,12 +131,29 @@ def _quantities(*, group: str, kind: str, obj: dict[str, Any]) -> Iterator[tuple
 _BYTE_FIELDS = {("", "Secret"): "data", ("", "ConfigMap"): "binaryData"}
 
 
+# Maps of strings: a number or a boolean there is refused (a YAML `enabled: true` in data).
+_STRING_FIELDS = {("", "ConfigMap"): "data", ("", "Secret"): "stringData"}
+
+
+def _string_map_error(*, group: str, kind: str, obj: dict[str, Any]) -> str | None:
+    field = _STRING_FIELDS.get((group, kind))
+    values = obj.get(field) if field else None
+    if field is not None and values is not None and not isinstance(values, dict):
+        return (f"json: cannot unmarshal {_json_kind(values)} into Go struct field "
+                f"{kind}.{field} of type map[string]string")
+    for value in values.values() if isinstance(values, dict) else []:
+        if value is not None and not isinstance(value, str):
+            return (f"json: cannot unmarshal {_json_kind(value)} into Go struct field "
+                    f"{kind}.{field} of type string")
+    return None
+
+
 def error(*, group: str, version: str, kind: str, obj: dict[str, Any]) -> str | None:
     """The 400 message for a body Go cannot decode into `kind`, or None."""
-    problem = None
+    problem = _string_map_error(group=group, kind=kind, obj=obj)
     field = _BYTE_FIELDS.get((group, kind))
     values = obj.get(field) if field else None
-    for value in values.values() if isinstance(values, dict) else []:
+    for value in values.values() if isinstance(values, dict) and problem is None else []:
         if value is None:
             continue
         if not isinstance(value, str):

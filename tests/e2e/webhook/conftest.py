@@ -1,11 +1,11 @@
 """Fixtures of the Blueprint webhook end to end: a cluster of its own, the controller serving
 the webhook, with its certificate in a directory laid out as a mounted Secret.
 
-The cluster comes from `admission_cluster`, parametrised by engine. Today that is the local
-stand-in (`--engine kes`); when `kes dev up --engine kubernetes` lands, add its engine to the
-params and a branch that starts it: the tests do not change. (A real API server reaches the
-controller through deploy/'s Service only with a service proxy; without one, aim the
-configuration at a `url` instead of the Service, in `webhook_harness.configuration`.)
+The cluster comes from `admission_cluster`, parametrised by engine: the local stand-in and the
+real control plane (`make tools`; `--engine` chooses, as for the session's cluster). A real API
+server reaches the controller through deploy/'s Service only with a service proxy, which the
+local control plane has not: there the configuration aims at a `url` on 127.0.0.1 instead
+(`webhook_harness.configuration`).
 """
 
 from __future__ import annotations
@@ -23,16 +23,18 @@ from webhook_harness import Cluster, MountedSecret, WebhookController, free_port
 from kes.controller import certificates
 
 
-@pytest.fixture(scope="module", params=["kes"])
+@pytest.fixture(scope="module", params=["kes", "kubernetes"])
 def admission_cluster(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Cluster]:
     """A cluster of its own: a webhook for every Blueprint must not reach the session's."""
-    if request.param != "kes":
-        pytest.skip(f"engine {request.param} is not available here")
-    cluster = start_devcluster(tmp_path_factory.mktemp("admission-cluster"))
+    engine = str(request.param)
+    if request.config.getoption("engine") not in (engine, "both"):
+        pytest.skip(f"not run with --engine {request.config.getoption('engine')}")
+    cluster = start_devcluster(tmp_path_factory.mktemp(f"admission-cluster-{engine}"),
+                               engine=engine)
     try:
-        yield Cluster(engine="kes", kubeconfig=cluster.kubeconfig,
+        yield Cluster(engine=engine, kubeconfig=cluster.kubeconfig,
                       kube=Kube(Path(cluster.kubeconfig)))
     finally:
         stop_devcluster(cluster)

@@ -50,7 +50,8 @@ def wired(
 ) -> Cluster:
     """deploy/'s Service and ValidatingWebhookConfiguration, trusting the first CA."""
     objects = configuration(deploy_objects(), ca_bundle=first_pair.ca_cert,
-                            webhook_port=webhook_controller.webhook_port)
+                            webhook_port=webhook_controller.webhook_port,
+                            engine=admission_cluster.engine)
     admission_cluster.kube.apply(objects)
     admission_cluster.kube.run("create", "namespace", "apps", check=False)
     return admission_cluster
@@ -131,14 +132,14 @@ def test_certificate_rotation_keeps_the_webhook_answering(
     # 1. A new CA: the caBundle first trusts both, then the Secret (the mounted files) changes.
     second = new_pair()
     objects = configuration(deploy_objects(), ca_bundle=first_pair.ca_cert + second.ca_cert,
-                            webhook_port=controller.webhook_port)
+                            webhook_port=controller.webhook_port, engine=wired.engine)
     wired.kube.apply(objects)
     controller.certs.write({"tls.crt": second.cert, "tls.key": second.key})
     wait_until(lambda: _served_serial(controller.webhook_port) == _serial(second.cert),
                what="the webhook to serve the new certificate")
     # 2. The old CA is dropped: only the new certificate can be trusted now.
     wired.kube.apply(configuration(deploy_objects(), ca_bundle=second.ca_cert,
-                                   webhook_port=controller.webhook_port))
+                                   webhook_port=controller.webhook_port, engine=wired.engine))
     result = _apply(wired, refused)
     assert DENIED % "restoreSnapshots" in result.stderr
     admitted = _apply(wired, ROOT / "tests" / "fixtures" / "kanister" /

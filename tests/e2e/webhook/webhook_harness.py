@@ -96,16 +96,21 @@ def deploy_objects() -> list[dict[str, Any]]:
 
 
 def configuration(
-    objects: list[dict[str, Any]], *, ca_bundle: bytes, webhook_port: int
+    objects: list[dict[str, Any]], *, ca_bundle: bytes, webhook_port: int, engine: str = "kes"
 ) -> list[dict[str, Any]]:
     """deploy/'s webhook objects aimed at the controller process: its Service's target port is
-    the process's port (pods of the stand-in share the host's network), the caBundle ours."""
+    the process's port (pods of the stand-in share the host's network), the caBundle ours. On
+    the real control plane, which has no service proxy, the webhook is the same path by `url`
+    on 127.0.0.1."""
     found = {(o["kind"], o["metadata"]["name"]): o for o in objects}
     config = found[("ValidatingWebhookConfiguration", "blueprints.cr.kanister.io")]
     service = found[("Service", SERVICE)]
     namespace = found[("Namespace", NAMESPACE)]
     for hook in config["webhooks"]:
         hook["clientConfig"]["caBundle"] = base64.b64encode(ca_bundle).decode()
+        if engine == "kubernetes":
+            path = hook["clientConfig"].pop("service")["path"]
+            hook["clientConfig"]["url"] = f"https://127.0.0.1:{webhook_port}{path}"
     for port in service["spec"]["ports"]:
         if port["name"] == "webhook":
             port["targetPort"] = webhook_port

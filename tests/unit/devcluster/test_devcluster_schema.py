@@ -86,12 +86,12 @@ def test_null_is_pruned_unless_nullable_and_defaulted_when_default() -> None:
                           "field": "spec.size"}, id="required"),
         pytest.param({"size": "big"}, {
             "reason": "FieldValueTypeInvalid",
-            "message": 'Invalid value: "big": spec.size in body must be of type integer:'
+            "message": 'Invalid value: "string": spec.size in body must be of type integer:'
                        ' "string"',
             "field": "spec.size"}, id="type-string-for-integer"),
         pytest.param({"size": 1.5}, {
             "reason": "FieldValueTypeInvalid",
-            "message": 'Invalid value: 1.5: spec.size in body must be of type integer:'
+            "message": 'Invalid value: "number": spec.size in body must be of type integer:'
                        ' "number"',
             "field": "spec.size"}, id="type-float-for-integer"),
         pytest.param({"size": 3, "color": "pink"}, {
@@ -109,12 +109,12 @@ def test_null_is_pruned_unless_nullable_and_defaulted_when_default() -> None:
             "field": "spec.size"}, id="minimum"),
         pytest.param({"size": 2, "enabled": "yes"}, {
             "reason": "FieldValueTypeInvalid",
-            "message": 'Invalid value: "yes": spec.enabled in body must be of type boolean:'
+            "message": 'Invalid value: "string": spec.enabled in body must be of type boolean:'
                        ' "string"',
             "field": "spec.enabled"}, id="boolean"),
         pytest.param({"size": 2, "port": True}, {
             "reason": "FieldValueTypeInvalid",
-            "message": "Invalid value: true: spec.port in body must be of type"
+            "message": "Invalid value: \"boolean\": spec.port in body must be of type"
                        ' integer,string: "boolean"',
             "field": "spec.port"}, id="int-or-string"),
         pytest.param({"size": 2, "name": "a"}, {
@@ -136,7 +136,7 @@ def test_null_is_pruned_unless_nullable_and_defaulted_when_default() -> None:
             "field": "spec.tags"}, id="max-items"),
         pytest.param({"size": 2, "tags": ["a", 1]}, {
             "reason": "FieldValueTypeInvalid",
-            "message": 'Invalid value: 1: spec.tags[1] in body must be of type string:'
+            "message": 'Invalid value: "integer": spec.tags[1] in body must be of type string:'
                        ' "integer"',
             "field": "spec.tags[1]"}, id="array-item-type"),
         pytest.param({"size": 2, "items": [{"mode": "x"}]}, {
@@ -144,12 +144,12 @@ def test_null_is_pruned_unless_nullable_and_defaulted_when_default() -> None:
             "field": "spec.items[0].id"}, id="required-in-array-item"),
         pytest.param({"size": 2, "labels": {"a": 1}}, {
             "reason": "FieldValueTypeInvalid",
-            "message": 'Invalid value: 1: spec.labels.a in body must be of type string:'
+            "message": 'Invalid value: "integer": spec.labels.a in body must be of type string:'
                        ' "integer"',
             "field": "spec.labels.a"}, id="additional-properties"),
         pytest.param({"size": 2, "free": {"known": "x"}}, {
             "reason": "FieldValueTypeInvalid",
-            "message": 'Invalid value: "x": spec.free.known in body must be of type integer:'
+            "message": 'Invalid value: "string": spec.free.known in body must be of type integer:'
                        ' "string"',
             "field": "spec.free.known"}, id="known-field-inside-preserved"),
     ],

@@ -194,8 +194,13 @@ def test_field_selector_matches(
 @pytest.mark.parametrize(
     ("kind", "text", "message"),
     [
-        pytest.param("ConfigMap", "status.phase=Running", "field label not supported: status.phase",
-                     id="unsupported-for-kind"),
+        pytest.param("ConfigMap", "status.phase=Running",
+                     '"status.phase" is not a known field selector: only "metadata.name", '
+                     '"metadata.namespace"', id="unsupported-for-a-metadata-only-kind"),
+        pytest.param("Service", "status.phase=Running", "field label not supported: status.phase",
+                     id="unsupported-for-a-kind-with-fields"),
+        pytest.param("Job", "status.phase=Running",
+                     'field label "status.phase" not supported for Job', id="job"),
         pytest.param("Pod", "metadata.labels=x", "field label not supported: metadata.labels",
                      id="labels-not-a-field"),
         pytest.param("Pod", "metadata.name", "invalid selector: 'metadata.name'; can't understand"

@@ -94,6 +94,17 @@ def test_sandbox_resolves_host_symlinks_in_targets() -> None:
     assert resolved == [str(pathlib.Path("/bin").resolve() / "kes-test")]
 
 
+def test_sandbox_makes_the_missing_parents_of_mount_points_enterable() -> None:
+    made: set[str] = set()
+    # /usr exists on the host; the rest is made with --dir (0755), outermost first, once.
+    assert sandbox.parent_dirs("/kes-test-absent/a/b", made=made) == [
+        "--dir", "/kes-test-absent", "--dir", "/kes-test-absent/a"]
+    assert sandbox.parent_dirs("/kes-test-absent/a/c", made=made) == []
+    assert sandbox.parent_dirs("/usr/kes-test-absent/x", made=made) == [
+        "--dir", "/usr/kes-test-absent"]
+    assert sandbox.parent_dirs("/data", made=made) == []
+
+
 def test_containers_find_the_servers_python_scripts(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", "/usr/bin:/bin")
     parts = environment.search_path().split(":")

@@ -28,7 +28,7 @@ async def running(
     with contextlib.suppress(store_mod.AlreadyExistsError):
         await store.create(("", "v1", "namespaces"), {
             "apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}})
-    kubelet = node.Kubelet(store=store, data_dir=tmp_path / "data")
+    kubelet = node.Kubelet.on_store(store=store, data_dir=tmp_path / "data")
     tasks = [asyncio.create_task(kubelet.run())]
     if with_controllers:
         from kes.devcluster import controllers
