@@ -75,6 +75,8 @@ class PartitionProxy:
             except OSError:
                 self._drop(downstream)
                 continue
+            # The timeout was for connecting: a watch's stream may rightly be idle for long.
+            upstream.settimeout(None)
             self._keep(upstream)
             for source, sink in ((downstream, upstream), (upstream, downstream)):
                 threading.Thread(
@@ -104,6 +106,10 @@ class PartitionProxy:
     def _drop(self, sock: socket.socket) -> None:
         with self._lock:
             self._sockets.discard(sock)
+        # shutdown first: a close alone sends nothing while the other pipe thread still
+        # blocks in recv on the socket, and the peer would wait out its read timeout.
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             sock.close()
 
