@@ -24,6 +24,7 @@ from typing import Any
 
 import failover_harness as fh
 import pytest
+import reposerver_harness as rs
 import toolcheck
 from e2e_harness import ROOT, Kube
 from partition_harness import PartitionProxy
@@ -261,3 +262,43 @@ def test_a_partitioned_leader_stops_before_the_other_replica_starts(
         assert not a.leads() and b.leads()
     finally:
         proxy.stop()
+
+
+def _server_history(pair: Pair, name: str) -> list[dict[str, Any]]:
+    app = pair.app()
+    try:
+        found = app.find(kind="repositoryserver", namespace=pair.namespace, name=name)
+        return [] if found is None else app.history(found)
+    finally:
+        app.close()
+
+
+def test_only_the_leader_reconciles_repositoryservers_and_the_next_leader_takes_over(
+    pair: Pair, kubeconfig: Path
+) -> None:
+    """A RepositoryServer whose Secrets are missing fails its set-up (no kopia involved), by
+    the leader; after a SIGKILL, only the new leader's term reconciles the next one."""
+    a = pair.replica("a", kubeconfig)
+    fh.wait_for(a.leads, timeout=60, what="replica a to lead")
+    b = pair.replica("b", kubeconfig)
+    fh.wait_for(b.ready, timeout=60, what="replica b to be ready as a follower")
+    pair.kube.apply([rs.repositoryserver("before", pair.namespace)])
+    failed = rs.wait_progress(pair.kube, "before", pair.namespace, "Failed")
+    assert [(c["type"], c["reason"]) for c in failed["conditions"]] == [
+        ("ServerSetup", "KopiaRepositoryServerSetupFailed")]
+    a.kill()
+    killed_at = time.time()
+    before = _server_history(pair, "before")
+    # The set-up was requested once and recorded before the kill (in a's term).
+    assert [r["type"] for r in before].count("ServerSetupRequested") == 1, before
+    assert all(_time(r["time"]) < killed_at for r in before)
+
+    pair.kube.apply([rs.repositoryserver("after", pair.namespace)])
+    rs.wait_progress(pair.kube, "after", pair.namespace, "Failed")
+    assert b.leads()
+    taken = [r for r in _chain(pair) if r["type"] == "LeadershipTaken"]
+    assert taken[-1]["data"]["holder"] == b.readyz()["identity"]
+    # Everything about it was recorded in b's term: a follower that reconciled would have
+    # recorded it as soon as it was applied, before b's term began.
+    after = _server_history(pair, "after")
+    assert after and all(_time(r["time"]) > _time(taken[-1]["time"]) for r in after)
