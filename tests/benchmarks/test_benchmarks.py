@@ -25,8 +25,10 @@ def test_the_benchmarks_folder_is_found() -> None:
     assert len(SCRIPTS) >= 5, SCRIPTS
 
 
-# Scripts that start the real control plane (`make tools`): enforced like any tool.
-_NEEDS = {"bench_api_divergence": CONTROL_PLANE, "bench_engines": CONTROL_PLANE}
+# Scripts that start the real control plane (`make tools`) or need PostgreSQL: enforced like
+# any tool.
+_NEEDS = {"bench_api_divergence": CONTROL_PLANE, "bench_engines": CONTROL_PLANE,
+          "bench_failover": ("postgres",)}
 
 
 @pytest.mark.timeout(SMOKE_TIMEOUT_SECONDS + 20)

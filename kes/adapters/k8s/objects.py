@@ -31,8 +31,11 @@ def request(
     body: Any = None,
     query: list[tuple[str, Any]] | None = None,
     content_type: str = "application/json",
+    timeout_s: float | None = None,
 ) -> Any:
-    """One raw REST call; the decoded JSON response (None when empty)."""
+    """One raw REST call; the decoded JSON response (None when empty). ``timeout_s`` bounds
+    the connect and each read (default: the client's, which may wait for ever)."""
+    extra: dict[str, Any] = {} if timeout_s is None else {"_request_timeout": timeout_s}
     try:
         with errors.translated():
             response = api.client.call_api(
@@ -44,6 +47,7 @@ def request(
                 auth_settings=["BearerToken"],
                 _preload_content=False,
                 _return_http_data_only=True,
+                **extra,
             )
     except errors.ApiNotFoundError:
         raise
