@@ -57,38 +57,46 @@ class ActionSetUseCases(log.EventLog):
             masked_args=masked, attempt=attempt,
         ))
 
+    # ``attempt`` (the phase commands below): the attempt the caller ran; refused when the run
+    # has moved on to another (a controller that lost the run to another replica).
+
     def progress_phase(
-        self, run_id: UUID, *, action_index: int, phase_name: str, progress: dict[str, Any]
+        self, run_id: UUID, *, action_index: int, phase_name: str, progress: dict[str, Any],
+        attempt: int | None = None,
     ) -> None:
         self.execute(run_id, lambda r: r.progress_phase(
-            action_index=action_index, phase_name=phase_name, progress=progress,
+            action_index=action_index, phase_name=phase_name, progress=progress, attempt=attempt,
         ))
 
     def complete_phase(
         self, run_id: UUID, *, action_index: int, phase_name: str,
         output: dict[str, Any] | None, duration_s: float, secrets: Iterable[str | bytes] = (),
+        attempt: int | None = None,
     ) -> None:
         masked = masking.mask(output, secrets=secrets)
         self.execute(run_id, lambda r: r.complete_phase(
             action_index=action_index, phase_name=phase_name, output=masked,
-            duration_s=duration_s,
+            duration_s=duration_s, attempt=attempt,
         ))
 
     def fail_phase(
         self, run_id: UUID, *, action_index: int, phase_name: str, error: str,
         log_tail: Sequence[str] = (), secrets: Iterable[str | bytes] = (),
+        attempt: int | None = None,
     ) -> None:
         masker = masking.Masker(secrets)
         self.execute(run_id, lambda r: r.fail_phase(
             action_index=action_index, phase_name=phase_name, error=masker(error),
-            log_tail=masker(list(log_tail)),
+            log_tail=masker(list(log_tail)), attempt=attempt,
         ))
 
     def time_out_phase(
-        self, run_id: UUID, *, action_index: int, phase_name: str, timeout_s: float, error: str
+        self, run_id: UUID, *, action_index: int, phase_name: str, timeout_s: float, error: str,
+        attempt: int | None = None,
     ) -> None:
         self.execute(run_id, lambda r: r.time_out_phase(
             action_index=action_index, phase_name=phase_name, timeout_s=timeout_s, error=error,
+            attempt=attempt,
         ))
 
     def interrupt_phase(

@@ -24,5 +24,10 @@ class ConcurrencyConflictError(KesApplicationError):
     """Other writers kept winning; the command was not recorded."""
 
 
+class NotLeaderError(KesApplicationError):
+    """This replica no longer leads: the event was not recorded (another replica's term is
+    newer in the log, or this one stepped down), so it must stop working on the run."""
+
+
 class ReplayError(KesApplicationError):
     """An exported history cannot be read at all (not JSON, not an export)."""

@@ -7,6 +7,12 @@ duplicated and every guard is checked against what was really recorded. Aggregat
 in memory between use cases (the controller is the only writer of its runs; optimistic
 concurrency still guards against any other), so a use case costs one insert.
 
+With several replicas, the one that leads fences its appends to its leadership term
+(``leadership.py``): an append after another replica recorded a newer term is refused by the
+store and raises :class:`~kes.application.errors.NotLeaderError`, never retried; so is any append
+once this replica has stepped down. A follower keeps its cached aggregates current from the
+notification log (:meth:`EventLog.keep_up`), so a takeover starts from warm state.
+
 The ActionSet and RepositoryServer use cases build on this class (``actionsets.py``,
 ``repositoryservers.py``); :class:`kes.application.KesApplication` joins them.
 """
@@ -35,6 +41,7 @@ from kes.domain import events, hashchain, repositoryserver, status
 
 MAX_ATTEMPTS = 20
 Agg = TypeVar("Agg", bound=events.EventSourced)
+CURRENT: Any = object()  # save/execute: append under this writer's own fence (or refusal)
 
 CREATED_TOPICS = {
     "actionset": [
@@ -78,6 +85,11 @@ class EventLog(es_application.Application[UUID]):
         # Told when an event cannot be recorded (the controller stops: nothing may be done that
         # the log does not record first).
         self.store_failed: Callable[[errors.StoreWriteError], None] = lambda _error: None
+        # Writes while leading with several replicas: the term's fence, or why writes are
+        # refused here (this replica stepped down). Both None: an unfenced writer.
+        self._fence: storage.Fence | None = None
+        self._refusal: str | None = None
+        self._writer = ""  # who writes, for messages: holder and term
         env = storage.application_env(self.store, create=create)
         for attempt in range(3):
             try:
@@ -110,21 +122,30 @@ class EventLog(es_application.Application[UUID]):
 
     # --- the write path ---------------------------------------------------------------------
 
-    def save(self, *objs: Any, **kwargs: Any) -> list[Any]:
+    def save(self, *objs: Any, fence: Any = CURRENT, **kwargs: Any) -> list[Any]:
         """Record the new events of these aggregates in one transaction, then cache them.
 
         Not the library's save: that one checks runtime Protocols on every object, builds
         recordings and notifies subscribers (kes has none), and records through a recorder made
         for every use; this is the controller's hot path, so it appends through kes's own
         writer (``kes.storage.appending``) and does nothing else.
+
+        ``fence``: ``CURRENT`` (this writer's term, or its refusal once it stepped down), None
+        (unfenced: taking a new term), or a ``storage.Fence`` to append under.
         """
         pending: list[Any] = []
         for obj in objs:
             if obj is not None:
                 pending.extend(obj.collect_events())
         if pending:
+            if fence is CURRENT:
+                if self._refusal is not None:
+                    raise errors.NotLeaderError(self._refusal)
+                fence = self._fence
             try:
-                self.appender.append([e.stored_row() for e in pending])
+                self.appender.append([e.stored_row() for e in pending], fence=fence)
+            except storage.FencedError as exc:
+                raise errors.NotLeaderError(self._fenced_message(exc)) from None
             except es_persistence.OperationalError as exc:
                 failure = errors.StoreWriteError(
                     f"Cannot record events in the event log at {self.store.describe()}: {exc}"
@@ -146,12 +167,37 @@ class EventLog(es_application.Application[UUID]):
         self.appender.close()
         super().close()
 
+    # --- fencing (the leadership use cases arm it) ------------------------------------------
+
+    def fence_to(self, fence: storage.Fence, *, writer: str) -> None:
+        """From now on, append only while ``fence`` holds (this replica's term)."""
+        self._fence, self._writer, self._refusal = fence, writer, None
+
+    def refuse_writes(self, reason: str) -> None:
+        """This replica stopped leading: refuse every append here until a new term."""
+        self._refusal = (
+            f"Not recorded: this controller ({self._writer or 'no term'}) stopped leading "
+            f"({reason}); its ActionSets are left to the next leader."
+        )
+
+    def _fenced_message(self, exc: storage.FencedError) -> str:
+        return (
+            f"Not recorded: this controller ({self._writer}) no longer leads: the event log has "
+            f"a newer leadership term (the term chain is at version {exc.newest}, this term "
+            f"began at {exc.fence.version}). Another replica runs the ActionSets now; this one "
+            "stops working on them."
+        )
     def stripe(self, aggregate_id: UUID) -> threading.Lock:
         """The lock that keeps one thread at a time on this aggregate's cached state."""
         return self._stripes[aggregate_id.int % len(self._stripes)]
 
-    def execute(self, aggregate_id: UUID, command: Callable[[Agg], None]) -> Agg:
-        """Load, run ``command``, save; on a conflict or a stale refusal, again on fresh state."""
+    def execute(
+        self, aggregate_id: UUID, command: Callable[[Agg], None], *, fence: Any = CURRENT
+    ) -> Agg:
+        """Load, run ``command``, save; on a conflict or a stale refusal, again on fresh state.
+
+        A refused fence (``NotLeaderError``) is not retried: fresh state would not make this
+        replica the leader again."""
         # The cache hands out the cached aggregate itself (no copy, no store round trip): that
         # is what makes a use case cheap. So a stripe lock keeps one thread per aggregate in
         # here, and any failure evicts the entry, which may hold unsaved changes. The cache
@@ -163,7 +209,7 @@ class EventLog(es_application.Application[UUID]):
                 aggregate: Agg = self._get(aggregate_id)
                 try:
                     command(aggregate)
-                    self.save(aggregate)
+                    self.save(aggregate, fence=fence)
                 except events.DomainError:
                     self._evict(aggregate_id)
                     if rechecked:
@@ -194,10 +240,10 @@ class EventLog(es_application.Application[UUID]):
         with self._live_lock:
             self._live.pop(aggregate_id.int, None)
 
-    def create(self, aggregate: Agg) -> UUID:
+    def create(self, aggregate: Agg, *, fence: Any = CURRENT) -> UUID:
         """Record a new aggregate; a second record of the same id is ignored (first one stands)."""
         with contextlib.suppress(es_persistence.IntegrityError):
-            self.save(aggregate)
+            self.save(aggregate, fence=fence)
         return aggregate.id
 
     _create = create
@@ -215,6 +261,40 @@ class EventLog(es_application.Application[UUID]):
             ) from None
         self._keep(aggregate)
         return aggregate
+
+    # --- a follower's warm cache --------------------------------------------------------------
+
+    def head(self) -> int:
+        """The newest notification id of the log (0 when it is empty)."""
+        return int(self.recorder.max_notification_id() or 0)
+
+    def keep_up(self, *, after: int, limit: int = 500) -> int:
+        """Apply what other processes recorded after notification ``after`` to the aggregates
+        kept in memory, and keep new ones; the notification id reached.
+
+        A follower replica calls this so that, when it takes over, the runs it resumes are
+        already in memory. An event this cache already has (its own write) is skipped; a gap
+        (an event missed) evicts the aggregate, which is then rebuilt from the store when used.
+        """
+        notifications = self.recorder.select_notifications(start=after + 1, limit=limit)
+        for notification in notifications:
+            event: Any = self.mapper.to_domain_event(notification)
+            aggregate_id = event.originator_id
+            with self.stripe(aggregate_id):
+                live = self._live.get(aggregate_id.int)
+                if live is None:
+                    if isinstance(event, events.CreatedEvent):
+                        self._keep(event.mutate(None))
+                elif event.originator_version == live.version + 1:
+                    event.mutate(live)
+                elif event.originator_version > live.version + 1:
+                    self._evict(aggregate_id)
+        return notifications[-1].id if notifications else after
+
+    def forget_all(self) -> None:
+        """Drop every cached aggregate (a replica that stepped down trusts none of them)."""
+        with self._live_lock:
+            self._live.clear()
 
     # --- reading aggregates -----------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import signal
 from importlib import metadata
 from pathlib import Path
@@ -12,9 +13,11 @@ import click
 from kes import application, storage
 from kes.adapters.k8s import client, errors
 from kes.cli import logs
-from kes.controller import running, timeouts, webhook
+from kes.controller import electing, running, timeouts, webhook
 from kes.domain import durations
 from kes.domain.templates import sprig
+
+logger = logging.getLogger(__name__)
 
 
 def _duration(_ctx: click.Context, _param: click.Parameter, value: str | None) -> float | None:
@@ -125,6 +128,49 @@ def controller() -> None:
 )
 @click.option("--webhook-port", type=int, default=webhook.DEFAULT_PORT, show_default=True)
 @click.option("--webhook-address", default="127.0.0.1", show_default=True)
+@click.option(
+    "--leader-elect/--no-leader-elect",
+    envvar="KES_LEADER_ELECT",
+    default=False,
+    show_default=True,
+    help="Elect one working replica on a Lease (several replicas on one PostgreSQL log).",
+)
+@click.option(
+    "--leader-elect-lease-duration",
+    envvar="KES_LEADER_ELECT_LEASE_DURATION",
+    default="15s",
+    show_default=True,
+    callback=_duration,
+    help="How long followers wait after the last renewal before taking the Lease.",
+)
+@click.option(
+    "--leader-elect-renew-deadline",
+    envvar="KES_LEADER_ELECT_RENEW_DEADLINE",
+    default="10s",
+    show_default=True,
+    callback=_duration,
+    help="How long the leader keeps trying to renew before it stops working.",
+)
+@click.option(
+    "--leader-elect-retry-period",
+    envvar="KES_LEADER_ELECT_RETRY_PERIOD",
+    default="2s",
+    show_default=True,
+    callback=_duration,
+    help="How often candidates try to take, and the leader to renew, the Lease.",
+)
+@click.option(
+    "--leader-elect-resource-name",
+    envvar="KES_LEADER_ELECT_RESOURCE_NAME",
+    default=electing.DEFAULT_NAME,
+    show_default=True,
+    help="The Lease's name.",
+)
+@click.option(
+    "--leader-elect-resource-namespace",
+    envvar="KES_LEADER_ELECT_RESOURCE_NAMESPACE",
+    help="The Lease's namespace (default: --controller-namespace).",
+)
 def run(
     kubeconfig: str | None,
     context: str | None,
@@ -147,10 +193,30 @@ def run(
     webhook_cert_dir: Path,
     webhook_port: int,
     webhook_address: str,
+    leader_elect: bool,
+    leader_elect_lease_duration: float | None,
+    leader_elect_renew_deadline: float | None,
+    leader_elect_retry_period: float | None,
+    leader_elect_resource_name: str,
+    leader_elect_resource_namespace: str | None,
 ) -> None:
     """Watch ActionSets and run them, recording every step in the event log."""
     logs.configure(level=log_level, json_lines=log_json)
     sprig.allow_env(allow_env)
+    election = None
+    if leader_elect:
+        election = electing.Settings(
+            name=leader_elect_resource_name,
+            namespace=leader_elect_resource_namespace or controller_namespace,
+            duration_s=leader_elect_lease_duration or 0.0,
+            renew_deadline_s=leader_elect_renew_deadline or 0.0,
+            retry_period_s=leader_elect_retry_period or 0.0,
+        )
+        problems = election.problems()
+        if problems:
+            raise click.BadParameter(
+                "; ".join(problems) + ".", param_hint="--leader-elect-*"
+            )
     try:
         api = client.load(kubeconfig=kubeconfig, context=context,
                           timeout_s=api_timeout or client.DEFAULT_TIMEOUT_S)
@@ -176,7 +242,13 @@ def run(
         webhook_cert_dir=webhook_cert_dir,
         webhook_address=webhook_address,
         webhook_port=webhook_port,
+        election=election,
     )
+    if election is None and app.store.is_postgres:
+        logger.warning(
+            "The event log is PostgreSQL and --leader-elect is off: run one replica only "
+            "(every replica sharing a log needs --leader-elect)."
+        )
     ctrl = running.Controller(api=api, app=app, settings=settings)
 
     def stop(_signum: int, _frame: FrameType | None) -> None:

@@ -2,9 +2,11 @@
 
 `list` shows runs from the log (so also runs whose ActionSet is gone): state, blueprint, action,
 start, duration and the phase that failed; `-o wide` adds the run id, event count, the run it
-retries and the error; `-o json|yaml` gives everything as data. `prune` removes runs that ended
-longer ago than `--older-than` (a Go duration: `720h`, `90m`), and records what it removed in
-the log's prune ledger (see `kes.application.pruning`); `--dry-run` only lists them.
+retries and the error; `-o json|yaml` gives everything as data; `--verify` also checks every
+listed run's hash chain (after a restore, after a fail-over) and exits 1 naming each break.
+`prune` removes runs that ended longer ago than `--older-than` (a Go duration: `720h`, `90m`),
+and records what it removed in the log's prune ledger (see `kes.application.pruning`);
+`--dry-run` only lists them.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from typing import Any
+from uuid import UUID
 
 import click
 import yaml
@@ -61,6 +64,8 @@ def _store_option(func: Any) -> Any:
               help="Only runs started within DURATION (Go syntax: 90m, 24h).")
 @click.option("-o", "--output", type=click.Choice(["wide", "json", "yaml"]), default=None,
               help="wide: more columns; json|yaml: every field as data.")
+@click.option("--verify", is_flag=True,
+              help="Also check the hash chain of every listed run; exit 1 if one is broken.")
 @_store_option
 def list_runs(**options: Any) -> None:
     """ActionSet runs recorded in the event log, oldest first."""
@@ -77,9 +82,29 @@ def list_runs(**options: Any) -> None:
             blueprint=options["blueprint"],
             since=since,
         )
+        broken = {
+            summary.id: found_break.describe()
+            for summary in found
+            if options["verify"]
+            and (found_break := app.verify(UUID(summary.id))) is not None
+        }
     finally:
         app.close()
-    output = options["output"]
+    _print_runs(found, output=options["output"], now=now, options=options)
+    if options["verify"]:
+        for summary in found:
+            if summary.id in broken:
+                click.echo(f"{summary.namespace}/{summary.name} ({summary.id}): "
+                           f"{broken[summary.id]}", err=True)
+        if broken:
+            raise SystemExit(1)
+        click.echo(f"Hash chains verified: {len(found)} runs.", err=True)
+
+
+def _print_runs(
+    found: list[listing.RunSummary], *, output: str | None, now: dt.datetime,
+    options: dict[str, Any],
+) -> None:
     if output in ("json", "yaml"):
         data = [summary.as_data(now=now) for summary in found]
         click.echo(json.dumps(data, indent=2, sort_keys=True) if output == "json"

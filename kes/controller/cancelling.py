@@ -14,6 +14,10 @@ DELETED = "deleted"
 TIMED_OUT = "phase timed out"
 ACTIONSET_TIMED_OUT = "actionset timed out"
 STOPPING = "controller stopping"  # nothing is recorded: a restart resumes from the log
+# This replica lost the Lease: it records nothing more; the new leader's restart recovery
+# resolves what it left running (decide, then act: the start is already in the log).
+LOST_LEADERSHIP = "leadership lost"
+UNRECORDED = frozenset({STOPPING, LOST_LEADERSHIP})  # reasons that end a phase unrecorded
 
 
 @dataclass
@@ -57,9 +61,9 @@ class CancelScope:
             scope._timers.append(timer)
         return scope
 
-    def detached(self, *, follows: frozenset[str] = frozenset({STOPPING})) -> CancelScope:
+    def detached(self, *, follows: frozenset[str] = UNRECORDED) -> CancelScope:
         """A scope cancelled with this one only for `follows` reasons (the deferPhase runs after
-        a cancellation or a timeout, but stops with the controller)."""
+        a cancellation or a timeout, but stops with the controller or its leadership)."""
         scope = CancelScope(follows=follows)
         with self._lock:
             self.children.append(scope)

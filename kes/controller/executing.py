@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -51,9 +51,12 @@ class Executor:
         profiles: caching.ObjectCache,
         blueprints: caching.ObjectCache,
         progress_interval_s: float = progressing.DEFAULT_INTERVAL_S,
+        on_not_leader: Callable[[str], None] = lambda _message: None,
     ) -> None:
         self.app = app
         self.api = api
+        # Told when the log refused a write because this replica no longer leads.
+        self.on_not_leader = on_not_leader
         self.profiles = profiles
         self.blueprints = blueprints
         self.phases = phases.PhaseRunner(
@@ -82,8 +85,12 @@ class Executor:
             try:
                 self._run(run_id, scope=scope, limits=limits, labels=labels)
             finally:
-                state = self.app.run(run_id).state
-                logger.info("ActionSet %s/%s ended: %s.", run.namespace, run.name, state)
+                if scope.reason in cancelling.UNRECORDED:
+                    logger.info("ActionSet %s/%s stopped here (%s); the log resumes it.",
+                                run.namespace, run.name, scope.reason)
+                else:
+                    state = self.app.run(run_id).state
+                    logger.info("ActionSet %s/%s ended: %s.", run.namespace, run.name, state)
 
     def _run(
         self,
@@ -122,7 +129,7 @@ class Executor:
                 thread.start()
             for thread in threads:
                 thread.join()
-            if run_scope.reason != cancelling.STOPPING:
+            if run_scope.reason not in cancelling.UNRECORDED:
                 self._finish(run_id, scope=run_scope)
         finally:
             run_scope.close()
@@ -151,6 +158,10 @@ class Executor:
     ) -> None:
         try:
             self._run_action(run_id=run_id, index=index, scope=scope, limits=limits, labels=labels)
+        except application.NotLeaderError as exc:
+            # Another replica owns the run now: record nothing more, not even the failure.
+            logger.warning("Action %d of run %s stopped: %s", index, run_id, exc)
+            self.on_not_leader(str(exc))
         except Exception as exc:  # a bug or an API outage must still end the action
             unexpected.log(
                 logger, "Action %d of run %s stopped unexpectedly.", index, run_id, exc=exc
@@ -158,7 +169,10 @@ class Executor:
             run = self.app.run(run_id)
             if run.actions[index].state not in ev.TERMINAL and not run.running_phase_of(index):
                 error = f"Internal error: {type(exc).__name__}"
-                self.app.fail_action(run_id, action_index=index, error=error)
+                try:
+                    self.app.fail_action(run_id, action_index=index, error=error)
+                except application.NotLeaderError as refused:
+                    self.on_not_leader(str(refused))
 
     # --- one action -----------------------------------------------------------------------
 

@@ -159,14 +159,16 @@ class PhaseRunner:
                 "Failed to init phase params: " if isinstance(exc, parameters.ParamsError) else ""
             )
             self._record_start(ctx, name=name, spec=spec, args={}, attempt=step.attempt)
-            return self.record_failure(ctx, name=name, error=f"{prefix}{exc}", tail=[])
+            return self.record_failure(
+                ctx, name=name, error=f"{prefix}{exc}", tail=[], attempt=step.attempt
+            )
         self._record_start(ctx, name=name, spec=spec, args=args, attempt=step.attempt)
         phase_scope = scope.child(timeout_s=limits.phase_s)
         tail: list[str] = []
         started = time.monotonic()
         progress = progressing.PhaseProgress(
             app=self.app, run_id=ctx.run_id, action_index=ctx.index, phase_name=name,
-            interval_s=self.progress_interval_s,
+            attempt=step.attempt, interval_s=self.progress_interval_s,
         )
         progress.start()
         try:
@@ -176,12 +178,12 @@ class PhaseRunner:
         except base.FunctionError as exc:
             progress.stop()
             return self._failed(ctx, name=name, scope=phase_scope, limits=limits, tail=tail,
-                                error=str(exc))
+                                error=str(exc), attempt=step.attempt)
         except Exception as exc:  # unexpected: record it, keep the controller alive
             progress.stop()
             unexpected.log(logger, "Phase %s raised unexpectedly.", name, exc=exc)
             return self._failed(ctx, name=name, scope=phase_scope, limits=limits, tail=tail,
-                                error=str(exc))
+                                error=str(exc), attempt=step.attempt)
         finally:
             progress.stop()
             phase_scope.close()
@@ -190,7 +192,7 @@ class PhaseRunner:
         duration = time.monotonic() - started
         if phase_scope.reason in (cancelling.TIMED_OUT, cancelling.ACTIONSET_TIMED_OUT):
             return self._failed(ctx, name=name, scope=phase_scope, limits=limits, tail=tail,
-                                error="context canceled")
+                                error="context canceled", attempt=step.attempt)
         self._set_params(ctx, plan, params.phase(
             secrets=phase_struct.field("Secrets"),
             config_maps=phase_struct.field("ConfigMaps"),
@@ -203,6 +205,7 @@ class PhaseRunner:
             output=output,
             duration_s=duration,
             secrets=ctx.params.secrets,
+            attempt=step.attempt,
         )
         return PhaseOutcome(ok=True, output=output)
 
@@ -256,13 +259,15 @@ class PhaseRunner:
         limits: timeouts.Timeouts,
         tail: list[str],
         error: str,
+        attempt: int,
     ) -> PhaseOutcome:
         """Record how the function ended badly: a timeout has its own event (Kanister has
-        none; the status shows a failure); a controller stop records nothing."""
-        if scope.reason == cancelling.STOPPING:
+        none; the status shows a failure); a controller that stops or stops leading records
+        nothing (the run is resumed from the log, by this controller or the next leader)."""
+        if scope.reason in cancelling.UNRECORDED:
             return PhaseOutcome(ok=False, error=error, stopped=True)
         if scope.reason not in (cancelling.TIMED_OUT, cancelling.ACTIONSET_TIMED_OUT):
-            return self.record_failure(ctx, name=name, error=error, tail=tail)
+            return self.record_failure(ctx, name=name, error=error, tail=tail, attempt=attempt)
         if scope.reason == cancelling.TIMED_OUT:
             limit = limits.phase_s or 0.0
             error = f"Phase {name} timed out after {durations.format_seconds(limit)}"
@@ -273,12 +278,14 @@ class PhaseRunner:
                 f"in phase {name}"
             )
         self.app.time_out_phase(
-            ctx.run_id, action_index=ctx.index, phase_name=name, timeout_s=limit, error=error
+            ctx.run_id, action_index=ctx.index, phase_name=name, timeout_s=limit, error=error,
+            attempt=attempt,
         )
         return PhaseOutcome(ok=False, error=error)
 
     def record_failure(
-        self, ctx: ActionContext, *, name: str, error: str, tail: list[str]
+        self, ctx: ActionContext, *, name: str, error: str, tail: list[str],
+        attempt: int | None = None,
     ) -> PhaseOutcome:
         self.app.fail_phase(
             ctx.run_id,
@@ -287,6 +294,7 @@ class PhaseRunner:
             error=error,
             log_tail=tail,
             secrets=ctx.params.secrets,
+            attempt=attempt,
         )
         # The outcome's error is logged ("Phase x failed: …"): masked like the recorded one.
         return PhaseOutcome(ok=False, error=masking.mask(error, secrets=ctx.params.secrets))

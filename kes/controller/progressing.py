@@ -32,9 +32,11 @@ class PhaseProgress:
         run_id: UUID,
         action_index: int,
         phase_name: str,
+        attempt: int | None = None,
         interval_s: float = DEFAULT_INTERVAL_S,
     ) -> None:
         self.app = app
+        self.attempt = attempt
         self.run_id = run_id
         self.action_index = action_index
         self.phase_name = phase_name
@@ -69,6 +71,7 @@ class PhaseProgress:
                 self.app.progress_phase(
                     self.run_id, action_index=self.action_index, phase_name=self.phase_name,
                     progress={"progressPercent": str(value), "lastTransitionTime": now},
+                    attempt=self.attempt,
                 )
             except (events.DomainError, application.KesApplicationError) as exc:
                 logger.debug("Progress of phase %s not recorded: %s", self.phase_name, exc)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from uuid import UUID
@@ -41,6 +42,7 @@ class Reconciler:
         blueprints: caching.ObjectCache,
         status_shown: Callable[[UUID, int], bool] = lambda _run_id, _version: True,
         request_status: Callable[[UUID], None] = lambda _run_id: None,
+        on_not_leader: Callable[[str], None] = lambda _message: None,
     ) -> None:
         self.blueprints = blueprints
         self.app = app
@@ -50,9 +52,12 @@ class Reconciler:
         self.requeue = requeue
         self.status_shown = status_shown
         self.request_status = request_status
+        self.on_not_leader = on_not_leader
         self._lock = threading.Lock()
         self._active: dict[UUID, tuple[threading.Thread, cancelling.CancelScope]] = {}
         self._behind: set[UUID] = set()  # runs whose log was found behind their status
+        # Runs start only between accept_work() and stop(): while this replica leads.
+        self._accepting = False
 
     @property
     def running(self) -> int:
@@ -60,18 +65,27 @@ class Reconciler:
             return len(self._active)
 
     def wait_idle(self, timeout: float | None = None) -> None:
-        """Join every run thread (used at shutdown and by tests)."""
+        """Join every run thread, for at most ``timeout`` seconds in all."""
         with self._lock:
             threads = [thread for thread, _ in self._active.values()]
+        deadline = None if timeout is None else time.monotonic() + timeout
         for thread in threads:
-            thread.join(timeout)
+            thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
 
-    def stop(self) -> None:
-        """Stop running phases without recording an end: a restart resumes them from the log."""
+    def accept_work(self) -> None:
+        """Start runs from now on (the controller started, or this replica began to lead)."""
         with self._lock:
+            self._accepting = True
+
+    def stop(self, reason: str = cancelling.STOPPING) -> int:
+        """Start no more runs and stop the running phases without recording an end: a restart,
+        or the next leader, resumes them from the log. How many runs were stopped."""
+        with self._lock:
+            self._accepting = False
             scopes = [scope for _, scope in self._active.values()]
         for scope in scopes:
-            scope.cancel(cancelling.STOPPING)
+            scope.cancel(reason)
+        return len(scopes)
 
     # --- one key --------------------------------------------------------------------------
 
@@ -264,6 +278,8 @@ class Reconciler:
                 if cancelled:
                     active[1].cancel(cancelling.DELETED)
                 return
+            if not self._accepting:
+                return  # stopping, or no longer leading: the run is left in the log
             scope = cancelling.CancelScope()
             if cancelled:
                 scope.cancel(cancelling.DELETED)
@@ -294,8 +310,11 @@ class Reconciler:
         labels: dict[str, str],
     ) -> None:
         try:
-            if scope.reason != cancelling.STOPPING:
+            if scope.reason not in cancelling.UNRECORDED:
                 self.executor.run(run_id, scope=scope, limits=run_timeouts, labels=labels)
+        except application.NotLeaderError as exc:
+            logger.warning("Run of ActionSet %s stopped: %s", key, exc)
+            self.on_not_leader(str(exc))
         except Exception as exc:
             unexpected.log(logger, "Run of ActionSet %s stopped unexpectedly.", key, exc=exc)
         finally:

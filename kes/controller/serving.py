@@ -1,6 +1,7 @@
 """Health and metrics over HTTP: `/healthz`, `/readyz` (Kanister's JSON bodies) and `/metrics`.
 
-Ready means the ActionSet watch has listed once and the projections have caught up with the log.
+Ready means the ActionSet watch has listed once and the projections have caught up with the log
+(on a follower replica: its cache has). `/readyz`'s body also says whether this replica leads.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import threading
 from collections.abc import Callable
 from http import server
+from typing import Any
 
 from kes.projections import metrics as metrics_projection
 
@@ -23,6 +25,7 @@ def start(
     is_ready: Callable[[], bool],
     refresh: Callable[[], object],
     version: str,
+    details: Callable[[], dict[str, Any]] = dict,
 ) -> server.ThreadingHTTPServer:
     """Serve in a daemon thread; `shutdown()` the returned server to stop."""
 
@@ -32,7 +35,7 @@ def start(
                 self._send(200, json.dumps({"alive": True, "version": version}).encode())
             elif self.path in ("/readyz", "/v0/readyz"):
                 ready = is_ready()
-                body = {"status": "ready" if ready else "not ready"}
+                body = {"status": "ready" if ready else "not ready", **details()}
                 self._send(200 if ready else 503, json.dumps(body).encode())
             elif self.path == "/metrics":
                 refresh()

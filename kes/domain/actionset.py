@@ -205,14 +205,22 @@ class ActionSetRun(events.EventSourced):
         return phase
 
     def check_phase_running(
-        self, action_index: int, phase_name: str, *, or_interrupted: bool = False
+        self, action_index: int, phase_name: str, *, or_interrupted: bool = False,
+        attempt: int | None = None,
     ) -> ev.PhaseRun:
+        """The phase, running (or interrupted); ``attempt``: the attempt the caller ran, which
+        must be the one recorded (a controller that lost the run reports an older one)."""
         action = self.check_action_running(action_index)
         phase = self._known_phase(action, phase_name)
         allowed = (ev.RUNNING, ev.INTERRUPTED) if or_interrupted else (ev.RUNNING,)
         if phase.state not in allowed:
             raise errors.PhaseNotRunningError(
                 f'Phase "{phase_name}" is {phase.state}, not running.'
+            )
+        if attempt is not None and attempt != phase.attempt:
+            raise errors.PhaseNotRunningError(
+                f'Attempt {attempt} of phase "{phase_name}" is not running (attempt '
+                f"{phase.attempt} is)."
             )
         return phase
 
@@ -276,9 +284,10 @@ class ActionSetRun(events.EventSourced):
         )
 
     def progress_phase(
-        self, *, action_index: int, phase_name: str, progress: dict[str, Any]
+        self, *, action_index: int, phase_name: str, progress: dict[str, Any],
+        attempt: int | None = None,
     ) -> None:
-        self.check_phase_running(action_index, phase_name)
+        self.check_phase_running(action_index, phase_name, attempt=attempt)
         self.trigger_event(
             ev.PhaseProgressed, action_index=action_index, phase_name=phase_name,
             progress=progress,
@@ -286,9 +295,9 @@ class ActionSetRun(events.EventSourced):
 
     def complete_phase(
         self, *, action_index: int, phase_name: str, output: dict[str, Any] | None = None,
-        duration_s: float = 0.0,
+        duration_s: float = 0.0, attempt: int | None = None,
     ) -> None:
-        self.check_phase_running(action_index, phase_name)
+        self.check_phase_running(action_index, phase_name, attempt=attempt)
         self.trigger_event(
             ev.PhaseCompleted, action_index=action_index, phase_name=phase_name,
             output=output, duration_s=duration_s,
@@ -296,19 +305,20 @@ class ActionSetRun(events.EventSourced):
 
     def fail_phase(
         self, *, action_index: int, phase_name: str, error: str,
-        log_tail: Sequence[str] = (),
+        log_tail: Sequence[str] = (), attempt: int | None = None,
     ) -> None:
-        self.check_phase_running(action_index, phase_name, or_interrupted=True)
+        self.check_phase_running(action_index, phase_name, or_interrupted=True, attempt=attempt)
         self.trigger_event(
             ev.PhaseFailed, action_index=action_index, phase_name=phase_name, error=error,
             log_tail=list(log_tail)[-ev.LOG_TAIL_LINES:],
         )
 
     def time_out_phase(
-        self, *, action_index: int, phase_name: str, timeout_s: float, error: str
+        self, *, action_index: int, phase_name: str, timeout_s: float, error: str,
+        attempt: int | None = None,
     ) -> None:
         """The phase ran past its timeout; the action goes on to its deferPhase."""
-        self.check_phase_running(action_index, phase_name)
+        self.check_phase_running(action_index, phase_name, attempt=attempt)
         self.trigger_event(
             ev.PhaseTimedOut, action_index=action_index, phase_name=phase_name, error=error,
             timeout_s=timeout_s,

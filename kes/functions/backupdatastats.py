@@ -44,20 +44,15 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any]:
     repository = arguments.repository(
         ctx, parsed.backup_artifact_prefix, wrap="Failed to validate Profile"
     )
-    with toolpods.tool_pod(
+    with toolpods.restic_session(
         ctx,
         namespace=parsed.namespace,
         image=parsed.image or arguments.tools_image(),
         generate_name=JOB_PREFIX,
         parsed=parsed,
-    ) as target:
-        session = repositories.Session(
-            ctx=ctx,
-            target=target,
-            repository=repository,
-            password=key,
-            insecure_tls=arguments.insecure_tls(parsed, repository),
-        )
+        repository=repository,
+        password=key,
+    ) as session:
         result = repositories.stats(
             session, snapshot_id=parsed.backup_id, mode=parsed.stats_mode or DEFAULT_MODE
         )

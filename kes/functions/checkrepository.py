@@ -57,20 +57,15 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any]:
     parsed = args_decoding.load(Args, args)
     key = arguments.encryption_key(parsed, function=NAME)
     repository = arguments.repository(ctx, parsed.backup_artifact_prefix)
-    with toolpods.tool_pod(
+    with toolpods.restic_session(
         ctx,
         namespace=ctx.namespace,
         image=parsed.image or arguments.tools_image(),
         generate_name=JOB_PREFIX,
         parsed=parsed,
-    ) as target:
-        session = repositories.Session(
-            ctx=ctx,
-            target=target,
-            repository=repository,
-            password=key,
-            insecure_tls=arguments.insecure_tls(parsed, repository),
-        )
+        repository=repository,
+        password=key,
+    ) as session:
         try:
             repositories.probe(session)
         except running.ResticError as exc:

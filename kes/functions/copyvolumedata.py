@@ -49,21 +49,16 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any]:
     location = arguments.resolved_prefix(ctx, parsed.data_artifact_prefix)
     toolpods.check_claims(ctx, namespace=parsed.namespace, claims={parsed.volume: ""})
     mount_point = parsed.mount_path or MOUNT_POINT.format(parsed.volume)
-    with toolpods.tool_pod(
+    with toolpods.restic_session(
         ctx,
         namespace=parsed.namespace,
         image=parsed.image or arguments.tools_image(),
         generate_name=JOB_PREFIX,
         parsed=parsed,
         volumes={parsed.volume: mount_point},
-    ) as target:
-        session = repositories.Session(
-            ctx=ctx,
-            target=target,
-            repository=repository,
-            password=key,
-            insecure_tls=arguments.insecure_tls(parsed, repository),
-        )
+        repository=repository,
+        password=key,
+    ) as session:
         repositories.ensure(session)
         done = repositories.backup(session, include_path=mount_point)
     return {

@@ -80,21 +80,16 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any]:
         snapshot = backup_id(info, pod)
         repository = arguments.repository(ctx, f"{base_prefix}/{pod}", resolve=False)
         toolpods.check_claims(ctx, namespace=parsed.namespace, claims=volumes)
-        with toolpods.tool_pod(
+        with toolpods.restic_session(
             ctx,
             namespace=parsed.namespace,
             image=parsed.image,
             generate_name=JOB_PREFIX,
             parsed=parsed,
             volumes=volumes,
-        ) as target:
-            session = repositories.Session(
-                ctx=ctx,
-                target=target,
-                repository=repository,
-                password=key,
-                insecure_tls=arguments.insecure_tls(parsed, repository),
-            )
+            repository=repository,
+            password=key,
+        ) as session:
             repositories.restore(
                 session,
                 target=parsed.restore_path,

@@ -117,8 +117,13 @@ class EventsProjection(following.Follower):
     def apply(self, event: Any, *, notification_id: int) -> None:
         self.pending_events.append((notification_id, event))
 
+    def reset(self) -> None:
+        self.pending_events.clear()
+
     def flush(self) -> bool:
         while self.pending_events:
+            if not self.leading():
+                return False
             notification_id, event = self.pending_events[0]
             try:
                 self._emit(event, notification_id=notification_id)

@@ -47,6 +47,13 @@ class Metrics:
             "ActionSets being run by this controller.",
             registry=self.registry,
         )
+        # client-go's leader_election_master_status, in kes's name: 1 on the replica that
+        # leads (a single replica without --leader-elect always leads).
+        self.leader = prometheus_client.Gauge(
+            "kes_leader",
+            "1 when this replica leads (runs ActionSets and writes status), 0 when it follows.",
+            registry=self.registry,
+        )
         self.events_appended = prometheus_client.Counter(
             "kes_events_appended",
             "Events appended to the log (seen by the projections).",
@@ -102,6 +109,9 @@ class MetricsProjection(following.Follower):
         self.metrics = metrics
         # (run, action, phase) → (function, start) of the phases running, to time their end
         self.started: dict[tuple[UUID, int, str], tuple[str, dt.datetime]] = {}
+
+    def reset(self) -> None:
+        self.started.clear()
 
     def apply(self, event: Any, *, notification_id: int) -> None:
         self.metrics.events_appended.inc()

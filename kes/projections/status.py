@@ -57,6 +57,18 @@ class StatusProjection(following.Follower):
         with self._lock:
             self.dirty.add(event.originator_id)
 
+    def observe(self, event: Any, *, notification_id: int) -> None:
+        """A follower: the leader recorded this position after writing, so it was shown."""
+        with self._lock:
+            shown = self.shown_version.get(event.originator_id, 0)
+            self.shown_version[event.originator_id] = max(shown, event.originator_version)
+
+    def reset(self) -> None:
+        with self._lock:
+            self.dirty.clear()
+        self.last_status.clear()
+        self.last_write.clear()
+
     def request(self, run_id: UUID) -> None:
         """Write this run's status on the next flush (the reconciler waits for its end)."""
         with self._lock:
@@ -83,6 +95,8 @@ class StatusProjection(following.Follower):
             return not self.dirty
 
     def _write(self, run_id: UUID) -> bool:
+        if not self.leading():
+            return False  # stays dirty; the next leader writes it
         try:
             run = self.app.run(run_id)
         except application.RunNotFoundError:

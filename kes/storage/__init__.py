@@ -25,10 +25,13 @@ export_record = mapping.export_record
 stored_from_export = mapping.stored_from_export
 topic_of_type = mapping.topic_of_type
 appender_for = appending.appender_for
+Fence = appending.Fence
+FencedError = appending.FencedError
 delete_aggregates = appending.delete_aggregates
 
 __all__ = [
-    "DEFAULT_STORE", "STORE_ENV", "SYNCHRONOUS_ENV", "JSONTranscoder", "PydanticMapper",
+    "DEFAULT_STORE", "STORE_ENV", "SYNCHRONOUS_ENV", "Fence", "FencedError", "JSONTranscoder",
+    "PydanticMapper",
     "Store", "StoreSettingError", "appender_for", "application_env", "decode_state",
     "delete_aggregates", "export_record", "read_event", "resolve", "stored_from_export",
     "topic_of_type",

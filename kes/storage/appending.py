@@ -16,10 +16,19 @@ does only what a kes append needs:
 A second event at an aggregate's version (another writer got there first) raises
 ``eventsourcing.persistence.IntegrityError``, which the use cases answer by deciding again on
 fresh state. ``delete_aggregates`` removes whole aggregates (``kes history prune``).
+
+A ``Fence`` makes an append conditional, in the same transaction, on one aggregate's newest
+version: the leadership term the writer recorded when it won the Lease
+(``kes.domain.leadership``). When another replica has recorded a newer term since, nothing is
+inserted and ``FencedError`` says so. On SQLite the check and the inserts run under the write
+lock (``BEGIN IMMEDIATE``); on PostgreSQL the check is a condition of the one statement, which
+runs under the appends' advisory lock (a statement that began before a newer term committed is
+ordered before it, and every later one sees it).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sqlite3
 import threading
@@ -43,8 +52,28 @@ RECONNECT_S = 30.0
 Row = tuple[UUID, int, str, bytes]  # aggregate id, version, topic, stored JSON
 
 
+@dataclasses.dataclass(frozen=True)
+class Fence:
+    """Appends succeed only while ``aggregate_id``'s newest recorded version is ``version``."""
+
+    aggregate_id: UUID
+    version: int
+
+
+class FencedError(Exception):
+    """The fence's aggregate has moved past its version: nothing was appended."""
+
+    def __init__(self, fence: Fence, newest: int | None) -> None:
+        super().__init__(
+            f"Not appended: {fence.aggregate_id} is at version {newest}, the writer's fence at "
+            f"{fence.version}."
+        )
+        self.fence = fence
+        self.newest = newest
+
+
 class Appender(Protocol):
-    def append(self, rows: Sequence[Row]) -> None: ...
+    def append(self, rows: Sequence[Row], *, fence: Fence | None = None) -> None: ...
 
     def close(self) -> None: ...
 
@@ -56,14 +85,19 @@ class SQLiteAppender:
         self.db.execute(f"PRAGMA synchronous={synchronous}")
         self.cursor = self.db.cursor()  # one cursor for every append (execute makes one each)
         self.insert = f"INSERT INTO {table} VALUES (?,?,?,?)"  # noqa: S608 (our table name)
+        self.newest = (
+            f"SELECT max(originator_version) FROM {table} WHERE originator_id = ?"  # noqa: S608
+        )
         self.lock = threading.Lock()
 
-    def append(self, rows: Sequence[Row]) -> None:
+    def append(self, rows: Sequence[Row], *, fence: Fence | None = None) -> None:
         subject = crashpoints.topic_subject([r[2] for r in rows])
         crashpoints.reach("append-before", subject)
         with self.lock:
             try:
-                if len(rows) == 1:  # one statement is one transaction in autocommit mode
+                if fence is not None:
+                    self._append_fenced(rows, fence)
+                elif len(rows) == 1:  # one statement is one transaction in autocommit mode
                     originator_id, version, topic, state = rows[0]
                     self.cursor.execute(self.insert, (originator_id.hex, version, topic, state))
                 else:
@@ -80,6 +114,16 @@ class SQLiteAppender:
                 raise es_persistence.OperationalError(str(exc)) from exc
         crashpoints.reach("append-after", subject)
 
+    def _append_fenced(self, rows: Sequence[Row], fence: Fence) -> None:
+        """The check and the inserts in one write transaction (the caller handles errors)."""
+        self.cursor.execute("BEGIN IMMEDIATE")  # the write lock first: nobody moves the fence
+        newest = self.cursor.execute(self.newest, (fence.aggregate_id.hex,)).fetchone()[0]
+        if newest != fence.version:
+            self.cursor.execute("ROLLBACK")
+            raise FencedError(fence, newest)
+        self.cursor.executemany(self.insert, [(r[0].hex, *r[1:]) for r in rows])
+        self.cursor.execute("COMMIT")
+
     def close(self) -> None:
         with self.lock:
             self.db.close()  # closes its cursor too; closing twice is harmless
@@ -92,15 +136,25 @@ class PostgresAppender:
         self.env = env
         schema = env.get("POSTGRES_SCHEMA") or "public"
         self.lock_key = zlib.crc32(f"kes-append:{schema}.{table}".encode())
-        self.statement = sql.SQL(
+        insert = (
             "INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
             "SELECT e.* FROM (SELECT pg_advisory_xact_lock(%s)) AS l "
             "CROSS JOIN unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) AS e"
-        ).format(schema=sql.Identifier(schema), table=sql.Identifier(table))
+        )
+        names = {"schema": sql.Identifier(schema), "table": sql.Identifier(table)}
         self.lookup = sql.SQL(
             "SELECT topic, state FROM {schema}.{table} "
             "WHERE originator_id = %s AND originator_version = %s"
-        ).format(schema=sql.Identifier(schema), table=sql.Identifier(table))
+        ).format(**names)
+        self.statement = sql.SQL(insert).format(**names)
+        # The fenced form inserts nothing when the fence's aggregate has moved on.
+        self.fenced = sql.SQL(
+            insert + " WHERE (SELECT max(originator_version) FROM {schema}.{table} "  # noqa: S608
+            "WHERE originator_id = %s) = %s"
+        ).format(**names)
+        self.newest = sql.SQL(
+            "SELECT max(originator_version) FROM {schema}.{table} WHERE originator_id = %s"
+        ).format(**names)
         self.lock = threading.Lock()
         self.connection: Any = None
 
@@ -115,16 +169,20 @@ class PostgresAppender:
             autocommit=True,
         )
 
-    def append(self, rows: Sequence[Row]) -> None:
+    def append(self, rows: Sequence[Row], *, fence: Fence | None = None) -> None:
         import psycopg
 
-        params = (
+        params: tuple[Any, ...] = (
             self.lock_key,
             [r[0] for r in rows],
             [r[1] for r in rows],
             [r[2] for r in rows],
             [r[3] for r in rows],
         )
+        statement = self.statement
+        if fence is not None:
+            statement = self.fenced
+            params = (*params, fence.aggregate_id, fence.version)
         subject = crashpoints.topic_subject([r[2] for r in rows])
         crashpoints.reach("append-before", subject)
         with self.lock:
@@ -138,7 +196,12 @@ class PostgresAppender:
                     if sent and self._recorded(rows[0]):
                         break  # the lost answer was a commit
                     sent = True
-                    self.connection.execute(self.statement, params, prepare=True)
+                    cursor = self.connection.execute(statement, params, prepare=True)
+                    if fence is not None and cursor.rowcount < len(rows):
+                        newest = self.connection.execute(
+                            self.newest, (fence.aggregate_id,)
+                        ).fetchone()[0]
+                        raise FencedError(fence, newest)
                     break
                 except psycopg.errors.UniqueViolation as exc:
                     raise es_persistence.IntegrityError(str(exc)) from exc

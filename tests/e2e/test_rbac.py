@@ -30,8 +30,9 @@ pytestmark = [pytest.mark.engines("kubernetes"), pytest.mark.timeout(300)]
 PROBE = "kes-rbac-probe"
 USER = f"system:serviceaccount:kes:{PROBE}"
 GROUPS = ["system:serviceaccounts", "system:serviceaccounts:kes", "system:authenticated"]
-# Granted for a feature whose code is not there yet: nothing can fail without them today.
-RESERVED = {"leases": "leader election between replicas (issue 15)"}
+# Granted for what the probe (one replica, no election) does not do: nothing it runs fails without.
+RESERVED = {"leases": "leader election: only `--leader-elect` replicas take a Lease (the probe "
+                      "runs one replica; tests/e2e/test_failover.py runs two with deploy/'s RBAC)"}
 
 
 def _rules() -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ fails the call, which is then retried where that is safe, instead of blocking it
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,6 +56,17 @@ class Api:
     def fresh_client(self) -> kubernetes.client.ApiClient:
         """A separate `ApiClient` on the same configuration (for exec websockets); close it."""
         return kubernetes.client.ApiClient(configuration=self.configuration)
+
+    def without_retries(self) -> Api:
+        """A separate client on a copy of this configuration that never retries a request:
+        a call given a deadline must fail by it (urllib3 retries a timed-out read 3 times).
+        Close it when done."""
+        configuration = copy.deepcopy(self.configuration)
+        configuration.retries = False
+        return Api(
+            client=kubernetes.client.ApiClient(configuration=configuration),
+            on_error=self.on_error,
+        )
 
     def close(self) -> None:
         """Release the client's threads and its pooled keep-alive connections."""

@@ -42,22 +42,27 @@ def request(
     content_type: str = "application/json",
     retry: bool | None = None,
     cancel: threading.Event | None = None,
+    timeout_s: float | None = None,
 ) -> Any:
     """One REST call; the decoded JSON response (None when empty).
 
     `retry` (default: only for GET) repeats the call after transient failures; a DELETE found
     NotFound after a failed attempt counts as done (the lost answer was the delete's).
+    ``timeout_s`` bounds the connect and each read (default: the client's --api-timeout); a
+    call with its own deadline (a Lease's) is not retried unless asked.
     """
-    if not (method == "GET" if retry is None else retry):
+    if retry is None:
+        retry = method == "GET" and timeout_s is None
+    if not retry:
         return _once(api, method=method, url_path=url_path, body=body, query=query,
-                     content_type=content_type)
+                     content_type=content_type, timeout_s=timeout_s)
     failed_before = False
 
     def attempt() -> Any:
         nonlocal failed_before
         try:
             return _once(api, method=method, url_path=url_path, body=body, query=query,
-                         content_type=content_type)
+                         content_type=content_type, timeout_s=timeout_s)
         except errors.ApiNotFoundError:
             if method == "DELETE" and failed_before:
                 return None
@@ -78,6 +83,7 @@ def _once(
     body: Any,
     query: list[tuple[str, Any]] | None,
     content_type: str,
+    timeout_s: float | None = None,
 ) -> Any:
     try:
         with errors.translated():
@@ -90,7 +96,7 @@ def _once(
                 auth_settings=["BearerToken"],
                 _preload_content=False,
                 _return_http_data_only=True,
-                _request_timeout=api.request_timeout(),
+                _request_timeout=api.request_timeout() if timeout_s is None else timeout_s,
             )
             # The body is read here, under the same timeout and error translation.
             data = response.data if hasattr(response, "data") else response[0].data

@@ -14,8 +14,9 @@ from typing import Any
 
 from kes.adapters.k8s import errors as k8s_errors
 from kes.adapters.k8s import objects, pods, waiting
+from kes.adapters.restic import locations
 from kes.functions import base, podrunning
-from kes.functions.datamover import arguments, running
+from kes.functions.datamover import arguments, repositories, running
 
 IDLE_COMMAND = ["sh", "-c", "tail -f /dev/null"]
 
@@ -70,6 +71,32 @@ def tool_pod(
         yield running.Target(namespace=pod_namespace, pod=name, container=container)
     finally:
         podrunning.delete_pod(ctx, namespace=pod_namespace, name=name)
+
+
+@contextlib.contextmanager
+def restic_session(
+    ctx: base.PhaseContext,
+    *,
+    namespace: str,
+    image: str,
+    generate_name: str,
+    parsed: arguments.PodArgs,
+    repository: locations.Repository,
+    password: str,
+    volumes: Mapping[str, str] | None = None,
+) -> Iterator[repositories.Session]:
+    """`tool_pod` with the repository opened in it: what most restic functions run in."""
+    with tool_pod(
+        ctx, namespace=namespace, image=image, generate_name=generate_name, parsed=parsed,
+        volumes=volumes,
+    ) as target:  # fmt: skip
+        yield repositories.Session(
+            ctx=ctx,
+            target=target,
+            repository=repository,
+            password=password,
+            insecure_tls=arguments.insecure_tls(parsed, repository),
+        )
 
 
 def _wait_running(ctx: base.PhaseContext, *, namespace: str, name: str, container: str) -> None:

@@ -73,7 +73,7 @@ NEEDED = (
     Need("", "persistentvolumeclaims", ("get", "list"), "kes.controller.parameters",
          '"persistentvolumeclaims"', "`.Object` of a PVC subject"),
     Need("coordination.k8s.io", "leases", ("get", "list", "watch", "create", "update", "patch"),
-         "", "", "leader election between replicas: kept for the code being added (issue 15)"),
+         "", "", "leader election between replicas (`--leader-elect`, kes.controller.electing)"),
 )
 
 # Resources named as literals in kes's calls to the API (devcluster excluded: it is the server).
