@@ -24,9 +24,9 @@ from devcluster_harness import (
 )
 from s3_harness import S3Server, start_moto, stop_moto
 
-pytest_plugins = ["toolcheck"]
+pytest_plugins = ["toolcheck", "reliability_report"]
 
-_LEVELS = {"unit", "replay", "integration", "devcluster", "e2e"}
+_LEVELS = {"unit", "replay", "integration", "devcluster", "e2e", "chaos", "fuzz"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,6 +14,7 @@ from kes.application import actionsets, errors, leadership, log, repositoryserve
 KesApplicationError = errors.KesApplicationError
 RunNotFoundError = errors.RunNotFoundError
 StoreUnavailableError = errors.StoreUnavailableError
+StoreWriteError = errors.StoreWriteError
 ConcurrencyConflictError = errors.ConcurrencyConflictError
 NotLeaderError = errors.NotLeaderError
 event_record = log.event_record
@@ -36,5 +37,6 @@ __all__ = [
     "RecordedResource",
     "RunNotFoundError",
     "StoreUnavailableError",
+    "StoreWriteError",
     "event_record",
 ]

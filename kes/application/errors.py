@@ -15,6 +15,11 @@ class StoreUnavailableError(KesApplicationError):
     """The event log cannot be opened (a damaged file, an unreachable database)."""
 
 
+class StoreWriteError(KesApplicationError):
+    """An event could not be recorded (a full disk, a database that stayed unreachable): the
+    change was not made, and nothing that depends on it may be done."""
+
+
 class ConcurrencyConflictError(KesApplicationError):
     """Other writers kept winning; the command was not recorded."""
 

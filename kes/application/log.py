@@ -82,6 +82,9 @@ class EventLog(es_application.Application[UUID]):
         self._stripes = [threading.Lock() for _ in range(64)]
         self._live: dict[int, Any] = {}
         self._live_lock = threading.Lock()
+        # Told when an event cannot be recorded (the controller stops: nothing may be done that
+        # the log does not record first).
+        self.store_failed: Callable[[errors.StoreWriteError], None] = lambda _error: None
         # Writes while leading with several replicas: the term's fence, or why writes are
         # refused here (this replica stepped down). Both None: an unfenced writer.
         self._fence: storage.Fence | None = None
@@ -91,6 +94,8 @@ class EventLog(es_application.Application[UUID]):
         for attempt in range(3):
             try:
                 super().__init__(env=env)
+                if not create:
+                    self._check_tables()
                 self.appender = storage.appender_for(self.store, recorder=self.recorder)
                 return
             except es_persistence.InternalError:
@@ -100,6 +105,17 @@ class EventLog(es_application.Application[UUID]):
                     raise errors.StoreUnavailableError(self._unavailable()) from None
             except es_persistence.PersistenceError:
                 raise errors.StoreUnavailableError(self._unavailable()) from None
+
+    def _check_tables(self) -> None:
+        """An existing log must hold its tables (a file cut before its first commit does not)."""
+        try:
+            self.recorder.max_notification_id()
+        except es_persistence.PersistenceError:
+            super().close()
+            raise errors.StoreUnavailableError(
+                f"The event log at {self.store.describe()} holds no events table: it is empty, "
+                "or it was cut before its first commit."
+            ) from None
 
     def _unavailable(self) -> str:
         return f"Cannot open the event log at {self.store.describe()}."
@@ -130,6 +146,12 @@ class EventLog(es_application.Application[UUID]):
                 self.appender.append([e.stored_row() for e in pending], fence=fence)
             except storage.FencedError as exc:
                 raise errors.NotLeaderError(self._fenced_message(exc)) from None
+            except es_persistence.OperationalError as exc:
+                failure = errors.StoreWriteError(
+                    f"Cannot record events in the event log at {self.store.describe()}: {exc}"
+                )
+                self.store_failed(failure)
+                raise failure from exc
         for obj in objs:
             if obj is not None and self._live.get(obj.id.int) is not obj:
                 self._keep(obj)

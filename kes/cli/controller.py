@@ -94,6 +94,15 @@ def controller() -> None:
 )
 @click.option("--log-json", is_flag=True, help="Log JSON lines.")
 @click.option(
+    "--api-timeout",
+    envvar="KES_API_TIMEOUT",
+    callback=_duration,
+    default="30s",
+    show_default=True,
+    help="How long one Kubernetes API request may wait for its answer before it fails (and is "
+    "retried where that is safe).",
+)
+@click.option(
     "--repositoryservers/--no-repositoryservers",
     envvar="KES_REPOSITORYSERVERS",
     default=True,
@@ -178,6 +187,7 @@ def run(
     allow_env: tuple[str, ...],
     log_level: str,
     log_json: bool,
+    api_timeout: float | None,
     repositoryservers: bool,
     repositoryserver_check_interval: float | None,
     webhook_cert_dir: Path,
@@ -208,7 +218,8 @@ def run(
                 "; ".join(problems) + ".", param_hint="--leader-elect-*"
             )
     try:
-        api = client.load(kubeconfig=kubeconfig, context=context)
+        api = client.load(kubeconfig=kubeconfig, context=context,
+                          timeout_s=api_timeout or client.DEFAULT_TIMEOUT_S)
         app = application.KesApplication(store=store)
     except (
         errors.ApiError,

@@ -27,6 +27,8 @@ import urllib.request
 import click
 import yaml
 
+from kes.cli import dev_faults
+
 DEFAULT_DIR = pathlib.Path(".kes") / "dev"
 ENGINES = {"kes": "serve", "kubernetes": "kubernetes"}
 NAMES = {"kes": "The kes devcluster", "kubernetes": "The Kubernetes dev cluster"}
@@ -174,8 +176,12 @@ def dev() -> None:
               help="kes: the project's API stand-in (starts in a second). kubernetes: "
                    "Kubernetes' own control plane with etcd, built by `make tools`. "
                    "[default: the data directory's engine, else kes]")
+@click.option("--faults", metavar="SPEC", default=None,
+              help="Put a fault-injecting proxy in front of the API, e.g. "
+                   "conflict=0.2,unavailable=0.05,watch-cut=0.1,gone=0.05,hang=0.01,latency=50ms; "
+                   "the kubeconfig printed last goes through it.")
 def up(data_dir: pathlib.Path, port: int, kubeconfig: pathlib.Path | None,
-       deploy_dir: pathlib.Path, engine: str | None) -> None:
+       deploy_dir: pathlib.Path, engine: str | None, faults: str | None) -> None:
     """Start the local cluster in the background and wait until it answers."""
     data_dir = data_dir.resolve()
     recorded = _engine(data_dir) if (data_dir / "engine").exists() or (
@@ -188,7 +194,7 @@ def up(data_dir: pathlib.Path, port: int, kubeconfig: pathlib.Path | None,
     pid = _pid(data_dir)
     if pid is not None:
         click.echo(f"{_name(data_dir)} is already running (pid {pid}, {_url(data_dir)}).")
-        click.echo(str(data_dir / "kubeconfig"))
+        _echo_kubeconfig(data_dir, kubeconfig, faults)
         return
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / "engine").write_text(engine + "\n")
@@ -220,7 +226,20 @@ def up(data_dir: pathlib.Path, port: int, kubeconfig: pathlib.Path | None,
     if problem:
         click.echo(f"Warning: pods cannot run and stay Pending: {problem} They start once "
                    "bubblewrap works (`make debs` installs it).", err=True)
-    click.echo(str(kubeconfig.resolve() if kubeconfig else data_dir / "kubeconfig"))
+    _echo_kubeconfig(data_dir, kubeconfig, faults)
+
+
+def _echo_kubeconfig(data_dir: pathlib.Path, kubeconfig: pathlib.Path | None,
+                     faults: str | None) -> None:
+    """The kubeconfig path, last; with --faults, the proxy's (started or restarted first)."""
+    direct = kubeconfig.resolve() if kubeconfig else data_dir / "kubeconfig"
+    if faults is None:
+        click.echo(str(direct))
+        return
+    through = dev_faults.start(data_dir, spec=faults, upstream=direct)
+    click.echo(f"The fault proxy ({faults or 'no faults'}) is running at "
+               f"{dev_faults.url(data_dir)}; the direct kubeconfig is {direct}.")
+    click.echo(str(through))
 
 
 def _why(data_dir: pathlib.Path) -> str:
@@ -247,6 +266,9 @@ def status(data_dir: pathlib.Path) -> None:
     click.echo(f"{_name(data_dir)} is running at {_url(data_dir)} (pid {pid}, {state}).")
     click.echo(f"engine: {_engine(data_dir)}")
     click.echo(f"kubeconfig: {data_dir / 'kubeconfig'}")
+    if dev_faults.pid(data_dir) is not None:
+        click.echo(f"fault proxy: {dev_faults.url(data_dir)} "
+                   f"(kubeconfig: {dev_faults.directory(data_dir) / 'kubeconfig'})")
     problem = _node_problem(data_dir, since=0) if answering else None
     if problem:
         click.echo(f"Warning: pods cannot run and stay Pending: {problem}", err=True)
@@ -272,8 +294,10 @@ def _stop(data_dir: pathlib.Path) -> bool:
 @dev.command()
 @data_dir_option
 def down(data_dir: pathlib.Path) -> None:
-    """Stop the local cluster; its state stays for the next `up`."""
+    """Stop the local cluster (and its fault proxy); its state stays for the next `up`."""
     data_dir = data_dir.resolve()
+    if dev_faults.stop(data_dir):
+        click.echo("The fault proxy stopped.")
     if _stop(data_dir):
         click.echo(f"{_name(data_dir)} stopped.")
     else:
@@ -287,6 +311,7 @@ def reset(data_dir: pathlib.Path) -> None:
     """Stop the local cluster and delete its data directory (state and credentials)."""
     data_dir = data_dir.resolve()
     name = _name(data_dir)
+    dev_faults.stop(data_dir)
     _stop(data_dir)
     shutil.rmtree(data_dir, ignore_errors=True)
     click.echo(f"{name} state in {data_dir} is deleted.")
@@ -294,9 +319,15 @@ def reset(data_dir: pathlib.Path) -> None:
 
 @dev.command()
 @data_dir_option
-def kubeconfig(data_dir: pathlib.Path) -> None:
+@click.option("--faults", "through_faults", is_flag=True,
+              help="The kubeconfig that goes through the fault proxy.")
+def kubeconfig(data_dir: pathlib.Path, through_faults: bool) -> None:
     """Print the path of the kubeconfig (use: export KUBECONFIG=$(kes dev kubeconfig))."""
     path = data_dir.resolve() / "kubeconfig"
+    if through_faults:
+        if dev_faults.pid(data_dir.resolve()) is None:
+            raise click.ClickException("No fault proxy runs: `kes dev up --faults SPEC`.")
+        path = dev_faults.directory(data_dir.resolve()) / "kubeconfig"
     if not path.exists():
         raise click.ClickException("No kubeconfig yet: run `kes dev up` first.")
     click.echo(str(path))

@@ -11,7 +11,6 @@ recorded.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from collections.abc import Mapping
@@ -20,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from kes import application
-from kes.adapters.k8s import client, errors, pods
+from kes.adapters.k8s import client, sweeping
 from kes.controller import (
     cancelling,
     logcontext,
@@ -79,6 +78,8 @@ class PhaseRunner:
         self.api = api
         self.controller_namespace = controller_namespace
         self.progress_interval_s = progress_interval_s
+        # Every pod of a phase goes when the phase ends, whatever happened (retried until gone).
+        self.sweeper = sweeping.PodSweeper(api)
 
     def recover(self, ctx: ActionContext, step: actionset.Step) -> None:
         """A phase the log shows running but no one runs: the controller died during it."""
@@ -87,11 +88,8 @@ class PhaseRunner:
         spec = ctx.specs[plan.name]
         idempotent = registry.is_idempotent(spec, plan.args)
         # The pods the lost attempt started would run on, unwatched: delete them first.
-        with contextlib.suppress(errors.ApiError):
-            for pod in pods.delete_labelled(
-                self.api, label_selector=podspec.phase_selector(uid=ctx.uid, phase=plan.name)
-            ):
-                logger.info("Deleted pod %s left by the interrupted phase %s.", pod, plan.name)
+        for pod in self.sweeper.sweep(podspec.phase_selector(uid=ctx.uid, phase=plan.name)):
+            logger.info("Deleted pod %s left by the interrupted phase %s.", pod, plan.name)
         if plan.defer:
             then = "running it again, a deferPhase always runs"
         else:
@@ -189,6 +187,8 @@ class PhaseRunner:
         finally:
             progress.stop()
             phase_scope.close()
+            if spec.creates_pods and ctx.uid:
+                self.sweeper.sweep(podspec.phase_selector(uid=ctx.uid, phase=name))
         duration = time.monotonic() - started
         if phase_scope.reason in (cancelling.TIMED_OUT, cancelling.ACTIONSET_TIMED_OUT):
             return self._failed(ctx, name=name, scope=phase_scope, limits=limits, tail=tail,

@@ -55,6 +55,7 @@ class Reconciler:
         self.on_not_leader = on_not_leader
         self._lock = threading.Lock()
         self._active: dict[UUID, tuple[threading.Thread, cancelling.CancelScope]] = {}
+        self._behind: set[UUID] = set()  # runs whose log was found behind their status
         # Runs start only between accept_work() and stop(): while this replica leads.
         self._accepting = False
 
@@ -105,11 +106,24 @@ class Reconciler:
                 return
             state = (obj.get("status") or {}).get("state")
             if state not in (None, "", ev.PENDING):
-                logger.info("ActionSet %s is %s and has no run in the log. Leaving it.", key, state)
+                # Its status was written from a log that had its run: that log lost events.
+                logger.error(
+                    "ActionSet %s shows state %s but the event log has no run for it: the log "
+                    "lost events (a truncated write-ahead log, an older copy of the store). It is "
+                    "not run again; delete and re-create it to run it.", key, state,
+                )
                 return
             run = self._accept_or_reject(obj)
             if run is None:
                 return
+        behind = not run.is_terminal and (obj.get("status") or {}).get("state") == ev.COMPLETE
+        if behind and run_id not in self._behind:
+            self._behind.add(run_id)
+            logger.error(
+                "ActionSet %s shows state complete but its run in the event log has not ended: "
+                "the log lost its last events (a truncated write-ahead log, an older copy of the "
+                "store). Going on from the last event recorded.", key,
+            )
         if run.is_terminal:
             # The object may go once the status projection has shown the end (the log already
             # has it); until then the projection is asked for it and requeues this key after.

@@ -2,7 +2,7 @@
 
 One direction of flow (STYLE 6): the ActionSet watch fills an object cache and a work queue;
 workers reconcile one key at a time; runs execute on their own threads and record everything
-through the application; the projection thread turns the log into status, Events and metrics.
+through the application; one thread per projection turns the log into status, Events and metrics.
 
 With ``--leader-elect`` several replicas run this; the elector (``electing``) picks one and the
 gate (``leading``) lets only that one work: workers take keys, runs start and projections write
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +42,9 @@ from kes.domain import crds
 from kes.projections import following, kubeevents, metrics, repositoryserver_status, status
 
 logger = logging.getLogger(__name__)
+
+# The exit code of a controller that cannot record events (a full disk, a lost database).
+STORE_FAILED_EXIT = 3
 
 
 @dataclass(frozen=True)
@@ -73,6 +77,7 @@ class Controller:
         )
         self.api = api
         self.app = app
+        self.app.store_failed = self._store_failed
         self.settings = settings
         self.stop_event = threading.Event()
         self.queue = queueing.WorkQueue()
@@ -172,11 +177,11 @@ class Controller:
         else:
             self.warmer.reset()
             self._spawn("election", self.elector.run, self.stop_event)
-        self._spawn(
-            "projections", following.run_forever, self.followers, stop=self.stop_event,
-            leading=self.gate.leading, generation=lambda: self.gate.generation,
-            following=self.warmer.step,
-        )
+        # One thread per projection: a hung Event write never holds up status or metrics.
+        self._threads.extend(following.start_each(
+            self.followers, stop=self.stop_event, leading=self.gate.leading,
+            generation=lambda: self.gate.generation, following=self.warmer.step,
+        ))
         if self.settings.health_port is not None:
             self._httpd = serving.start(
                 address=self.settings.health_address,
@@ -212,6 +217,17 @@ class Controller:
             self.stop_event.wait()
         finally:
             self.stop()
+
+    @staticmethod
+    def _store_failed(error: application.StoreWriteError) -> None:
+        """Nothing may be done that the log does not record first: stop at once, as a crash
+        would (runs resume from their last recorded event when the store works again)."""
+        logger.critical(
+            "%s Stopping the controller: it cannot record what it does. Free space or repair "
+            "the store, then start it again; runs resume from their last recorded event.", error,
+        )
+        logging.shutdown()
+        os._exit(STORE_FAILED_EXIT)
 
     def refresh_gauges(self) -> dict[str, int]:
         """Update the gauges that are read, not counted; the projections' lags."""

@@ -2,12 +2,15 @@
 
 Create the pod → wait until it leaves Pending (15 min default) → follow its log, parsing output
 markers and passing every line to `ctx.on_log` → wait for Succeeded → delete it (grace 0), always,
-also on failure and cancellation. Failures carry the last 10 log lines as Kanister's do.
+also on failure and cancellation. Failures carry the last 10 log lines as Kanister's do. The
+adapter retries transient API failures; a delete that still fails is logged, and the phase's
+pods are deleted by their labels when the phase ends (`kes.controller.phases`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +19,8 @@ from kes.adapters.k8s import errors as k8s_errors
 from kes.adapters.k8s import pods, waiting
 from kes.domain import outputs
 from kes.functions import base, podspec
+
+logger = logging.getLogger(__name__)
 
 READY_TIMEOUT_ENV = "KANISTER_POD_READY_WAIT_TIMEOUT"
 
@@ -65,9 +70,9 @@ def job_pod(
     merged_annotations = dict(annotations) if annotations is not None else None
     if ctx.pod_annotations:
         merged_annotations = podspec.merge_blueprint_wins(ctx.pod_annotations, annotations)
-    if ctx.action_set.uid and ctx.phase and podspec.is_label_value(ctx.phase):
+    if ctx.action_set.uid and ctx.phase:
         merged_labels[podspec.RUN_LABEL] = ctx.action_set.uid
-        merged_labels[podspec.PHASE_LABEL] = ctx.phase
+        merged_labels[podspec.PHASE_LABEL] = podspec.phase_label_value(ctx.phase)
     job_id = ctx.action_set.labels.get(podspec.JOB_ID_LABEL)
     if job_id is not None:
         merged_labels[podspec.JOB_ID_LABEL] = job_id
@@ -105,7 +110,7 @@ def run_pod(ctx: base.PhaseContext, *, pod: Mapping[str, Any]) -> dict[str, Any]
     if ctx.cancel.is_set():
         raise base.FunctionCancelledError()
     try:
-        created = pods.create(ctx.api, body=dict(pod))
+        created = pods.create(ctx.api, body=dict(pod), cancel=ctx.cancel)
     except k8s_errors.ApiError as exc:
         raise base.FunctionError(f"Failed to create pod: {exc}") from exc
     name = created["metadata"]["name"]
@@ -116,8 +121,17 @@ def run_pod(ctx: base.PhaseContext, *, pod: Mapping[str, Any]) -> dict[str, Any]
     except (waiting.WaitCancelledError, base.FunctionCancelledError):
         raise base.FunctionCancelledError() from None
     finally:
-        with contextlib.suppress(k8s_errors.ApiError):
-            pods.delete(ctx.api, namespace=namespace, name=name)
+        delete_pod(ctx, namespace=namespace, name=name)
+
+
+def delete_pod(ctx: base.PhaseContext, *, namespace: str, name: str) -> None:
+    """Delete a pod of the phase (retried by the adapter); a failure is logged, not raised: the
+    phase's end deletes what is left by its labels."""
+    try:
+        pods.delete(ctx.api, namespace=namespace, name=name)
+    except k8s_errors.ApiError as exc:
+        logger.warning("Deleting pod %s/%s failed: %s. It is deleted when the phase ends.",
+                       namespace, name, exc)
 
 
 def _follow(ctx: base.PhaseContext, *, namespace: str, name: str, container: str) -> dict[str, Any]:
@@ -136,7 +150,7 @@ def _follow(ctx: base.PhaseContext, *, namespace: str, name: str, container: str
             f"Name:{name}: {tail}: {exc}"
         ) from exc
     scanner = outputs.OutputScanner(on_log=ctx.on_log)
-    stream = pods.stream_logs(
+    stream = pods.follow_logs(
         ctx.api, namespace=namespace, name=name, container=container, cancel=ctx.cancel
     )
     try:

@@ -10,6 +10,7 @@ blueprint's (blueprint wins). Pure: no API calls.
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import re
 from collections.abc import Mapping
@@ -27,7 +28,15 @@ _LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
 
 
 def phase_selector(*, uid: str, phase: str) -> str:
-    return f"{RUN_LABEL}={uid},{PHASE_LABEL}={phase}"
+    return f"{RUN_LABEL}={uid},{PHASE_LABEL}={phase_label_value(phase)}"
+
+
+def phase_label_value(phase: str) -> str:
+    """The phase's name as a label value; a name that is not one (too long, other characters)
+    is labelled by a digest of it, so every pod of every phase can be found after a crash."""
+    if is_label_value(phase):
+        return phase
+    return "sha256-" + hashlib.sha256(phase.encode()).hexdigest()[:40]
 
 
 def is_label_value(text: str) -> bool:

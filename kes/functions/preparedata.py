@@ -9,7 +9,6 @@ phase only when `failOnError` is true. Not idempotent: the command may have side
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -120,7 +119,7 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any]:
     if ctx.cancel.is_set():
         raise base.FunctionCancelledError()
     try:
-        created = pods.create(ctx.api, body=pod)
+        created = pods.create(ctx.api, body=pod, cancel=ctx.cancel)
     except k8s_errors.ApiError as exc:
         raise base.FunctionError(f"Failed to create pod: {exc}") from None
     name = created["metadata"]["name"]
@@ -138,8 +137,7 @@ def run(ctx: base.PhaseContext, args: dict[str, Any]) -> dict[str, Any]:
             f"Failed while waiting for Pod {name} to complete: {exc}"
         ) from None
     finally:
-        with contextlib.suppress(k8s_errors.ApiError):
-            pods.delete(ctx.api, namespace=namespace, name=name)
+        podrunning.delete_pod(ctx, namespace=namespace, name=name)
 
 
 SPEC = base.FunctionSpec(

@@ -4,6 +4,8 @@ Every projection is a `Follower`: it reads the events recorded after its last po
 each to `apply`, then records the new position in the store's tracking table (eventsourcing's
 tracking recorder), so a restarted controller resumes where the projection stopped. Applying an
 event twice must be harmless (DESIGN rule 3): positions are recorded after the side effects.
+Each projection runs on a thread of its own (`start_each`): a Kubernetes Event write that hangs
+until its timeout delays the next Events, never a status write or the metrics.
 
 With several replicas only the leader projects (writes the cluster and records positions; the
 positions are shared through the store). A follower *shadows*: it reads the log up to the
@@ -118,6 +120,29 @@ class Follower:
         """How many recorded events (or buffered writes) this projection has not finished."""
         last = self.app.recorder.max_notification_id() or 0
         return max(0, last - self.position) + self.pending()
+
+
+def start_each(
+    followers: list[Follower],
+    *,
+    stop: threading.Event,
+    leading: Callable[[], bool] = lambda: True,
+    generation: Callable[[], int] = lambda: 0,
+    following: Callable[[], object] = lambda: None,
+) -> list[threading.Thread]:
+    """One `run_forever` thread per follower (daemons, ended by `stop`); the first one also
+    does `following`'s chores while this replica does not lead."""
+    threads = []
+    for index, follower in enumerate(followers):
+        chores = following if index == 0 else (lambda: None)
+        thread = threading.Thread(
+            target=run_forever, args=([follower],),
+            kwargs={"stop": stop, "leading": leading, "generation": generation,
+                    "following": chores},
+            name=f"projection-{follower.name}", daemon=True)
+        thread.start()
+        threads.append(thread)
+    return threads
 
 
 def run_forever(

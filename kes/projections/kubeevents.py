@@ -16,6 +16,7 @@ from kes import application
 from kes.adapters.k8s import client, errors, events
 from kes.domain import actionset_events as ev
 from kes.projections import following
+from kes.storage import crashpoints
 
 logger = logging.getLogger(__name__)
 
@@ -163,6 +164,8 @@ class EventsProjection(following.Follower):
                 )
         for target in targets:
             suffix = "" if target["kind"] == "ActionSet" else ".bp"
+            subject = f"{described.reason}{suffix}"
+            crashpoints.reach("event-before", subject)
             try:
                 created = events.record(
                     self.api,
@@ -175,5 +178,6 @@ class EventsProjection(following.Follower):
                 )
             except errors.ApiNotFoundError:
                 continue  # namespace gone
+            crashpoints.reach("event-after", subject)
             if created:
                 self.on_write()

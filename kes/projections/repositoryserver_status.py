@@ -18,6 +18,7 @@ from kes import application
 from kes.adapters.k8s import client, customresources, errors
 from kes.domain import repositoryserver, repositoryserver_events, status
 from kes.projections import following
+from kes.storage import crashpoints
 
 logger = logging.getLogger(__name__)
 
@@ -63,15 +64,16 @@ class RepositoryServerStatusProjection(following.Follower):
             return True
         if server.is_terminal:
             return True
-        # A merge patch keeps keys it does not name: cleared conditions must be sent as [].
-        body = {"conditions": [], **status.status_of(server)}
+        body = status.status_of(server)  # written whole: cleared conditions go too
         if self.last_status.get(server_id) == body:
             return True
         try:
+            crashpoints.reach("status-before", "repositoryserver")
             customresources.patch_status(
                 self.api, resource="repositoryservers", namespace=server.namespace,
                 name=server.name, status=body,
             )
+            crashpoints.reach("status-after", "repositoryserver")
         except errors.ApiNotFoundError:
             return True  # the CR is gone; the log keeps its story
         except errors.ApiError as exc:

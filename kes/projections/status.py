@@ -21,6 +21,7 @@ from kes import application
 from kes.adapters.k8s import client, customresources, errors
 from kes.domain import actionset, status
 from kes.projections import following
+from kes.storage import crashpoints
 
 logger = logging.getLogger(__name__)
 
@@ -105,10 +106,12 @@ class StatusProjection(following.Follower):
         body = status.status_of(run)
         if self.last_status.get(run_id) != body:
             try:
+                crashpoints.reach("status-before", "actionset")
                 customresources.patch_status(
                     self.api, resource="actionsets", namespace=run.namespace, name=run.name,
                     status=body,
                 )
+                crashpoints.reach("status-after", "actionset")
             except errors.ApiNotFoundError:
                 pass  # the ActionSet is gone; the log keeps its story
             except errors.ApiError as exc:

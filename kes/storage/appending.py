@@ -9,7 +9,9 @@ does only what a kes append needs:
 * PostgreSQL: one autocommitted statement, so one round trip: it takes a transaction-scoped
   advisory lock and inserts every event of the transition. The lock orders notification ids
   by commit (as the library's ``LOCK TABLE`` does), so a projection reading the log in id
-  order never skips an event committed later with a lower id.
+  order never skips an event committed later with a lower id. A broken connection (a restarted
+  server) is reopened with backoff for up to ``RECONNECT_S``; a statement whose answer was lost
+  is looked up before it is sent again, so a commit is never taken for a conflict.
 
 A second event at an aggregate's version (another writer got there first) raises
 ``eventsourcing.persistence.IntegrityError``, which the use cases answer by deciding again on
@@ -27,8 +29,10 @@ ordered before it, and every later one sees it).
 from __future__ import annotations
 
 import dataclasses
+import logging
 import sqlite3
 import threading
+import time
 import zlib
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -37,9 +41,12 @@ from uuid import UUID
 from eventsourcing import persistence as es_persistence
 from eventsourcing import sqlite as es_sqlite
 
-from kes.storage import settings
+from kes.storage import crashpoints, settings
 
-CONNECT_ATTEMPTS = 3
+logger = logging.getLogger(__name__)
+
+# How long a PostgreSQL append keeps reconnecting (a restart takes seconds) before it fails.
+RECONNECT_S = 30.0
 
 
 Row = tuple[UUID, int, str, bytes]  # aggregate id, version, topic, stored JSON
@@ -84,18 +91,19 @@ class SQLiteAppender:
         self.lock = threading.Lock()
 
     def append(self, rows: Sequence[Row], *, fence: Fence | None = None) -> None:
+        subject = crashpoints.topic_subject([r[2] for r in rows])
+        crashpoints.reach("append-before", subject)
         with self.lock:
             try:
                 if fence is not None:
                     self._append_fenced(rows, fence)
-                    return
-                if len(rows) == 1:  # one statement is one transaction in autocommit mode
+                elif len(rows) == 1:  # one statement is one transaction in autocommit mode
                     originator_id, version, topic, state = rows[0]
                     self.cursor.execute(self.insert, (originator_id.hex, version, topic, state))
-                    return
-                self.cursor.execute("BEGIN")
-                self.cursor.executemany(self.insert, [(r[0].hex, *r[1:]) for r in rows])
-                self.cursor.execute("COMMIT")
+                else:
+                    self.cursor.execute("BEGIN")
+                    self.cursor.executemany(self.insert, [(r[0].hex, *r[1:]) for r in rows])
+                    self.cursor.execute("COMMIT")
             except sqlite3.IntegrityError as exc:
                 if self.db.in_transaction:
                     self.cursor.execute("ROLLBACK")
@@ -104,6 +112,7 @@ class SQLiteAppender:
                 if self.db.in_transaction:
                     self.cursor.execute("ROLLBACK")
                 raise es_persistence.OperationalError(str(exc)) from exc
+        crashpoints.reach("append-after", subject)
 
     def _append_fenced(self, rows: Sequence[Row], fence: Fence) -> None:
         """The check and the inserts in one write transaction (the caller handles errors)."""
@@ -133,6 +142,10 @@ class PostgresAppender:
             "CROSS JOIN unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) AS e"
         )
         names = {"schema": sql.Identifier(schema), "table": sql.Identifier(table)}
+        self.lookup = sql.SQL(
+            "SELECT topic, state FROM {schema}.{table} "
+            "WHERE originator_id = %s AND originator_version = %s"
+        ).format(**names)
         self.statement = sql.SQL(insert).format(**names)
         # The fenced form inserts nothing when the fence's aggregate has moved on.
         self.fenced = sql.SQL(
@@ -170,25 +183,43 @@ class PostgresAppender:
         if fence is not None:
             statement = self.fenced
             params = (*params, fence.aggregate_id, fence.version)
+        subject = crashpoints.topic_subject([r[2] for r in rows])
+        crashpoints.reach("append-before", subject)
         with self.lock:
-            for attempt in range(CONNECT_ATTEMPTS):
+            deadline = time.monotonic() + RECONNECT_S
+            delay = 0.1
+            sent = False
+            while True:
                 try:
                     if self.connection is None or self.connection.closed:
                         self.connection = self._connect()
+                    if sent and self._recorded(rows[0]):
+                        break  # the lost answer was a commit
+                    sent = True
                     cursor = self.connection.execute(statement, params, prepare=True)
                     if fence is not None and cursor.rowcount < len(rows):
                         newest = self.connection.execute(
                             self.newest, (fence.aggregate_id,)
                         ).fetchone()[0]
                         raise FencedError(fence, newest)
-                    return
+                    break
                 except psycopg.errors.UniqueViolation as exc:
                     raise es_persistence.IntegrityError(str(exc)) from exc
                 except psycopg.OperationalError as exc:
-                    # The connection broke (a restarted server): one more try on a new one.
+                    # The connection broke (a restarted server): again on a new one.
                     self._drop()
-                    if attempt == CONNECT_ATTEMPTS - 1:
+                    if time.monotonic() + delay > deadline:
                         raise es_persistence.OperationalError(str(exc)) from exc
+                    logger.warning("Appending to the event log failed: %s. Retrying in "
+                                   "%.1f s.", str(exc).strip(), delay)
+                    time.sleep(delay)
+                    delay = min(delay * 2, 2.0)
+        crashpoints.reach("append-after", subject)
+
+    def _recorded(self, row: Row) -> bool:
+        """Whether `row` is in the table as sent (an earlier attempt committed it)."""
+        found = self.connection.execute(self.lookup, (row[0], row[1])).fetchone()
+        return found is not None and found[0] == row[2] and bytes(found[1]) == bytes(row[3])
 
     def _drop(self) -> None:
         if self.connection is not None:

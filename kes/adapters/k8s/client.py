@@ -3,6 +3,8 @@
 `Api` is what upper layers pass around (PhaseContext.api); they never see `kubernetes` types. One
 `Api` is shared by threads: the official client's REST calls are thread-safe, but its websocket
 helper (exec) temporarily swaps the client's `request` method, so exec uses `Api.fresh_client()`.
+Every request has a timeout (`timeout_s`, `--api-timeout`): an API server that never answers
+fails the call, which is then retried where that is safe, instead of blocking its thread forever.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ import kubernetes.config
 
 from kes.adapters.k8s import errors
 
+# Seconds a request may take to connect, and to answer (read timeout), unless told otherwise.
+DEFAULT_TIMEOUT_S = 30.0
+CONNECT_TIMEOUT_S = 10.0
+
 
 @dataclass(frozen=True)
 class Api:
@@ -26,6 +32,12 @@ class Api:
     client: kubernetes.client.ApiClient
     # Told the HTTP verb of every generic request that fails (other than a 404), for metrics.
     on_error: Callable[[str], None] | None = field(default=None, compare=False)
+    timeout_s: float = DEFAULT_TIMEOUT_S
+
+    def request_timeout(self, read_s: float | None = None) -> tuple[float, float]:
+        """The (connect, read) timeout of one request; `read_s` for longer reads (streams)."""
+        read = self.timeout_s if read_s is None else read_s
+        return (min(CONNECT_TIMEOUT_S, read), read)
 
     @property
     def configuration(self) -> kubernetes.client.Configuration:
@@ -64,40 +76,48 @@ class Api:
             pool_manager.clear()
 
 
-def from_configuration(configuration: kubernetes.client.Configuration) -> Api:
-    return Api(client=kubernetes.client.ApiClient(configuration=configuration))
+def from_configuration(
+    configuration: kubernetes.client.Configuration, *, timeout_s: float = DEFAULT_TIMEOUT_S
+) -> Api:
+    return Api(client=kubernetes.client.ApiClient(configuration=configuration),
+               timeout_s=timeout_s)
 
 
-def from_kubeconfig(*, path: str | None = None, context: str | None = None) -> Api:
+def from_kubeconfig(
+    *, path: str | None = None, context: str | None = None, timeout_s: float = DEFAULT_TIMEOUT_S
+) -> Api:
     """Load a kubeconfig file (default: $KUBECONFIG or ~/.kube/config), optionally one context."""
     configuration = kubernetes.client.Configuration()
     with errors.translated():
         kubernetes.config.load_kube_config(
             config_file=path, context=context, client_configuration=configuration
         )
-    return from_configuration(configuration)
+    return from_configuration(configuration, timeout_s=timeout_s)
 
 
-def in_cluster() -> Api:
+def in_cluster(*, timeout_s: float = DEFAULT_TIMEOUT_S) -> Api:
     """Use the pod's service account token and the KUBERNETES_SERVICE_* environment."""
     configuration = kubernetes.client.Configuration()
     with errors.translated():
         kubernetes.config.load_incluster_config(client_configuration=configuration)
-    return from_configuration(configuration)
+    return from_configuration(configuration, timeout_s=timeout_s)
 
 
-def load(*, kubeconfig: str | None = None, context: str | None = None) -> Api:
+def load(
+    *, kubeconfig: str | None = None, context: str | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> Api:
     """An explicit kubeconfig wins; else a kubeconfig if one exists; else in-cluster config."""
     if kubeconfig or context:
-        return from_kubeconfig(path=kubeconfig, context=context)
+        return from_kubeconfig(path=kubeconfig, context=context, timeout_s=timeout_s)
     # Read KUBECONFIG now (the library reads it once at import); it may list several files.
     candidates = [p for p in os.environ.get("KUBECONFIG", "").split(os.pathsep) if p]
     candidates = candidates or [str(Path.home() / ".kube" / "config")]
     existing = [p for p in candidates if Path(p).is_file()]
     if existing:
-        return from_kubeconfig(path=os.pathsep.join(existing))
+        return from_kubeconfig(path=os.pathsep.join(existing), timeout_s=timeout_s)
     if os.environ.get("KUBERNETES_SERVICE_HOST"):
-        return in_cluster()
+        return in_cluster(timeout_s=timeout_s)
     raise errors.ApiConfigError(
         "No Kubernetes configuration found: set KUBECONFIG, pass a kubeconfig, or run in a pod."
     )

@@ -85,18 +85,21 @@ def create(
     url_path = objects.path(
         group=mapping.group, version=mapping.version, resource=mapping.resource, namespace=target
     )
-    created = objects.request(api, method="POST", url_path=url_path, body=body)
-    return mapping, created if isinstance(created, dict) else {}
+    # Retried after transient failures without making a twin (a create-token label finds the
+    # object a lost answer created).
+    created = objects.create_once(api, url_path=url_path, body=body)
+    return mapping, created
 
 
 def delete(
     api: client.Api, *, group: str, version: str, resource: str, namespace: str, name: str
 ) -> None:
-    """Delete one object (background propagation, as the dynamic client's default)."""
+    """Delete one object (background propagation, as the dynamic client's default); retried,
+    and NotFound after a lost answer counts as deleted."""
     url_path = objects.path(
         group=group, version=version, resource=resource, namespace=namespace, name=name
     )
-    objects.request(api, method="DELETE", url_path=url_path)
+    objects.request(api, method="DELETE", url_path=url_path, retry=True)
 
 
 def exists(
@@ -130,13 +133,14 @@ def patch(
         group=group, version=version, resource=resource, namespace=namespace, name=name
     )
     try:
+        # A merge of the same body twice gives the same object: safe to retry.
         result = objects.request(
-            api, method="PATCH", url_path=url_path, body=body, content_type=STRATEGIC
+            api, method="PATCH", url_path=url_path, body=body, content_type=STRATEGIC, retry=True
         )
     except errors.ApiError as exc:
         if exc.status != 415:
             raise
         result = objects.request(
-            api, method="PATCH", url_path=url_path, body=body, content_type=MERGE
+            api, method="PATCH", url_path=url_path, body=body, content_type=MERGE, retry=True
         )
     return result if isinstance(result, dict) else {}

@@ -93,7 +93,16 @@ def from_library(exc: BaseException) -> ApiError:
         return cls(text, status=status, reason=reason or str(exc.reason or ""))
     if isinstance(exc, config_exception.ConfigException):
         return ApiConfigError(str(exc))
+    if _timed_out(exc):
+        return ApiUnavailableError(f"Kubernetes API request timed out: {exc}")
     return ApiUnavailableError(f"Kubernetes API unreachable: {exc}")
+
+
+def _timed_out(exc: BaseException) -> bool:
+    if isinstance(exc, TimeoutError | urllib3.exceptions.TimeoutError):
+        return True
+    reason = getattr(exc, "reason", None)  # MaxRetryError wraps the timeout
+    return isinstance(reason, TimeoutError | urllib3.exceptions.TimeoutError)
 
 
 @contextmanager

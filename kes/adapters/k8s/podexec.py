@@ -5,24 +5,31 @@ text carries the last 10 lines of each stream:
 `"<err>.\\nstdout: <last 10 lines>\\nstderr: <last 10 lines>"`.
 Each call uses its own `ApiClient` because the library's websocket helper swaps the client's
 request method for the duration of the call (not thread-safe on a shared client).
+
+A command may not be idempotent, so an exec is never repeated once the upgrade succeeded; an
+upgrade refused with 429 or 5xx, or a connection that could not be made, started nothing and is
+retried (`retrying`). The connection and the upgrade have the Api's timeout.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import websocket
 from kubernetes import stream as k8s_stream
 from kubernetes.client import CoreV1Api
 from kubernetes.client import exceptions as client_exceptions
 
-from kes.adapters.k8s import client, errors, pods, waiting
+from kes.adapters.k8s import client, errors, pods, retrying, waiting
 
 _STDOUT, _STDERR, _ERROR = 1, 2, 3
+_HANDSHAKE_STATUS = re.compile(r"Handshake status (\d{3})")
 
 
 @dataclass(frozen=True)
@@ -92,18 +99,32 @@ def run(
     }
     if container:
         kwargs["container"] = container
-    try:
+    # The library passes no timeout to websocket-client's connect: its default applies.
+    websocket.setdefaulttimeout(api.timeout_s)
+
+    def upgrade() -> Any:
         try:
-            ws = k8s_stream.stream(
+            return k8s_stream.stream(
                 CoreV1Api(own).connect_get_namespaced_pod_exec, pod, namespace, **kwargs
             )
         except Exception as exc:  # the library fails here in several ways
-            raise ExecError(
+            failure = ExecError(
                 f"Failed to exec command in pod: {_handshake_error(exc)}",
                 stdout=b"",
                 stderr=b"",
                 exit_code=None,
-            ) from exc
+            )
+            if _refused_before_start(exc):
+                raise errors.ApiUnavailableError(str(failure)) from failure
+            raise failure from exc
+
+    try:
+        try:
+            ws = retrying.call(upgrade, what=f"Exec in pod {namespace}/{pod}", cancel=cancel)
+        except errors.ApiUnavailableError as exc:
+            if isinstance(exc.__cause__, ExecError):
+                raise exc.__cause__ from None
+            raise
         error_text = ""
         try:
             if stdin is not None:
@@ -132,6 +153,23 @@ def run(
             f"Failed to exec command in pod: {message}", stdout=out, stderr=err, exit_code=code
         )
     return ExecResult(stdout=out, stderr=err, exit_code=0)
+
+
+def _refused_before_start(exc: BaseException) -> bool:
+    """An upgrade answered 429/5xx, or a connection refused: the command never started. (A
+    timeout is not: the server may have started the command before its answer was lost.)"""
+    seen: BaseException | None = exc
+    for _ in range(10):  # a chain of causes is short; never loop on a strange one
+        if seen is None:
+            break
+        if isinstance(seen, ConnectionRefusedError):
+            return True
+        match = _HANDSHAKE_STATUS.search(str(getattr(seen, "reason", "") or seen))
+        if match is not None:
+            code = int(match.group(1))
+            return code == 429 or code >= 500
+        seen = seen.__context__ or seen.__cause__
+    return False
 
 
 def _handshake_error(exc: BaseException) -> str:

@@ -47,6 +47,7 @@ def scale(api: client.Api, *, kind: str, namespace: str, name: str, replicas: in
         url_path=url_path,
         body={"spec": {"replicas": replicas}},
         content_type="application/merge-patch+json",
+        retry=True,  # setting a count twice changes nothing
     )
 
 

@@ -60,7 +60,7 @@ def tool_pod(
     if ctx.cancel.is_set():
         raise base.FunctionCancelledError()
     try:
-        created = pods.create(ctx.api, body=body)
+        created = pods.create(ctx.api, body=body, cancel=ctx.cancel)
     except k8s_errors.ApiError as exc:
         raise base.FunctionError(f"Failed to create pod: {exc}") from None
     name = created["metadata"]["name"]
@@ -70,8 +70,7 @@ def tool_pod(
         _wait_running(ctx, namespace=pod_namespace, name=name, container=container)
         yield running.Target(namespace=pod_namespace, pod=name, container=container)
     finally:
-        with contextlib.suppress(k8s_errors.ApiError):
-            pods.delete(ctx.api, namespace=pod_namespace, name=name)
+        podrunning.delete_pod(ctx, namespace=pod_namespace, name=name)
 
 
 @contextlib.contextmanager
