@@ -24,6 +24,10 @@ MARKER = "###Phase-output###:"
 _MARKER_B = MARKER.encode()
 # Go's bufio.Reader size used by Kanister: a longer line arrives in chunks ("isPrefix").
 CHUNK = 64 * 1024
+# Kanister sets no limit; its outputs end in the ActionSet's status, which kube-apiserver caps
+# with the object (etcd's 1.5 MiB). kes stops at 1 MiB of marker content per phase, so a pod that
+# prints an endless marker line costs bounded memory and fails with a message, not the store.
+MAX_OUTPUT_BYTES = 1024 * 1024
 
 _KEY_RE = re.compile(r"[a-zA-Z0-9_]*")
 # Go's unicode.IsSpace set (bytes.TrimSpace), which differs from Python's str.strip set.
@@ -135,6 +139,8 @@ class OutputScanner:
         self._pending = b""
         self._output_buf: bytes | None = None
         self._separator_suffix = b""
+        self._discarding = False  # the rest of a marker line already refused as too large
+        self._sizes: dict[str, int] = {}
         self.outputs: dict[str, Any] = {}
         self.marker_seen = False
 
@@ -173,8 +179,12 @@ class OutputScanner:
     def _line(self, line: bytes, *, is_prefix: bool) -> None:
         if not line:
             return
+        if self._discarding:
+            self._discarding = is_prefix
+            return
         if self._output_buf is not None:
             self._output_buf += line
+            self._check_size(len(self._output_buf), is_prefix=is_prefix)
             if not is_prefix:
                 content, self._output_buf = self._output_buf, None
                 self._emit(content)
@@ -194,10 +204,23 @@ class OutputScanner:
         self._capture(line[index + len(_MARKER_B) :], is_prefix=is_prefix)
 
     def _capture(self, content: bytes, *, is_prefix: bool) -> None:
+        self._check_size(len(content), is_prefix=is_prefix)
         if is_prefix:
             self._output_buf = content
         else:
             self._emit(content)
+
+    def _check_size(self, pending: int, *, is_prefix: bool) -> None:
+        """Refuse a marker that would take the phase's outputs past `MAX_OUTPUT_BYTES`."""
+        if pending + sum(self._sizes.values()) <= MAX_OUTPUT_BYTES:
+            return
+        self._output_buf = None
+        self._discarding = is_prefix
+        raise OutputError(
+            f"Phase output is larger than {MAX_OUTPUT_BYTES // (1024 * 1024)} MiB: outputs end "
+            "in the ActionSet's status; move large data with `kando location push` and output "
+            "its path"
+        )
 
     def _emit(self, content: bytes) -> None:
         text = _go_trim(content)
@@ -207,6 +230,7 @@ class OutputScanner:
         key, value = decode_marker_json(text)
         self.marker_seen = True
         self.outputs[key] = value
+        self._sizes[key] = len(content)
 
     def _log(self, line: bytes) -> None:
         self._log_text(line.decode("utf-8", errors="replace"))

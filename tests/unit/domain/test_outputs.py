@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import tracemalloc
 
 import pytest
 
@@ -164,3 +165,44 @@ def test_scanning_goes_on_after_a_bad_marker() -> None:
     scanner.feed(b"three\n")
     assert scanner.close() == {"k": "v"}
     assert logged == ["one", "{bad", "two", '{"key":"k","value":"v"}', "three"]
+
+
+def test_a_marker_past_the_output_limit_fails_and_the_stream_goes_on() -> None:
+    scanner = outputs.OutputScanner()
+    big = _marker("big", "v" * (outputs.MAX_OUTPUT_BYTES + 1)).encode()
+    with pytest.raises(outputs.OutputError, match="Phase output is larger than 1 MiB"):
+        scanner.feed(big)
+    scanner.feed(_marker("small", "1").encode())
+    assert scanner.close() == {"small": "1"}
+
+
+def test_outputs_of_many_keys_count_together_against_the_limit() -> None:
+    scanner = outputs.OutputScanner()
+    value = "v" * (outputs.MAX_OUTPUT_BYTES // 4)
+    for index in range(3):
+        scanner.feed(_marker(f"k{index}", value).encode())
+    with pytest.raises(outputs.OutputError, match="larger than 1 MiB"):
+        scanner.feed(_marker("k3", value + "more").encode())
+    assert sorted(scanner.close()) == ["k0", "k1", "k2"]
+
+
+def test_an_endless_marker_line_costs_bounded_memory() -> None:
+    """A pod that prints a marker and then 64 MiB without a newline: one error, little memory."""
+    scanner = outputs.OutputScanner()
+    piece = b"x" * outputs.CHUNK
+    errors = 0
+    tracemalloc.start()
+    try:
+        scanner.feed(outputs.MARKER.encode())
+        for _ in range(1024):
+            try:
+                scanner.feed(piece)
+            except outputs.OutputError:
+                errors += 1
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert errors == 1
+    assert peak < 4 * outputs.MAX_OUTPUT_BYTES, peak
+    scanner.feed(b"\n" + _marker("after", "ok").encode())
+    assert scanner.close() == {"after": "ok"}
