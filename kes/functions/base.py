@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kes.adapters.k8s import client
+from kes.domain.templates import rendering
 from kes.functions import podmeta
 
 DEFAULT_VERSION = "v0.0.0"
@@ -152,6 +153,27 @@ def validate_args(spec: FunctionSpec, args: Mapping[str, Any]) -> None:
     for name in spec.required_args:
         if name not in args:
             raise ArgumentError(f"Required arg missing: {name}")
+    for name, value in args.items():
+        if _depth(value) >= rendering.MAX_ARGS_DEPTH:
+            raise ArgumentError(
+                f"argument {name} is nested {rendering.MAX_ARGS_DEPTH} or more levels deep"
+            )
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and maps nest in `value`, counted without recursion (any depth)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend((child, depth + 1) for child in node)
+        else:
+            deepest = max(deepest, depth)
+            continue
+        deepest = max(deepest, depth + 1)
+    return deepest
 
 
 def reports_progress(run: RunFunction) -> RunFunction:

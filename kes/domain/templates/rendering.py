@@ -95,14 +95,26 @@ def _as_dot(params: Any) -> Any:
     return params
 
 
-def render_args(args: Any, params: Any) -> Any:
+# Go recurses through any depth; Python's stack does not. No real Blueprint nests args anywhere
+# near this deep, and a hostile one gets a TemplateError instead of a RecursionError.
+MAX_ARGS_DEPTH: Final = 100
+
+
+def render_args(args: Any, params: Any, *, _depth: int = 0) -> Any:
     """Kanister's RenderArgs/render: strings rendered; lists and maps recursed (keys too)."""
     if isinstance(args, str):
         return render(args, params)
+    if isinstance(args, list | tuple | Mapping) and _depth >= MAX_ARGS_DEPTH:
+        raise errors.TemplateError(
+            f"args are nested {MAX_ARGS_DEPTH} or more levels deep; flatten them"
+        )
     if isinstance(args, list | tuple):
-        return [render_args(item, params) for item in args]
+        return [render_args(item, params, _depth=_depth + 1) for item in args]
     if isinstance(args, Mapping):
-        return {render_args(k, params): render_args(v, params) for k, v in args.items()}
+        return {
+            render_args(k, params, _depth=_depth + 1): render_args(v, params, _depth=_depth + 1)
+            for k, v in args.items()
+        }
     return args
 
 

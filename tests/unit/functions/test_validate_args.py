@@ -87,3 +87,12 @@ def test_qualified_names(key: str, errors: int) -> None:
 
 def test_label_values_longer_than_63_characters() -> None:
     assert podmeta.label_value_errors("v" * 64) == ["must be no more than 63 characters"]
+
+
+def test_args_nested_too_deep_are_refused_before_anything_renders_them() -> None:
+    deep: Any = "x"
+    for _ in range(5000):
+        deep = {"spec": [deep]}
+    with pytest.raises(base.ArgumentError, match=r"^argument podOverride is nested 100 or more"):
+        _validate("KubeTask", {**TASK, "podOverride": deep})
+    _validate("KubeTask", {**TASK, "podOverride": {"spec": {"containers": [{"name": "c"}]}}})

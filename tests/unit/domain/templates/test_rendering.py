@@ -208,3 +208,19 @@ def test_field_of_nil_struct_pointer() -> None:
         'template: config:1:11: executing "config" at <.Profile.Location.Bucket>: '
         "nil pointer evaluating *param.Profile.Location"
     )
+
+
+def _nested(depth: int, leaf: object) -> object:
+    value = leaf
+    for _ in range(depth):
+        value = {"a": [value]}
+    return value
+
+
+def test_args_nested_past_the_limit_fail_with_a_template_error_not_a_recursion_error() -> None:
+    shallow = _nested(rendering.MAX_ARGS_DEPTH // 2 - 1, "{{ .X }}")
+    assert rendering.render_args({"podOverride": shallow}, {"X": "1"}) == {
+        "podOverride": _nested(rendering.MAX_ARGS_DEPTH // 2 - 1, "1")
+    }
+    with pytest.raises(errors.TemplateError, match="nested 100 or more levels deep"):
+        rendering.render_args({"podOverride": _nested(5000, "{{ .X }}")}, {"X": "1"})
