@@ -150,6 +150,7 @@ def run(kube: ch.Kube, *, kubeconfig: Path, work: Path, boundary: str | None,
     first = ch.Controller(kubeconfig=kubeconfig, store=store, log=work / "controller.log",
                           namespaces=(namespace,), env=env)
     second: ch.Controller | None = None
+    seen_by_ps = checks.CommandLines()
     try:
         first.start()
         lap("start")
@@ -171,6 +172,7 @@ def run(kube: ch.Kube, *, kubeconfig: Path, work: Path, boundary: str | None,
         trial.problems.extend(problems)
         surfaces = checks.run_surfaces(kube, namespace=namespace, name=NAME, store=store,
                                        log=work / "controller.log")
+        surfaces["process command lines (ps)"] = seen_by_ps.stop()
         trial.scanned = len(surfaces)
         trial.problems.extend(f"secret leaked: {leak}"
                               for leak in checks.secret_leaks(key, surfaces))
@@ -178,6 +180,7 @@ def run(kube: ch.Kube, *, kubeconfig: Path, work: Path, boundary: str | None,
     except AssertionError as exc:
         trial.problems.append(str(exc).splitlines()[0])
     finally:
+        seen_by_ps.stop()
         first.stop()
         if second is not None:
             second.stop()

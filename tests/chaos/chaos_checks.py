@@ -10,7 +10,10 @@ missing); no pod of its phases is left; no form of a secret it used can be read 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
+import threading
 import urllib.parse
 from collections import Counter
 from collections.abc import Callable, Collection
@@ -140,3 +143,31 @@ def run_surfaces(kube: ch.Kube, *, namespace: str, name: str, store: str,
         surfaces[f"kes history {' '.join(args)}".strip()] = (result.stdout
                                                              + result.stderr).encode()
     return surfaces
+
+
+
+class CommandLines:
+    """Every process command line `ps` could show while it runs, sampled from /proc in a loop
+    (pods of the local cluster are processes of this machine). A sample, not a proof: the restic
+    functions' own test holds each restic process until it has been seen."""
+
+    def __init__(self) -> None:
+        self.seen: set[bytes] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            for entry in os.scandir("/proc"):
+                if entry.name.isdigit():
+                    with contextlib.suppress(OSError):
+                        raw = Path(entry.path, "cmdline").read_bytes()
+                        self.seen.add(raw.replace(b"\0", b" "))
+            self._stop.wait(0.05)
+
+    def stop(self) -> bytes:
+        """Stop sampling (again is fine); everything seen, a line per command line."""
+        self._stop.set()
+        self._thread.join(timeout=10)
+        return b"\n".join(sorted(self.seen))

@@ -57,7 +57,8 @@ def test_every_boundary_of_an_actionset_run_survives_a_kill_9(
     reliability_report.record("secrets", {
         "after": f"{len(results)} crash trials (restic password in a Secret, BackupData)",
         "surfaces": "store file, WAL and SHM; controller log; CR status; Events; kes history "
-                    "(plain, --json, --verify)",
+                    "(plain, --json, --verify); every process command line sampled from /proc "
+                    "during the trial",
         "forms": "plain, base64, base64url, URL-encoded, hex",
         "places searched": sum(r.scanned for r in results),
         "leaks": sum(1 for r in results for p in r.problems if p.startswith("secret leaked")),
