@@ -269,8 +269,10 @@ class Elector:
         except errors.ApiConflictError:
             return False  # another candidate wrote the Lease first: read it again next round
         except errors.ApiError as exc:
-            level = logging.WARNING if self._leading else logging.DEBUG
-            logger.log(level, "Lease %s not renewed: %s", settings.lease, exc)
+            # A follower's failed try is routine; a refusal by RBAC is not: it can never lead.
+            loud = self._leading or isinstance(exc, errors.ApiForbiddenError)
+            logger.log(logging.WARNING if loud else logging.DEBUG,
+                       "Lease %s not renewed: %s", settings.lease, exc)
             return False
         except Exception as exc:  # the client's own failures (a TLS EOF it cannot decode)
             # The election thread must outlive any one call: it is what stops the work.
@@ -310,3 +312,5 @@ class Elector:
             logger.info("Released Lease %s.", settings.lease)
         except errors.ApiError as exc:
             logger.warning("Could not release Lease %s: %s", settings.lease, exc)
+        except Exception as exc:  # the client's own failures, as when renewing
+            logger.warning("Could not release Lease %s: %s", settings.lease, type(exc).__name__)

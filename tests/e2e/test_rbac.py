@@ -5,13 +5,12 @@ A probe controller runs as its own ServiceAccount (`kes/kes-rbac-probe`) bound t
 ClusterRole. Each test removes one rule from the copy, waits until the API server's authorizer
 says so (a SubjectAccessReview), runs the scenario and checks how it fails, then puts the rule
 back. Rules the controller needs before it is ready (reading ActionSets, managing its CRDs) are
-shown with a controller started without them. A rule no scenario needs must not be in deploy/,
-unless `RESERVED` says which coming feature it is kept for.
+shown with a controller started without them, and the Lease rule with a `--leader-elect`
+controller that never leads without it. A rule no scenario needs must not be in deploy/.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import uuid
 from collections.abc import Callable, Iterator
@@ -30,9 +29,8 @@ pytestmark = [pytest.mark.engines("kubernetes"), pytest.mark.timeout(300)]
 PROBE = "kes-rbac-probe"
 USER = f"system:serviceaccount:kes:{PROBE}"
 GROUPS = ["system:serviceaccounts", "system:serviceaccounts:kes", "system:authenticated"]
-# Granted for what the probe (one replica, no election) does not do: nothing it runs fails without.
-RESERVED = {"leases": "leader election: only `--leader-elect` replicas take a Lease (the probe "
-                      "runs one replica; tests/e2e/test_failover.py runs two with deploy/'s RBAC)"}
+# The rule only `--leader-elect` replicas need (the probe runs one replica without election).
+ELECTION = {"leases": 'leases.coordination.k8s.io "kes-controller" is forbidden'}
 
 
 def _rules() -> list[dict[str, Any]]:
@@ -262,7 +260,7 @@ AT_START = {
 def test_every_rule_has_a_scenario_or_a_reason() -> None:
     keys = [_key(rule) for rule in _rules()]
     assert len(keys) == len(set(keys)), keys
-    assert sorted(keys) == sorted([*DYNAMIC, *AT_START, *RESERVED])
+    assert sorted(keys) == sorted([*DYNAMIC, *AT_START, *ELECTION])
 
 
 @pytest.mark.parametrize("without", [r for r in _rules() if _key(r) in DYNAMIC],
@@ -271,10 +269,10 @@ def test_a_scenario_fails_without_the_rule(probe: Probe, without: dict[str, Any]
     DYNAMIC[_key(without)](probe, _namespace(probe.kube))
 
 
-@pytest.mark.parametrize("rule", [r for r in _rules() if _key(r) in AT_START], ids=_key)
-def test_the_controller_cannot_start_without_the_rule(
-    probe: Probe, rule: dict[str, Any], tmp_path: Path
-) -> None:
+def _controller_without(
+    probe: Probe, rule: dict[str, Any], work: Path, *, extra: list[str]
+) -> ControllerProcess:
+    """A controller of its own ServiceAccount, bound to every rule of deploy/'s but `rule`."""
     account = f"kes-rbac-{_key(rule)[:10]}"
     rules = [r for r in _rules() if r != rule]
     probe.kube.apply([
@@ -289,9 +287,16 @@ def test_the_controller_cannot_start_without_the_rule(
          "subjects": [{"kind": "ServiceAccount", "name": account, "namespace": "kes"}]},
     ])
     config = probe.devcluster.service_account_kubeconfig(namespace="kes", name=account,
-                                                         path=tmp_path / "kubeconfig")
-    process = ControllerProcess(kubeconfig=config, store=tmp_path / "store.sqlite3",
-                                log=tmp_path / "controller.log", extra=[])
+                                                         path=work / "kubeconfig")
+    return ControllerProcess(kubeconfig=config, store=work / "store.sqlite3",
+                             log=work / "controller.log", extra=extra)
+
+
+@pytest.mark.parametrize("rule", [r for r in _rules() if _key(r) in AT_START], ids=_key)
+def test_the_controller_cannot_start_without_the_rule(
+    probe: Probe, rule: dict[str, Any], tmp_path: Path
+) -> None:
+    process = _controller_without(probe, rule, tmp_path, extra=[])
     process.start(wait=False)
     try:
         wait_for(lambda: AT_START[_key(rule)] in process.log.read_text(),
@@ -303,17 +308,18 @@ def test_the_controller_cannot_start_without_the_rule(
         process.stop()
 
 
-def test_reserved_rules_are_not_needed_yet(probe: Probe) -> None:
-    """Without the reserved rules a run still completes: they are kept for `RESERVED`'s
-    reasons, not for any code of today."""
-    reserved = [r for r in _rules() if _key(r) in RESERVED]
-    probe.grant([r for r in _rules() if r not in reserved])
+@pytest.mark.parametrize("rule", [r for r in _rules() if _key(r) in ELECTION], ids=_key)
+def test_a_leader_elect_replica_never_leads_without_the_rule(
+    probe: Probe, rule: dict[str, Any], tmp_path: Path
+) -> None:
+    process = _controller_without(
+        probe, rule, tmp_path,
+        extra=["--leader-elect", "--leader-elect-lease-duration", "3s",
+               "--leader-elect-renew-deadline", "2s", "--leader-elect-retry-period", "0.5s"])
+    process.start(wait=False)
     try:
-        wait_for(lambda: not any(probe.allowed(r) for r in reserved), what="the refusal")
-        ns = _namespace(probe.kube)
-        probe.kube.apply(one_action("as-ok", ns, phases=[kubetask("one", "kando output a b")]))
-        obj = probe.kube.wait_actionset("as-ok", ns)
-        assert obj["status"]["state"] == "complete", json.dumps(obj["status"])
+        wait_for(lambda: ELECTION[_key(rule)] in process.log.read_text(),
+                 what="the refused Lease")
+        assert "Leading: took Lease" not in process.log.read_text()
     finally:
-        probe.grant(copy.deepcopy(_rules()))
-        wait_for(lambda: all(probe.allowed(r) for r in reserved), what="the grant")
+        process.stop()

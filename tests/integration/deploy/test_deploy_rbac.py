@@ -72,8 +72,8 @@ NEEDED = (
          "`.Object` of a Namespace subject"),
     Need("", "persistentvolumeclaims", ("get", "list"), "kes.controller.parameters",
          '"persistentvolumeclaims"', "`.Object` of a PVC subject"),
-    Need("coordination.k8s.io", "leases", ("get", "list", "watch", "create", "update", "patch"),
-         "", "", "leader election between replicas (`--leader-elect`, kes.controller.electing)"),
+    Need("coordination.k8s.io", "leases", ("get", "create", "update"), "kes.adapters.k8s.leases",
+         '"leases"', "leader election between replicas (`--leader-elect`, kes.controller.electing)"),
 )
 
 # Resources named as literals in kes's calls to the API (devcluster excluded: it is the server).
