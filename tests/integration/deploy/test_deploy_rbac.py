@@ -73,7 +73,7 @@ NEEDED = (
     Need("", "persistentvolumeclaims", ("get", "list"), "kes.controller.parameters",
          '"persistentvolumeclaims"', "`.Object` of a PVC subject"),
     Need("coordination.k8s.io", "leases", ("get", "create", "update"), "kes.adapters.k8s.leases",
-         '"leases"', "leader election between replicas (`--leader-elect`, kes.controller.electing)"),
+         '"leases"', "leader election between replicas (`--leader-elect`)"),
 )
 
 # Resources named as literals in kes's calls to the API (devcluster excluded: it is the server).
