@@ -183,3 +183,35 @@ def test_default_render_applies_with_server_dry_run(kubectl: Kubectl) -> None:
     result = kubectl("apply", "--dry-run=server", "-f", "-", stdin=text)
     assert result.returncode == 0, result.stderr
     assert result.stdout.count("(server dry run)") == len(crds) + len(objects)
+
+
+def test_several_replicas_share_a_postgresql_log_and_elect_a_leader() -> None:
+    objects = helmrender.objects({
+        "store": {"type": "postgresql", "postgresql": {"existingSecret": "kes-store"}},
+        "controller": {"replicas": 2, "leaderElection": {"leaseDuration": "20s"}},
+    })
+    deployment = one(objects, "Deployment")
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["strategy"] == {"type": "RollingUpdate"}
+    args = _container(objects)["args"]
+    assert "--leader-elect" in args
+    assert "--leader-elect-lease-duration=20s" in args
+    assert not [a for a in args if a.startswith("--leader-elect-renew-deadline")]
+
+
+def test_one_replica_runs_without_election_by_default() -> None:
+    objects = helmrender.objects({})
+    deployment = one(objects, "Deployment")
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    assert not [a for a in _container(objects)["args"] if a.startswith("--leader-elect")]
+
+
+def test_several_replicas_on_sqlite_fail_with_what_to_change() -> None:
+    with pytest.raises(helmrender.RenderError, match=r"needs store\.type postgresql"):
+        helmrender.objects({"controller": {"replicas": 2}})
+
+
+def test_leader_election_durations_are_checked_by_the_schema() -> None:
+    with pytest.raises(helmrender.RenderError, match="leaseDuration"):
+        helmrender.objects({"controller": {"leaderElection": {"leaseDuration": "soon"}}})
