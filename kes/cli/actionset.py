@@ -12,11 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-import yaml
 
 from kes.adapters.k8s import client, customresources, errors, objects
 from kes.cli import actionset_inspect, actionset_kube, actionset_retry
-from kes.domain import actionsets
+from kes.domain import actionsets, yamltext
 
 _SELECTOR_RESOURCES = {
     actionsets.DEPLOYMENT: ("apps", "v1", "deployments", "deployments"),
@@ -136,7 +135,7 @@ def create(**flags: Any) -> None:
     try:
         document = _build(api, namespace=namespace, flags=flags)
         if flags["dry_run"]:
-            click.echo(yaml.safe_dump(document, sort_keys=True), nl=False)
+            click.echo(yamltext.dump(document), nl=False)
             return
         created = objects.request(
             api, method="POST", body=document,

@@ -21,7 +21,7 @@ import yaml
 from kes.adapters.k8s import client
 from kes.cli import actionset_kube
 from kes.controller import profiles as use_cases
-from kes.domain import credentials
+from kes.domain import credentials, yamltext
 
 
 def fail(message: str) -> NoReturn:
@@ -82,9 +82,9 @@ def _run(kind: str, options: dict[str, Any], secret_data: dict[str, str]) -> Non
     try:
         if options["dry_run"]:
             use_cases.check_schema(new_profile)
-            click.echo(yaml.safe_dump(secret, sort_keys=False), nl=False)
+            click.echo(yamltext.dump(secret, sort_keys=False), nl=False)
             click.echo("---")
-            click.echo(yaml.safe_dump(new_profile, sort_keys=False), nl=False)
+            click.echo(yamltext.dump(new_profile, sort_keys=False), nl=False)
             return
         use_cases.create(connector(options), secret=secret, profile=new_profile,
                          skip_validation=options["skip_validation"], say=click.echo)

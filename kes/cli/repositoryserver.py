@@ -18,7 +18,7 @@ import yaml
 
 from kes.adapters.k8s import client, customresources, errors, objects
 from kes.cli import actionset_kube
-from kes.domain import durations
+from kes.domain import durations, yamltext
 from kes.domain import repositoryserver_secrets as rss
 
 WAIT_TIMEOUT = "10m"
@@ -137,7 +137,7 @@ def create(**flags: Any) -> None:
             _validate(role, _fetch(api, namespace=namespace, name=flags[flag]))
         body = document(namespace=namespace, flags=flags)
         if flags["dry_run"]:
-            click.echo(yaml.safe_dump(body, sort_keys=False), nl=False)
+            click.echo(yamltext.dump(body, sort_keys=False), nl=False)
             return
         try:
             created = objects.request(api, method="POST", body=body, url_path=objects.path(

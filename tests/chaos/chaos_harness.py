@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from kes.domain import yamltext
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -64,7 +64,7 @@ class Kube:
             self.run("wait", "--for=condition=Established", f"crd/{name}.cr.kanister.io")
 
     def apply(self, documents: list[dict[str, Any]]) -> None:
-        self.run("apply", "-f", "-", stdin=yaml.safe_dump_all(documents))
+        self.run("apply", "-f", "-", stdin=yamltext.dump_all(documents))
 
     def get(self, kind: str, name: str, namespace: str) -> dict[str, Any] | None:
         result = self.run("get", kind, name, "-n", namespace, "-o", "json", check=False)

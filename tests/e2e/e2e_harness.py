@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
+from kes.domain import yamltext
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -54,7 +54,7 @@ class Kube:
         if isinstance(documents, Path):
             self.run("apply", "-f", str(documents))
             return
-        text = documents if isinstance(documents, str) else yaml.safe_dump_all(documents)
+        text = documents if isinstance(documents, str) else yamltext.dump_all(documents)
         self.run("apply", "-f", "-", stdin=text)
 
     def get(self, kind: str, name: str, namespace: str) -> dict[str, Any] | None:
