@@ -98,8 +98,10 @@ class PodWorker:
         # server shutdown the next kubelet reports lost containers itself (podstatus.resume).
         for task in self._tasks[1:]:
             task.cancel()
-        for name in self._attempts:
-            await self._event("Killing", f"Stopping container {name}")
+        for name in list(self._attempts):
+            # Best effort: a refused or failed Event must never keep the processes running.
+            with contextlib.suppress(Exception):
+                await self._event("Killing", f"Stopping container {name}")
         await asyncio.gather(*(a.stop(grace=grace) for a in list(self._attempts.values())))
         # What execs started in the background dies with the pod, as in a container.
         await leftovers.end(self.uid, grace=grace)
