@@ -4,6 +4,8 @@ It follows the pods bound to its node (on the stand-in, every pod: it is the onl
 them itself). A new pod gets a worker; a pod marked for deletion or deleted has its processes
 stopped (SIGTERM, then SIGKILL after the grace period) and its directory removed, and a real API
 server is then told the pod may go (it waits for the kubelet, which the stand-in does not).
+As in the real kubelet, housekeeping every two seconds checks each worker's pod against the API,
+so a deletion the watch never delivered still stops its processes.
 Finished pods keep their logs until deleted. The API is `objectapi.NodeApi`: the stand-in's
 store in process, or a real API server over HTTPS (kubelet/config.py says what differs).
 """
@@ -39,6 +41,7 @@ from kes.devcluster.kubelet import (
 
 logger = logging.getLogger(__name__)
 _DEFAULT_GRACE_SECONDS = 30.0
+HOUSEKEEPING_SECONDS = 2.0  # the real kubelet's housekeeping period
 SERVICES: store_mod.ResourceKey = ("", "v1", "services")
 
 
@@ -88,7 +91,8 @@ class Kubelet:
             await serviceaccount.wait_for_port_file(data_dir=self.data_dir, since=started - 1)
         tasks = [asyncio.create_task(recording.renew_lease(self.api, node=self.node)),
                  asyncio.create_task(self._follow_runtime(problem)),
-                 asyncio.create_task(self._follow_services())]
+                 asyncio.create_task(self._follow_services()),
+                 asyncio.create_task(self._housekeeping())]
         if self.node.stand_in:
             tasks.append(asyncio.create_task(self._reclaim_volumes()))
         try:
@@ -118,6 +122,29 @@ class Kubelet:
         if delay > 1.0:
             logger.info("The sandbox works now; pods start.")
             await recording.register_node(self.api, node=self.node, runtime_problem=None)
+
+    async def _housekeeping(self) -> None:
+        """Stop the workers whose pod is gone, replaced (same name, new uid) or being deleted
+        although no watch event said so: a pod's processes never outlive it."""
+        while True:
+            await asyncio.sleep(HOUSEKEEPING_SECONDS)
+            for uid, worker in list(self.workers.items()):
+                try:
+                    pod = await self.api.get(pods.PODS, namespace=worker.namespace,
+                                             name=worker.name)
+                except store_mod.NotFoundError:
+                    pod = None
+                except store_mod.StoreError:
+                    continue  # the API is in trouble: the next round asks again
+                if self.workers.get(uid) is not worker:
+                    continue  # a watch event handled it meanwhile
+                if pod is not None and pod["metadata"].get("uid") == uid:
+                    if pod["metadata"].get("deletionTimestamp"):
+                        self._handle(store_mod.WatchEvent("MODIFIED", pod))
+                    continue
+                logger.warning("Pod %s/%s is gone but its processes ran: stopping them.",
+                               worker.namespace, worker.name)
+                self._handle(store_mod.WatchEvent("DELETED", worker.pod))
 
     async def _reclaim_volumes(self) -> None:
         """A deleted claim's directory goes too (the Delete reclaim policy of a dynamic
@@ -195,6 +222,7 @@ class Kubelet:
         task = asyncio.create_task(work)
         self._stopping.add(task)
         task.add_done_callback(self._stopping.discard)
+        task.add_done_callback(_report_failure)
 
     def worker_for(self, pod: dict[str, Any]) -> pods.PodWorker | None:
         return self.workers.get(pod.get("metadata", {}).get("uid", ""))
@@ -218,3 +246,8 @@ class Kubelet:
         for task in list(self._stopping):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+
+
+def _report_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("Stopping a pod failed.", exc_info=task.exception())

@@ -37,6 +37,7 @@ from kes.devcluster.kubelet import (
 PODS: store_mod.ResourceKey = ("", "v1", "pods")
 _CONFIG_RETRY_SECONDS = 1.0
 _MAX_BACKOFF_SECONDS = 10.0
+_KILLING_EVENT_SECONDS = 2.0  # a slow API delays the kill by this much at most
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,8 @@ class PodWorker:
         for name in list(self._attempts):
             # Best effort: a refused or failed Event must never keep the processes running.
             with contextlib.suppress(Exception):
-                await self._event("Killing", f"Stopping container {name}")
+                await asyncio.wait_for(self._event("Killing", f"Stopping container {name}"),
+                                       timeout=_KILLING_EVENT_SECONDS)
         await asyncio.gather(*(a.stop(grace=grace) for a in list(self._attempts.values())))
         # What execs started in the background dies with the pod, as in a container.
         await leftovers.end(self.uid, grace=grace)

@@ -96,14 +96,19 @@ class Attempt:
         process = self._process
         if process is None or process.returncode is not None:
             return
-        # bwrap itself is spared SIGTERM: its death would SIGKILL the sandbox at once
-        # (--die-with-parent), cutting the grace period short.
-        self._signal(signal.SIGTERM, spare_leader=True)
         try:
+            # bwrap itself is spared SIGTERM: its death would SIGKILL the sandbox at once
+            # (--die-with-parent), cutting the grace period short.
+            self._signal(signal.SIGTERM, spare_leader=True)
             await asyncio.wait_for(process.wait(), timeout=max(grace, 0))
         except TimeoutError:
-            self._signal(signal.SIGKILL)
-            await process.wait()
+            pass
+        finally:
+            # Whatever cut the graceful part short (its time, an error, a cancellation), the
+            # processes do not outlive the stop.
+            if process.returncode is None:
+                self._signal(signal.SIGKILL)
+        await process.wait()
 
     def _signal(self, signum: int, *, spare_leader: bool = False) -> None:
         assert self._process is not None
