@@ -1,7 +1,9 @@
 """One crash trial of a RepositoryServer: set up on a kopia repository on a PVC, a SIGKILL at one
 boundary, a restart, and the checks: Ready, history verified, no step completed twice, one kopia
 server process and one pod, CR status equal to the status replayed from the log, no Kubernetes
-Event duplicated.
+Event duplicated. A boundary of the deletion (`ServerDeleted`) comes after Ready: that trial
+deletes the CR under the first controller, and checks that the restarted one records the
+deletion once and that the server's pod and Service are gone.
 
 The pods of the local cluster share the machine's network, so one kopia server listens on 51515
 at a time: trials run one after the other, each deleting its server before the next starts
@@ -87,13 +89,22 @@ def run(kube: ch.Kube, *, namespace: str, work: Path, boundary: str | None) -> T
 
         ch.wait_for(lambda: first.exited() or ready(), timeout=240,
                     what="the crash or the server to be Ready")
+        deleting = boundary is not None and ":ServerDeleted#" in boundary
+        served = dict(rs.status(kube, name, namespace).get("serverInfo") or {})
+        if deleting and not first.exited():
+            kube.run("delete", "repositoryserver", name, "-n", namespace, "--wait=true")
+            ch.wait_for(first.exited, timeout=120, what="the crash while recording the deletion")
         trial.reached = first.killed() and ch.crashed_at(trace) == boundary
         if first.exited():
             second = ch.Controller(kubeconfig=kube.kubeconfig, store=store,
                                    log=work / "controller.log", namespaces=(namespace,),
                                    extra=extra)
             second.start()
-        check(kube, trial, name=name, namespace=namespace, store=store)
+        if deleting:
+            check_deleted(kube, trial, name=name, namespace=namespace, store=store,
+                          served=served)
+        else:
+            check(kube, trial, name=name, namespace=namespace, store=store)
     except AssertionError as exc:
         trial.problems.append(str(exc).splitlines()[0])
     finally:
@@ -140,6 +151,42 @@ def check(kube: ch.Kube, trial: Trial, *, name: str, namespace: str, store: str)
     servers = rs.kopia_server_pids(kube, pod, namespace)
     if len(servers) != 1:
         problems.append(f"{len(servers)} kopia server processes")
+    events = ch.kube_events(kube, namespace, name, "RepositoryServer")
+    duplicated = sorted(key for key, count in events.items() if count > 1)
+    if duplicated:
+        problems.append(f"Kubernetes Events duplicated: {duplicated}")
+
+
+def check_deleted(kube: ch.Kube, trial: Trial, *, name: str, namespace: str, store: str,
+                  served: dict[str, Any]) -> None:
+    """After a crash while the deletion was recorded: recorded once, the server's pod and
+    Service gone, the history verified, no Kubernetes Event duplicated."""
+    trial.state = "Deleted"
+    problems = trial.problems
+
+    def deletions() -> int:
+        app = application.KesApplication(store=store, create=False)
+        try:
+            server_id = app.find(kind="repositoryserver", namespace=namespace, name=name)
+            assert server_id is not None, "the server is not in the log"
+            return sum(type(e).__name__ == "ServerDeleted" for e in app.events_of(server_id))
+        finally:
+            app.close()
+
+    try:
+        ch.wait_for(lambda: deletions() > 0, timeout=120, what="the deletion to be recorded")
+        for kind, key in (("pod", "podName"), ("service", "serviceName")):
+            if served.get(key):
+                ch.wait_for(lambda k=kind, n=served[key]: kube.get(k, n, namespace) is None,
+                            timeout=90, what=f"{kind} {served[key]} to go")
+    except AssertionError as exc:
+        trial.state = ""
+        problems.append(str(exc).splitlines()[0][:300])
+        return
+    if deletions() != 1:
+        problems.append(f"ServerDeleted recorded {deletions()} times")
+    if ch.history("repositoryserver", name, namespace, "--verify", store=store).returncode:
+        problems.append("kes history --verify failed")
     events = ch.kube_events(kube, namespace, name, "RepositoryServer")
     duplicated = sorted(key for key, count in events.items() if count > 1)
     if duplicated:

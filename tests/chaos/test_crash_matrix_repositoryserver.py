@@ -1,7 +1,8 @@
 """The crash matrix of a RepositoryServer: SIGKILL the controller at every event boundary of its
-set-up in turn (each append before and after its commit, each status write), restart, and check
-that it becomes Ready with its history verified, no step completed twice, one kopia server, its
-CR status equal to the status replayed from the log and no Kubernetes Event duplicated.
+set-up and deletion in turn (each append before and after its commit, each status write), restart,
+and check that it becomes Ready with its history verified, no step completed twice, one kopia
+server, its CR status equal to the status replayed from the log and no Kubernetes Event
+duplicated; a deletion is recorded once and leaves no pod or Service.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import repositoryserver_trials as trials
 
 pytestmark = [pytest.mark.timeout(5400 if ch.full() else 400), pytest.mark.tools("kopia")]
 
-# `make test`: one boundary in the middle of the set-up (after the server started).
-SMOKE = ("append-after:ServerInitialized#1",)
+# `make test`: one boundary in the middle of the set-up (after the server started), and one of
+# the deletion.
+SMOKE = ("append-after:ServerInitialized#1", "append-before:ServerDeleted#1")
 
 
 def test_every_boundary_of_a_repositoryserver_setup_survives_a_kill_9(
