@@ -75,9 +75,10 @@ SECTIONS = {
         "log's, no pod left, no secret in the store, logs, status, Events or history."),
     "crash-actionset": ("Crash matrix: ActionSet, each boundary", ""),
     "crash-repositoryserver-summary": (
-        "Crash matrix: RepositoryServer", "Set-up of a kopia repository server; the controller "
-        "SIGKILLed at each boundary, restarted; Ready, history verified, no step twice, one "
-        "kopia server, status == replayed, no Event duplicated."),
+        "Crash matrix: RepositoryServer", "Set-up and deletion of a kopia repository server; "
+        "the controller SIGKILLed at each boundary, restarted; Ready, history verified, no step "
+        "twice, one kopia server, status == replayed, no Event duplicated; a deletion recorded "
+        "once, its pod and Service gone."),
     "crash-repositoryserver": ("Crash matrix: RepositoryServer, each boundary", ""),
     "store-faults": ("Store faults", "The event store damaged or taken away under a running "
                      "controller: it refuses with a clear message or recovers to the last "
