@@ -14,6 +14,7 @@ from typing import Any
 
 from kes.domain import actionset, events, masking, resources
 from kes.domain import actionset_events as ev
+from kes.domain.templates import rendering
 
 # Annotations of a retry ActionSet (set by `kes actionset retry`; read by the controller).
 RETRY_OF = "kes.io/retry-of"
@@ -44,6 +45,11 @@ def _phase_plan(
     phase: resources.BlueprintPhase, *, defer: bool, secret_args: Sequence[str]
 ) -> ev.PhasePlan:
     args = dict(phase.args)
+    for name, value in args.items():
+        # The webhook refuses this too; without it, the phase would fail only when rendered.
+        if rendering.args_depth(value) >= rendering.MAX_ARGS_DEPTH:
+            raise PlanError(f"Phase {phase.name}: argument {name} is nested "
+                            f"{rendering.MAX_ARGS_DEPTH} or more levels deep; flatten it")
     withheld = []
     for name in secret_args:
         value = args.get(name)

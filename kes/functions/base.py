@@ -154,26 +154,10 @@ def validate_args(spec: FunctionSpec, args: Mapping[str, Any]) -> None:
         if name not in args:
             raise ArgumentError(f"Required arg missing: {name}")
     for name, value in args.items():
-        if _depth(value) >= rendering.MAX_ARGS_DEPTH:
+        if rendering.args_depth(value) >= rendering.MAX_ARGS_DEPTH:
             raise ArgumentError(
                 f"argument {name} is nested {rendering.MAX_ARGS_DEPTH} or more levels deep"
             )
-
-
-def _depth(value: Any) -> int:
-    """How deep lists and maps nest in `value`, counted without recursion (any depth)."""
-    deepest, stack = 0, [(value, 0)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, Mapping):
-            stack.extend((child, depth + 1) for child in node.values())
-        elif isinstance(node, list | tuple):
-            stack.extend((child, depth + 1) for child in node)
-        else:
-            deepest = max(deepest, depth)
-            continue
-        deepest = max(deepest, depth + 1)
-    return deepest
 
 
 def reports_progress(run: RunFunction) -> RunFunction:

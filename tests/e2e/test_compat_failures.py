@@ -9,6 +9,7 @@ the ``Failed to launch Action <as>:`` / ``Could not get blueprint:`` prefix.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -117,3 +118,25 @@ def test_unnamed_phases_run_as_in_kanister(
     assert status["state"] == "complete", status.get("error")
     assert status["actions"][0]["phases"][0]["output"] == {"ran": "yes"}
     assert status["progress"]["percentCompleted"] == "100"
+
+
+def test_args_nested_too_deep_fail_the_actionset_before_any_phase_runs(
+    kube: Kube, controller: ControllerProcess, namespace: str, tmp_path: Path
+) -> None:
+    # What the Blueprint webhook refuses, when a Blueprint reaches the controller without it.
+    deep: Any = "x"
+    for _ in range(150):
+        deep = {"a": deep}
+    marker = tmp_path / "ran"
+    first = kubetask("first", f"touch {marker}")
+    nested = kubetask("nested", "true", podOverride=deep)
+    kube.apply([blueprint("bp-deep", namespace, {"run": {"phases": [first, nested]}}),
+                actionset("as-deep", namespace, blueprint="bp-deep")])
+    status = kube.wait_actionset("as-deep", namespace)["status"]
+    message = "Phase nested: argument podOverride is nested 100 or more levels deep; flatten it"
+    assert (status["state"], status["error"]["message"]) == ("failed", message)
+    assert not marker.exists()
+    expected = ("ActionSetFailed Action: run", f"Could not get initial action: {message}")
+    wait_for(lambda: expected in _warnings(kube, namespace, "as-deep"), what="the Event")
+    assert controller.history("actionset", "as-deep", "-n", namespace,
+                              "--verify").returncode == 0

@@ -100,6 +100,22 @@ def _as_dot(params: Any) -> Any:
 MAX_ARGS_DEPTH: Final = 100
 
 
+def args_depth(value: Any) -> int:
+    """How deep lists and maps nest in `value`, counted without recursion (any depth)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Mapping):
+            stack.extend((child, depth + 1) for child in node.values())
+        elif isinstance(node, list | tuple):
+            stack.extend((child, depth + 1) for child in node)
+        else:
+            deepest = max(deepest, depth)
+            continue
+        deepest = max(deepest, depth + 1)
+    return deepest
+
+
 def render_args(args: Any, params: Any, *, _depth: int = 0) -> Any:
     """Kanister's RenderArgs/render: strings rendered; lists and maps recursed (keys too)."""
     if isinstance(args, str):

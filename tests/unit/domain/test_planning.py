@@ -201,3 +201,22 @@ def test_a_templated_credential_stays_in_the_plan() -> None:
     assert plan.phases[0].withheld == []
     assert plan.phases[0].args == {**with_key("x")["actions"]["backup"]["phases"][0]["args"],
                                    "encryptionKey": "{{ .Secrets.repo.Data.key | toString }}"}
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "x"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
+
+
+def test_args_nested_as_deep_as_the_webhook_refuses_are_refused_by_the_plan() -> None:
+    def with_args(depth: int) -> dict[str, Any]:
+        phase = {"func": "KubeTask", "name": "deep", "args": {"command": ["true"],
+                                                              "podOverride": _nested(depth)}}
+        return {**BLUEPRINT, "actions": {"backup": {"phases": [phase]}}}
+
+    assert plan_of(with_args(99)).phases[0].name == "deep"
+    with pytest.raises(planning.PlanError, match=r"^Phase deep: argument podOverride is nested "
+                                                 r"100 or more levels deep; flatten it$"):
+        plan_of(with_args(100))
