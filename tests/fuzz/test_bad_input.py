@@ -37,6 +37,37 @@ TEMPLATE = st.sampled_from(["{{", "}}", "{{ .Nope.x }}", "{{ index .L 9 }}",
                             '{{ repeat 100000000 "x" }}', "\x00", "é" * 3])
 
 
+_NAME = st.from_regex(r"[a-z][a-z0-9-]{0,20}", fullmatch=True)
+_SECRET_REF = st.builds(lambda name, namespace: {"apiVersion": "v1", "kind": "Secret",
+                                                 "name": name, "namespace": namespace},
+                        _NAME, _NAME)
+
+
+def _kanister_profiles() -> st.SearchStrategy[dict[str, Any]]:
+    """Profiles Kanister's check accepts, of every location and credential type: drawn from the
+    CRD schema alone, a Profile is practically never valid (its types are free strings there)."""
+    location = st.fixed_dictionaries(
+        {"type": st.sampled_from(["s3Compliant", "gcs", "azure", "filestore"]),
+         "bucket": _NAME, "region": _NAME},
+        optional={"endpoint": st.sampled_from(["http://127.0.0.1:9000", "https://s3.example"]),
+                  "prefix": _NAME})
+    key_pair = st.builds(lambda secret: {"type": "keyPair", "keyPair": {
+        "idField": "aws_access_key_id", "secretField": "aws_secret_access_key",
+        "secret": secret}}, _SECRET_REF)
+    secret = st.builds(lambda ref: {"type": "secret", "secret": ref}, _SECRET_REF)
+    return st.builds(
+        lambda name, loc, credential, skip: {
+            "apiVersion": resources.GROUP_VERSION, "kind": "Profile",
+            "metadata": {"name": name, "namespace": "fuzz"},
+            "location": loc, "credential": credential, "skipSSLVerify": skip},
+        _NAME, location, key_pair | secret, st.booleans())
+
+
+def _documents(kind: str) -> st.SearchStrategy[dict[str, Any]]:
+    drawn = crd_strategies.documents(kind)
+    return drawn | _kanister_profiles() if kind == "Profile" else drawn
+
+
 def _damaged(document: dict[str, Any], data: st.DataObject) -> dict[str, Any]:
     """`document` with one path replaced by arbitrary JSON or a hostile template string."""
     node: Any = document
@@ -86,7 +117,7 @@ def _validate(obj: Any) -> str:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_damaged_documents_are_accepted_or_rejected_with_a_message(kind: str) -> None:
-    @given(crd_strategies.documents(kind), st.data())
+    @given(_documents(kind), st.data())
     def check(document: dict[str, Any], data: st.DataObject) -> None:
         obj = _damaged(document, data)
         outcome = _validate(obj)
@@ -103,7 +134,8 @@ def test_damaged_documents_are_accepted_or_rejected_with_a_message(kind: str) ->
     began = time.monotonic()
     check()
     reliability_report.record("fuzz", {
-        "input": f"{kind} documents from the CRD schema, one path damaged",
+        "input": f"{kind} documents from the CRD schema"
+                 f"{' or valid for Kanister' if kind == 'Profile' else ''}, one path damaged",
         "examples": _COUNTS.get(f"{kind}:accepted", 0) + _COUNTS.get(f"{kind}:rejected", 0),
         "through": "parser, Kanister validation, admission review",
         "accepted": _COUNTS.get(f"{kind}:accepted", 0),
@@ -163,3 +195,8 @@ def test_attack_corpus_ends_within_the_budget(group: str) -> None:
         "input": f"template {group} corpus", "examples": len(corpus), "through": "rendering",
         "accepted": plain, "rejected with a message": errors_seen, "crashes": 0,
         "seconds": round(worst, 2), "held": True})
+
+
+@given(_kanister_profiles())
+def test_the_profile_strategy_draws_profiles_kanister_accepts(document: dict[str, Any]) -> None:
+    assert _validate(document) == "accepted"
