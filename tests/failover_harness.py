@@ -11,31 +11,25 @@ wants the runs to go on, then a KubeExec).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+import polling
 
 ROOT = Path(__file__).resolve().parent.parent
 API = "cr.kanister.io/v1alpha1"
 
 
-def wait_for(predicate: Callable[[], Any], *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = predicate()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Timed out after {timeout} s waiting for {what}.")
-        time.sleep(0.05)
+wait_for = functools.partial(polling.wait_for, interval=0.05)
 
 
 @contextlib.contextmanager

@@ -13,13 +13,13 @@ import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from polling import wait_for
 
 from kes.domain import yamltext
 
@@ -32,18 +32,6 @@ FINALIZER = "kes.io/run-recorded"
 def full() -> bool:
     """`make reliability` sets KES_RELIABILITY=full; `make test` runs the small setting."""
     return os.environ.get("KES_RELIABILITY", "").strip().lower() == "full"
-
-
-def wait_for(predicate: Callable[[], Any], *, timeout: float, what: str,
-             interval: float = 0.1) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = predicate()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Timed out after {timeout:g} s waiting for {what}.")
-        time.sleep(interval)
 
 
 class Kube:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import threading
 import time
 import uuid
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import polling
 import pytest
 from partition_harness import PartitionProxy
 
@@ -26,15 +28,7 @@ pytestmark = pytest.mark.timeout(120)
 NAMESPACE = "default"
 
 
-def wait_for(predicate: Any, *, timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        found = predicate()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError(f"Timed out after {timeout} s waiting for {what}.")
-        time.sleep(0.02)
+wait_for = functools.partial(polling.wait_for, interval=0.02)
 
 
 @dataclasses.dataclass
