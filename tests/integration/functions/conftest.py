@@ -7,11 +7,11 @@ devcluster process it starts, never in committed configuration.
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import devcluster_harness
+import polling
 import pytest
 
 import kes
@@ -138,19 +139,7 @@ def make_ctx(
     return make
 
 
-def _wait_until(condition: Callable[[], Any], *, timeout: float = 30.0, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while True:
-        result = condition()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        pause.wait(0.05)
-
-
 @pytest.fixture
 def wait_until() -> Callable[..., Any]:
     """Poll a condition until truthy; fail the test after its timeout (no blind sleeps)."""
-    return _wait_until
+    return functools.partial(polling.wait_for, timeout=30.0, interval=0.05)
